@@ -1,0 +1,38 @@
+package io.shoal.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+
+/** The swarm itself: one object per cluster. The Engine API calls it Swarm (with JoinTokens) or ClusterInfo. */
+public record Cluster(
+        @JsonProperty("ID") String id,
+        Version version,
+        Instant createdAt,
+        Instant updatedAt,
+        SwarmSpec spec,
+        @JsonProperty("TLSInfo") Node.TlsInfo tlsInfo,
+        boolean rootRotationInProgress,
+        long dataPathPort,
+        List<String> defaultAddrPool,
+        long subnetSize,
+        JoinTokens joinTokens) implements StoredObject {
+
+    public record JoinTokens(String worker, String manager) {}
+
+    @Override
+    public Cluster committed(Version v, Instant now) {
+        return new Cluster(id, v, createdAt == null ? now : createdAt, now, spec, tlsInfo, rootRotationInProgress,
+                dataPathPort, defaultAddrPool, subnetSize, joinTokens);
+    }
+
+    public Cluster withSpec(SwarmSpec s) {
+        return new Cluster(id, version, createdAt, updatedAt, s, tlsInfo, rootRotationInProgress, dataPathPort,
+                defaultAddrPool, subnetSize, joinTokens);
+    }
+
+    public Cluster withJoinTokens(JoinTokens t) {
+        return new Cluster(id, version, createdAt, updatedAt, spec, tlsInfo, rootRotationInProgress, dataPathPort,
+                defaultAddrPool, subnetSize, t);
+    }
+}

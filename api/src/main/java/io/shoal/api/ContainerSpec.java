@@ -1,0 +1,62 @@
+package io.shoal.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/** The container a task runs. Durations are nanoseconds, as in the Engine API. */
+public record ContainerSpec(
+        String image,
+        Map<String, String> labels,
+        List<String> command,
+        List<String> args,
+        String hostname,
+        List<String> env,
+        String dir,
+        String user,
+        List<String> groups,
+        JsonNode privileges,
+        @JsonProperty("TTY") boolean tty,
+        boolean openStdin,
+        boolean readOnly,
+        List<Mount> mounts,
+        String stopSignal,
+        Long stopGracePeriod,
+        HealthConfig healthCheck,
+        List<String> hosts,
+        @JsonProperty("DNSConfig") JsonNode dnsConfig,
+        List<SecretReference> secrets,
+        List<ConfigReference> configs,
+        String isolation,
+        Boolean init,
+        Map<String, String> sysctls,
+        List<String> capabilityAdd,
+        List<String> capabilityDrop,
+        List<Ulimit> ulimits,
+        Long oomScoreAdj) {
+
+    public record Mount(
+            String target,
+            String source,
+            String type,
+            boolean readOnly,
+            String consistency,
+            JsonNode bindOptions,
+            JsonNode volumeOptions,
+            TmpfsOptions tmpfsOptions) {}
+
+    public record TmpfsOptions(long sizeBytes, long mode, JsonNode options) {}
+
+    public record HealthConfig(List<String> test, long interval, long timeout, long retries, long startPeriod,
+                               long startInterval) {}
+
+    public record FileTarget(String name, @JsonProperty("UID") String uid, @JsonProperty("GID") String gid, long mode) {}
+
+    public record SecretReference(FileTarget file, @JsonProperty("SecretID") String secretId, String secretName) {}
+
+    public record ConfigReference(FileTarget file, JsonNode runtime, @JsonProperty("ConfigID") String configId,
+                                  String configName) {}
+
+    public record Ulimit(String name, long soft, long hard) {}
+}

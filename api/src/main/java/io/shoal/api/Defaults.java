@@ -1,0 +1,52 @@
+package io.shoal.api;
+
+import java.time.Duration;
+
+/**
+ * swarmkit's defaults (api/defaults/service.go, manager/dispatcher). Specs are stored as the user
+ * wrote them, the way Docker does; the defaults apply where a spec is read.
+ */
+public final class Defaults {
+    public static final long STOP_GRACE_PERIOD = Duration.ofSeconds(10).toNanos();
+    public static final long RESTART_DELAY = Duration.ofSeconds(5).toNanos();
+    public static final long UPDATE_MONITOR = Duration.ofSeconds(5).toNanos();
+    public static final long TASK_HISTORY_LIMIT = 5;
+    public static final long HEARTBEAT_PERIOD = Duration.ofSeconds(5).toNanos();
+    public static final long NODE_CERT_EXPIRY = Duration.ofHours(2160).toNanos();
+    public static final int DATA_PATH_PORT = 4789;
+
+    private Defaults() {}
+
+    public static TaskSpec.RestartPolicy restartPolicy(TaskSpec spec) {
+        var p = spec == null ? null : spec.restartPolicy();
+        return new TaskSpec.RestartPolicy(
+                p == null || p.condition() == null || p.condition().isEmpty() ? "any" : p.condition(),
+                p == null || p.delay() == null ? RESTART_DELAY : p.delay(),
+                p == null || p.maxAttempts() == null ? 0L : p.maxAttempts(),
+                p == null || p.window() == null ? 0L : p.window());
+    }
+
+    public static ServiceSpec.UpdateConfig updateConfig(ServiceSpec.UpdateConfig u) {
+        return new ServiceSpec.UpdateConfig(
+                u == null || u.parallelism() == null ? 1L : u.parallelism(),
+                u == null || u.delay() == null ? 0L : u.delay(),
+                u == null || u.failureAction() == null || u.failureAction().isEmpty() ? "pause" : u.failureAction(),
+                u == null || u.monitor() == null || u.monitor() == 0 ? UPDATE_MONITOR : u.monitor(),
+                u == null || u.maxFailureRatio() == null ? 0.0 : u.maxFailureRatio(),
+                u == null || u.order() == null || u.order().isEmpty() ? "stop-first" : u.order());
+    }
+
+    public static long stopGracePeriod(ContainerSpec c) {
+        return c == null || c.stopGracePeriod() == null ? STOP_GRACE_PERIOD : c.stopGracePeriod();
+    }
+
+    public static SwarmSpec swarmSpec() {
+        return new SwarmSpec("default", null,
+                new SwarmSpec.Orchestration(TASK_HISTORY_LIMIT),
+                new SwarmSpec.Raft(10000, 0L, 500, 10, 1),
+                new SwarmSpec.Dispatcher(HEARTBEAT_PERIOD),
+                new SwarmSpec.CaConfig(NODE_CERT_EXPIRY, null, null, null, 0),
+                new SwarmSpec.EncryptionConfig(false),
+                new SwarmSpec.TaskDefaults(null));
+    }
+}

@@ -1,0 +1,60 @@
+package io.shoal.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Instant;
+import java.util.List;
+
+public record Service(
+        @JsonProperty("ID") String id,
+        Version version,
+        Instant createdAt,
+        Instant updatedAt,
+        ServiceSpec spec,
+        ServiceSpec previousSpec,
+        Endpoint endpoint,
+        UpdateStatus updateStatus,
+        ServiceStatus serviceStatus,
+        JobStatus jobStatus) implements StoredObject {
+
+    public record Endpoint(ServiceSpec.EndpointSpec spec, List<PortConfig> ports, List<VirtualIP> virtualIPs) {}
+
+    public record VirtualIP(@JsonProperty("NetworkID") String networkId, String addr) {}
+
+    /** State updating|paused|completed|rollback_started|rollback_paused|rollback_completed. */
+    public record UpdateStatus(String state, Instant startedAt, Instant completedAt, String message) {}
+
+    public record ServiceStatus(long runningTasks, long desiredTasks, long completedTasks) {}
+
+    public record JobStatus(Version jobIteration, Instant lastExecution) {}
+
+    @Override
+    public Service committed(Version v, Instant now) {
+        return new Service(id, v, createdAt == null ? now : createdAt, now, spec, previousSpec, endpoint,
+                updateStatus, serviceStatus, jobStatus);
+    }
+
+    public Service withSpec(ServiceSpec newSpec, ServiceSpec previous) {
+        return new Service(id, version, createdAt, updatedAt, newSpec, previous, endpoint, updateStatus,
+                serviceStatus, jobStatus);
+    }
+
+    public Service withEndpoint(Endpoint e) {
+        return new Service(id, version, createdAt, updatedAt, spec, previousSpec, e, updateStatus, serviceStatus,
+                jobStatus);
+    }
+
+    public Service withUpdateStatus(UpdateStatus u) {
+        return new Service(id, version, createdAt, updatedAt, spec, previousSpec, endpoint, u, serviceStatus,
+                jobStatus);
+    }
+
+    public Service withServiceStatus(ServiceStatus s) {
+        return new Service(id, version, createdAt, updatedAt, spec, previousSpec, endpoint, updateStatus, s,
+                jobStatus);
+    }
+
+    public Service withJobStatus(JobStatus j) {
+        return new Service(id, version, createdAt, updatedAt, spec, previousSpec, endpoint, updateStatus,
+                serviceStatus, j);
+    }
+}

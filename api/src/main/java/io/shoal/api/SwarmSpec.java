@@ -1,0 +1,33 @@
+package io.shoal.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+import java.util.Map;
+
+/** Cluster-wide settings. Durations are nanoseconds. */
+public record SwarmSpec(
+        String name,
+        Map<String, String> labels,
+        Orchestration orchestration,
+        Raft raft,
+        Dispatcher dispatcher,
+        @JsonProperty("CAConfig") CaConfig caConfig,
+        EncryptionConfig encryptionConfig,
+        TaskDefaults taskDefaults) {
+
+    public record Orchestration(Long taskHistoryRetentionLimit) {}
+
+    public record Raft(long snapshotInterval, Long keepOldSnapshots, long logEntriesForSlowFollowers,
+                       long electionTick, long heartbeatTick) {}
+
+    public record Dispatcher(Long heartbeatPeriod) {}
+
+    public record CaConfig(Long nodeCertExpiry, @JsonProperty("ExternalCAs") List<JsonNode> externalCAs,
+                           @JsonProperty("SigningCACert") String signingCACert,
+                           @JsonProperty("SigningCAKey") String signingCAKey, long forceRotate) {}
+
+    public record EncryptionConfig(boolean autoLockManagers) {}
+
+    public record TaskDefaults(Driver logDriver) {}
+}

@@ -1,0 +1,39 @@
+package io.shoal.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.List;
+
+/** What a task runs; a service's TaskTemplate. A task's copy never changes after creation. */
+public record TaskSpec(
+        JsonNode pluginSpec,
+        ContainerSpec containerSpec,
+        JsonNode networkAttachmentSpec,
+        Resources resources,
+        RestartPolicy restartPolicy,
+        Placement placement,
+        long forceUpdate,
+        String runtime,
+        List<NetworkAttachmentConfig> networks,
+        Driver logDriver) {
+
+    public record Resources(Limits limits, Reservations reservations, Long swapBytes, Long memorySwappiness) {}
+
+    public record Limits(long nanoCPUs, long memoryBytes, long pids) {}
+
+    public record Reservations(long nanoCPUs, long memoryBytes, JsonNode genericResources) {}
+
+    /** Condition is one of none, on-failure, any; durations in nanoseconds. */
+    public record RestartPolicy(String condition, Long delay, Long maxAttempts, Long window) {}
+
+    public record Placement(
+            List<String> constraints,
+            List<Preference> preferences,
+            long maxReplicas,
+            List<Platform> platforms) {}
+
+    public record Preference(Spread spread) {}
+
+    public record Spread(String spreadDescriptor) {}
+
+    public record NetworkAttachmentConfig(String target, List<String> aliases, java.util.Map<String, String> driverOpts) {}
+}

@@ -1,0 +1,40 @@
+package io.shoal.api.dispatcher;
+
+import io.shoal.api.Node;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * What an agent sees of the managers (swarmkit's dispatcher.proto): a session per node,
+ * heartbeats, a stream of assignments and batched task status reports. The in-process transport
+ * calls the manager's dispatcher directly; the network transport carries the same calls over
+ * gRPC, where the node id comes from the peer's certificate.
+ */
+public interface Dispatcher {
+
+    /** Opens a session for this node, registering it (or its new description) in the store. */
+    Session register(String nodeId, Node.Description description, String addr);
+
+    /**
+     * Keeps the session alive; returns the period within which the next heartbeat must come.
+     * Throws {@link SessionInvalidException} when the session is unknown (the agent registers again).
+     */
+    long heartbeat(String nodeId, String sessionId);
+
+    /**
+     * Streams the tasks assigned to this node: first one {@link Assignments.Type#COMPLETE} message
+     * with all of them, then {@link Assignments.Type#INCREMENTAL} ones. Close the result to stop.
+     */
+    AutoCloseable assignments(String nodeId, String sessionId, Consumer<Assignments> listener);
+
+    /** Reports observed task states; the dispatcher batches them into store writes. */
+    void updateTaskStatus(String nodeId, String sessionId, List<TaskStatusUpdate> updates);
+
+    record Session(String sessionId, long heartbeatPeriodNanos, List<String> managers) {}
+
+    final class SessionInvalidException extends RuntimeException {
+        public SessionInvalidException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.shoal.store;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Applies batches straight to a local {@link MemoryStore}, in order, without consensus or
+ * durability: the store that controller unit tests and simulations run against.
+ */
+public final class DirectProposer implements Proposer {
+    private final MemoryStore memory;
+    private long index;
+
+    public DirectProposer(MemoryStore memory) {
+        this.memory = memory;
+        this.index = memory.appliedIndex();
+    }
+
+    @Override
+    public synchronized CompletableFuture<Long> propose(Batch batch) {
+        long i = ++index;
+        try {
+            memory.apply(i, batch);
+            return CompletableFuture.completedFuture(i);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.shoal.store;
+
+import io.shoal.api.ApiException;
+import java.time.Clock;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Function;
+
+/**
+ * The store as its users see it: consistent reads of the local copy, writes that go through
+ * consensus and return once applied here, and watches of what changed.
+ */
+public final class Store {
+    private final MemoryStore memory;
+    private final Proposer proposer;
+    private final Clock clock;
+
+    public Store(MemoryStore memory, Proposer proposer, Clock clock) {
+        this.memory = memory;
+        this.proposer = proposer;
+        this.clock = clock;
+    }
+
+    public MemoryStore memory() {
+        return memory;
+    }
+
+    public <R> R view(Function<ReadTx, R> reader) {
+        return memory.view(reader);
+    }
+
+    public Watch watch() {
+        return new Watch(memory);
+    }
+
+    /**
+     * Runs {@code body} against the current state and commits what it wrote as one batch.
+     * Throws the store's refusal (for instance "update out of sequence") as an {@link ApiException}.
+     */
+    public <R> R update(Function<Tx, R> body) {
+        Tx tx = new Tx(memory.view(r -> r));
+        R result = body.apply(tx);
+        if (!tx.isEmpty()) await(proposer.propose(new Batch(clock.instant(), tx.changes())));
+        return result;
+    }
+
+    /** Like {@link #update} but does not wait for the commit. */
+    public CompletableFuture<Long> updateAsync(java.util.function.Consumer<Tx> body) {
+        Tx tx = new Tx(memory.view(r -> r));
+        body.accept(tx);
+        if (tx.isEmpty()) return CompletableFuture.completedFuture(memory.appliedIndex());
+        return proposer.propose(new Batch(clock.instant(), tx.changes()));
+    }
+
+    private static void await(CompletableFuture<Long> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted while waiting for the write to commit");
+        } catch (ExecutionException e) {
+            throw unwrap(e.getCause());
+        }
+    }
+
+    static RuntimeException unwrap(Throwable t) {
+        while (t instanceof CompletionException || t instanceof ExecutionException) t = t.getCause();
+        if (t instanceof RuntimeException r) return r;
+        return ApiException.unavailable("write failed: " + t.getMessage());
+    }
+}

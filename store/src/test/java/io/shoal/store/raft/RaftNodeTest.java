@@ -1,0 +1,85 @@
+package io.shoal.store.raft;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shoal.api.ApiException;
+import io.shoal.api.Ids;
+import io.shoal.api.Service;
+import io.shoal.api.ServiceSpec;
+import io.shoal.api.Version;
+import io.shoal.store.MemoryStore;
+import io.shoal.store.Store;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RaftNodeTest {
+    @TempDir
+    Path dir;
+
+    static int freePort() throws Exception {
+        try (var s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    static Service service(String name) {
+        var spec = new ServiceSpec(name, Map.of("env", "secret-value"), null,
+                new ServiceSpec.Mode(new ServiceSpec.Replicated(2L), null, null, null), null, null, null, null);
+        return new Service(Ids.newId(), Version.NONE, null, null, spec, null, null, null, null, null);
+    }
+
+    @Test
+    void writesAreAppliedRefusedOnStaleVersionAndSurviveRestart() throws Exception {
+        String address = "127.0.0.1:" + freePort();
+        String id = Ids.newId();
+        Service web;
+        long count = 300;
+        {
+            MemoryStore memory = new MemoryStore();
+            CountDownLatch leader = new CountDownLatch(1);
+            try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); })) {
+                assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
+                Store store = new Store(memory, raft, Clock.systemUTC());
+                web = service("web");
+                store.update(tx -> { tx.create(web); return null; });
+                Service stored = store.view(r -> r.service(web.id()));
+                assertNotNull(stored);
+                assertTrue(stored.version().index() > 0);
+                assertNotNull(stored.createdAt());
+
+                // A second update based on the version before the first one is refused, whole.
+                store.update(tx -> { tx.update(stored.withSpec(stored.spec(), null)); return null; });
+                var ex = assertThrows(ApiException.class,
+                        () -> store.update(tx -> { tx.update(stored); tx.create(service("other")); return null; }));
+                assertEquals("update out of sequence", ex.getMessage());
+                Service other = store.view(r -> r.byName(io.shoal.store.Kind.SERVICE, "other"));
+                assertTrue(other == null);
+
+                var dup = assertThrows(ApiException.class, () -> store.update(tx -> { tx.create(service("web")); return null; }));
+                assertEquals(409, dup.status());
+
+                for (int i = 0; i < count; i++) {
+                    Service s = service("svc" + i);
+                    store.updateAsync(tx -> tx.create(s));
+                }
+                store.update(tx -> { tx.create(service("last")); return null; });
+            }
+        }
+        MemoryStore memory = new MemoryStore();
+        CountDownLatch leader = new CountDownLatch(1);
+        try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); })) {
+            assertTrue(leader.await(10, TimeUnit.SECONDS));
+            assertEquals(count + 2, (long) memory.view(r -> r.services().size()));
+            assertEquals(web.spec(), memory.view(r -> r.service(web.id())).spec());
+        }
+    }
+}
