@@ -49,4 +49,28 @@ public final class Defaults {
                 new SwarmSpec.EncryptionConfig(false),
                 new SwarmSpec.TaskDefaults(null));
     }
+
+    /** A swarm spec with what the user left out taken from {@link #swarmSpec()}. */
+    public static SwarmSpec fillSwarmSpec(SwarmSpec s) {
+        SwarmSpec d = swarmSpec();
+        if (s == null) return d;
+        var o = s.orchestration() == null || s.orchestration().taskHistoryRetentionLimit() == null
+                ? d.orchestration() : s.orchestration();
+        var r = s.raft() == null ? d.raft() : new SwarmSpec.Raft(
+                s.raft().snapshotInterval() == 0 ? d.raft().snapshotInterval() : s.raft().snapshotInterval(),
+                s.raft().keepOldSnapshots() == null ? d.raft().keepOldSnapshots() : s.raft().keepOldSnapshots(),
+                s.raft().logEntriesForSlowFollowers() == 0 ? d.raft().logEntriesForSlowFollowers() : s.raft().logEntriesForSlowFollowers(),
+                s.raft().electionTick() == 0 ? d.raft().electionTick() : s.raft().electionTick(),
+                s.raft().heartbeatTick() == 0 ? d.raft().heartbeatTick() : s.raft().heartbeatTick());
+        var disp = s.dispatcher() == null || s.dispatcher().heartbeatPeriod() == null || s.dispatcher().heartbeatPeriod() == 0
+                ? d.dispatcher() : s.dispatcher();
+        var ca = s.caConfig() == null ? d.caConfig() : new SwarmSpec.CaConfig(
+                s.caConfig().nodeCertExpiry() == null || s.caConfig().nodeCertExpiry() == 0
+                        ? NODE_CERT_EXPIRY : s.caConfig().nodeCertExpiry(),
+                s.caConfig().externalCAs(), s.caConfig().signingCACert(), s.caConfig().signingCAKey(),
+                s.caConfig().forceRotate());
+        return new SwarmSpec(s.name() == null || s.name().isEmpty() ? d.name() : s.name(), s.labels(), o, r, disp, ca,
+                s.encryptionConfig() == null ? d.encryptionConfig() : s.encryptionConfig(),
+                s.taskDefaults() == null ? d.taskDefaults() : s.taskDefaults());
+    }
 }

@@ -45,6 +45,41 @@ public final class Store {
         return result;
     }
 
+    /** Changes per batch, as swarmkit's MaxChangesPerTransaction: large passes commit in chunks. */
+    public static final int MAX_CHANGES_PER_BATCH = 200;
+
+    /**
+     * For passes that may write many objects: each {@code Batcher.update} adds to the current
+     * transaction, which is committed whenever it reaches {@link #MAX_CHANGES_PER_BATCH} changes,
+     * and at the end. Each chunk is all-or-nothing; the first refusal is thrown after the rest.
+     */
+    public void batch(java.util.function.Consumer<Batcher> body) {
+        Batcher b = new Batcher();
+        body.accept(b);
+        b.flush();
+        if (b.failure != null) throw b.failure;
+    }
+
+    public final class Batcher {
+        private Tx tx = new Tx(memory.view(r -> r));
+        private RuntimeException failure;
+
+        public void update(java.util.function.Consumer<Tx> body) {
+            body.accept(tx);
+            if (tx.size() >= MAX_CHANGES_PER_BATCH) flush();
+        }
+
+        private void flush() {
+            if (tx.isEmpty()) return;
+            try {
+                await(proposer.propose(new Batch(clock.instant(), tx.changes())));
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
+            }
+            tx = new Tx(memory.view(r -> r));
+        }
+    }
+
     /** Like {@link #update} but does not wait for the commit. */
     public CompletableFuture<Long> updateAsync(java.util.function.Consumer<Tx> body) {
         Tx tx = new Tx(memory.view(r -> r));

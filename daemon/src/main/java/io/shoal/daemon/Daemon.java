@@ -1,0 +1,192 @@
+package io.shoal.daemon;
+
+import io.shoal.agent.exec.Executor;
+import io.shoal.api.ApiException;
+import io.shoal.api.Cluster;
+import io.shoal.api.Defaults;
+import io.shoal.api.Ids;
+import io.shoal.api.Node;
+import io.shoal.api.SwarmSpec;
+import io.shoal.api.Version;
+import io.shoal.manager.control.JoinTokens;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shoal daemon: a node that is either outside any swarm or a member of one. It owns the
+ * swarm membership's lifecycle (init, resume after a restart, leave); the Engine API reads and
+ * writes through it.
+ */
+public final class Daemon implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    public static final String ENGINE_VERSION = "28.0.0-shoal";
+
+    private final DaemonOptions options;
+    private final Executor executor;
+    private final Clock clock = Clock.systemUTC();
+    private volatile SwarmMember member;
+
+    public Daemon(DaemonOptions options, Executor executor) throws IOException {
+        this.options = options;
+        this.executor = executor;
+        SwarmState saved = SwarmState.load(stateFile());
+        if (saved != null) {
+            log.info("resuming swarm membership as node {}", saved.nodeId());
+            member = new SwarmMember(saved, swarmDir(), executor, clock);
+            member.awaitLeader();
+            member.startAgent();
+        }
+    }
+
+    public DaemonOptions options() {
+        return options;
+    }
+
+    public Executor executor() {
+        return executor;
+    }
+
+    /** The swarm membership, or null outside a swarm. */
+    public SwarmMember member() {
+        return member;
+    }
+
+    /** Reads the store of this manager; outside a swarm, Docker's refusal. */
+    public <R> R managerView(java.util.function.Function<io.shoal.store.ReadTx, R> reader) {
+        return manager().store.view(reader);
+    }
+
+    public io.shoal.manager.control.ControlApi control() {
+        return manager().control;
+    }
+
+    /** The membership of a manager, or Docker's refusal. */
+    public SwarmMember manager() {
+        SwarmMember m = member;
+        if (m == null) {
+            throw ApiException.unavailable("This node is not a swarm manager. Use \"docker swarm init\" or "
+                    + "\"docker swarm join\" to connect this node to swarm and try again.");
+        }
+        return m;
+    }
+
+    public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
+                                    String availability) throws IOException {
+        if (member != null) {
+            throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
+                    + "leave this swarm and join another one.");
+        }
+        String listen = options.listenAddrExplicit() || listenAddr == null || listenAddr.isEmpty()
+                ? options.listenAddr() : listenAddr;
+        String advertiseIp = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr
+                : options.advertiseAddr());
+        int clusterPort = port(listen, 2377);
+        String nodeId = Ids.newId();
+        String clusterId = Ids.newId();
+        SwarmState state = new SwarmState(nodeId, clusterId, advertiseIp + ":" + (clusterPort + 1),
+                advertiseIp + ":" + clusterPort, "manager");
+        Files.createDirectories(swarmDir());
+        SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock);
+        try {
+            m.awaitLeader();
+            SwarmSpec withDefaults = Defaults.fillSwarmSpec(spec);
+            byte[] caStandIn = (clusterId + ":root-ca").getBytes(StandardCharsets.UTF_8);
+            Cluster cluster = new Cluster(clusterId, Version.NONE, null, null, withDefaults, null, false,
+                    Defaults.DATA_PATH_PORT, List.of("10.0.0.0/8"), 24,
+                    new Cluster.JoinTokens(JoinTokens.generate(caStandIn), JoinTokens.generate(caStandIn)));
+            Node node = new Node(nodeId, Version.NONE, null, null,
+                    new Node.Spec(null, null, "manager", availability == null || availability.isEmpty() ? "active" : availability),
+                    executor.describe(), new Node.Status("unknown", null, advertiseIp),
+                    new Node.ManagerStatus(true, "reachable", state.advertiseAddr()));
+            m.store.update(tx -> {
+                tx.create(cluster);
+                tx.create(node);
+                return null;
+            });
+            state.save(stateFile());
+            m.startAgent();
+        } catch (RuntimeException | IOException e) {
+            m.close();
+            deleteTree(swarmDir());
+            throw e;
+        }
+        member = m;
+        log.info("initialized swarm {} as node {}", clusterId, nodeId);
+        return nodeId;
+    }
+
+    public synchronized void leave(boolean force) throws IOException {
+        SwarmMember m = member;
+        if (m == null) throw ApiException.unavailable("This node is not part of a swarm");
+        if ("manager".equals(m.state.role()) && !force) {
+            throw ApiException.unavailable("You are attempting to leave the swarm on a node that is participating as a "
+                    + "manager. Removing the last manager erases all current state of the swarm. Use `--force` to "
+                    + "ignore this message.");
+        }
+        m.leave();
+        m.close();
+        member = null;
+        deleteTree(swarmDir());
+        log.info("left the swarm");
+    }
+
+    private Path swarmDir() {
+        return options.dataDir().resolve("swarm");
+    }
+
+    private Path stateFile() {
+        return swarmDir().resolve("state.json");
+    }
+
+    /** The address to advertise: the one given (without a port), else this host's first non-loopback IPv4. */
+    static String advertiseIp(String given) throws IOException {
+        if (given != null && !given.isEmpty()) {
+            String host = given.contains(":") && !given.startsWith("[") ? given.substring(0, given.lastIndexOf(':')) : given;
+            if (host.matches("[0-9.]+")) return host;
+            NetworkInterface nic = NetworkInterface.getByName(host);
+            if (nic == null) throw ApiException.invalid("advertise address must be a non-zero IP address or network interface (with optional port number)");
+            return nic.inetAddresses().filter(a -> a instanceof Inet4Address).findFirst()
+                    .orElseThrow(() -> ApiException.invalid("interface %s has no IPv4 address", host)).getHostAddress();
+        }
+        return NetworkInterface.networkInterfaces()
+                .filter(n -> { try { return n.isUp() && !n.isLoopback(); } catch (IOException e) { return false; } })
+                .flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof Inet4Address)
+                .map(InetAddress::getHostAddress)
+                .findFirst().orElse("127.0.0.1");
+    }
+
+    private static int port(String hostPort, int fallback) {
+        int i = hostPort == null ? -1 : hostPort.lastIndexOf(':');
+        if (i < 0) return fallback;
+        try {
+            return Integer.parseInt(hostPort.substring(i + 1));
+        } catch (NumberFormatException e) {
+            throw ApiException.invalid("invalid listen address %s", hostPort);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    @Override
+    public void close() {
+        SwarmMember m = member;
+        if (m != null) m.close();
+    }
+}

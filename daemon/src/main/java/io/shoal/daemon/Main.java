@@ -1,0 +1,100 @@
+package io.shoal.daemon;
+
+import io.shoal.agent.exec.Executor;
+import io.shoal.agent.exec.process.ProcessExecutor;
+import io.shoal.daemon.engineapi.DistributionRoutes;
+import io.shoal.daemon.engineapi.EngineApiServer;
+import io.shoal.daemon.engineapi.NodeRoutes;
+import io.shoal.daemon.engineapi.NotImplementedRoutes;
+import io.shoal.daemon.engineapi.Router;
+import io.shoal.daemon.engineapi.ServiceRoutes;
+import io.shoal.daemon.engineapi.SwarmRoutes;
+import io.shoal.daemon.engineapi.SystemRoutes;
+import io.shoal.daemon.engineapi.TaskRoutes;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The {@code shoal} command. */
+@Command(name = "shoal", mixinStandardHelpOptions = true, version = Daemon.ENGINE_VERSION,
+        description = "A container orchestrator that speaks Docker Swarm.",
+        subcommands = {Main.DaemonCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    @Command(name = "daemon", mixinStandardHelpOptions = true,
+            description = "Run this host's Shoal daemon, serving the Docker Engine API on a unix socket.")
+    static final class DaemonCommand implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "/var/lib/shoal", description = "State directory (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--socket", defaultValue = "/run/shoal/shoal.sock", description = "Engine API socket (default: ${DEFAULT-VALUE}).")
+        Path socket;
+
+        @Option(names = "--listen-addr", description = "Cluster API address host:port (default 0.0.0.0:2377; Raft uses the next port).")
+        String listenAddr;
+
+        @Option(names = "--advertise-addr", description = "Address other nodes reach this one at.")
+        String advertiseAddr;
+
+        @Option(names = "--executor", defaultValue = "process", description = "Task executor: oci or process (default: ${DEFAULT-VALUE}).")
+        String executor;
+
+        @Option(names = "--hostname", description = "Node hostname (default: this host's).")
+        String hostname;
+
+        @Option(names = "--label", description = "Engine label key=value (repeatable).")
+        Map<String, String> labels = new LinkedHashMap<>();
+
+        @Override
+        public Integer call() throws Exception {
+            String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
+            DaemonOptions options = new DaemonOptions(dataDir, socket, listenAddr != null ? listenAddr : "0.0.0.0:2377",
+                    listenAddr != null, advertiseAddr, executor, host, labels);
+            try (Daemon daemon = start(options); var server = serve(daemon)) {
+                System.err.println("shoal daemon listening on " + socket);
+                CountDownLatch stop = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+                stop.await();
+            }
+            return 0;
+        }
+    }
+
+    static Daemon start(DaemonOptions options) throws Exception {
+        Executor executor = switch (options.executor()) {
+            case "process" -> new ProcessExecutor(options.dataDir().resolve("executor"), options.hostname(),
+                    Daemon.ENGINE_VERSION, options.labels());
+            default -> throw new CommandLine.ParameterException(new CommandLine(new Main()),
+                    "unknown executor " + options.executor() + ": this build has the process executor");
+        };
+        return new Daemon(options, executor);
+    }
+
+    /** The Engine API of {@code daemon}, on its socket. */
+    static EngineApiServer serve(Daemon daemon) throws Exception {
+        Router router = new Router();
+        new SystemRoutes(daemon).register(router);
+        new SwarmRoutes(daemon).register(router);
+        new NodeRoutes(daemon).register(router);
+        new ServiceRoutes(daemon).register(router);
+        new TaskRoutes(daemon).register(router);
+        new DistributionRoutes().register(router);
+        new NotImplementedRoutes().register(router);
+        return new EngineApiServer(daemon.options().socket(), router, Daemon.ENGINE_VERSION);
+    }
+}

@@ -1,0 +1,103 @@
+package io.shoal.daemon;
+
+import io.shoal.agent.Agent;
+import io.shoal.agent.Worker;
+import io.shoal.agent.exec.Executor;
+import io.shoal.api.ApiException;
+import io.shoal.manager.Manager;
+import io.shoal.manager.control.ControlApi;
+import io.shoal.store.MemoryStore;
+import io.shoal.store.Store;
+import io.shoal.store.raft.RaftNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node as a member of a swarm: its Raft member and store, the manager that runs while it
+ * leads, the control API, and the agent that runs the tasks assigned to it.
+ */
+public final class SwarmMember implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SwarmMember.class);
+
+    public final SwarmState state;
+    public final Store store;
+    public final ControlApi control;
+    final Manager manager;
+    private final RaftNode raft;
+    private final Agent agent;
+    private final CountDownLatch firstLeadership = new CountDownLatch(1);
+    private final CountDownLatch wired = new CountDownLatch(1);
+    private final ExecutorService transitions = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
+
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock) throws IOException {
+        this.state = state;
+        MemoryStore memory = new MemoryStore();
+        raft = new RaftNode(swarmDir.resolve("raft"), state.nodeId(), state.raftAddress(), state.clusterId(), memory,
+                this::onLeadership);
+        store = new Store(memory, raft, clock);
+        manager = new Manager(store, clock);
+        control = new ControlApi(store, clock);
+        agent = new Agent(state.nodeId(), state.advertiseAddr(), new LocalDispatcher(manager),
+                new Worker(swarmDir.resolve("worker"), executor));
+        wired.countDown();
+    }
+
+    private void onLeadership(boolean leading) {
+        // Ratis calls back on its own threads; starting controllers must not hold them up, and
+        // one thread keeps the transitions in order.
+        transitions.execute(() -> {
+            try {
+                wired.await();
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (leading) {
+                manager.lead();
+                firstLeadership.countDown();
+            } else {
+                manager.follow();
+            }
+        });
+    }
+
+    void awaitLeader() {
+        try {
+            if (!firstLeadership.await(30, TimeUnit.SECONDS)) throw ApiException.unavailable("no Raft leader after 30 s");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ApiException.unavailable("interrupted while waiting for a Raft leader");
+        }
+    }
+
+    void startAgent() {
+        agent.start();
+    }
+
+    boolean isLeader() {
+        return raft.isLeader();
+    }
+
+    /** Stops the agent's tasks too: used when the node leaves the swarm. */
+    void leave() {
+        agent.shutdownAllTasks();
+    }
+
+    @Override
+    public void close() {
+        agent.close();
+        transitions.shutdownNow();
+        manager.follow();
+        try {
+            raft.close();
+        } catch (IOException e) {
+            log.warn("closing raft: {}", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.shoal.daemon.testing;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** A minimal HTTP/1.1 client over a unix socket, for raw Engine API calls in tests and benchmarks. */
+public final class UnixHttp {
+    public record Response(int status, Map<String, String> headers, String body) {}
+
+    private final Path socket;
+
+    public UnixHttp(Path socket) {
+        this.socket = socket;
+    }
+
+    public Response get(String path) throws IOException {
+        return send("GET", path, null);
+    }
+
+    public Response post(String path, String json) throws IOException {
+        return send("POST", path, json);
+    }
+
+    public Response delete(String path) throws IOException {
+        return send("DELETE", path, null);
+    }
+
+    public Response send(String method, String path, String json) throws IOException {
+        byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
+        String head = method + " " + path + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
+                + (json == null ? "" : "Content-Type: application/json\r\n")
+                + "Content-Length: " + body.length + "\r\n\r\n";
+        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            ch.connect(UnixDomainSocketAddress.of(socket));
+            ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+            ByteBuffer b = ByteBuffer.wrap(body);
+            while (b.hasRemaining()) ch.write(b);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteBuffer buf = ByteBuffer.allocate(65536);
+            while (ch.read(buf) >= 0) {
+                out.write(buf.array(), 0, buf.position());
+                buf.clear();
+            }
+            return parse(out.toByteArray());
+        }
+    }
+
+    private static Response parse(byte[] raw) {
+        String all = new String(raw, StandardCharsets.ISO_8859_1);
+        int end = all.indexOf("\r\n\r\n");
+        String[] lines = all.substring(0, end).split("\r\n");
+        int status = Integer.parseInt(lines[0].split(" ")[1]);
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (int i = 1; i < lines.length; i++) {
+            int c = lines[i].indexOf(':');
+            headers.put(lines[i].substring(0, c).trim().toLowerCase(Locale.ROOT), lines[i].substring(c + 1).trim());
+        }
+        String rest = all.substring(end + 4);
+        if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) rest = dechunk(rest);
+        return new Response(status, headers, new String(rest.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8));
+    }
+
+    private static String dechunk(String s) {
+        StringBuilder out = new StringBuilder();
+        int i = 0;
+        while (i < s.length()) {
+            int eol = s.indexOf("\r\n", i);
+            int size = Integer.parseInt(s.substring(i, eol).split(";")[0].trim(), 16);
+            if (size == 0) break;
+            out.append(s, eol + 2, eol + 2 + size);
+            i = eol + 2 + size + 2;
+        }
+        return out.toString();
+    }
+}

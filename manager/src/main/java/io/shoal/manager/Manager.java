@@ -1,0 +1,63 @@
+package io.shoal.manager;
+
+import io.shoal.manager.allocator.Allocator;
+import io.shoal.manager.dispatcher.Dispatcher;
+import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
+import io.shoal.manager.orchestrator.replicated.ReplicatedOrchestrator;
+import io.shoal.manager.orchestrator.restart.RestartSupervisor;
+import io.shoal.manager.orchestrator.taskreaper.TaskReaper;
+import io.shoal.manager.orchestrator.update.Updater;
+import io.shoal.manager.scheduler.Scheduler;
+import io.shoal.store.Store;
+import java.time.Clock;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What runs on the Raft leader: the controllers and the dispatcher. Started when this manager
+ * becomes leader, stopped when it stops being one; level-triggered controllers make the handover
+ * safe.
+ */
+public final class Manager {
+    private static final Logger log = LoggerFactory.getLogger(Manager.class);
+
+    private final Store store;
+    private final Clock clock;
+    private List<Controller> controllers = List.of();
+    private Dispatcher dispatcher;
+
+    public Manager(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public synchronized void lead() {
+        if (dispatcher != null) return;
+        log.info("became leader: starting controllers and dispatcher");
+        dispatcher = new Dispatcher(store, clock);
+        controllers = List.of(
+                new ReplicatedOrchestrator(store, clock),
+                new GlobalOrchestrator(store, clock),
+                new RestartSupervisor(store, clock),
+                new Updater(store, clock),
+                new TaskReaper(store),
+                new Allocator(store, clock),
+                new Scheduler(store, clock));
+        controllers.forEach(Controller::start);
+    }
+
+    public synchronized void follow() {
+        if (dispatcher == null) return;
+        log.info("no longer leader: stopping controllers and dispatcher");
+        controllers.forEach(Controller::stop);
+        controllers = List.of();
+        dispatcher.close();
+        dispatcher = null;
+    }
+
+    /** The dispatcher while this manager leads, else null. */
+    public synchronized Dispatcher dispatcher() {
+        return dispatcher;
+    }
+}

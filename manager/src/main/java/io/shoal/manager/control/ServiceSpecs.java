@@ -1,0 +1,140 @@
+package io.shoal.manager.control;
+
+import io.shoal.api.ApiException;
+import io.shoal.api.PortConfig;
+import io.shoal.api.ServiceSpec;
+import io.shoal.api.TaskSpec;
+import io.shoal.manager.scheduler.Constraint;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/** Checks a service spec before it is stored, with swarmkit's wording where it has one. */
+final class ServiceSpecs {
+    /** A DNS label: the service name is the name other services resolve. */
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?");
+    private static final Set<String> CONDITIONS = Set.of("none", "on-failure", "any");
+    private static final Set<String> FAILURE_ACTIONS = Set.of("pause", "continue", "rollback");
+    private static final Set<String> ORDERS = Set.of("stop-first", "start-first");
+    private static final Set<String> PROTOCOLS = Set.of("tcp", "udp", "sctp");
+    private static final Set<String> PUBLISH_MODES = Set.of("ingress", "host");
+
+    private ServiceSpecs() {}
+
+    static void validate(ServiceSpec spec) {
+        if (spec == null) throw ApiException.invalid("service spec must be provided");
+        if (spec.name() == null || !NAME.matcher(spec.name()).matches()) {
+            throw ApiException.invalid("invalid name %s: name must be valid as a DNS name component",
+                    spec.name() == null ? "\"\"" : "\"" + spec.name() + "\"");
+        }
+        validateMode(spec.mode());
+        validateTask(spec.taskTemplate());
+        validateUpdate("UpdateConfig", spec.updateConfig(), true);
+        validateUpdate("RollbackConfig", spec.rollbackConfig(), false);
+        validateEndpoint(spec.endpointSpec());
+    }
+
+    private static void validateMode(ServiceSpec.Mode mode) {
+        if (mode == null) return;
+        int set = (mode.replicated() != null ? 1 : 0) + (mode.global() != null ? 1 : 0)
+                + (mode.replicatedJob() != null ? 1 : 0) + (mode.globalJob() != null ? 1 : 0);
+        if (set > 1) throw ApiException.invalid("invalid mode: exactly one of Replicated, Global, ReplicatedJob, GlobalJob may be set");
+        if (mode.replicatedJob() != null || mode.globalJob() != null) {
+            throw new ApiException(501, "job services (replicated-job, global-job) are not supported by this daemon yet");
+        }
+        if (mode.replicated() != null && mode.replicated().replicas() != null && mode.replicated().replicas() < 0) {
+            throw ApiException.invalid("invalid replicas %d: the number of replicas must be 0 or more", mode.replicated().replicas());
+        }
+    }
+
+    private static void validateTask(TaskSpec task) {
+        if (task == null || task.containerSpec() == null) throw ApiException.invalid("TaskSpec: ContainerSpec must be provided");
+        var c = task.containerSpec();
+        if (c.image() == null || c.image().isBlank()) throw ApiException.invalid("ContainerSpec: image reference must be provided");
+        if (c.stopGracePeriod() != null && c.stopGracePeriod() < 0) {
+            throw ApiException.invalid("ContainerSpec: stop-grace-period cannot be negative");
+        }
+        var r = task.restartPolicy();
+        if (r != null) {
+            if (r.condition() != null && !r.condition().isEmpty() && !CONDITIONS.contains(r.condition())) {
+                throw ApiException.invalid("TaskSpec: RestartPolicy: invalid condition %s: must be one of none, on-failure, any", r.condition());
+            }
+            nonNegative("TaskSpec: RestartPolicy: restart-delay", r.delay());
+            nonNegative("TaskSpec: RestartPolicy: restart-window", r.window());
+            nonNegative("TaskSpec: RestartPolicy: restart-max-attempts", r.maxAttempts());
+        }
+        var res = task.resources();
+        if (res != null) {
+            if (res.limits() != null) {
+                nonNegative("TaskSpec: Resources: Limits: NanoCPUs", res.limits().nanoCPUs());
+                nonNegative("TaskSpec: Resources: Limits: MemoryBytes", res.limits().memoryBytes());
+            }
+            if (res.reservations() != null) {
+                nonNegative("TaskSpec: Resources: Reservations: NanoCPUs", res.reservations().nanoCPUs());
+                nonNegative("TaskSpec: Resources: Reservations: MemoryBytes", res.reservations().memoryBytes());
+                if (res.limits() != null && res.limits().memoryBytes() > 0
+                        && res.reservations().memoryBytes() > res.limits().memoryBytes()) {
+                    throw ApiException.invalid("TaskSpec: Resources: memory reservation %d exceeds the memory limit %d",
+                            res.reservations().memoryBytes(), res.limits().memoryBytes());
+                }
+            }
+        }
+        if (task.placement() != null) {
+            Constraint.parseAll(task.placement().constraints());
+            if (task.placement().maxReplicas() < 0) throw ApiException.invalid("TaskSpec: Placement: max replicas cannot be negative");
+        }
+    }
+
+    private static void validateUpdate(String what, ServiceSpec.UpdateConfig u, boolean mayRollback) {
+        if (u == null) return;
+        nonNegative(what + ": parallelism", u.parallelism());
+        nonNegative(what + ": delay", u.delay());
+        nonNegative(what + ": monitor", u.monitor());
+        if (u.failureAction() != null && !u.failureAction().isEmpty()
+                && (!FAILURE_ACTIONS.contains(u.failureAction()) || !mayRollback && u.failureAction().equals("rollback"))) {
+            throw ApiException.invalid("%s: invalid failure action %s", what, u.failureAction());
+        }
+        if (u.maxFailureRatio() != null && (u.maxFailureRatio() < 0 || u.maxFailureRatio() > 1)) {
+            throw ApiException.invalid("%s: max failure ratio must be between 0 and 1", what);
+        }
+        if (u.order() != null && !u.order().isEmpty() && !ORDERS.contains(u.order())) {
+            throw ApiException.invalid("%s: invalid order %s: must be stop-first or start-first", what, u.order());
+        }
+    }
+
+    private static void validateEndpoint(ServiceSpec.EndpointSpec e) {
+        if (e == null) return;
+        if (e.mode() != null && !e.mode().isEmpty() && !e.mode().equals("vip") && !e.mode().equals("dnsrr")) {
+            throw ApiException.invalid("EndpointSpec: invalid mode %s: must be vip or dnsrr", e.mode());
+        }
+        if (e.ports() == null) return;
+        Set<String> published = new HashSet<>();
+        for (PortConfig p : e.ports()) {
+            if (p.targetPort() < 1 || p.targetPort() > 65535) {
+                throw ApiException.invalid("EndpointSpec: invalid target port %d", p.targetPort());
+            }
+            if (p.publishedPort() < 0 || p.publishedPort() > 65535) {
+                throw ApiException.invalid("EndpointSpec: invalid published port %d", p.publishedPort());
+            }
+            if (p.protocol() != null && !p.protocol().isEmpty() && !PROTOCOLS.contains(p.protocol())) {
+                throw ApiException.invalid("EndpointSpec: invalid protocol %s", p.protocol());
+            }
+            if (p.publishMode() != null && !p.publishMode().isEmpty() && !PUBLISH_MODES.contains(p.publishMode())) {
+                throw ApiException.invalid("EndpointSpec: invalid publish mode %s", p.publishMode());
+            }
+            String protocol = p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol();
+            if (p.publishedPort() != 0 && !published.add(protocol + "/" + p.publishedPort())) {
+                throw ApiException.invalid("EndpointSpec: duplicate published ports provided");
+            }
+        }
+        if ("dnsrr".equals(e.mode()) && e.ports().stream().anyMatch(p -> p.publishMode() == null
+                || p.publishMode().isEmpty() || p.publishMode().equals("ingress"))) {
+            throw ApiException.invalid("EndpointSpec: port published with ingress mode can't be used with dnsrr mode");
+        }
+    }
+
+    private static void nonNegative(String what, Long v) {
+        if (v != null && v < 0) throw ApiException.invalid("%s cannot be negative", what);
+    }
+}

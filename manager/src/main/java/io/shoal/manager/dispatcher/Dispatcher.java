@@ -1,0 +1,231 @@
+package io.shoal.manager.dispatcher;
+
+import io.shoal.api.ApiException;
+import io.shoal.api.Cluster;
+import io.shoal.api.Defaults;
+import io.shoal.api.Ids;
+import io.shoal.api.Node;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.TaskStatusUpdate;
+import io.shoal.store.Event;
+import io.shoal.store.Kind;
+import io.shoal.store.Store;
+import io.shoal.store.Watch;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's end of every agent's session: registers nodes, tracks their heartbeats (a node
+ * that misses them goes down), streams each node its tasks, and writes the task states agents
+ * report into the store in batches.
+ */
+public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** swarmkit marks a node down after about three missed heartbeat periods. */
+    private static final int GRACE_MULTIPLIER = 3;
+    private static final long STATUS_BATCH_MILLIS = 10;
+
+    private record SessionState(String sessionId, long lastHeartbeatNanos) {}
+
+    private final Store store;
+    private final Clock clock;
+    private final Map<String, SessionState> sessions = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Reported> reports = new LinkedBlockingQueue<>();
+    private final long startedNanos = System.nanoTime();
+    private final Thread statusWriter;
+    private final Thread heartbeatChecker;
+    private volatile boolean running = true;
+
+    private record Reported(String nodeId, TaskStatusUpdate update) {}
+
+    public Dispatcher(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+        statusWriter = Thread.ofVirtual().name("dispatcher-status").start(this::writeStatuses);
+        heartbeatChecker = Thread.ofVirtual().name("dispatcher-heartbeats").start(this::checkHeartbeats);
+    }
+
+    @Override
+    public Session register(String nodeId, Node.Description description, String addr) {
+        requireRunning();
+        store.update(tx -> {
+            Node node = tx.node(nodeId);
+            if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
+            tx.update(node.withDescription(description).withStatus(new Node.Status("ready", null, addr)));
+            return null;
+        });
+        String sessionId = Ids.newId();
+        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime()));
+        log.info("node {} registered, session {}", nodeId, sessionId);
+        return new Session(sessionId, heartbeatPeriodNanos(), List.of());
+    }
+
+    @Override
+    public long heartbeat(String nodeId, String sessionId) {
+        requireSession(nodeId, sessionId);
+        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime()));
+        return heartbeatPeriodNanos();
+    }
+
+    @Override
+    public AutoCloseable assignments(String nodeId, String sessionId, Consumer<Assignments> listener) {
+        requireSession(nodeId, sessionId);
+        Watch watch = store.watch();
+        List<Task> all = store.view(r -> r.tasksOfNode(nodeId).stream().filter(Dispatcher::isAssigned).toList());
+        listener.accept(new Assignments(Assignments.Type.COMPLETE, all, List.of()));
+        Thread stream = Thread.ofVirtual().name("assignments-" + nodeId).start(() -> {
+            try (watch) {
+                while (running && sessionId.equals(currentSession(nodeId))) {
+                    List<Task> changed = new ArrayList<>();
+                    List<String> removed = new ArrayList<>();
+                    for (Event e : watch.next(500)) {
+                        if (e.kind() == Kind.TASK) classify(nodeId, (Task) e.before(), (Task) e.after(), changed, removed);
+                    }
+                    if (!changed.isEmpty() || !removed.isEmpty()) {
+                        listener.accept(new Assignments(Assignments.Type.INCREMENTAL, changed, removed));
+                    }
+                }
+            } catch (InterruptedException e) {
+                // closed
+            } catch (RuntimeException e) {
+                log.warn("assignment stream of node {} ended", nodeId, e);
+            }
+        });
+        return stream::interrupt;
+    }
+
+    /** What a change of one task means to a node: news (assigned, told to stop, respecified), or removal. */
+    private static void classify(String nodeId, Task before, Task after, List<Task> changed, List<String> removed) {
+        boolean wasHere = before != null && nodeId.equals(before.nodeId()) && isAssigned(before);
+        boolean isHere = after != null && nodeId.equals(after.nodeId()) && isAssigned(after);
+        if (isHere) {
+            // The node's own status reports come back as changes too; only news is sent.
+            if (!wasHere || before.desiredState() != after.desiredState() || !Objects.equals(before.spec(), after.spec())) {
+                changed.add(after);
+            }
+        } else if (wasHere) {
+            removed.add(before.id());
+        }
+    }
+
+    private static boolean isAssigned(Task t) {
+        return !t.state().isBefore(TaskState.ASSIGNED);
+    }
+
+    @Override
+    public void updateTaskStatus(String nodeId, String sessionId, List<TaskStatusUpdate> updates) {
+        requireSession(nodeId, sessionId);
+        for (TaskStatusUpdate u : updates) reports.add(new Reported(nodeId, u));
+    }
+
+    private void writeStatuses() {
+        while (running) {
+            try {
+                List<Reported> batch = new ArrayList<>();
+                Reported first = reports.poll(500, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                Thread.sleep(STATUS_BATCH_MILLIS);
+                batch.add(first);
+                reports.drainTo(batch);
+                writeWithRetry(batch);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void writeWithRetry(List<Reported> batch) {
+        for (int attempt = 0; attempt < 5; attempt++) {
+            try {
+                store.batch(b -> {
+                    for (Reported r : batch) b.update(tx -> apply(tx, r));
+                });
+                return;
+            } catch (ApiException e) {
+                // A manager changed one of these tasks meanwhile; the retry reads them afresh.
+                log.debug("status write retried: {}", e.getMessage());
+            }
+        }
+        log.warn("dropped {} task status reports after repeated conflicts", batch.size());
+    }
+
+    private static void apply(io.shoal.store.Tx tx, Reported r) {
+        Task t = tx.task(r.update().taskId());
+        if (t == null || !r.nodeId().equals(t.nodeId())) return;
+        var status = r.update().status();
+        // Observed state only moves forward: a late report of an earlier state is dropped.
+        if (status.state().isBefore(t.state())) return;
+        if (status.state() == t.state() && Objects.equals(status.message(), t.status().message())
+                && Objects.equals(status.containerStatus(), t.status().containerStatus())) {
+            return;
+        }
+        tx.update(t.withStatus(status));
+    }
+
+    private void checkHeartbeats() {
+        while (running) {
+            try {
+                Thread.sleep(250);
+                long now = System.nanoTime();
+                long grace = heartbeatPeriodNanos() * GRACE_MULTIPLIER;
+                List<Node> late = store.view(r -> r.nodes().stream().filter(Node::isReady).filter(n -> {
+                    SessionState s = sessions.get(n.id());
+                    long last = s == null ? startedNanos : s.lastHeartbeatNanos();
+                    return now - last > grace;
+                }).toList());
+                if (late.isEmpty()) continue;
+                store.batch(b -> {
+                    for (Node n : late) {
+                        sessions.remove(n.id());
+                        log.warn("node {} missed its heartbeats: marking it down", n.id());
+                        b.update(tx -> tx.update(n.withStatus(new Node.Status("down", "heartbeat failure", n.status().addr()))));
+                    }
+                });
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                log.debug("heartbeat check: {}", e.getMessage());
+            }
+        }
+    }
+
+    private long heartbeatPeriodNanos() {
+        Cluster c = store.view(r -> r.cluster());
+        Long p = c == null || c.spec() == null || c.spec().dispatcher() == null ? null : c.spec().dispatcher().heartbeatPeriod();
+        return p == null || p <= 0 ? Defaults.HEARTBEAT_PERIOD : p;
+    }
+
+    private String currentSession(String nodeId) {
+        SessionState s = sessions.get(nodeId);
+        return s == null ? null : s.sessionId();
+    }
+
+    private void requireRunning() {
+        if (!running) throw ApiException.unavailable("this manager is not the leader any more");
+    }
+
+    private void requireSession(String nodeId, String sessionId) {
+        requireRunning();
+        if (sessionId == null || !sessionId.equals(currentSession(nodeId))) {
+            throw new SessionInvalidException("session " + sessionId + " of node " + nodeId + " is not valid");
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        statusWriter.interrupt();
+        heartbeatChecker.interrupt();
+    }
+}

@@ -1,0 +1,74 @@
+package io.shoal.manager.orchestrator;
+
+import io.shoal.api.Service;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.manager.orchestrator.restart.RestartPolicy;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The tasks that have filled one place of a service over time: a slot number for a replicated
+ * service, a node for a global one. At most one of them should be runnable, except briefly during
+ * a start-first update.
+ */
+public record Slot(String key, List<Task> tasks) {
+
+    /** Groups a service's tasks by slot number (replicated) or node (global), oldest task first. */
+    public static Map<String, Slot> of(List<Task> tasks, Function<Task, String> keyOf) {
+        Map<String, List<Task>> byKey = new LinkedHashMap<>();
+        for (Task t : tasks) {
+            String key = keyOf.apply(t);
+            if (key != null) byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
+        }
+        Map<String, Slot> out = new LinkedHashMap<>();
+        byKey.forEach((k, list) -> {
+            list.sort(Comparator.comparing(Task::createdAt, Comparator.nullsLast(Comparator.naturalOrder())));
+            out.put(k, new Slot(k, List.copyOf(list)));
+        });
+        return out;
+    }
+
+    public static String bySlotNumber(Task t) {
+        return Long.toString(t.slot());
+    }
+
+    public static String byNode(Task t) {
+        return t.nodeId();
+    }
+
+    public List<Task> runnable() {
+        return tasks.stream().filter(Task::isRunnable).toList();
+    }
+
+    public Task newest() {
+        return tasks.getLast();
+    }
+
+    /** A task told to stop that has not stopped yet. */
+    public boolean hasStopping() {
+        return tasks.stream().anyMatch(t -> !t.isRunnable() && t.desiredState() != TaskState.REMOVE
+                && !t.state().isTerminal() && !t.state().isBefore(TaskState.ASSIGNED));
+    }
+
+    /**
+     * Whether this slot needs no new task: one is runnable, one is still stopping (a stop-first
+     * update waits for it), or the last one ended by itself and its restart policy says not to
+     * start another.
+     */
+    public boolean isOccupied(Service service) {
+        if (!runnable().isEmpty() || hasStopping()) return true;
+        Task last = newest();
+        if (last.desiredState() == TaskState.REMOVE) return false;
+        return RestartPolicy.endedOnItsOwn(last) && !RestartPolicy.shouldRestart(last, this, service);
+    }
+
+    /** A runnable task made from an older spec than the service's. */
+    public boolean isDirty(Service service) {
+        return runnable().stream().anyMatch(t -> !t.spec().equals(service.spec().taskTemplate()));
+    }
+}

@@ -1,0 +1,73 @@
+package io.shoal.manager.orchestrator.global;
+
+import io.shoal.api.Node;
+import io.shoal.api.Service;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.manager.Controller;
+import io.shoal.manager.orchestrator.Slot;
+import io.shoal.manager.orchestrator.Tasks;
+import io.shoal.manager.scheduler.Constraint;
+import io.shoal.store.Event;
+import io.shoal.store.Kind;
+import io.shoal.store.Store;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Keeps one task of each global service on every node that may run it (ready, not paused or
+ * drained, matching the service's constraints), and stops the tasks on nodes that no longer may.
+ */
+public final class GlobalOrchestrator extends Controller {
+    private final Clock clock;
+
+    public GlobalOrchestrator(Store store, Clock clock) {
+        super(store);
+        this.clock = clock;
+    }
+
+    @Override
+    protected boolean isRelevant(Event e) {
+        return e.kind() == Kind.SERVICE || e.kind() == Kind.NODE
+                || e.kind() == Kind.TASK && e.op() != io.shoal.store.Change.Op.CREATE;
+    }
+
+    @Override
+    protected void reconcile() {
+        record Work(Service service, List<Task> tasks) {}
+        record State(List<Node> nodes, List<Work> work) {}
+        State state = store.view(r -> new State(r.nodes(), r.services().stream()
+                .filter(Tasks::isGlobal)
+                .map(s -> new Work(s, r.tasksOfService(s.id())))
+                .toList()));
+        Instant now = clock.instant();
+        store.batch(b -> {
+            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), state.nodes(), now);
+        });
+    }
+
+    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, List<Node> nodes, Instant now) {
+        Map<String, Slot> slots = Slot.of(tasks, Slot::byNode);
+        var placement = service.spec().taskTemplate().placement();
+        List<Constraint> constraints = Constraint.parseAll(placement == null ? null : placement.constraints());
+        for (Node node : nodes) {
+            boolean allowed = constraints.stream().allMatch(c -> c.matches(node));
+            String availability = node.spec().availability();
+            Slot slot = slots.remove(node.id());
+            if (!allowed || "drain".equals(availability)) {
+                if (slot != null) shutDown(b, slot);
+            } else if ((slot == null || !slot.isOccupied(service)) && node.isReady() && "active".equals(availability)) {
+                Task t = Tasks.newTask(service, 0, node.id(), TaskState.RUNNING, now);
+                b.update(tx -> tx.create(t));
+            }
+        }
+        // What is left sits on nodes that were removed from the swarm.
+        for (Slot slot : slots.values()) shutDown(b, slot);
+    }
+
+    private static void shutDown(Store.Batcher b, Slot slot) {
+        for (Task t : slot.runnable()) b.update(tx -> tx.update(t.withDesiredState(TaskState.SHUTDOWN)));
+    }
+}

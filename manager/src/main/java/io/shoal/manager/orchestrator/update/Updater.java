@@ -1,0 +1,144 @@
+package io.shoal.manager.orchestrator.update;
+
+import io.shoal.api.Defaults;
+import io.shoal.api.Service;
+import io.shoal.api.ServiceSpec;
+import io.shoal.api.Task;
+import io.shoal.api.TaskSpec;
+import io.shoal.api.TaskState;
+import io.shoal.manager.Controller;
+import io.shoal.manager.orchestrator.Slot;
+import io.shoal.manager.orchestrator.Tasks;
+import io.shoal.manager.orchestrator.restart.RestartPolicy;
+import io.shoal.store.Event;
+import io.shoal.store.Kind;
+import io.shoal.store.Store;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Rolls a changed service spec out over its slots, {@code Parallelism} slots at a time with
+ * {@code Delay} between batches. Stop-first tells the old task to stop and lets the orchestrator
+ * refill the slot once it has; start-first starts the new task beside the old one and stops the
+ * old one once the new one runs. A new task that fails during the update triggers the failure
+ * action: pause, rollback to the previous spec, or continue.
+ */
+public final class Updater extends Controller {
+    private final Clock clock;
+    /** When each service's last batch finished: the update delay counts from there. */
+    private final Map<String, Instant> batchDoneAt = new ConcurrentHashMap<>();
+
+    public Updater(Store store, Clock clock) {
+        super(store);
+        this.clock = clock;
+    }
+
+    @Override
+    protected boolean isRelevant(Event e) {
+        return e.kind() == Kind.SERVICE || e.kind() == Kind.TASK && e.op() == io.shoal.store.Change.Op.UPDATE;
+    }
+
+    @Override
+    protected long tickMillis() {
+        return 200;
+    }
+
+    @Override
+    protected void reconcile() {
+        record Work(Service service, List<Task> tasks) {}
+        List<Work> work = store.view(r -> r.services().stream()
+                .filter(s -> isRollingOut(s.updateStatus()))
+                .map(s -> new Work(s, r.tasksOfService(s.id())))
+                .toList());
+        Instant now = clock.instant();
+        store.batch(b -> {
+            for (Work w : work) reconcile(b, w.service(), w.tasks(), now);
+        });
+    }
+
+    static boolean isRollingOut(Service.UpdateStatus s) {
+        return s != null && ("updating".equals(s.state()) || "rollback_started".equals(s.state()));
+    }
+
+    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Instant now) {
+        Service.UpdateStatus status = service.updateStatus();
+        boolean rollingBack = "rollback_started".equals(status.state());
+        ServiceSpec.UpdateConfig config = Defaults.updateConfig(
+                rollingBack ? service.spec().rollbackConfig() : service.spec().updateConfig());
+        TaskSpec current = service.spec().taskTemplate();
+        Function<Task, String> key = Tasks.isGlobal(service) ? Slot::byNode : Slot::bySlotNumber;
+        Map<String, Slot> slots = Slot.of(tasks, key);
+
+        List<Task> failures = tasks.stream().filter(t -> isFailure(t, current, status.startedAt())).toList();
+        if (!failures.isEmpty() && !"continue".equals(config.failureAction())
+                && failures.size() > config.maxFailureRatio() * slots.size()) {
+            b.update(tx -> tx.update(afterFailure(service, config, failures.getFirst(), rollingBack, now)));
+            return;
+        }
+
+        List<Slot> candidates = new ArrayList<>();
+        int inFlight = 0;
+        for (Slot slot : slots.values()) {
+            List<Task> fresh = slot.runnable().stream().filter(t -> t.spec().equals(current)).toList();
+            List<Task> stale = slot.runnable().stream().filter(t -> !t.spec().equals(current)).toList();
+            boolean freshRunning = fresh.stream().anyMatch(t -> t.state() == TaskState.RUNNING);
+            if (!stale.isEmpty() && freshRunning) {
+                // Start-first: the new task runs, so the old one may go.
+                for (Task t : stale) b.update(tx -> tx.update(t.withDesiredState(TaskState.SHUTDOWN)));
+            } else if (!stale.isEmpty() && fresh.isEmpty()) {
+                candidates.add(slot);
+            } else if (!fresh.isEmpty() && !freshRunning || slot.hasStopping() || !slot.isOccupied(service)) {
+                inFlight++;
+            }
+        }
+        if (candidates.isEmpty() && inFlight == 0) {
+            batchDoneAt.remove(service.id());
+            b.update(tx -> tx.update(service.withUpdateStatus(new Service.UpdateStatus(
+                    rollingBack ? "rollback_completed" : "completed", status.startedAt(), now,
+                    rollingBack ? "rollback completed" : "update completed"))));
+            return;
+        }
+        if (inFlight > 0) {
+            batchDoneAt.put(service.id(), now);
+            return;
+        }
+        Instant doneAt = batchDoneAt.get(service.id());
+        if (doneAt != null && now.isBefore(doneAt.plusNanos(config.delay()))) return;
+
+        long parallelism = config.parallelism() == 0 ? Long.MAX_VALUE : config.parallelism();
+        boolean startFirst = "start-first".equals(config.order());
+        candidates.stream().limit(parallelism).forEach(slot -> {
+            if (startFirst) {
+                Task stale = slot.runnable().getFirst();
+                Task fresh = Tasks.newTask(service, stale.slot(), Tasks.isGlobal(service) ? stale.nodeId() : null,
+                        TaskState.RUNNING, now);
+                b.update(tx -> tx.create(fresh));
+            } else {
+                for (Task t : slot.runnable()) b.update(tx -> tx.update(t.withDesiredState(TaskState.SHUTDOWN)));
+            }
+        });
+        batchDoneAt.put(service.id(), now);
+    }
+
+    /** A task of the new spec that ended on its own after the update began. */
+    private static boolean isFailure(Task t, TaskSpec current, Instant since) {
+        return t.spec().equals(current) && RestartPolicy.endedOnItsOwn(t) && t.state() != TaskState.COMPLETE
+                && (since == null || t.status().timestamp() == null || !t.status().timestamp().isBefore(since));
+    }
+
+    private static Service afterFailure(Service service, ServiceSpec.UpdateConfig config, Task failed,
+                                        boolean rollingBack, Instant now) {
+        String cause = "due to failure or early termination of task " + failed.id();
+        if ("rollback".equals(config.failureAction()) && !rollingBack && service.previousSpec() != null) {
+            return service.withSpec(service.previousSpec(), service.spec()).withUpdateStatus(
+                    new Service.UpdateStatus("rollback_started", now, null, "update rolled back " + cause));
+        }
+        return service.withUpdateStatus(new Service.UpdateStatus(rollingBack ? "rollback_paused" : "paused",
+                service.updateStatus().startedAt(), null, (rollingBack ? "rollback paused " : "update paused ") + cause));
+    }
+}
