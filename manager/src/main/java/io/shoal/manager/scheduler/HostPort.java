@@ -1,0 +1,28 @@
+package io.shoal.manager.scheduler;
+
+import io.shoal.api.PortConfig;
+import io.shoal.api.Service;
+import java.util.List;
+
+/** A port a task publishes directly on its node (PublishMode host), which only one task per node can hold. */
+record HostPort(String protocol, long port) {
+
+    /**
+     * The host-mode ports of a service's tasks. Tasks carry no endpoint of their own here, so they
+     * are read from the service; a port of 0 means "any free port" and never conflicts.
+     */
+    static List<HostPort> of(Service service) {
+        if (service == null || service.spec() == null || service.spec().endpointSpec() == null
+                || service.spec().endpointSpec().ports() == null) {
+            return List.of();
+        }
+        return service.spec().endpointSpec().ports().stream()
+                .filter(p -> "host".equals(p.publishMode()) && p.publishedPort() != 0)
+                .map(HostPort::of)
+                .toList();
+    }
+
+    private static HostPort of(PortConfig p) {
+        return new HostPort(p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol(), p.publishedPort());
+    }
+}
