@@ -15,6 +15,7 @@ import io.shoal.store.Store;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -51,7 +52,7 @@ public final class TaskReaper extends Controller {
             }
             if (service != null && state.limit() >= 0) {
                 long keep = Math.max(state.limit(), RestartPolicy.historyNeeded(service));
-                var key = Tasks.isGlobal(service) ? (java.util.function.Function<Task, String>) Slot::byNode : Slot::bySlotNumber;
+                Function<Task, String> key = Tasks.isGlobal(service) ? Slot::byNode : Slot::bySlotNumber;
                 for (Slot slot : Slot.of(tasks, key).values()) {
                     List<Task> history = slot.tasks();
                     for (int i = 0; i < history.size() - keep; i++) {
