@@ -69,15 +69,14 @@ final class ProcessController implements TaskController {
                 && !(user.equals("0") && "root".equals(System.getProperty("user.name")))) {
             throw new ExecException("user " + user + ": the process executor runs tasks as the daemon's own user");
         }
-        Path workDir = workDir();
-        if (!Files.isDirectory(workDir)) {
-            throw new ExecException("working directory " + workDir + " does not exist (the process executor does not create host directories)");
-        }
         try {
             Files.createDirectories(dir);
-            Files.writeString(dir.resolve("image"), String.valueOf(spec.image()) + "\n");
+            Files.writeString(dir.resolve("image"), spec.image() + "\n");
         } catch (IOException e) {
             throw new ExecException("preparing " + dir + ": " + e.getMessage(), e);
+        }
+        if (!Files.isDirectory(workDir())) {
+            throw new ExecException("working directory " + workDir() + " does not exist (the process executor does not create host directories)");
         }
     }
 
