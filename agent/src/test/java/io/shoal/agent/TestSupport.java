@@ -22,7 +22,7 @@ public final class TestSupport {
 
     private TestSupport() {}
 
-    /** A task running {@code sh -c script}; {@code extra} adds ContainerSpec fields by their Engine API names. */
+    /** A task running {@code sh -c script} (unless {@code extra} has Args); {@code extra} adds ContainerSpec fields by their Engine API names. */
     public static Task shTask(String script, TaskState desired, Map<String, Object> extra) {
         var fields = new java.util.HashMap<String, Object>(extra);
         fields.put("Image", "busybox:latest");
@@ -30,7 +30,7 @@ public final class TestSupport {
         fields.put("TTY", false);
         fields.put("OpenStdin", false);
         fields.put("ReadOnly", false);
-        fields.putIfAbsent("Args", List.of("sh", "-c", script));
+        if (!fields.containsKey("Args")) fields.put("Args", List.of("sh", "-c", script));
         var container = Json.MAPPER.convertValue(fields, ContainerSpec.class);
         var spec = new TaskSpec(null, container, null, null, null, null, 0, null, null, null);
         return new Task(Ids.newId(), null, null, null, "svc.1", null, spec, "svc", 1, "node-1",
