@@ -1,0 +1,171 @@
+package io.shoal.agent;
+
+import io.shoal.agent.exec.Executor;
+import io.shoal.api.Defaults;
+import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.TaskStatusUpdate;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's side of the dispatcher protocol (swarmkit's agent.Agent). Two virtual threads:
+ * the session loop registers, subscribes the worker to assignments and heartbeats at the period
+ * the manager sets, registering again with backoff when the session is invalid or a call fails;
+ * the status loop sends the worker's status reports in batches, retrying a batch until it is
+ * delivered. The current session is owned by the session loop; the status loop only reads it,
+ * and reports it broken.
+ */
+public final class Agent implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+    /** How long status reports are collected before they are sent together. */
+    static final Duration STATUS_LINGER = Duration.ofMillis(5);
+
+    private final String nodeId;
+    private final String addr;
+    private final Dispatcher dispatcher;
+    private final Executor executor;
+    private final Worker worker;
+    private final Thread sessionLoop;
+    private final Thread statusLoop;
+
+    private Dispatcher.Session session; // guarded by this; written by the session loop
+    private boolean closed; // guarded by this
+
+    /**
+     * @param addr the address this node advertises to the managers
+     * @param executor describes the node on registration; should be the worker's executor
+     */
+    public Agent(String nodeId, String addr, Dispatcher dispatcher, Executor executor, Worker worker) {
+        this.nodeId = nodeId;
+        this.addr = addr;
+        this.dispatcher = dispatcher;
+        this.executor = executor;
+        this.worker = worker;
+        this.sessionLoop = Thread.ofVirtual().name("agent-session").unstarted(this::runSessions);
+        this.statusLoop = Thread.ofVirtual().name("agent-status").unstarted(this::runStatus);
+    }
+
+    /** Re-adopts the worker's tasks from disk, then connects. */
+    public void start() throws IOException {
+        worker.start();
+        sessionLoop.start();
+        statusLoop.start();
+    }
+
+    /** Disconnects and closes the worker; tasks keep running. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        sessionLoop.interrupt();
+        statusLoop.interrupt();
+        try {
+            sessionLoop.join();
+            statusLoop.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        worker.close();
+    }
+
+    private void runSessions() {
+        var backoff = new Backoff();
+        try {
+            while (!isClosed()) {
+                Dispatcher.Session s = null;
+                AutoCloseable subscription = null;
+                try {
+                    s = dispatcher.register(nodeId, executor.describe(), addr);
+                    subscription = dispatcher.assignments(nodeId, s.sessionId(), worker::assign);
+                    setSession(s);
+                    backoff.reset();
+                    LOG.info("session {} with the dispatcher", s.sessionId());
+                    long period = s.heartbeatPeriodNanos();
+                    while (awaitHeartbeat(s, period)) {
+                        period = dispatcher.heartbeat(nodeId, s.sessionId());
+                    }
+                } catch (Dispatcher.SessionInvalidException e) {
+                    LOG.info("session invalid, registering again: {}", e.getMessage());
+                } catch (RuntimeException e) {
+                    LOG.warn("dispatcher call failed, registering again: {}", e.toString());
+                } finally {
+                    sessionBroken(s);
+                    closeQuietly(subscription);
+                }
+                backoff.sleep();
+            }
+        } catch (InterruptedException e) {
+            // closed
+        }
+    }
+
+    private void runStatus() {
+        var backoff = new Backoff();
+        try {
+            while (!isClosed()) {
+                List<TaskStatusUpdate> batch = worker.takeStatuses(STATUS_LINGER);
+                for (;;) {
+                    Dispatcher.Session s = awaitSession();
+                    try {
+                        dispatcher.updateTaskStatus(nodeId, s.sessionId(), batch);
+                        backoff.reset();
+                        break;
+                    } catch (Dispatcher.SessionInvalidException e) {
+                        sessionBroken(s);
+                    } catch (RuntimeException e) {
+                        LOG.warn("sending {} task statuses failed, retrying: {}", batch.size(), e.toString());
+                    }
+                    backoff.sleep();
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed
+        }
+    }
+
+    /** Waits one heartbeat period; false when the session broke or the agent closed meanwhile. */
+    private synchronized boolean awaitHeartbeat(Dispatcher.Session s, long periodNanos) throws InterruptedException {
+        long deadline = System.nanoTime() + (periodNanos > 0 ? periodNanos : Defaults.HEARTBEAT_PERIOD);
+        for (long left; session == s && !closed && (left = deadline - System.nanoTime()) > 0; ) {
+            TimeUnit.NANOSECONDS.timedWait(this, left);
+        }
+        return session == s && !closed;
+    }
+
+    private synchronized Dispatcher.Session awaitSession() throws InterruptedException {
+        while (session == null) wait();
+        return session;
+    }
+
+    private synchronized void setSession(Dispatcher.Session s) {
+        session = s;
+        notifyAll();
+    }
+
+    /** Forgets the session if it is still the current one, so that the session loop registers again. */
+    private synchronized void sessionBroken(Dispatcher.Session s) {
+        if (s != null && session == s) {
+            session = null;
+            notifyAll();
+        }
+    }
+
+    private synchronized boolean isClosed() {
+        return closed;
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception e) {
+            LOG.debug("closing the assignment stream: {}", e.toString());
+        }
+    }
+}

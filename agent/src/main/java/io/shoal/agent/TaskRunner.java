@@ -1,0 +1,263 @@
+package io.shoal.agent;
+
+import static io.shoal.api.TaskState.ACCEPTED;
+import static io.shoal.api.TaskState.COMPLETE;
+import static io.shoal.api.TaskState.FAILED;
+import static io.shoal.api.TaskState.PREPARING;
+import static io.shoal.api.TaskState.READY;
+import static io.shoal.api.TaskState.REJECTED;
+import static io.shoal.api.TaskState.RUNNING;
+import static io.shoal.api.TaskState.SHUTDOWN;
+import static io.shoal.api.TaskState.STARTING;
+
+import io.shoal.agent.exec.ExecException;
+import io.shoal.agent.exec.Exit;
+import io.shoal.agent.exec.TaskController;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.api.TaskStatus;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Drives one task through its states on a virtual thread of its own, one step at a time as
+ * swarmkit's exec.Do does, and reports each new state (persisted first, then queued for the
+ * dispatcher). The thread owns the task's status and controller; other threads only hand it a
+ * newer task, a removal or a close.
+ */
+final class TaskRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskRunner.class);
+
+    private final String id;
+    private final TaskController controller;
+    private final TaskFiles files;
+    private final StatusQueue statuses;
+    private final Consumer<TaskRunner> onRemoved;
+    private final Thread thread;
+
+    // handed over by other threads, guarded by this
+    private Task latest;
+    private boolean removed;
+    private boolean closed;
+    private boolean changed;
+
+    // owned by the runner thread
+    private Task task;
+    private TaskStatus status;
+    private CompletableFuture<Exit> exit;
+    private Thread waiter;
+
+    /** {@code task} carries the status to start from: the last one reported, or the manager's for a new task. */
+    TaskRunner(Task task, TaskController controller, TaskFiles files, StatusQueue statuses, Consumer<TaskRunner> onRemoved) {
+        this.id = task.id();
+        this.controller = controller;
+        this.files = files;
+        this.statuses = statuses;
+        this.onRemoved = onRemoved;
+        this.latest = task;
+        this.status = task.status() != null ? task.status() : TaskStatus.of(TaskState.NEW, "", Instant.now());
+        this.thread = Thread.ofVirtual().name("task-" + id).unstarted(this::run);
+    }
+
+    String id() {
+        return id;
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    synchronized void update(Task t) {
+        latest = t;
+        wake();
+    }
+
+    synchronized void remove() {
+        removed = true;
+        wake();
+    }
+
+    /** Stops driving the task and leaves it as it is (running or not), for a later daemon to re-adopt. */
+    void close() {
+        synchronized (this) {
+            closed = true;
+            wake();
+        }
+        thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void wake() {
+        changed = true;
+        notifyAll();
+    }
+
+    private void run() {
+        try {
+            for (;;) {
+                Task t;
+                boolean remove;
+                synchronized (this) {
+                    if (closed) return;
+                    t = latest;
+                    remove = removed;
+                    changed = false;
+                }
+                if (t != task) {
+                    task = t;
+                    persist();
+                }
+                if (remove) {
+                    removeTask();
+                    return;
+                }
+                if (!step()) {
+                    synchronized (this) {
+                        while (!changed) wait();
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed
+        } catch (RuntimeException e) {
+            LOG.error("task {}: runner failed", id, e);
+        } finally {
+            if (waiter != null) waiter.interrupt();
+        }
+    }
+
+    /**
+     * One step towards the desired state, as swarmkit's exec.Do: returns false when there is nothing
+     * to do until the task changes or its process exits.
+     */
+    private boolean step() throws InterruptedException {
+        TaskState state = status.state();
+        TaskState desired = task.desiredState();
+        if (!desired.isBefore(SHUTDOWN)) {
+            if (!state.isBefore(COMPLETE)) return false;
+            if (exit != null && exit.isDone()) return exited();
+            if (!state.isBefore(STARTING) && exit == null) awaitExit(); // to learn the exit code
+            try {
+                controller.shutdown();
+            } catch (ExecException e) {
+                return fatal(e);
+            }
+            return report(SHUTDOWN, "shutdown", null, exit == null ? null : exitCode());
+        }
+        if (state.isAfter(desired)) return false;
+        switch (state) {
+            case PREPARING -> {
+                try {
+                    controller.prepare();
+                } catch (ExecException e) {
+                    return fatal(e);
+                }
+                return report(READY, "prepared", null, null);
+            }
+            case STARTING -> {
+                try {
+                    controller.start();
+                } catch (ExecException e) {
+                    return fatal(e);
+                }
+                return report(RUNNING, "started", null, null);
+            }
+            case RUNNING -> {
+                if (exit == null) awaitExit();
+                return exit.isDone() && exited();
+            }
+            default -> {}
+        }
+        if (!state.isBefore(desired)) return false;
+        return switch (state) {
+            case NEW, PENDING, ASSIGNED -> report(ACCEPTED, "accepted", null, null);
+            case ACCEPTED -> report(PREPARING, "preparing", null, null);
+            case READY -> report(STARTING, "starting", null, null);
+            default -> false;
+        };
+    }
+
+    /** Waits for the process on a thread of its own, so that a new desired state can still be acted on meanwhile. */
+    private void awaitExit() {
+        exit = new CompletableFuture<>();
+        exit.whenComplete((x, e) -> wake());
+        waiter = Thread.ofVirtual().name("task-" + id + "-wait").start(() -> {
+            try {
+                exit.complete(controller.await());
+            } catch (Throwable e) {
+                exit.completeExceptionally(e);
+            }
+        });
+    }
+
+    private boolean exited() throws InterruptedException {
+        try {
+            Exit x = exit.get();
+            return x.code() == 0
+                    ? report(COMPLETE, "finished", null, 0)
+                    : report(FAILED, x.describe(), x.describe(), x.code());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ExecException x) return fatal(x);
+            if (e.getCause() instanceof InterruptedException) throw new InterruptedException();
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private Integer exitCode() throws InterruptedException {
+        try {
+            return exit.get().code();
+        } catch (ExecutionException e) {
+            return null;
+        }
+    }
+
+    /** An error of the controller ends the task: REJECTED before it was starting, FAILED after. */
+    private boolean fatal(ExecException e) {
+        LOG.warn("task {}: {}", id, e.getMessage());
+        return report(status.state().isBefore(STARTING) ? REJECTED : FAILED, e.getMessage(), e.getMessage(), null);
+    }
+
+    /** Records and queues a new state; never one earlier than (or equal to) the one already reported. */
+    private boolean report(TaskState state, String message, String err, Integer exitCode) {
+        if (!state.isAfter(status.state())) return false;
+        long pid = controller.pid();
+        var container = pid == 0 ? null : new TaskStatus.ContainerStatus(id, pid, exitCode == null ? 0 : exitCode);
+        status = new TaskStatus(Instant.now(), state, message, err, container, null);
+        persist();
+        statuses.offer(id, status);
+        return true;
+    }
+
+    private void persist() {
+        try {
+            files.write(task.withStatus(status));
+        } catch (IOException e) {
+            LOG.error("task {}: saving its state failed: {}", id, e.toString());
+        }
+    }
+
+    /** The task left this node's assignments: stop it if it runs, delete what it made, forget it. */
+    private void removeTask() throws InterruptedException {
+        try {
+            if (!status.state().isBefore(STARTING) && status.state().isBefore(COMPLETE)) controller.shutdown();
+            controller.remove();
+        } catch (ExecException e) {
+            LOG.error("task {}: removing failed: {}", id, e.getMessage());
+        }
+        try {
+            files.delete(id);
+        } catch (IOException e) {
+            LOG.error("task {}: deleting its state failed: {}", id, e.toString());
+        }
+        onRemoved.accept(this);
+    }
+}

@@ -1,0 +1,102 @@
+package io.shoal.agent;
+
+import io.shoal.agent.exec.Executor;
+import io.shoal.api.Task;
+import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.TaskStatusUpdate;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the tasks the managers assign to this node (swarmkit's agent.Worker): one {@link
+ * TaskRunner} per task, each task kept on disk under {@code stateDir} with its last reported
+ * status, so that a restarted daemon re-adopts its tasks instead of starting them again.
+ *
+ * <p>{@link #close()} leaves every task as it is; stopping tasks is the managers' decision.
+ */
+public final class Worker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
+    private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
+
+    private final Executor executor;
+    private final TaskFiles files;
+    private final StatusQueue statuses = new StatusQueue();
+    private final Map<String, TaskRunner> runners = new HashMap<>(); // guarded by this
+    private boolean closed; // guarded by this
+
+    public Worker(Executor executor, Path stateDir) {
+        this.executor = executor;
+        this.files = new TaskFiles(stateDir.resolve("tasks"));
+    }
+
+    /** Re-adopts the tasks kept on disk and queues their last status again, in case it never reached a manager. */
+    public synchronized void start() throws IOException {
+        for (Task t : files.load()) {
+            if (t.status() != null) statuses.offer(t.id(), t.status());
+            run(t);
+        }
+    }
+
+    /** Applies assignments: a COMPLETE set replaces what this node runs, an INCREMENTAL one changes it. */
+    public synchronized void assign(Assignments a) {
+        if (closed) return;
+        List<Task> changed = a.changed() == null ? List.of() : a.changed();
+        if (a.type() == Assignments.Type.COMPLETE) {
+            Set<String> keep = new HashSet<>();
+            changed.forEach(t -> keep.add(t.id()));
+            runners.values().stream().filter(r -> !keep.contains(r.id())).forEach(TaskRunner::remove);
+        }
+        for (Task t : changed) {
+            TaskRunner r = runners.get(t.id());
+            if (r != null) r.update(t);
+            else if (TASK_ID.matcher(t.id()).matches()) run(t);
+            else LOG.error("ignoring a task with an invalid id: {}", t.id());
+        }
+        if (a.removed() != null) {
+            for (String id : a.removed()) {
+                TaskRunner r = runners.get(id);
+                if (r != null) r.remove();
+            }
+        }
+    }
+
+    /** The ids of the tasks this worker holds (removed ones leave once they are stopped and deleted). */
+    public synchronized Set<String> taskIds() {
+        return Set.copyOf(runners.keySet());
+    }
+
+    /** The next batch of status reports for the dispatcher; see {@link StatusQueue#take}. */
+    List<TaskStatusUpdate> takeStatuses(Duration linger) throws InterruptedException {
+        return statuses.take(linger);
+    }
+
+    @Override
+    public void close() {
+        List<TaskRunner> all;
+        synchronized (this) {
+            closed = true;
+            all = new ArrayList<>(runners.values());
+        }
+        all.forEach(TaskRunner::close);
+    }
+
+    private void run(Task t) {
+        var r = new TaskRunner(t, executor.controller(t), files, statuses, this::forget);
+        runners.put(t.id(), r);
+        r.start();
+    }
+
+    private synchronized void forget(TaskRunner r) {
+        runners.remove(r.id(), r);
+    }
+}

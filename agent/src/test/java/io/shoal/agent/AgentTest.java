@@ -1,0 +1,193 @@
+package io.shoal.agent;
+
+import static io.shoal.agent.TestSupport.alive;
+import static io.shoal.agent.TestSupport.shTask;
+import static io.shoal.agent.TestSupport.until;
+import static io.shoal.api.TaskState.COMPLETE;
+import static io.shoal.api.TaskState.FAILED;
+import static io.shoal.api.TaskState.READY;
+import static io.shoal.api.TaskState.REJECTED;
+import static io.shoal.api.TaskState.RUNNING;
+import static io.shoal.api.TaskState.SHUTDOWN;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shoal.agent.exec.process.ProcessExecutor;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent, its worker and task runners against a fake dispatcher, running real processes. */
+class AgentTest {
+    @TempDir Path tmp;
+    private final List<FakeDispatcher> dispatchers = new ArrayList<>();
+    private final List<Agent> agents = new ArrayList<>();
+    private final List<Worker> workers = new ArrayList<>();
+
+    @AfterEach
+    void cleanUp() {
+        agents.forEach(Agent::close);
+        dispatchers.forEach(d -> d.pids().forEach(TestSupport::killGroup));
+        dispatchers.forEach(d -> assertEquals(List.of(), d.backwards(), "states only move forward"));
+    }
+
+    /** An agent on this test's state dir, as a daemon (re)starting on it would create one. */
+    private FakeDispatcher startAgent(Task... tasks) throws IOException {
+        var dispatcher = new FakeDispatcher();
+        for (Task t : tasks) dispatcher.put(t);
+        var executor = new ProcessExecutor(tmp.resolve("exec"), "host-1", "0.1.0", Map.of("test", "yes"));
+        var worker = new Worker(executor, tmp.resolve("worker"));
+        var agent = new Agent("node-1", "127.0.0.1", dispatcher, executor, worker);
+        dispatchers.add(dispatcher);
+        workers.add(worker);
+        agents.add(agent);
+        agent.start();
+        return dispatcher;
+    }
+
+    private static long pid(FakeDispatcher d, Task t) {
+        return d.last(t.id()).containerStatus().pid();
+    }
+
+    @Test
+    void exitZeroCompletesAndNonZeroFails() throws IOException {
+        Task ok = shTask("exit 0", RUNNING, Map.of());
+        Task bad = shTask("exit 3", RUNNING, Map.of());
+        var d = startAgent(ok, bad);
+
+        until("both ended", () -> d.reached(ok.id(), COMPLETE) && d.reached(bad.id(), FAILED));
+        assertEquals(COMPLETE, d.last(ok.id()).state());
+        assertEquals(0, d.last(ok.id()).containerStatus().exitCode());
+        assertEquals(ok.id(), d.last(ok.id()).containerStatus().containerId());
+        var failed = d.last(bad.id());
+        assertEquals(FAILED, failed.state());
+        assertEquals("task: non-zero exit (3)", failed.message());
+        assertEquals("task: non-zero exit (3)", failed.err());
+        assertEquals(3, failed.containerStatus().exitCode());
+        assertTrue(failed.containerStatus().pid() > 0);
+        assertEquals("host-1", d.description.hostname());
+    }
+
+    @Test
+    void statusesMoveForwardAndArriveBatched() throws IOException {
+        List<Task> tasks = new ArrayList<>();
+        for (int i = 0; i < 5; i++) tasks.add(shTask("exec sleep 300", RUNNING, Map.of()));
+        var d = startAgent(tasks.toArray(Task[]::new));
+
+        until("all running", () -> tasks.stream().allMatch(t -> d.reached(t.id(), RUNNING)));
+        for (Task t : tasks) {
+            List<TaskState> states = d.states(t.id());
+            for (int i = 1; i < states.size(); i++) assertTrue(states.get(i).isAfter(states.get(i - 1)), states.toString());
+        }
+        assertTrue(d.batches().stream().anyMatch(b -> b.size() > 1), "some batch carries several tasks: " + d.batches());
+    }
+
+    @Test
+    void desiredReadyIsPreparedButNotStarted() throws IOException {
+        Task t = shTask("exec sleep 300", READY, Map.of());
+        var d = startAgent(t);
+
+        until("ready", () -> d.reached(t.id(), READY));
+        assertEquals(READY, d.last(t.id()).state());
+        assertNull(d.last(t.id()).containerStatus(), "no process yet");
+        assertFalse(Files.exists(tmp.resolve("exec").resolve(t.id()).resolve("pids")));
+
+        d.put(t.withDesiredState(RUNNING));
+        until("running", () -> d.reached(t.id(), RUNNING));
+        assertTrue(alive(pid(d, t)));
+    }
+
+    @Test
+    void desiredShutdownStopsWithTheStopSignal() throws IOException {
+        Task t = shTask("trap 'exit 0' TERM; while :; do sleep 0.02; done", RUNNING, Map.of());
+        var d = startAgent(t);
+        until("running", () -> d.reached(t.id(), RUNNING));
+        long pid = pid(d, t);
+
+        d.put(t.withDesiredState(SHUTDOWN));
+        until("shut down", () -> d.reached(t.id(), SHUTDOWN));
+        var s = d.last(t.id());
+        assertEquals(SHUTDOWN, s.state());
+        assertEquals(0, s.containerStatus().exitCode(), "it ran its TERM trap");
+        assertFalse(alive(pid));
+    }
+
+    @Test
+    void removalStopsTheProcessAndDeletesItsState() throws IOException {
+        Task t = shTask("exec sleep 300", RUNNING, Map.of());
+        var d = startAgent(t);
+        until("running", () -> d.reached(t.id(), RUNNING));
+        long pid = pid(d, t);
+
+        d.remove(t.id());
+        until("removed", () -> workers.getLast().taskIds().isEmpty());
+        assertFalse(alive(pid));
+        assertFalse(Files.exists(tmp.resolve("exec").resolve(t.id())));
+        assertFalse(Files.exists(tmp.resolve("worker/tasks").resolve(t.id() + ".json")));
+    }
+
+    @Test
+    void prepareErrorRejectsAndStartErrorFails() throws IOException {
+        Task noCommand = shTask("", RUNNING, Map.of("Args", List.of()));
+        Task notFound = shTask("", RUNNING, Map.of("Args", List.of("no-such-command-xyz")));
+        var d = startAgent(noCommand, notFound);
+
+        until("both ended", () -> d.reached(noCommand.id(), REJECTED) && d.reached(notFound.id(), FAILED));
+        assertEquals("no command: the process executor runs ContainerSpec.Command and Args", d.last(noCommand.id()).err());
+        assertEquals(REJECTED, d.last(noCommand.id()).state());
+        assertEquals("exec: \"no-such-command-xyz\": executable file not found in $PATH", d.last(notFound.id()).message());
+        assertEquals(FAILED, d.last(notFound.id()).state());
+    }
+
+    @Test
+    void registersAgainWhenTheSessionIsLostAndRetriesStatuses() throws IOException {
+        var d = startAgent();
+        until("registered", () -> d.registrations() == 1);
+
+        d.invalidateSessions();
+        until("registered again", () -> d.registrations() >= 2);
+
+        d.failNextStatusCalls(2);
+        Task t = shTask("exit 0", RUNNING, Map.of());
+        d.put(t);
+        until("complete delivered", () -> d.reached(t.id(), COMPLETE));
+    }
+
+    @Test
+    void restartedDaemonReadoptsRunningTasksAndLearnsHowOthersEnded() throws IOException {
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Task keeps = shTask("echo started >> starts; exec sleep 300", RUNNING, Map.of("Dir", work.toString()));
+        Task ends = shTask("while [ ! -e go ]; do sleep 0.02; done; exit 7", RUNNING, Map.of("Dir", work.toString()));
+        var first = startAgent(keeps, ends);
+        until("both running", () -> first.reached(keeps.id(), RUNNING) && first.reached(ends.id(), RUNNING));
+        long keptPid = pid(first, keeps);
+        long endedPid = pid(first, ends);
+
+        agents.getLast().close(); // the daemon goes away; its processes stay
+        Files.createFile(work.resolve("go"));
+        until("the second task ended while the daemon was down", () -> !alive(endedPid));
+
+        var second = startAgent(keeps, ends);
+        until("both reported", () -> second.reached(keeps.id(), RUNNING) && second.reached(ends.id(), FAILED));
+        assertEquals(RUNNING, second.last(keeps.id()).state());
+        assertEquals(keptPid, pid(second, keeps), "the same process");
+        assertTrue(alive(keptPid));
+        assertEquals(List.of("started"), Files.readAllLines(work.resolve("starts")), "not started twice");
+        assertEquals("task: non-zero exit (7)", second.last(ends.id()).message());
+        assertEquals(7, second.last(ends.id()).containerStatus().exitCode());
+
+        second.put(keeps.withDesiredState(SHUTDOWN));
+        until("the re-adopted task shut down", () -> second.reached(keeps.id(), SHUTDOWN));
+        assertFalse(alive(keptPid));
+    }
+}
