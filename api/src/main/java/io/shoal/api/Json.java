@@ -23,7 +23,8 @@ public final class Json {
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             // Docker ignores fields it does not know, and newer CLIs send some.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Go leaves a missing or null number at zero; so do we.
+            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             // Go's decoder refuses "3" for a number; so do we.
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .serializationInclusion(JsonInclude.Include.NON_EMPTY)

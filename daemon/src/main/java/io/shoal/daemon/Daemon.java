@@ -134,7 +134,7 @@ public final class Daemon implements AutoCloseable {
                     + "manager. Removing the last manager erases all current state of the swarm. Use `--force` to "
                     + "ignore this message.");
         }
-        m.leave();
+        m.stopAllTasks();
         m.close();
         member = null;
         deleteTree(swarmDir());

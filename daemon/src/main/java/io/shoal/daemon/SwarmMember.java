@@ -4,6 +4,8 @@ import io.shoal.agent.Agent;
 import io.shoal.agent.Worker;
 import io.shoal.agent.exec.Executor;
 import io.shoal.api.ApiException;
+import io.shoal.api.dispatcher.Assignments;
+import java.util.List;
 import io.shoal.manager.Manager;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.store.MemoryStore;
@@ -32,6 +34,7 @@ public final class SwarmMember implements AutoCloseable {
     final Manager manager;
     private final RaftNode raft;
     private final Agent agent;
+    private final Worker worker;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
     private final CountDownLatch wired = new CountDownLatch(1);
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
@@ -44,8 +47,8 @@ public final class SwarmMember implements AutoCloseable {
         store = new Store(memory, raft, clock);
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);
-        agent = new Agent(state.nodeId(), state.advertiseAddr(), new LocalDispatcher(manager),
-                new Worker(swarmDir.resolve("worker"), executor));
+        worker = new Worker(executor, swarmDir.resolve("worker"));
+        agent = new Agent(state.nodeId(), state.advertiseAddr(), new LocalDispatcher(manager), executor, worker);
         wired.countDown();
     }
 
@@ -76,7 +79,7 @@ public final class SwarmMember implements AutoCloseable {
         }
     }
 
-    void startAgent() {
+    void startAgent() throws IOException {
         agent.start();
     }
 
@@ -84,9 +87,24 @@ public final class SwarmMember implements AutoCloseable {
         return raft.isLeader();
     }
 
-    /** Stops the agent's tasks too: used when the node leaves the swarm. */
-    void leave() {
-        agent.shutdownAllTasks();
+    /**
+     * Stops every task of this node, as leaving a swarm does: the managers stop first so nothing
+     * is assigned meanwhile, then the worker is given an empty set of tasks.
+     */
+    void stopAllTasks() {
+        transitions.shutdownNow();
+        manager.follow();
+        worker.assign(new Assignments(Assignments.Type.COMPLETE, List.of(), List.of()));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!worker.taskIds().isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        if (!worker.taskIds().isEmpty()) log.warn("tasks still stopping after 60 s: {}", worker.taskIds());
     }
 
     @Override

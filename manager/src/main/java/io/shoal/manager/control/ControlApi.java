@@ -8,7 +8,6 @@ import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.SwarmSpec;
 import io.shoal.api.Task;
-import io.shoal.api.TaskState;
 import io.shoal.api.Version;
 import io.shoal.manager.allocator.PortAllocator;
 import io.shoal.store.Kind;
@@ -92,18 +91,11 @@ public final class ControlApi {
         });
     }
 
+    /** Deletes the service; the task reaper marks its tasks for removal, so their agents stop them. */
     public void removeService(String idOrName) {
-        Service s = store.view(r -> service(r, idOrName));
         store.update(tx -> {
-            tx.delete(service(tx, s.id()));
+            tx.delete(service(tx, idOrName));
             return null;
-        });
-        // The reaper deletes them once their agents have stopped them.
-        List<Task> tasks = store.view(r -> r.tasksOfService(s.id()));
-        store.batch(b -> {
-            for (Task t : tasks) {
-                if (t.desiredState() != TaskState.REMOVE) b.update(tx -> tx.update(t.withDesiredState(TaskState.REMOVE)));
-            }
         });
     }
 

@@ -46,6 +46,7 @@ public final class Constraint {
 
     /** Parses every expression, or throws a 400 naming the first one that is not valid. */
     public static List<Constraint> parseAll(List<String> expressions) {
+        if (expressions == null) return List.of();
         List<Constraint> out = new ArrayList<>(expressions.size());
         for (String e : expressions) out.add(parse(e));
         return out;

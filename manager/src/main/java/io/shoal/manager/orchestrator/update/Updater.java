@@ -97,6 +97,10 @@ public final class Updater extends Controller {
             }
         }
         if (candidates.isEmpty() && inFlight == 0) {
+            // As swarmkit does, watch the new tasks for one more monitor period before calling the
+            // update complete: a failure in that window still triggers the failure action.
+            Instant doneAt = batchDoneAt.computeIfAbsent(service.id(), id -> now);
+            if (now.isBefore(doneAt.plusNanos(config.monitor()))) return;
             batchDoneAt.remove(service.id());
             b.update(tx -> tx.update(service.withUpdateStatus(new Service.UpdateStatus(
                     rollingBack ? "rollback_completed" : "completed", status.startedAt(), now,

@@ -1,0 +1,221 @@
+package io.shoal.daemon.cli;
+
+import static io.shoal.daemon.testing.TestDaemon.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shoal.daemon.testing.TestDaemon;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The one-node swarm as a user drives it: the real docker CLI against a real shoal daemon
+ * (process executor). Each test cleans up its services.
+ */
+class SwarmCliTest {
+    static final Duration CONVERGE = Duration.ofSeconds(30);
+    static Path dir;
+    static TestDaemon daemon;
+    static String nodeId;
+
+    @BeforeAll
+    static void startSwarm() throws Exception {
+        assumeTrue(TestDaemon.dockerCliPresent(), "skipped: no docker CLI at " + TestDaemon.DOCKER);
+        dir = Files.createTempDirectory("shoal-cli");
+        daemon = new TestDaemon(dir).start();
+        String init = daemon.dockerOk("swarm", "init", "--advertise-addr", "127.0.0.1");
+        assertTrue(init.contains("Swarm initialized"), init);
+        assertTrue(init.contains("docker swarm join --token SWMTKN-1-"), init);
+        nodeId = daemon.dockerOk("info", "--format", "{{.Swarm.NodeID}}").trim();
+    }
+
+    @AfterEach
+    void removeServices() throws Exception {
+        String ids = daemon.dockerOk("service", "ls", "-q").trim();
+        if (!ids.isEmpty()) {
+            List<String> args = new java.util.ArrayList<>(List.of("service", "rm"));
+            args.addAll(Arrays.asList(ids.split("\\s+")));
+            daemon.dockerOk(args.toArray(String[]::new));
+        }
+        eventually(CONVERGE, () -> tasks().isEmpty());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (daemon == null) return;
+        try {
+            daemon.docker("swarm", "leave", "--force");
+        } finally {
+            daemon.close();
+        }
+    }
+
+    @Test
+    void infoAndNodeListShowAnActiveManager() throws Exception {
+        String info = daemon.dockerOk("info");
+        assertTrue(info.contains("Swarm: active"), info);
+        assertTrue(info.contains("Is Manager: true"), info);
+        String nodes = daemon.dockerOk("node", "ls");
+        String self = nodes.lines().filter(l -> l.startsWith(nodeId)).findFirst().orElseThrow();
+        assertTrue(self.matches(".*\\*\\s+shoal-test\\s+Ready\\s+Active\\s+Leader.*"), nodes);
+    }
+
+    @Test
+    void replicatedServiceConvergesScalesAndIsRemoved() throws Exception {
+        // The default, attached progress display: the CLI returns once the service converged.
+        String out = daemon.dockerOk("service", "create", "--name", "web", "--replicas", "3", "busybox", "sleep", "1000");
+        assertTrue(out.contains("converged"), out);
+        assertEquals("3/3", replicas("web"));
+        assertEquals(3, running("web").size());
+        String ps = daemon.dockerOk("service", "ps", "web");
+        assertEquals(3, ps.lines().filter(l -> l.contains("Running") && l.contains("web.")).count(), ps);
+
+        daemon.dockerOk("service", "scale", "web=5");
+        assertEquals("5/5", replicas("web"));
+        daemon.dockerOk("service", "scale", "--detach", "web=1");
+        eventually(CONVERGE, () -> running("web").size() == 1 && "1/1".equals(replicas("web")));
+
+        List<Long> pids = processPids("web");
+        assertEquals(1, pids.size());
+        daemon.dockerOk("service", "rm", "web");
+        eventually(CONVERGE, () -> tasks().isEmpty());
+        eventually(CONVERGE, () -> pids.stream().noneMatch(p -> ProcessHandle.of(p).map(ProcessHandle::isAlive).orElse(false)));
+    }
+
+    @Test
+    void detachedCreateConverges() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "quick", "--replicas", "2", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> "2/2".equals(replicas("quick")));
+    }
+
+    @Test
+    void updateReplacesEveryTask() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "upd", "--replicas", "3", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> "3/3".equals(replicas("upd")));
+        List<String> before = running("upd");
+        daemon.dockerOk("service", "update", "--update-parallelism", "0", "--env-add", "A=1", "upd");
+        eventually(CONVERGE, () -> "3/3".equals(replicas("upd")));
+        List<String> after = running("upd");
+        assertEquals(3, after.size());
+        assertTrue(after.stream().noneMatch(before::contains), "every task replaced: " + before + " -> " + after);
+        String ps = daemon.dockerOk("service", "ps", "upd");
+        assertEquals(3, ps.lines().filter(l -> l.contains("\\_ upd.") && l.contains("Shutdown")).count(), ps);
+        String env = daemon.dockerOk("service", "inspect", "upd", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Env}}");
+        assertEquals("[A=1]", env.trim());
+    }
+
+    @Test
+    void globalServiceRunsOneTaskOnTheNode() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "glob", "--mode", "global", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> "1/1".equals(replicas("glob")));
+        String ps = daemon.dockerOk("service", "ps", "--format", "{{.Name}} {{.Node}}", "glob");
+        assertEquals("glob." + nodeId + " shoal-test", ps.trim());
+    }
+
+    @Test
+    void unsatisfiableServicesStayPendingWithTheReason() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "wk", "--constraint", "node.role==worker", "busybox", "sleep", "1000");
+        daemon.dockerOk("service", "create", "--detach", "--name", "big", "--reserve-memory", "1000G", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> psNoTrunc("wk").contains("no suitable node (scheduling constraints not satisfied on 1 node)"));
+        eventually(CONVERGE, () -> psNoTrunc("big").contains("no suitable node (insufficient resources on 1 node)"));
+        assertTrue(psNoTrunc("wk").contains("Pending"));
+        assertEquals("0/1", replicas("big"));
+    }
+
+    @Test
+    void failingTasksAreRestartedPerPolicy() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "flaky", "--restart-delay", "100ms",
+                "--restart-max-attempts", "2", "busybox", "sh", "-c", "exit 1");
+        // The first run and two restarts fail, then the policy gives up.
+        eventually(CONVERGE, () -> psNoTrunc("flaky").lines().filter(l -> l.contains("task: non-zero exit (1)")).count() == 3);
+        String ps = psNoTrunc("flaky");
+        assertTrue(ps.lines().filter(l -> l.contains("Failed")).count() == 3, ps);
+        assertEquals("0/1", replicas("flaky"));
+        Thread.sleep(500); // a fourth run would have started within the restart delay
+        assertEquals(3, psNoTrunc("flaky").lines().filter(l -> l.contains("flaky.1")).count());
+    }
+
+    @Test
+    void drainShutsTasksDownAndActiveBringsThemBack() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "dr", "--replicas", "2", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> "2/2".equals(replicas("dr")));
+        daemon.dockerOk("node", "update", "--availability", "drain", nodeId);
+        eventually(CONVERGE, () -> running("dr").isEmpty());
+        eventually(CONVERGE, () -> psNoTrunc("dr").contains("1 node not available for new tasks"));
+        daemon.dockerOk("node", "update", "--availability", "active", nodeId);
+        eventually(CONVERGE, () -> "2/2".equals(replicas("dr")));
+        assertTrue(daemon.dockerOk("node", "ls").contains("Active"));
+    }
+
+    @Test
+    void staleVersionIsRefused() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "ver", "busybox", "sleep", "1000");
+        String spec = daemon.dockerOk("service", "inspect", "ver", "--format", "{{json .Spec}}");
+        long version = Long.parseLong(daemon.dockerOk("service", "inspect", "ver", "--format", "{{.Version.Index}}").trim());
+        daemon.dockerOk("service", "update", "--detach", "--env-add", "X=1", "ver");
+        var r = daemon.http().post("/v1.45/services/ver/update?version=" + version, spec);
+        assertEquals(409, r.status(), r.body());
+        assertTrue(r.body().contains("update out of sequence"), r.body());
+        assertEquals("[X=1]", daemon.dockerOk("service", "inspect", "ver", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Env}}").trim());
+    }
+
+    static String replicas(String service) {
+        try {
+            return daemon.dockerOk("service", "ls", "--filter", "name=" + service, "--format", "{{.Replicas}}").trim();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static String psNoTrunc(String service) {
+        try {
+            return daemon.dockerOk("service", "ps", "--no-trunc", service);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Ids of the service's tasks that run. */
+    static List<String> running(String service) {
+        try {
+            String out = daemon.dockerOk("service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running", service);
+            return out.lines().filter(id -> {
+                try {
+                    return daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.State}}").trim().equals("running");
+                } catch (Exception e) {
+                    return false;
+                }
+            }).toList();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static List<Long> processPids(String service) throws Exception {
+        return running(service).stream().map(id -> {
+            try {
+                return Long.parseLong(daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.ContainerStatus.PID}}").trim());
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        }).toList();
+    }
+
+    static List<String> tasks() {
+        try {
+            var r = daemon.http().get("/v1.45/tasks");
+            return r.body().equals("[]") ? List.of() : List.of(r.body());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
