@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.type.LogicalType;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
@@ -16,7 +19,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
  * object reads back exactly as the API wrote it.
  */
 public final class Json {
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    public static final ObjectMapper MAPPER = strictStrings(JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE)
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -28,7 +31,16 @@ public final class Json {
             // Go's decoder refuses "3" for a number; so do we.
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .serializationInclusion(JsonInclude.Include.NON_EMPTY)
-            .build();
+            .build());
+
+    /** Go's decoder refuses a number or boolean where a string belongs; Jackson would convert it. */
+    private static ObjectMapper strictStrings(ObjectMapper m) {
+        var textual = m.coercionConfigFor(LogicalType.Textual);
+        for (var shape : new CoercionInputShape[] {CoercionInputShape.Integer, CoercionInputShape.Float, CoercionInputShape.Boolean}) {
+            textual.setCoercion(shape, CoercionAction.Fail);
+        }
+        return m;
+    }
 
     private Json() {}
 }

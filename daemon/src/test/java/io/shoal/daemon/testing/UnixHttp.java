@@ -41,9 +41,13 @@ public final class UnixHttp {
                 + "Content-Length: " + body.length + "\r\n\r\n";
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             ch.connect(UnixDomainSocketAddress.of(socket));
-            ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
-            ByteBuffer b = ByteBuffer.wrap(body);
-            while (b.hasRemaining()) ch.write(b);
+            try {
+                ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
+                ByteBuffer b = ByteBuffer.wrap(body);
+                while (b.hasRemaining()) ch.write(b);
+            } catch (IOException e) {
+                // The server may answer (413, say) and close before the whole body is sent.
+            }
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteBuffer buf = ByteBuffer.allocate(65536);
             while (ch.read(buf) >= 0) {
