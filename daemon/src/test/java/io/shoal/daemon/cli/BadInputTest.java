@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shoal.api.Json;
-import io.shoal.daemon.testing.TestDaemon;
-import io.shoal.daemon.testing.UnixHttp;
+import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.UnixHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * serving, and nothing stored changes.
  */
 class BadInputTest {
-    static TestDaemon daemon;
+    static DaemonProcess daemon;
     static UnixHttp api;
 
     static final String GOOD = """
@@ -27,7 +27,7 @@ class BadInputTest {
 
     @BeforeAll
     static void start() throws Exception {
-        daemon = new TestDaemon(Files.createTempDirectory("shoal-bad")).start();
+        daemon = new DaemonProcess(Files.createTempDirectory("shoal-bad")).start();
         api = daemon.http();
         var init = api.post("/v1.45/swarm/init", "{\"ListenAddr\":\"0.0.0.0:2377\",\"AdvertiseAddr\":\"127.0.0.1\"}");
         assertEquals(200, init.status(), init.body());

@@ -1,12 +1,12 @@
 package io.shoal.daemon.cli;
 
-import static io.shoal.daemon.testing.TestDaemon.eventually;
+import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.shoal.daemon.testing.TestDaemon;
+import io.shoal.testkit.DaemonProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,9 +21,9 @@ class RestartAndLeaveTest {
 
     @Test
     void killedDaemonResumesItsSwarmAndReadoptsItsTasksThenLeaves() throws Exception {
-        assumeTrue(TestDaemon.dockerCliPresent(), "skipped: no docker CLI at " + TestDaemon.DOCKER);
+        assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
         Path dir = Files.createTempDirectory("shoal-restart");
-        try (TestDaemon daemon = new TestDaemon(dir).start()) {
+        try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
             daemon.dockerOk("swarm", "init", "--advertise-addr", "127.0.0.1");
             daemon.dockerOk("service", "create", "--detach", "--name", "keep", "--replicas", "3", "busybox", "sleep", "1000");
             daemon.dockerOk("service", "create", "--detach", "--name", "other", "--env", "K=v", "busybox", "sleep", "1000");
@@ -66,7 +66,7 @@ class RestartAndLeaveTest {
         }
     }
 
-    static Set<String> runningTasks(TestDaemon daemon, String service) {
+    static Set<String> runningTasks(DaemonProcess daemon, String service) {
         try {
             Set<String> out = new TreeSet<>();
             for (String id : daemon.dockerOk("service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running", service).lines().toList()) {
@@ -78,7 +78,7 @@ class RestartAndLeaveTest {
         }
     }
 
-    static Set<String> pids(TestDaemon daemon, Set<String> tasks) throws Exception {
+    static Set<String> pids(DaemonProcess daemon, Set<String> tasks) throws Exception {
         Set<String> out = new TreeSet<>();
         for (String id : tasks) {
             out.add(daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.ContainerStatus.PID}}").trim());

@@ -1,12 +1,12 @@
 package io.shoal.daemon.cli;
 
-import static io.shoal.daemon.testing.TestDaemon.eventually;
+import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.shoal.daemon.testing.TestDaemon;
+import io.shoal.testkit.DaemonProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,14 +24,14 @@ import org.junit.jupiter.api.Test;
 class SwarmCliTest {
     static final Duration CONVERGE = Duration.ofSeconds(30);
     static Path dir;
-    static TestDaemon daemon;
+    static DaemonProcess daemon;
     static String nodeId;
 
     @BeforeAll
     static void startSwarm() throws Exception {
-        assumeTrue(TestDaemon.dockerCliPresent(), "skipped: no docker CLI at " + TestDaemon.DOCKER);
+        assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
         dir = Files.createTempDirectory("shoal-cli");
-        daemon = new TestDaemon(dir).start();
+        daemon = new DaemonProcess(dir).start();
         String init = daemon.dockerOk("swarm", "init", "--advertise-addr", "127.0.0.1");
         assertTrue(init.contains("Swarm initialized"), init);
         assertTrue(init.contains("docker swarm join --token SWMTKN-1-"), init);

@@ -1,4 +1,4 @@
-package io.shoal.daemon.testing;
+package io.shoal.testkit;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,7 +17,7 @@ import java.util.function.BooleanSupplier;
  * user drives it: through the docker CLI or raw Engine API calls on its socket. It can be
  * killed with SIGKILL and started again on the same data dir.
  */
-public final class TestDaemon implements AutoCloseable {
+public final class DaemonProcess implements AutoCloseable {
     public static final String DOCKER = "/usr/local/bin/docker";
 
     public record Result(int exit, String out, String err) {
@@ -31,7 +31,7 @@ public final class TestDaemon implements AutoCloseable {
     private final String listenAddr;
     private Process process;
 
-    public TestDaemon(Path dir) throws IOException {
+    public DaemonProcess(Path dir) throws IOException {
         this.dir = dir;
         this.socket = dir.resolve("shoal.sock");
         this.listenAddr = "127.0.0.1:" + freePort();
@@ -53,7 +53,7 @@ public final class TestDaemon implements AutoCloseable {
         return new UnixHttp(socket);
     }
 
-    public TestDaemon start() throws IOException {
+    public DaemonProcess start() throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

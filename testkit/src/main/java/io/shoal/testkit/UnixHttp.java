@@ -1,4 +1,4 @@
-package io.shoal.daemon.testing;
+package io.shoal.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
