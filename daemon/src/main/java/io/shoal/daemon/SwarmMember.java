@@ -48,7 +48,8 @@ public final class SwarmMember implements AutoCloseable {
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);
         worker = new Worker(executor, swarmDir.resolve("worker"));
-        agent = new Agent(state.nodeId(), state.advertiseAddr(), new LocalDispatcher(manager), executor, worker);
+        String ip = state.advertiseAddr().substring(0, state.advertiseAddr().lastIndexOf(':'));
+        agent = new Agent(state.nodeId(), ip, new LocalDispatcher(manager), executor, worker);
         wired.countDown();
     }
 

@@ -168,6 +168,68 @@ class SwarmCliTest {
         assertEquals("[X=1]", daemon.dockerOk("service", "inspect", "ver", "--format", "{{.Spec.TaskTemplate.ContainerSpec.Env}}").trim());
     }
 
+    @Test
+    void rollbackRestoresThePreviousSpec() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "rb", "--env", "V=1",
+                "--update-monitor", "100ms", "--rollback-monitor", "100ms", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> "1/1".equals(replicas("rb")));
+        daemon.dockerOk("service", "update", "--detach", "--env-add", "V=2", "rb");
+        eventually(CONVERGE, () -> "completed".equals(inspect("rb", "{{.UpdateStatus.State}}")));
+        daemon.dockerOk("service", "rollback", "--detach", "rb");
+        assertEquals("[V=1]", inspect("rb", "{{.Spec.TaskTemplate.ContainerSpec.Env}}"));
+        eventually(CONVERGE, () -> "rollback_completed".equals(inspect("rb", "{{.UpdateStatus.State}}")));
+        String runningId = running("rb").getFirst();
+        assertEquals("[V=1]", daemon.dockerOk("inspect", "--type", "task", runningId, "--format",
+                "{{.Spec.ContainerSpec.Env}}").trim());
+    }
+
+    @Test
+    void nodeLabelsAndEngineLabelsDrivePlacement() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "lbl", "--constraint", "node.labels.disk==ssd", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> psNoTrunc("lbl").contains("scheduling constraints not satisfied on 1 node"));
+        daemon.dockerOk("node", "update", "--label-add", "disk=ssd", nodeId);
+        assertEquals("map[disk:ssd]", daemon.dockerOk("node", "inspect", nodeId, "--format", "{{.Spec.Labels}}").trim());
+        eventually(CONVERGE, () -> "1/1".equals(replicas("lbl")));
+        daemon.dockerOk("node", "update", "--label-rm", "disk", nodeId);
+        assertEquals("map[]", daemon.dockerOk("node", "inspect", nodeId, "--format", "{{.Spec.Labels}}").trim());
+    }
+
+    @Test
+    void theOnlyManagerCannotBeRemovedOrDemoted() throws Exception {
+        var rm = daemon.docker("node", "rm", nodeId);
+        assertNotEquals(0, rm.exit());
+        assertTrue(rm.err().contains("must be demoted to worker before removal"), rm.err());
+        var demote = daemon.docker("node", "demote", nodeId);
+        assertNotEquals(0, demote.exit());
+        assertTrue(demote.err().contains("last manager"), demote.err());
+    }
+
+    @Test
+    void taskHistoryLimitTrimsOldTasks() throws Exception {
+        daemon.dockerOk("swarm", "update", "--task-history-limit", "2");
+        try {
+            assertTrue(daemon.dockerOk("info").contains("Task History Retention Limit: 2"));
+            daemon.dockerOk("service", "create", "--detach", "--name", "hist", "--update-monitor", "100ms",
+                    "busybox", "sleep", "1000");
+            eventually(CONVERGE, () -> "1/1".equals(replicas("hist")));
+            for (int i = 0; i < 4; i++) {
+                daemon.dockerOk("service", "update", "--detach", "--force", "hist");
+                eventually(CONVERGE, () -> "completed".equals(inspect("hist", "{{.UpdateStatus.State}}")));
+            }
+            eventually(CONVERGE, () -> psNoTrunc("hist").lines().filter(l -> l.contains("hist.1")).count() == 2);
+        } finally {
+            daemon.dockerOk("swarm", "update", "--task-history-limit", "5");
+        }
+    }
+
+    static String inspect(String service, String format) {
+        try {
+            return daemon.dockerOk("service", "inspect", service, "--format", format).trim();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     static String replicas(String service) {
         try {
             return daemon.dockerOk("service", "ls", "--filter", "name=" + service, "--format", "{{.Replicas}}").trim();
