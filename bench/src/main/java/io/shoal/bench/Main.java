@@ -1,0 +1,94 @@
+package io.shoal.bench;
+
+import io.shoal.testkit.DaemonProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (DESIGN §6.6).
+ * Sections: {@code scheduler}, {@code swarm} (convergence and memory); all when none is named.
+ * {@code -v} prints progress of each convergence to stderr.
+ */
+public final class Main {
+    private Main() {}
+
+    public static void main(String[] args) throws Exception {
+        List<String> sections = new ArrayList<>();
+        boolean verbose = false;
+        for (String a : args) {
+            if (a.equals("-v")) verbose = true;
+            else sections.add(a);
+        }
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm");
+        System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
+                Runtime.version());
+        long t0 = System.nanoTime();
+        for (String s : sections) {
+            switch (s) {
+                case "scheduler" -> SchedulerBench.run(1000, 10_000, 5);
+                case "swarm" -> swarm(verbose);
+                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm)");
+            }
+        }
+        System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);
+    }
+
+    /**
+     * Runs the swarm benchmarks against a daemon in a temp dir. Whatever happens, the task processes
+     * below the daemon are killed (the executor's monitors outlive the daemon by design), the daemon
+     * stopped and the dir removed: in finally, and from a shutdown hook on Ctrl-C.
+     */
+    private static void swarm(boolean verbose) throws Exception {
+        Path dir = Files.createTempDirectory("shoal-bench-");
+        DaemonProcess daemon = new DaemonProcess(dir);
+        Thread hook = new Thread(() -> cleanUp(daemon, dir));
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            daemon.start();
+            new SwarmBench(daemon, verbose).run(List.of(100, 1000));
+        } catch (Exception | Error e) {
+            System.err.println("swarm bench failed; the daemon's log ends:\n" + tail(daemon.log(), 40));
+            throw e;
+        } finally {
+            cleanUp(daemon, dir);
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
+    private static synchronized void cleanUp(DaemonProcess daemon, Path dir) {
+        try {
+            if (Files.exists(dir.resolve("daemon.log"))) {
+                try {
+                    long pid = daemon.pid();
+                    int killed = Procs.killDescendants(pid);
+                    if (killed > 0) System.err.println("killed " + killed + " processes left below the daemon");
+                } catch (RuntimeException e) {
+                    // never started
+                }
+                daemon.close();
+            }
+        } catch (Exception e) {
+            System.err.println("stopping the daemon: " + e);
+        }
+        deleteTree(dir);
+    }
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        } catch (IOException e) {
+            System.err.println("removing " + dir + ": " + e);
+        }
+    }
+
+    private static String tail(String s, int lines) {
+        String[] all = s.split("\n");
+        return String.join("\n", java.util.Arrays.asList(all).subList(Math.max(0, all.length - lines), all.length));
+    }
+}
