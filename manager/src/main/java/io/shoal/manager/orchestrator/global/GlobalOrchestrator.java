@@ -51,7 +51,8 @@ public final class GlobalOrchestrator extends Controller {
     private void reconcile(Store.Batcher b, Service service, List<Task> tasks, List<Node> nodes, Instant now) {
         Map<String, Slot> slots = Slot.of(tasks, Slot::byNode);
         var placement = service.spec().taskTemplate().placement();
-        List<Constraint> constraints = Constraint.parseAll(placement == null ? null : placement.constraints());
+        List<Constraint> constraints = Constraint.parseAll(
+                placement == null || placement.constraints() == null ? List.of() : placement.constraints());
         for (Node node : nodes) {
             boolean allowed = constraints.stream().allMatch(c -> c.matches(node));
             String availability = node.spec().availability();
