@@ -68,6 +68,14 @@ public final class GlobalOrchestrator extends Controller {
         for (Slot slot : slots.values()) shutDown(b, slot);
     }
 
+    /** Whether the orchestrator would give {@code node} a task of this global service: it exists, is ready, active and matches. */
+    public static boolean placesTasksOn(Node node, Service service) {
+        if (node == null || !node.isReady() || !"active".equals(node.spec().availability())) return false;
+        var placement = service.spec().taskTemplate().placement();
+        if (placement == null || placement.constraints() == null) return true;
+        return Constraint.parseAll(placement.constraints()).stream().allMatch(c -> c.matches(node));
+    }
+
     private static void shutDown(Store.Batcher b, Slot slot) {
         for (Task t : slot.runnable()) b.update(tx -> tx.update(t.withDesiredState(TaskState.SHUTDOWN)));
     }
