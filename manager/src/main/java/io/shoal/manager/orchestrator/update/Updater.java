@@ -87,7 +87,9 @@ public final class Updater extends Controller {
 
         List<Slot> candidates = new ArrayList<>();
         int inFlight = 0;
+        int occupied = 0;
         for (Slot slot : slots.values()) {
+            if (slot.isOccupied(service)) occupied++;
             List<Task> fresh = slot.runnable().stream().filter(t -> t.spec().equals(current)).toList();
             List<Task> stale = slot.runnable().stream().filter(t -> !t.spec().equals(current)).toList();
             boolean freshRunning = fresh.stream().anyMatch(t -> t.state() == TaskState.RUNNING);
@@ -101,6 +103,9 @@ public final class Updater extends Controller {
                 inFlight++;
             }
         }
+        // Replicated slots still to be refilled: the orchestrator picks the lowest free slot numbers,
+        // not necessarily the ones the update emptied, so count them rather than name them.
+        if (Tasks.isReplicated(service)) inFlight += (int) Math.max(0, Tasks.replicas(service) - occupied);
         if (candidates.isEmpty() && inFlight == 0) {
             batchDoneAt.remove(service.id());
             b.update(tx -> tx.update(service.withUpdateStatus(new Service.UpdateStatus(
@@ -131,13 +136,13 @@ public final class Updater extends Controller {
     }
 
     /**
-     * Whether an orchestrator is going to put a task back in this empty slot. A slot scaled away
-     * (tasks marked REMOVE) or on a node that takes no new tasks (drained, paused, down, removed,
-     * no longer matching) stays empty and must not hold the update back.
+     * Whether the global orchestrator is going to put a task back on this empty slot's node. One
+     * that takes no new tasks (drained, paused, down, removed, no longer matching) stays empty and
+     * must not hold the update back. (Replicated slots are counted in {@link #reconcile}.)
      */
     private static boolean willBeRefilled(Slot slot, Service service, Map<String, Node> nodes) {
-        if (slot.newest().desiredState() == TaskState.REMOVE) return false;
-        return !Tasks.isGlobal(service) || GlobalOrchestrator.placesTasksOn(nodes.get(slot.key()), service);
+        return Tasks.isGlobal(service) && slot.newest().desiredState() != TaskState.REMOVE
+                && GlobalOrchestrator.placesTasksOn(nodes.get(slot.key()), service);
     }
 
     /** A task of the new spec that ended on its own after the update began. */
