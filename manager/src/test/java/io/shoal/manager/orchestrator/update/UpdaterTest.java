@@ -30,6 +30,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
@@ -80,8 +81,13 @@ class UpdaterTest {
     }
 
     private Service awaitUpdateState(String id, String state) {
-        return await("update state " + state, () -> h.service(id),
-                s -> s.updateStatus() != null && state.equals(s.updateStatus().state()));
+        try {
+            return await("update state " + state, () -> h.service(id),
+                    s -> s.updateStatus() != null && state.equals(s.updateStatus().state()));
+        } catch (AssertionError e) {
+            throw new AssertionError("update state never reached " + state + ": " + h.service(id).updateStatus()
+                    + "; tasks:" + Harness.brief(h.tasks(id)), e);
+        }
     }
 
     private void awaitAllRunning(String id, String image, int count) {
@@ -130,7 +136,7 @@ class UpdaterTest {
     void startFirstStartsTheNewTaskBeforeStoppingTheOld() {
         String id = createRunning(spec("web", 2, config(1, "pause", "start-first")), 2);
         // Per slot: the log index at which the new task was created, ran, and the old one was told to stop.
-        Map<Long, Long> created = new HashMap<>(), ran = new HashMap<>(), stopped = new HashMap<>();
+        Map<Long, Long> created = new ConcurrentHashMap<>(), ran = new ConcurrentHashMap<>(), stopped = new ConcurrentHashMap<>();
         listen(events -> {
             for (Event e : events) {
                 if (e.kind() != Kind.TASK || !(e.after() instanceof Task t)) continue;
@@ -143,12 +149,11 @@ class UpdaterTest {
         updateImage(id, "app:2");
         awaitUpdateState(id, "completed");
         awaitAllRunning(id, "app:2", 2);
-        synchronized (h.store) {
-            assertEquals(Set.of(1L, 2L), stopped.keySet());
-            for (long slot : stopped.keySet()) {
-                assertTrue(created.get(slot) < stopped.get(slot), "slot " + slot + ": new task created first");
-                assertTrue(ran.get(slot) <= stopped.get(slot), "slot " + slot + ": old one stopped once the new one runs");
-            }
+        // Listeners are called just after a batch is visible: wait for them to have seen it.
+        await("both old tasks told to stop", () -> Set.copyOf(stopped.keySet()), k -> k.equals(Set.of(1L, 2L)));
+        for (long slot : stopped.keySet()) {
+            assertTrue(created.get(slot) < stopped.get(slot), "slot " + slot + ": new task created first");
+            assertTrue(ran.get(slot) <= stopped.get(slot), "slot " + slot + ": old one stopped once the new one runs");
         }
     }
 
@@ -183,6 +188,7 @@ class UpdaterTest {
         Service rolledBack = awaitUpdateState(id, "rollback_completed");
         assertEquals("app:1", image(rolledBack.spec()));
         assertEquals("app:2", image(rolledBack.previousSpec()));
+        await("the listener to see the last state", () -> List.copyOf(states), l -> l.contains("rollback_completed"));
         assertEquals(List.of("updating", "rollback_started", "rollback_completed"), states);
         awaitAllRunning(id, "app:1", 2);
     }
