@@ -81,7 +81,7 @@ final class ServiceSpecs {
             }
         }
         if (task.placement() != null) {
-            Constraint.parseAll(task.placement().constraints());
+            if (task.placement().constraints() != null) Constraint.parseAll(task.placement().constraints());
             if (task.placement().maxReplicas() < 0) throw ApiException.invalid("TaskSpec: Placement: max replicas cannot be negative");
         }
     }

@@ -51,7 +51,8 @@ public final class GlobalOrchestrator extends Controller {
     private void reconcile(Store.Batcher b, Service service, List<Task> tasks, List<Node> nodes, Instant now) {
         Map<String, Slot> slots = Slot.of(tasks, Slot::byNode);
         var placement = service.spec().taskTemplate().placement();
-        List<Constraint> constraints = Constraint.parseAll(placement == null ? null : placement.constraints());
+        List<Constraint> constraints = Constraint.parseAll(
+                placement == null || placement.constraints() == null ? List.of() : placement.constraints());
         for (Node node : nodes) {
             boolean allowed = constraints.stream().allMatch(c -> c.matches(node));
             String availability = node.spec().availability();
@@ -65,6 +66,14 @@ public final class GlobalOrchestrator extends Controller {
         }
         // What is left sits on nodes that were removed from the swarm.
         for (Slot slot : slots.values()) shutDown(b, slot);
+    }
+
+    /** Whether the orchestrator would give {@code node} a task of this global service: it exists, is ready, active and matches. */
+    public static boolean placesTasksOn(Node node, Service service) {
+        if (node == null || !node.isReady() || !"active".equals(node.spec().availability())) return false;
+        var placement = service.spec().taskTemplate().placement();
+        if (placement == null || placement.constraints() == null) return true;
+        return Constraint.parseAll(placement.constraints()).stream().allMatch(c -> c.matches(node));
     }
 
     private static void shutDown(Store.Batcher b, Slot slot) {

@@ -1,6 +1,7 @@
 package io.shoal.manager.orchestrator.update;
 
 import io.shoal.api.Defaults;
+import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
@@ -9,6 +10,7 @@ import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
+import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
 import io.shoal.manager.orchestrator.restart.RestartPolicy;
 import io.shoal.store.Event;
 import io.shoal.store.Kind;
@@ -20,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Rolls a changed service spec out over its slots, {@code Parallelism} slots at a time with
@@ -51,13 +54,14 @@ public final class Updater extends Controller {
     @Override
     protected void reconcile() {
         record Work(Service service, List<Task> tasks) {}
-        List<Work> work = store.view(r -> r.services().stream()
+        record State(List<Work> work, Map<String, Node> nodes) {}
+        State state = store.view(r -> new State(r.services().stream()
                 .filter(s -> isRollingOut(s.updateStatus()))
                 .map(s -> new Work(s, r.tasksOfService(s.id())))
-                .toList());
+                .toList(), r.nodes().stream().collect(Collectors.toMap(Node::id, n -> n))));
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : work) reconcile(b, w.service(), w.tasks(), now);
+            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), state.nodes(), now);
         });
     }
 
@@ -65,7 +69,7 @@ public final class Updater extends Controller {
         return s != null && ("updating".equals(s.state()) || "rollback_started".equals(s.state()));
     }
 
-    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Instant now) {
+    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Map<String, Node> nodes, Instant now) {
         Service.UpdateStatus status = service.updateStatus();
         boolean rollingBack = "rollback_started".equals(status.state());
         ServiceSpec.UpdateConfig config = Defaults.updateConfig(
@@ -83,7 +87,9 @@ public final class Updater extends Controller {
 
         List<Slot> candidates = new ArrayList<>();
         int inFlight = 0;
+        int occupied = 0;
         for (Slot slot : slots.values()) {
+            if (slot.isOccupied(service)) occupied++;
             List<Task> fresh = slot.runnable().stream().filter(t -> t.spec().equals(current)).toList();
             List<Task> stale = slot.runnable().stream().filter(t -> !t.spec().equals(current)).toList();
             boolean freshRunning = fresh.stream().anyMatch(t -> t.state() == TaskState.RUNNING);
@@ -92,10 +98,14 @@ public final class Updater extends Controller {
                 for (Task t : stale) b.update(tx -> tx.update(t.withDesiredState(TaskState.SHUTDOWN)));
             } else if (!stale.isEmpty() && fresh.isEmpty()) {
                 candidates.add(slot);
-            } else if (!fresh.isEmpty() && !freshRunning || slot.hasStopping() || !slot.isOccupied(service)) {
+            } else if (!fresh.isEmpty() && !freshRunning || slot.hasStopping()
+                    || !slot.isOccupied(service) && willBeRefilled(slot, service, nodes)) {
                 inFlight++;
             }
         }
+        // Replicated slots still to be refilled: the orchestrator picks the lowest free slot numbers,
+        // not necessarily the ones the update emptied, so count them rather than name them.
+        if (Tasks.isReplicated(service)) inFlight += (int) Math.max(0, Tasks.replicas(service) - occupied);
         if (candidates.isEmpty() && inFlight == 0) {
             // As swarmkit does, watch the new tasks for one more monitor period before calling the
             // update complete: a failure in that window still triggers the failure action.
@@ -127,6 +137,16 @@ public final class Updater extends Controller {
             }
         });
         batchDoneAt.put(service.id(), now);
+    }
+
+    /**
+     * Whether the global orchestrator is going to put a task back on this empty slot's node. One
+     * that takes no new tasks (drained, paused, down, removed, no longer matching) stays empty and
+     * must not hold the update back. (Replicated slots are counted in {@link #reconcile}.)
+     */
+    private static boolean willBeRefilled(Slot slot, Service service, Map<String, Node> nodes) {
+        return Tasks.isGlobal(service) && slot.newest().desiredState() != TaskState.REMOVE
+                && GlobalOrchestrator.placesTasksOn(nodes.get(slot.key()), service);
     }
 
     /** A task of the new spec that ended on its own after the update began. */

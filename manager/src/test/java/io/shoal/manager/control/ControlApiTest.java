@@ -1,0 +1,231 @@
+package io.shoal.manager.control;
+
+import static io.shoal.manager.orchestrator.Harness.global;
+import static io.shoal.manager.orchestrator.Harness.replicated;
+import static io.shoal.manager.orchestrator.Harness.template;
+import static io.shoal.manager.orchestrator.Harness.withConstraints;
+import static io.shoal.manager.orchestrator.Harness.withImage;
+import static io.shoal.manager.orchestrator.Harness.withPorts;
+import static io.shoal.manager.orchestrator.Harness.withRestart;
+import static io.shoal.manager.orchestrator.Harness.withUpdateConfig;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shoal.api.ApiException;
+import io.shoal.api.Node;
+import io.shoal.api.PortConfig;
+import io.shoal.api.Service;
+import io.shoal.api.ServiceSpec;
+import io.shoal.api.TaskSpec;
+import io.shoal.manager.orchestrator.Harness;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+
+class ControlApiTest {
+    private final Harness h = new Harness();
+    private final ControlApi api = h.api;
+
+    @AfterEach
+    void close() throws Exception {
+        h.close();
+    }
+
+    /** Runs {@code call}, expects a refusal with {@code status}, and checks nothing was written. */
+    private ApiException refused(int status, Executable call) {
+        long before = h.memory.appliedIndex();
+        var objects = h.memory.all();
+        ApiException e = assertThrows(ApiException.class, call);
+        assertEquals(status, e.status(), e.getMessage());
+        assertEquals(objects, h.memory.all(), "a refused call stores nothing");
+        assertTrue(h.memory.appliedIndex() <= before + 1, "at most one refused batch");
+        return e;
+    }
+
+    private static PortConfig port(long target, long published) {
+        return new PortConfig(null, null, target, published, null);
+    }
+
+    private static List<PortConfig> ports(Service s) {
+        return s.endpoint().ports();
+    }
+
+    private void updateImage(String ref, String image) {
+        Service s = h.service(ref);
+        api.updateService(ref, s.version().index(), s.spec().withTaskTemplate(withImage(s.spec().taskTemplate(), image)), false);
+    }
+
+    @Test
+    void dynamicPortsAreAssignedFromTheRangeAndKeptOnUpdate() {
+        String a = api.createService(withPorts(replicated("a", template("app:1"), 1), port(80, 0)));
+        assertEquals(List.of(new PortConfig(null, "tcp", 80, 30000, "ingress")), ports(h.service(a)));
+        assertEquals("vip", h.service(a).endpoint().spec().mode());
+
+        String b = api.createService(withPorts(replicated("b", template("app:1"), 1), port(80, 0)));
+        assertEquals(30001, ports(h.service(b)).getFirst().publishedPort());
+
+        updateImage("a", "app:2");
+        assertEquals(30000, ports(h.service(a)).getFirst().publishedPort(), "the port survives an update");
+
+        // Removing a service frees its port for the next one.
+        api.removeService("a");
+        String c = api.createService(withPorts(replicated("c", template("app:1"), 1), port(80, 0)));
+        assertEquals(30000, ports(h.service(c)).getFirst().publishedPort());
+    }
+
+    @Test
+    void aPublishedPortInUseIsRefused() {
+        String a = api.createService(withPorts(replicated("web", template("app:1"), 1), port(80, 8080)));
+        ApiException e = refused(400, () -> api.createService(withPorts(replicated("other", template("app:1"), 1), port(81, 8080))));
+        assertEquals("port '8080' is already in use by service 'web' (" + a + ") as an ingress port", e.getMessage());
+
+        String b = api.createService(withPorts(replicated("b", template("app:1"), 1), port(81, 8081)));
+        Service sb = h.service(b);
+        refused(400, () -> api.updateService(b, sb.version().index(), withPorts(sb.spec(), port(81, 8080)), false));
+    }
+
+    @Test
+    void aStaleVersionIsOutOfSequence() {
+        String id = api.createService(replicated("web", template("app:1"), 1));
+        Service s = h.service(id);
+        updateImage(id, "app:2");
+        ApiException e = refused(409, () -> api.updateService(id, s.version().index(), s.spec(), false));
+        assertEquals("update out of sequence", e.getMessage());
+    }
+
+    @Test
+    void anUpdateKeepsThePreviousSpecAndMarksTheRollout() {
+        String id = api.createService(replicated("web", template("app:1"), 1));
+        assertNull(h.service(id).updateStatus());
+        updateImage(id, "app:2");
+        Service s = h.service(id);
+        assertEquals("app:1", s.previousSpec().taskTemplate().containerSpec().image());
+        assertEquals("updating", s.updateStatus().state());
+
+        // Scaling alone is no rollout.
+        Service fresh = api.store().view(r -> r.service(id)).withUpdateStatus(null);
+        h.update(fresh);
+        Service before = h.service(id);
+        api.updateService(id, before.version().index(), Harness.withReplicas(before.spec(), 3), false);
+        assertNull(h.service(id).updateStatus());
+    }
+
+    @Test
+    void rollbackWithoutAPreviousSpecIsRefused() {
+        String id = api.createService(replicated("web", template("app:1"), 1));
+        Service s = h.service(id);
+        ApiException e = refused(400, () -> api.updateService(id, s.version().index(), null, true));
+        assertEquals("service " + id + " does not have a previous spec", e.getMessage());
+    }
+
+    @Test
+    void changingTheModeOrTheNameIsRefused() {
+        String id = api.createService(replicated("web", template("app:1"), 1));
+        Service s = h.service(id);
+        refused(400, () -> api.updateService(id, s.version().index(), global("web", template("app:1")), false));
+        refused(400, () -> api.updateService(id, s.version().index(), replicated("web2", template("app:1"), 1), false));
+    }
+
+    @Test
+    void invalidSpecsAreRefusedAndStoreNothing() {
+        refused(400, () -> api.createService(replicated("web", template(""), 1)));
+        refused(400, () -> api.createService(replicated("web", new TaskSpec(null, null, null, null, null, null, 0, null, null, null), 1)));
+        refused(400, () -> api.createService(replicated("web", withRestart(template("app:1"), "sometimes", null, null), 1)));
+        refused(400, () -> api.createService(replicated("web", withRestart(template("app:1"), "any", -1L, null), 1)));
+        refused(400, () -> api.createService(replicated("web", withRestart(template("app:1"), "any", null, -2L), 1)));
+        refused(400, () -> api.createService(replicated("web", template("app:1"), -1)));
+        refused(400, () -> api.createService(withUpdateConfig(replicated("web", template("app:1"), 1),
+                new ServiceSpec.UpdateConfig(-1L, null, null, null, null, null))));
+        refused(400, () -> api.createService(withUpdateConfig(replicated("web", template("app:1"), 1),
+                new ServiceSpec.UpdateConfig(null, null, "explode", null, null, null))));
+        ApiException e = refused(400, () -> api.createService(replicated("web", withConstraints(template("app:1"), "node.rol=manager"), 1)));
+        assertTrue(e.getMessage().startsWith("invalid constraint 'node.rol=manager'"), e.getMessage());
+        refused(400, () -> api.createService(replicated("-bad-", template("app:1"), 1)));
+        refused(400, () -> api.createService(withPorts(replicated("web", template("app:1"), 1), port(0, 80))));
+        assertEquals(List.of(), h.store.view(r -> r.services()));
+
+        // The same checks apply to updates.
+        String id = api.createService(replicated("web", template("app:1"), 1));
+        Service s = h.service(id);
+        refused(400, () -> api.updateService(id, s.version().index(), replicated("web", template(" "), 1), false));
+    }
+
+    @Test
+    void placementWithPreferencesOnlyIsValid() {
+        var spread = new TaskSpec.Placement(null, List.of(new TaskSpec.Preference(new TaskSpec.Spread("node.labels.zone"))), 0, null);
+        var t = template("app:1");
+        var spec = new TaskSpec(null, t.containerSpec(), null, null, null, spread, 0, null, null, null);
+        String id = api.createService(replicated("web", spec, 1));
+        assertEquals(spread, h.service(id).spec().taskTemplate().placement());
+    }
+
+    @Test
+    void aTakenNameIsAConflict() {
+        api.createService(replicated("web", template("app:1"), 1));
+        ApiException e = refused(409, () -> api.createService(replicated("web", template("app:2"), 1)));
+        assertTrue(e.getMessage().contains("web"), e.getMessage());
+        assertEquals(1, h.store.view(r -> r.services()).size());
+    }
+
+    @Test
+    void servicesResolveByIdNameOrUniquePrefix() {
+        String id = api.createService(replicated("web", template("app:1"), 1));
+        String other = api.createService(replicated("db", template("app:1"), 1));
+        assertEquals(id, h.service(id).id());
+        assertEquals(id, h.service("web").id());
+        int common = 0;
+        while (id.charAt(common) == other.charAt(common)) common++;
+        assertEquals(id, h.service(id.substring(0, common + 1)).id());
+        if (common > 0) {
+            String shared = id.substring(0, common);
+            assertEquals(400, assertThrows(ApiException.class, () -> h.service(shared)).status());
+        }
+        assertEquals(404, assertThrows(ApiException.class, () -> h.service("nope")).status());
+        assertEquals(404, assertThrows(ApiException.class, () -> api.removeService("nope")).status());
+    }
+
+    @Test
+    void aServiceWithoutNameOrModeGetsOneReplicaAndAName() {
+        var spec = new ServiceSpec(null, null, template("app:1"), null, null, null, null, null);
+        Service s = h.service(api.createService(spec));
+        assertEquals(1L, s.spec().mode().replicated().replicas());
+        assertTrue(s.spec().name().matches("[a-z]+_[a-z]+"), s.spec().name());
+    }
+
+    @Test
+    void nodeUpdatesAreVersionedAndChecked() {
+        Node n = h.addNode(Harness.newNode("n1"));
+        api.updateNode("n1", n.version().index(), new Node.Spec("n1", null, null, "drain"));
+        Node drained = h.node("n1");
+        assertEquals("drain", drained.spec().availability());
+        assertEquals("worker", drained.spec().role(), "a blank role keeps the old one");
+        refused(409, () -> api.updateNode("n1", n.version().index(), new Node.Spec("n1", null, null, "active")));
+        refused(400, () -> api.updateNode("n1", drained.version().index(), new Node.Spec("n1", null, null, "asleep")));
+        refused(400, () -> api.removeNode("n1", false));
+        api.removeNode("n1", true);
+        assertNull(h.node("n1"));
+    }
+
+    @Test
+    void swarmUpdatesAreVersionedAndRotateTokens() {
+        var c = h.createCluster(null);
+        refused(400, () -> api.updateSwarm(c.version().index(), Harness.swarmSpec(-2L, null), false, false));
+        api.updateSwarm(c.version().index(), Harness.swarmSpec(2L, null), false, false);
+        refused(409, () -> api.updateSwarm(c.version().index(), Harness.swarmSpec(3L, null), false, false));
+        assertEquals(2L, h.store.view(r -> r.cluster()).spec().orchestration().taskHistoryRetentionLimit());
+
+        String worker = "SWMTKN-1-" + "a".repeat(50) + "-" + "b".repeat(25);
+        var withTokens = h.store.view(r -> r.cluster()).withJoinTokens(new io.shoal.api.Cluster.JoinTokens(worker, "m-1"));
+        h.update(withTokens);
+        var current = h.store.view(r -> r.cluster());
+        api.updateSwarm(current.version().index(), current.spec(), true, false);
+        String rotated = h.store.view(r -> r.cluster()).joinTokens().worker();
+        assertNotEquals(worker, rotated);
+        assertTrue(rotated.startsWith("SWMTKN-1-" + "a".repeat(50) + "-"), rotated);
+        assertEquals("m-1", h.store.view(r -> r.cluster()).joinTokens().manager());
+    }
+}

@@ -1,0 +1,93 @@
+package io.shoal.manager.orchestrator.global;
+
+import static io.shoal.manager.orchestrator.Harness.global;
+import static io.shoal.manager.orchestrator.Harness.newNode;
+import static io.shoal.manager.orchestrator.Harness.template;
+import static io.shoal.manager.orchestrator.Harness.withConstraints;
+import static io.shoal.manager.orchestrator.Harness.withLabels;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.manager.orchestrator.Harness;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Passes of the global orchestrator against a real store: one task per eligible node. */
+class GlobalOrchestratorTest {
+    private final Harness h = new Harness();
+    private final GlobalOrchestrator orchestrator = new GlobalOrchestrator(h.store, h.clock);
+
+    @BeforeEach
+    void nodes() {
+        h.addNode(withLabels(newNode("n1"), Map.of("zone", "a")));
+        h.addNode(withLabels(newNode("n2"), Map.of("zone", "b")));
+        h.addNode(newNode("n3"));
+        h.setNodeState("n3", "down");
+        h.addNode(newNode("n4"));
+        h.setAvailability("n4", "drain");
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        h.close();
+    }
+
+    private List<String> runnableNodes(String serviceId) {
+        return h.runnable(serviceId).stream().map(Task::nodeId).sorted().toList();
+    }
+
+    @Test
+    void oneTaskPerReadyActiveNode() {
+        String id = h.api.createService(global("agent", template("app:1")));
+        orchestrator.reconcile();
+        List<Task> tasks = h.tasks(id);
+        assertEquals(List.of("n1", "n2"), runnableNodes(id), Harness.brief(tasks));
+        assertTrue(tasks.stream().allMatch(t -> t.desiredState() == TaskState.RUNNING && t.slot() == 0));
+
+        orchestrator.reconcile();
+        assertEquals(2, h.tasks(id).size(), "a second pass adds nothing");
+    }
+
+    @Test
+    void onlyNodesMatchingTheConstraints() {
+        String id = h.api.createService(global("agent", withConstraints(template("app:1"), "node.labels.zone==a")));
+        orchestrator.reconcile();
+        assertEquals(List.of("n1"), runnableNodes(id));
+    }
+
+    @Test
+    void followsNodesBeingDrainedAddedAndRemoved() {
+        String id = h.api.createService(global("agent", template("app:1")));
+        orchestrator.reconcile();
+        for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING);
+
+        h.setAvailability("n1", "drain");
+        orchestrator.reconcile();
+        Task onN1 = h.tasks(id).stream().filter(t -> "n1".equals(t.nodeId())).findFirst().orElseThrow();
+        assertEquals(TaskState.SHUTDOWN, onN1.desiredState());
+        assertEquals(List.of("n2"), runnableNodes(id));
+
+        h.addNode(newNode("n5"));
+        orchestrator.reconcile();
+        assertEquals(List.of("n2", "n5"), runnableNodes(id));
+
+        h.removeNode("n2");
+        orchestrator.reconcile();
+        assertEquals(List.of("n5"), runnableNodes(id), Harness.brief(h.tasks(id)));
+        Task onN2 = h.tasks(id).stream().filter(t -> "n2".equals(t.nodeId())).findFirst().orElseThrow();
+        assertEquals(TaskState.SHUTDOWN, onN2.desiredState());
+
+        // Back to active: n1 gets a new task once its old one has stopped.
+        h.setAvailability("n1", "active");
+        orchestrator.reconcile();
+        assertEquals(List.of("n5"), runnableNodes(id), "not while the old task on n1 still runs");
+        h.report(onN1.id(), TaskState.SHUTDOWN);
+        orchestrator.reconcile();
+        assertEquals(List.of("n1", "n5"), runnableNodes(id));
+    }
+}

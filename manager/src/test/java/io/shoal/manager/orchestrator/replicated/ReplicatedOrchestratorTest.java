@@ -1,0 +1,140 @@
+package io.shoal.manager.orchestrator.replicated;
+
+import static io.shoal.manager.orchestrator.Harness.newNode;
+import static io.shoal.manager.orchestrator.Harness.replicated;
+import static io.shoal.manager.orchestrator.Harness.template;
+import static io.shoal.manager.orchestrator.Harness.withReplicas;
+import static io.shoal.manager.orchestrator.Harness.withRestart;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shoal.api.ServiceSpec;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.manager.orchestrator.Harness;
+import io.shoal.manager.orchestrator.restart.RestartSupervisor;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Passes of the replicated orchestrator, one {@code reconcile()} at a time, against a real store. */
+class ReplicatedOrchestratorTest {
+    private final Harness h = new Harness();
+    private final ReplicatedOrchestrator orchestrator = new ReplicatedOrchestrator(h.store, h.clock);
+
+    @AfterEach
+    void close() throws Exception {
+        h.close();
+    }
+
+    private String create(ServiceSpec spec) {
+        String id = h.api.createService(spec);
+        orchestrator.reconcile();
+        return id;
+    }
+
+    private void scale(String id, long replicas) {
+        var s = h.service(id);
+        h.api.updateService(id, s.version().index(), withReplicas(s.spec(), replicas), false);
+        orchestrator.reconcile();
+    }
+
+    private static List<Long> slots(List<Task> tasks) {
+        return tasks.stream().map(Task::slot).sorted().toList();
+    }
+
+    @Test
+    void fillsOneTaskPerSlotAndScalesUp() {
+        String id = create(replicated("web", template("app:1"), 3));
+        List<Task> tasks = h.tasks(id);
+        assertEquals(List.of(1L, 2L, 3L), slots(tasks));
+        assertTrue(tasks.stream().allMatch(t -> t.desiredState() == TaskState.RUNNING && t.state() == TaskState.NEW),
+                () -> Harness.brief(tasks));
+        assertTrue(tasks.stream().allMatch(t -> t.spec().equals(h.service(id).spec().taskTemplate())));
+
+        // A second pass changes nothing.
+        orchestrator.reconcile();
+        assertEquals(3, h.tasks(id).size());
+
+        scale(id, 5);
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), slots(h.tasks(id)));
+        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), slots(h.runnable(id)));
+    }
+
+    @Test
+    void scalingDownRemovesFromTheBusiestNodesFirst() {
+        h.addNode(newNode("n1"));
+        h.addNode(newNode("n2"));
+        h.addNode(newNode("n3"));
+        String id = create(replicated("web", template("app:1"), 5));
+        // Slots 1-3 run on n1, slot 4 on n2, slot 5 on n3.
+        Map<Long, String> placement = Map.of(1L, "n1", 2L, "n1", 3L, "n1", 4L, "n2", 5L, "n3");
+        for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING, placement.get(t.slot()));
+
+        scale(id, 3);
+        List<Task> kept = h.runnable(id);
+        assertEquals(3, kept.size(), () -> Harness.brief(kept));
+        assertEquals(Set.of("n1", "n2", "n3"), kept.stream().map(Task::nodeId).collect(Collectors.toSet()),
+                "the two surplus replicas come off n1, which held three");
+        List<Task> removed = h.tasks(id).stream().filter(t -> t.desiredState() == TaskState.REMOVE).toList();
+        assertEquals(List.of(2L, 3L), slots(removed));
+
+        scale(id, 1);
+        assertEquals(1, h.runnable(id).size());
+        List<Task> removedNow = h.tasks(id).stream().filter(t -> t.desiredState() == TaskState.REMOVE).toList();
+        assertEquals(4, removedNow.size(), "four slots' tasks are marked for removal: " + Harness.brief(removedNow));
+        assertTrue(h.tasks(id).stream().allMatch(t -> t.desiredState() == TaskState.REMOVE || t.isRunnable()));
+    }
+
+    @Test
+    void scalingDownPrefersTasksThatAreNotRunningYet() {
+        h.addNode(newNode("n1"));
+        h.addNode(newNode("n2"));
+        h.addNode(newNode("n3"));
+        String id = create(replicated("web", template("app:1"), 3));
+        List<Task> tasks = h.tasks(id);
+        h.report(tasks.get(0).id(), TaskState.ASSIGNED, "n1"); // slot 1 not running yet
+        h.report(tasks.get(1).id(), TaskState.RUNNING, "n2");
+        h.report(tasks.get(2).id(), TaskState.RUNNING, "n3");
+
+        scale(id, 2);
+        assertEquals(List.of(2L, 3L), slots(h.runnable(id)));
+    }
+
+    @Test
+    void aSlotIsNotRefilledWhileItsTaskIsStillStopping() {
+        String id = create(replicated("web", template("app:1"), 1));
+        Task first = h.report(h.tasks(id).getFirst().id(), TaskState.RUNNING, "n1");
+
+        // A manager tells it to stop (as a stop-first update does): the agent has not stopped it yet.
+        h.update(first.withDesiredState(TaskState.SHUTDOWN));
+        orchestrator.reconcile();
+        assertEquals(1, h.tasks(id).size(), "no second task while the first one still runs");
+
+        h.report(first.id(), TaskState.SHUTDOWN);
+        orchestrator.reconcile();
+        List<Task> tasks = h.tasks(id);
+        assertEquals(2, tasks.size());
+        Task replacement = tasks.stream().filter(Task::isRunnable).findFirst().orElseThrow();
+        assertEquals(1, replacement.slot());
+    }
+
+    @Test
+    void restartConditionNoneLeavesACompletedSlotEmpty() throws Exception {
+        h.addNode(newNode("n1"));
+        RestartSupervisor supervisor = h.start(new RestartSupervisor(h.store, h.clock));
+        String id = create(replicated("job", withRestart(template("app:1"), "none", 0L, null), 2));
+        for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING, "n1");
+        Task done = h.exit(h.tasks(id).getFirst().id(), 0);
+
+        Harness.await("the supervisor to retire the completed task", () -> h.task(done.id()),
+                t -> t.desiredState() == TaskState.SHUTDOWN);
+        orchestrator.reconcile();
+        assertEquals(2, h.tasks(id).size(), "the completed slot is not refilled: " + Harness.brief(h.tasks(id)));
+        assertEquals(1, h.tasks(id).stream().filter(t -> t.state() == TaskState.RUNNING).count());
+        supervisor.stop();
+    }
+}

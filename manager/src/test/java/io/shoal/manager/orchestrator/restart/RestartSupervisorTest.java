@@ -1,0 +1,146 @@
+package io.shoal.manager.orchestrator.restart;
+
+import static io.shoal.manager.orchestrator.Harness.await;
+import static io.shoal.manager.orchestrator.Harness.newNode;
+import static io.shoal.manager.orchestrator.Harness.replicated;
+import static io.shoal.manager.orchestrator.Harness.template;
+import static io.shoal.manager.orchestrator.Harness.withRestart;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shoal.api.Service;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.manager.orchestrator.Harness;
+import io.shoal.manager.orchestrator.Tasks;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The restart supervisor running against a real store. The test makes the service's tasks itself
+ * and plays the agent, so that every task in the store was put there by the test or the supervisor.
+ */
+class RestartSupervisorTest {
+    private final Harness h = new Harness();
+
+    @BeforeEach
+    void start() {
+        h.addNode(newNode("n1"));
+        h.addNode(newNode("n2"));
+        h.start(new RestartSupervisor(h.store, h.clock));
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        h.close();
+    }
+
+    /** A service of one replica whose slot-1 task runs on n1. */
+    private Task runningTask(String condition, long delayNanos, Long maxAttempts) {
+        String id = h.api.createService(replicated("web", withRestart(template("app:1"), condition, delayNanos, maxAttempts), 1));
+        Service s = h.service(id);
+        Task t = Tasks.newTask(s, 1, null, TaskState.RUNNING, h.clock.instant());
+        h.create(t);
+        return h.report(t.id(), TaskState.RUNNING, "n1");
+    }
+
+    /** Waits until {@code old} has been retired, and returns the runnable task of its slot, or null. */
+    private Task afterRetired(Task old) {
+        await("task " + old.id() + " to be told to stop", () -> h.task(old.id()), t -> t.desiredState() == TaskState.SHUTDOWN);
+        // The supervisor writes the old task's desired state and its replacement in one batch.
+        List<Task> runnable = h.runnable(old.serviceId());
+        assertTrue(runnable.size() <= 1, Harness.brief(runnable));
+        return runnable.isEmpty() ? null : runnable.getFirst();
+    }
+
+    @Test
+    void conditionAnyReplacesAnEndedTaskInTheSameSlot() {
+        Task first = runningTask("any", 0, null);
+        h.exit(first.id(), 0);
+        Task second = afterRetired(first);
+        assertEquals(1, second.slot());
+        assertEquals(TaskState.RUNNING, second.desiredState());
+        assertEquals(TaskState.NEW, second.state());
+        assertNull(second.nodeId(), "a replicated replacement is scheduled afresh");
+
+        h.report(second.id(), TaskState.RUNNING, "n2");
+        h.exit(second.id(), 137);
+        Task third = afterRetired(second);
+        assertEquals(1, third.slot());
+        assertEquals(3, h.tasks(first.serviceId()).size());
+    }
+
+    @Test
+    void aDelayedReplacementWaitsReadyThenRuns() {
+        long delay = Duration.ofMillis(200).toNanos();
+        Task first = runningTask("any", delay, null);
+        h.exit(first.id(), 1);
+        Task second = afterRetired(first);
+        assertEquals(TaskState.READY, second.desiredState(), "held at READY during the delay");
+
+        Task promoted = await("the replacement to be told to run", () -> h.task(second.id()),
+                t -> t.desiredState() == TaskState.RUNNING);
+        Duration waited = Duration.between(second.createdAt(), promoted.updatedAt());
+        assertTrue(waited.compareTo(Duration.ofMillis(200)) >= 0, "promoted after only " + waited);
+        assertTrue(waited.compareTo(Duration.ofSeconds(2)) < 0, "promoted only after " + waited);
+    }
+
+    @Test
+    void onFailureDoesNotRestartASuccessfulExit() {
+        Task first = runningTask("on-failure", 0, null);
+        h.exit(first.id(), 0);
+        assertNull(afterRetired(first), "exit 0 is not a failure");
+        assertEquals(1, h.tasks(first.serviceId()).size());
+    }
+
+    @Test
+    void onFailureRestartsAFailure() {
+        Task first = runningTask("on-failure", 0, null);
+        h.exit(first.id(), 2);
+        Task second = afterRetired(first);
+        assertEquals(1, second.slot());
+    }
+
+    @Test
+    void maxAttemptsTwoStopsAfterThreeRuns() {
+        Task t = runningTask("any", 0, 2L);
+        for (int run = 1; run <= 3; run++) {
+            h.exit(t.id(), 1);
+            Task next = afterRetired(t);
+            if (run < 3) {
+                assertTrue(next != null, "run " + run + " is restarted");
+                t = h.report(next.id(), TaskState.RUNNING, "n1");
+            } else {
+                assertNull(next, "no fourth run: " + Harness.brief(h.tasks(t.serviceId())));
+            }
+        }
+        assertEquals(3, h.tasks(t.serviceId()).size());
+    }
+
+    @Test
+    void movesTasksOffDrainedDownAndRemovedNodes() {
+        Task first = runningTask("any", Duration.ofSeconds(5).toNanos(), null);
+
+        h.setAvailability("n1", "drain");
+        Task second = afterRetired(first);
+        assertEquals(1, second.slot());
+        assertEquals(TaskState.RUNNING, second.desiredState(), "a move is not delayed by the restart delay");
+        assertNull(second.nodeId());
+
+        h.report(second.id(), TaskState.RUNNING, "n2");
+        h.setNodeState("n2", "down");
+        Task third = afterRetired(h.task(second.id()));
+        assertEquals(1, third.slot());
+
+        h.setAvailability("n1", "active");
+        h.report(third.id(), TaskState.RUNNING, "n1");
+        h.removeNode("n1");
+        Task fourth = afterRetired(h.task(third.id()));
+        assertEquals(1, fourth.slot());
+        assertEquals(4, h.tasks(first.serviceId()).size());
+    }
+}
