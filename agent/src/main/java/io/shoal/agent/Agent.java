@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
     /** How long status reports are collected before they are sent together. */
-    static final Duration STATUS_LINGER = Duration.ofMillis(5);
+    private static final Duration STATUS_LINGER = Duration.ofMillis(5);
 
     private final String nodeId;
     private final String addr;
