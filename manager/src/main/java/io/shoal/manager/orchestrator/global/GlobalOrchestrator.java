@@ -50,16 +50,12 @@ public final class GlobalOrchestrator extends Controller {
 
     private void reconcile(Store.Batcher b, Service service, List<Task> tasks, List<Node> nodes, Instant now) {
         Map<String, Slot> slots = Slot.of(tasks, Slot::byNode);
-        var placement = service.spec().taskTemplate().placement();
-        List<Constraint> constraints = Constraint.parseAll(
-                placement == null || placement.constraints() == null ? List.of() : placement.constraints());
+        List<Constraint> constraints = constraints(service);
         for (Node node : nodes) {
-            boolean allowed = constraints.stream().allMatch(c -> c.matches(node));
-            String availability = node.spec().availability();
             Slot slot = slots.remove(node.id());
-            if (!allowed || "drain".equals(availability)) {
+            if (!matches(node, constraints) || "drain".equals(node.spec().availability())) {
                 if (slot != null) shutDown(b, slot);
-            } else if ((slot == null || !slot.isOccupied(service)) && node.isReady() && "active".equals(availability)) {
+            } else if ((slot == null || !slot.isOccupied(service)) && placesTasksOn(node, constraints)) {
                 Task t = Tasks.newTask(service, 0, node.id(), TaskState.RUNNING, now);
                 b.update(tx -> tx.create(t));
             }
@@ -70,10 +66,20 @@ public final class GlobalOrchestrator extends Controller {
 
     /** Whether the orchestrator would give {@code node} a task of this global service: it exists, is ready, active and matches. */
     public static boolean placesTasksOn(Node node, Service service) {
-        if (node == null || !node.isReady() || !"active".equals(node.spec().availability())) return false;
+        return placesTasksOn(node, constraints(service));
+    }
+
+    private static boolean placesTasksOn(Node node, List<Constraint> constraints) {
+        return node != null && node.isReady() && "active".equals(node.spec().availability()) && matches(node, constraints);
+    }
+
+    private static boolean matches(Node node, List<Constraint> constraints) {
+        return constraints.stream().allMatch(c -> c.matches(node));
+    }
+
+    private static List<Constraint> constraints(Service service) {
         var placement = service.spec().taskTemplate().placement();
-        if (placement == null || placement.constraints() == null) return true;
-        return Constraint.parseAll(placement.constraints()).stream().allMatch(c -> c.matches(node));
+        return Constraint.parseAll(placement == null ? null : placement.constraints());
     }
 
     private static void shutDown(Store.Batcher b, Slot slot) {

@@ -103,7 +103,8 @@ class TaskReaperTest {
         Service s = h.service(h.api.createService(replicated("web", template("app:1"), 1)));
         Task running = task(s, 1, TaskState.RUNNING, TaskState.RUNNING);
         h.api.removeService("web");
-        assertEquals(TaskState.REMOVE, h.task(running.id()).desiredState());
+        reaper.reconcile();
+        assertEquals(TaskState.REMOVE, h.task(running.id()).desiredState(), "the reaper tells its agent to stop it");
         reaper.reconcile();
         assertNotNull(h.task(running.id()));
         h.report(running.id(), TaskState.SHUTDOWN);
