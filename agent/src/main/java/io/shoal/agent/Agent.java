@@ -45,8 +45,9 @@ public final class Agent implements AutoCloseable {
         this.dispatcher = dispatcher;
         this.executor = executor;
         this.worker = worker;
-        this.sessionLoop = Thread.ofVirtual().name("agent-session").unstarted(this::runSessions);
-        this.statusLoop = Thread.ofVirtual().name("agent-status").unstarted(this::runStatus);
+        // Platform threads: heartbeats must keep their period however busy the virtual threads are.
+        this.sessionLoop = Thread.ofPlatform().daemon().name("agent-session").unstarted(this::runSessions);
+        this.statusLoop = Thread.ofPlatform().daemon().name("agent-status").unstarted(this::runStatus);
     }
 
     /** Re-adopts the worker's tasks from disk, then connects. */

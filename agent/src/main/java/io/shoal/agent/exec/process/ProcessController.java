@@ -2,6 +2,7 @@ package io.shoal.agent.exec.process;
 
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
+import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
@@ -96,7 +97,7 @@ final class ProcessController implements TaskController {
         pb.environment().clear();
         pb.environment().putAll(env);
         try {
-            Process monitor = pb.start();
+            Process monitor = Launcher.start(pb);
             try (var out = new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8))) {
                 if (!"started".equals(out.readLine())) {
                     throw new ExecException("starting the process monitor failed: " + Files.readString(dir.resolve("monitor.log")).strip());
@@ -105,6 +106,9 @@ final class ProcessController implements TaskController {
             started = new Started(monitor.onExit(), readPids()[1]);
         } catch (IOException e) {
             throw new ExecException("starting " + command.getFirst() + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ExecException("starting " + command.getFirst() + ": interrupted", e);
         }
     }
 
@@ -206,8 +210,8 @@ final class ProcessController implements TaskController {
 
     private void signal(String signal, String target) throws ExecException, InterruptedException {
         try {
-            Process kill = new ProcessBuilder(tools.kill().toString(), "-s", signal, "--", target)
-                    .redirectErrorStream(true).start();
+            Process kill = Launcher.start(new ProcessBuilder(tools.kill().toString(), "-s", signal, "--", target)
+                    .redirectErrorStream(true));
             String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             // A process that ended meanwhile is no error: the caller waits for its monitor anyway.
             if (kill.waitFor() != 0 && running() != null && !out.contains("No such process")) {
