@@ -52,8 +52,9 @@ final class HealthMonitor {
         thread = Thread.ofVirtual().name("health-" + id).start(this::loop);
     }
 
+    /** Stops probing; a no-op on the monitor's own thread, which is stopping the unhealthy container and ends by itself. */
     synchronized void stop() {
-        if (thread != null) thread.interrupt();
+        if (thread != null && thread != Thread.currentThread()) thread.interrupt();
     }
 
     private void loop() {

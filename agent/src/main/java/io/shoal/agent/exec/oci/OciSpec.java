@@ -181,19 +181,22 @@ final class OciSpec {
     }
 
     static void capabilities(ObjectNode caps, ContainerSpec spec, long uid) {
-        Set<String> set = new LinkedHashSet<>(DEFAULT_CAPS);
         List<String> add = normalise(spec.capabilityAdd());
         List<String> drop = normalise(spec.capabilityDrop());
-        if (drop.contains("ALL")) set.clear();
-        for (String d : drop) set.remove(d);
-        if (add.contains("ALL")) set.addAll(ALL_CAPS);
         for (String a : add) {
-            if (a.equals("ALL")) continue;
-            if (!ALL_CAPS.contains(a)) throw new IllegalArgumentException("unknown capability to add: \"" + a + "\"");
-            set.add(a);
+            if (!a.equals("ALL") && !ALL_CAPS.contains(a)) throw new IllegalArgumentException("unknown capability to add: \"" + a + "\"");
         }
         for (String d : drop) {
             if (!d.equals("ALL") && !ALL_CAPS.contains(d)) throw new IllegalArgumentException("unknown capability to drop: \"" + d + "\"");
+        }
+        // moby's TweakCapabilities: "ALL" added is every capability but the dropped ones; otherwise the
+        // defaults (none after dropping "ALL") without the dropped ones, plus the added ones.
+        Set<String> set = new LinkedHashSet<>();
+        if (add.contains("ALL")) {
+            for (String c : ALL_CAPS) if (!drop.contains(c)) set.add(c);
+        } else {
+            if (!drop.contains("ALL")) for (String c : DEFAULT_CAPS) if (!drop.contains(c)) set.add(c);
+            set.addAll(add);
         }
         List<String> list = List.copyOf(set);
         strings(caps.putArray("bounding"), list);
