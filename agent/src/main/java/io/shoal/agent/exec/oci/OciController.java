@@ -33,17 +33,16 @@ public final class OciController implements TaskController {
     private static final long START_TIMEOUT_SECONDS = 60;
 
     /**
-     * $0 is the bundle, the rest runc's argv. runc runs in the background with default signal
-     * handling (a non-interactive sh would have it ignore INT and QUIT, and the container with it);
-     * the monitor records its own pid, says "started", and when runc ends keeps its exit status.
+     * $0 is the bundle, the rest runc's argv. The monitor records its own pid, says "started", then
+     * runs runc in the foreground (a background job of a non-interactive sh would ignore INT and
+     * QUIT, and so would the container) and keeps its exit status.
      */
     private static final String MONITOR_SCRIPT = """
             b=$0
-            '%s' --default-signal "$@" >"$b/stdout.log" 2>"$b/stderr.log" </dev/null &
             echo "$$" >"$b/monitor.tmp" && mv "$b/monitor.tmp" "$b/monitor" || exit 1
             echo started
             exec >/dev/null
-            wait $!
+            "$@" >"$b/stdout.log" 2>"$b/stderr.log" </dev/null
             echo $? >"$b/exitcode.tmp" && mv "$b/exitcode.tmp" "$b/exitcode"
             """;
 
@@ -138,7 +137,7 @@ public final class OciController implements TaskController {
         }
         if (plan() == null) throw new ExecException("task: container not prepared");
         List<String> argv = new ArrayList<>(List.of(env.setsid().toString(), "/bin/sh", "-c",
-                MONITOR_SCRIPT.formatted(env.envBinary()), bundle.toString()));
+                MONITOR_SCRIPT, bundle.toString()));
         argv.addAll(env.runc().argv("--log", bundle.resolve("runc.log").toString(), "--log-format", "json",
                 "run", "--keep", "--pid-file", bundle.resolve("init.pid").toString(), "--bundle", bundle.toString(), id));
         var pb = new ProcessBuilder(argv).directory(bundle.toFile())

@@ -47,7 +47,7 @@ public final class OciExecutor implements Executor {
     private final Env env;
 
     /** What every controller shares: the image source, runc and the host tools the monitor uses. */
-    record Env(ImageSource images, Runc runc, Path volumes, Path setsid, Path envBinary, Path initBinary) {
+    record Env(ImageSource images, Runc runc, Path volumes, Path setsid, Path initBinary) {
         Path volume(String name) {
             Path d = volumes.resolve(name);
             try {
@@ -78,7 +78,7 @@ public final class OciExecutor implements Executor {
         }
         Path init = INIT_CANDIDATES.stream().filter(Files::isExecutable).findFirst().orElse(null);
         this.env = new Env(images, new Runc(runc, this.stateDir.resolve("runc")), this.stateDir.resolve("volumes"),
-                which("setsid"), which("env"), init);
+                which("setsid"), init);
     }
 
     /** Whether this host can run the oci executor: root and runc on the PATH. */

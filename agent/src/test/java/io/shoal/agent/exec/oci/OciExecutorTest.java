@@ -119,7 +119,7 @@ class OciExecutorTest {
 
     @Test
     void refusesWhatItCannotRun() throws Exception {
-        var noImage = controller(OciTestSupport.task(Map.of("Command", List.of("true")), null));
+        var present = controller(OciTestSupport.task(Map.of("Command", List.of("true")), null));
         // The image source says which image is missing.
         images = (ref, auth) -> { throw new ImageSource.ImageUnavailableException("No such image: nope:1"); };
         var other = newExecutor().controller(OciTestSupport.task(Map.of("Command", List.of("true")), null));
@@ -132,7 +132,7 @@ class OciExecutorTest {
         notFound.prepare();
         var e = assertThrows(ExecException.class, notFound::start);
         assertTrue(e.getMessage().startsWith("starting container failed: ") && e.getMessage().contains("/nope"), e.getMessage());
-        noImage.prepare(); // the test's image is there
+        present.prepare(); // the test's own image is there
     }
 
     @Test
@@ -224,7 +224,7 @@ class OciExecutorTest {
     void shutdownSendsTheStopSignalAndWaitsTheGracePeriod() throws Exception {
         var graceful = started(OciTestSupport.sh("trap 'exit 0' TERM; echo ready; while :; do sleep 0.05; done", Map.of("StopGracePeriod", 10_000_000_000L)));
         var stubborn = started(OciTestSupport.sh("trap '' TERM; echo ready; while :; do sleep 0.05; done", Map.of("StopGracePeriod", 1_000_000_000L)));
-        var usr1 = started(OciTestSupport.sh("trap 'exit 4' USR1; echo ready; while :; do sleep 0.05; done", Map.of("StopSignal", "SIGUSR1")));
+        var usr1 = started(OciTestSupport.sh("trap 'exit 4' INT; echo ready; while :; do sleep 0.05; done", Map.of("StopSignal", "SIGINT")));
         until("traps set", () -> stdout(graceful).contains("ready") && stdout(stubborn).contains("ready") && stdout(usr1).contains("ready"));
 
         long t0 = System.nanoTime();
@@ -325,15 +325,21 @@ class OciExecutorTest {
             }
         }
         long rssKb = 0;
+        long privateKb = 0;
         for (var c : ours) {
             long monitor = Long.parseLong(Files.readString(c.bundle().resolve("monitor")).strip());
-            rssKb += rssKb(monitor);
-            for (var child : ProcessHandle.of(monitor).orElseThrow().children().toList()) rssKb += rssKb(child.pid());
+            List<Long> pids = new ArrayList<>(List.of(monitor));
+            ProcessHandle.of(monitor).orElseThrow().children().forEach(h -> pids.add(h.pid()));
+            for (long pid : pids) {
+                rssKb += kb(pid, "Rss:");
+                privateKb += kb(pid, "Private_Clean:") + kb(pid, "Private_Dirty:");
+            }
         }
         System.out.printf("oci start of %d containers: shoal %.1f ms/container (start() until the init pid is known), "
                         + "bare `runc run -d` %.1f ms/container, ratio %.2f%n",
                 n, oursNanos / 1e6 / n, bareNanos / 1e6 / n, (double) oursNanos / bareNanos);
-        System.out.printf("oci monitor memory: %.1f MiB RSS per container (sh monitor + foreground `runc run`)%n", rssKb / 1024.0 / n);
+        System.out.printf("oci monitor memory per container (sh monitor + foreground `runc run`): %.1f MiB RSS, "
+                + "%.1f MiB private (the rest is runc's and sh's text, shared by all containers)%n", rssKb / 1024.0 / n, privateKb / 1024.0 / n);
         for (var b : bare) {
             runc.run("kill", b.bundle().getFileName().toString(), "KILL");
         }
@@ -349,9 +355,9 @@ class OciExecutorTest {
         }
     }
 
-    private static long rssKb(long pid) throws IOException {
-        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-            if (l.startsWith("VmRSS:")) return Long.parseLong(l.replaceAll("\\D", ""));
+    private static long kb(long pid, String field) throws IOException {
+        for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/smaps_rollup"))) {
+            if (l.startsWith(field)) return Long.parseLong(l.replaceAll("\\D", ""));
         }
         return 0;
     }
