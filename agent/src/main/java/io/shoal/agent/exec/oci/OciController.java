@@ -110,7 +110,9 @@ public final class OciController implements TaskController {
             var meta = OciSpec.OCI.createObjectNode().put("stopSignal", plan.stopSignal()).put("cgroupsPath", plan.cgroupsPath());
             meta.set("healthCheck", OciSpec.OCI.valueToTree(plan.healthCheck()));
             write("plan.json", meta.toString()); // last: its presence means prepared
-            cachedPlan = plan;
+            synchronized (this) {
+                cachedPlan = plan;
+            }
         } catch (IOException e) {
             throw new ExecException("preparing the container: " + e.getMessage(), e);
         }
@@ -193,7 +195,7 @@ public final class OciController implements TaskController {
         } catch (IOException | NumberFormatException e) {
             throw new ExecException("task: reading exit status: " + e.getMessage(), e);
         }
-        if (s.pid() == 0) throw new ExecException("starting container failed: " + runcError());
+        if (!Files.exists(bundle.resolve("init.pid"))) throw new ExecException("starting container failed: " + runcError());
         if (unhealthy || health() == Health.UNHEALTHY) throw new ExecException("task: container is unhealthy");
         OciSpec.Plan plan = plan();
         return new Exit(code, plan != null && Cgroups.oomKilled(plan.cgroupsPath()));
@@ -261,6 +263,10 @@ public final class OciController implements TaskController {
     public synchronized long pid() {
         try {
             Started s = started();
+            if (s != null && s.pid() == 0 && Files.exists(bundle.resolve("init.pid"))) {
+                // adopted while runc was still starting it (the daemon died in between)
+                started = s = new Started(s.monitorExit(), readPid(bundle.resolve("init.pid")));
+            }
             return s == null ? 0 : s.pid();
         } catch (ExecException e) {
             return 0;
