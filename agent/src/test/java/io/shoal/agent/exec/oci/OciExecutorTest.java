@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 /** Real runc containers from a busybox image built here; needs root, runc and busybox-static, else skips saying why. */
 class OciExecutorTest {
     private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
-    private static final ImageConfig IMAGE = new ImageConfig(null, List.of("sh"), List.of("PATH=/bin", "FROM_IMAGE=1", "OVERRIDE=image"),
+    static final ImageConfig IMAGE = new ImageConfig(null, List.of("sh"), List.of("PATH=/bin", "FROM_IMAGE=1", "OVERRIDE=image"),
             "", "", null, null);
     private static Path base;
     private static Path layer;
@@ -268,6 +268,36 @@ class OciExecutorTest {
         var ended = controller(ending);
         ended.start();
         assertEquals(new Exit(4, false), ended.await());
+    }
+
+    @Test
+    void containersOutliveADaemonKilledWithSigkill() throws Exception {
+        Path ctl = Files.createDirectories(base.resolve("ctl-" + OciTestSupport.randomAlnum(4)));
+        Task t = OciTestSupport.sh("while [ ! -e /ctl/go ]; do sleep 0.05; done; exit 9",
+                Map.of("Mounts", List.of(Map.of("Type", "bind", "Source", ctl.toString(), "Target", "/ctl"))));
+        Path taskFile = base.resolve(t.id() + ".json");
+        io.shoal.api.Json.MAPPER.writeValue(taskFile.toFile(), t);
+        var adopted = controller(t); // registered first, so the container is removed even if the stand-in fails
+        Process daemon = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), DaemonStandIn.class.getName(),
+                base.resolve("state").toString(), layer.toString(), taskFile.toString())
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String line;
+        try (var out = new java.io.BufferedReader(new java.io.InputStreamReader(daemon.getInputStream()))) {
+            line = out.readLine();
+        } finally {
+            daemon.destroyForcibly(); // SIGKILL
+            daemon.waitFor();
+        }
+        assertTrue(line != null && line.startsWith("started "), "the stand-in daemon said: " + line);
+        long pid = Long.parseLong(line.substring("started ".length()));
+
+        assertEquals("running", executorRunc().status(t.id()), "the container outlived its daemon");
+        adopted.prepare();
+        adopted.start();
+        assertEquals(pid, adopted.pid(), "adopted, not started again");
+        Files.writeString(ctl.resolve("go"), "");
+        assertEquals(new Exit(9, false), adopted.await());
     }
 
     private Runc executorRunc() {
