@@ -1,0 +1,81 @@
+package io.shoal.agent.exec.oci;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A container's cgroup directories, whatever the layout (v1 hierarchies, cgroup2, or the hybrid of
+ * both this kind of machine has): one per cgroup mount, at the mount point plus runc's absolute
+ * {@code cgroupsPath}.
+ */
+final class Cgroups {
+    private Cgroups() {}
+
+    /** The mount points of every cgroup and cgroup2 file system this process sees. */
+    static List<Path> mountPoints() {
+        List<Path> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                int dash = line.indexOf(" - ");
+                if (dash < 0) continue;
+                String fsType = line.substring(dash + 3).split(" ")[0];
+                if (fsType.equals("cgroup") || fsType.equals("cgroup2")) out.add(Path.of(line.split(" ")[4]));
+            }
+        } catch (IOException e) {
+            // no /proc: no cgroups to find
+        }
+        return out;
+    }
+
+    /** The existing directories of {@code cgroupsPath} (e.g. {@code /shoal/<task id>}). */
+    static List<Path> dirs(String cgroupsPath) {
+        List<Path> out = new ArrayList<>();
+        for (Path mp : mountPoints()) {
+            Path d = mp.resolve(cgroupsPath.substring(1));
+            if (Files.isDirectory(d)) out.add(d);
+        }
+        return out;
+    }
+
+    /** The directory holding {@code file} (e.g. "cpu.cfs_quota_us"), or null. */
+    static Path find(String cgroupsPath, String file) {
+        for (Path d : dirs(cgroupsPath)) if (Files.exists(d.resolve(file))) return d;
+        return null;
+    }
+
+    /** Whether the kernel's OOM killer killed a process of this cgroup: v1 memory.oom_control or cgroup2 memory.events. */
+    static boolean oomKilled(String cgroupsPath) {
+        for (Path d : dirs(cgroupsPath)) {
+            for (String f : List.of("memory.oom_control", "memory.events")) {
+                try {
+                    for (String line : Files.readAllLines(d.resolve(f))) {
+                        String[] w = line.strip().split("\\s+");
+                        if (w.length == 2 && w[0].equals("oom_kill") && Long.parseLong(w[1]) > 0) return true;
+                    }
+                } catch (IOException | NumberFormatException e) {
+                    // not this hierarchy
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Removes the (empty) cgroup directories runc left, children first; returns what could not be removed. */
+    static List<Path> remove(String cgroupsPath) {
+        List<Path> left = new ArrayList<>();
+        for (Path d : dirs(cgroupsPath)) {
+            try (var tree = Files.walk(d)) {
+                // rmdir only: cgroup directories can't be emptied of their files, and removing one with processes fails (EBUSY).
+                for (Path p : tree.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (IOException e) {
+                left.add(d);
+            }
+        }
+        return left;
+    }
+}
