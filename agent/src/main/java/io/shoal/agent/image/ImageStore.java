@@ -172,6 +172,9 @@ public final class ImageStore implements ImageSource {
             if (Files.isRegularFile(work.resolve("manifest.json"))) return loadDockerArchive(work);
             if (Files.isRegularFile(work.resolve("index.json"))) return loadOciLayout(work);
             throw ApiException.invalid("invalid image archive: it has neither manifest.json (docker save) nor index.json (OCI layout)");
+        } catch (IOException e) {
+            // A layer that does not unpack or does not match its digest: the archive's fault.
+            throw ApiException.invalid("invalid image archive: %s", e.getMessage());
         } finally {
             gc.readLock().unlock();
             LayerUnpacker.deleteTree(work);
