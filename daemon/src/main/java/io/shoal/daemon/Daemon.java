@@ -1,6 +1,7 @@
 package io.shoal.daemon;
 
 import io.shoal.agent.exec.Executor;
+import io.shoal.agent.image.ImageStore;
 import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.Defaults;
@@ -34,12 +35,14 @@ public final class Daemon implements AutoCloseable {
 
     private final DaemonOptions options;
     private final Executor executor;
+    private final ImageStore images;
     private final Clock clock = Clock.systemUTC();
     private volatile SwarmMember member;
 
-    public Daemon(DaemonOptions options, Executor executor) throws IOException {
+    public Daemon(DaemonOptions options, Executor executor, ImageStore images) throws IOException {
         this.options = options;
         this.executor = executor;
+        this.images = images;
         SwarmState saved = SwarmState.load(stateFile());
         if (saved != null) {
             log.info("resuming swarm membership as node {}", saved.nodeId());
@@ -55,6 +58,24 @@ public final class Daemon implements AutoCloseable {
 
     public Executor executor() {
         return executor;
+    }
+
+    public ImageStore images() {
+        return images;
+    }
+
+    /**
+     * The container (task) on this node that uses an image, or null: an image in use is not
+     * removed without force.
+     */
+    public String containerUsing(String imageId) {
+        SwarmMember m = member;
+        if (m == null) return null;
+        return m.store.view(r -> r.tasksOfNode(m.state.nodeId())).stream()
+                .filter(t -> !t.state().isTerminal() && t.spec().containerSpec() != null)
+                .filter(t -> images.find(t.spec().containerSpec().image()).map(i -> i.id().equals(imageId)).orElse(false))
+                .map(io.shoal.api.Task::id)
+                .findFirst().orElse(null);
     }
 
     /** The swarm membership, or null outside a swarm. */

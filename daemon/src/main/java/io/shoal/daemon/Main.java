@@ -1,8 +1,10 @@
 package io.shoal.daemon;
 
 import io.shoal.agent.exec.Executor;
+import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.agent.exec.process.ProcessExecutor;
-import io.shoal.daemon.engineapi.DistributionRoutes;
+import io.shoal.agent.image.ImageStore;
+import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
 import io.shoal.daemon.engineapi.NodeRoutes;
 import io.shoal.daemon.engineapi.NotImplementedRoutes;
@@ -51,7 +53,7 @@ public final class Main implements Runnable {
         @Option(names = "--advertise-addr", description = "Address other nodes reach this one at.")
         String advertiseAddr;
 
-        @Option(names = "--executor", defaultValue = "process", description = "Task executor: oci or process (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--executor", description = "Task executor: oci (real containers with runc; the default as root with runc installed) or process.")
         String executor;
 
         @Option(names = "--hostname", description = "Node hostname (default: this host's).")
@@ -63,8 +65,12 @@ public final class Main implements Runnable {
         @Override
         public Integer call() throws Exception {
             String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
+            String chosen = executor != null ? executor : OciExecutor.available() ? "oci" : "process";
+            if (executor == null && chosen.equals("process")) {
+                System.err.println("shoal: no runc or not root: tasks run as plain processes (--executor process)");
+            }
             DaemonOptions options = new DaemonOptions(dataDir, socket, listenAddr != null ? listenAddr : "0.0.0.0:2377",
-                    listenAddr != null, advertiseAddr, executor, host, labels);
+                    listenAddr != null, advertiseAddr, chosen, host, labels);
             try (Daemon daemon = start(options); var server = serve(daemon)) {
                 System.err.println("shoal daemon listening on " + socket);
                 CountDownLatch stop = new CountDownLatch(1);
@@ -76,13 +82,16 @@ public final class Main implements Runnable {
     }
 
     static Daemon start(DaemonOptions options) throws Exception {
+        ImageStore images = new ImageStore(options.dataDir().resolve("images"));
         Executor executor = switch (options.executor()) {
             case "process" -> new ProcessExecutor(options.dataDir().resolve("executor"), options.hostname(),
                     Daemon.ENGINE_VERSION, options.labels());
+            case "oci" -> new OciExecutor(options.dataDir().resolve("oci"), images, options.hostname(),
+                    Daemon.ENGINE_VERSION, options.labels());
             default -> throw new CommandLine.ParameterException(new CommandLine(new Main()),
-                    "unknown executor " + options.executor() + ": this build has the process executor");
+                    "unknown executor " + options.executor() + ": choose oci or process");
         };
-        return new Daemon(options, executor);
+        return new Daemon(options, executor, images);
     }
 
     /** The Engine API of {@code daemon}, on its socket. */
@@ -93,7 +102,7 @@ public final class Main implements Runnable {
         new NodeRoutes(daemon).register(router);
         new ServiceRoutes(daemon).register(router);
         new TaskRoutes(daemon).register(router);
-        new DistributionRoutes().register(router);
+        new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);
         new NotImplementedRoutes().register(router);
         return new EngineApiServer(daemon.options().socket(), router, Daemon.ENGINE_VERSION);
     }

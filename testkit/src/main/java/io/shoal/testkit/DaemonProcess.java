@@ -56,7 +56,7 @@ public final class DaemonProcess implements AutoCloseable {
     public DaemonProcess start() throws IOException {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"),
                 "io.shoal.daemon.Main", "daemon",
                 "--data-dir", dataDir().toString(), "--socket", socket.toString(),

@@ -7,12 +7,18 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.shoal.api.ApiException;
 import io.shoal.api.Json;
 import java.io.IOException;
+import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
 
 /** One Engine API call: method, path parameters, query and body. */
 public record ApiRequest(String method, String path, Map<String, String> params, Map<String, List<String>> query,
-                         byte[] body) {
+                         Map<String, String> headers, byte[] body, InputStream bodyStream) {
+
+    /** A request header; names are case-insensitive. */
+    public String header(String name) {
+        return headers.get(name.toLowerCase(java.util.Locale.ROOT));
+    }
 
     public String param(String name) {
         return params.get(name);

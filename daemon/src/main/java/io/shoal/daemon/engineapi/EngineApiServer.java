@@ -3,6 +3,7 @@ package io.shoal.daemon.engineapi;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.api.ApiException;
 import io.shoal.api.Json;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -125,9 +126,10 @@ public final class EngineApiServer implements AutoCloseable {
             if (pathKnown[0]) return error(405, "method " + request.getMethod() + " not allowed on " + path);
             return error(404, "page not found");
         }
-        byte[] body = readBody(request);
+        byte[] body = match.streamsBody() ? new byte[0] : readBody(request);
+        InputStream stream = match.streamsBody() ? Request.asInputStream(request) : InputStream.nullInputStream();
         Object result = match.handler().handle(new ApiRequest(request.getMethod(), path, match.params(),
-                query(request), body));
+                query(request), headers(request), body, stream));
         return result instanceof Router.Reply r ? r : Router.Reply.json(200, result);
     }
 
@@ -145,6 +147,12 @@ public final class EngineApiServer implements AutoCloseable {
         Map<String, List<String>> out = new HashMap<>();
         Fields fields = Request.extractQueryParameters(request);
         for (Fields.Field f : fields) out.put(f.getName(), f.getValues());
+        return out;
+    }
+
+    private static Map<String, String> headers(Request request) {
+        Map<String, String> out = new HashMap<>();
+        for (var f : request.getHeaders()) out.put(f.getLowerCaseName(), f.getValue());
         return out;
     }
 

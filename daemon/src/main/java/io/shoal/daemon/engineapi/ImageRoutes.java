@@ -14,8 +14,8 @@ import java.util.function.Function;
 
 /**
  * {@code /images} and {@code /distribution} on this node's {@link ImageStore}: load, list,
- * inspect, remove, tag, pull (anonymous: the Engine API's X-Registry-Auth header is not passed to
- * handlers yet), and the distribution descriptor of local images. Image names may contain slashes,
+ * inspect, remove, tag, pull (with the X-Registry-Auth credentials), and the distribution
+ * descriptor of local images. Image names may contain slashes,
  * so every per-image route takes the path's tail and splits the action off its end.
  */
 public final class ImageRoutes {
@@ -32,7 +32,7 @@ public final class ImageRoutes {
     }
 
     public void register(Router r) {
-        r.add("POST", "/images/load", this::load);
+        r.addUpload("POST", "/images/load", this::load);
         r.add("POST", "/images/create", this::pull);
         r.add("GET", "/images/json", req -> store.list());
         r.add("GET", "/images/{name...}", req -> {
@@ -53,8 +53,7 @@ public final class ImageRoutes {
 
     /** {@code docker load}: the JSON stream Docker answers with, one {"stream": "Loaded image: ..."} per image. */
     private Object load(ApiRequest req) throws Exception {
-        if (req.body().length == 0) throw ApiException.invalid("request body must be provided: an image archive");
-        List<String> lines = store.load(new ByteArrayInputStream(req.body()));
+        List<String> lines = store.load(req.bodyStream());
         StringBuilder out = new StringBuilder();
         for (String line : lines) out.append(Json.MAPPER.writeValueAsString(Map.of("stream", line + "\n"))).append('\n');
         return jsonStream(out.toString());
@@ -69,7 +68,7 @@ public final class ImageRoutes {
         boolean present = store.find(name).isPresent();
         Image image;
         try {
-            image = store.get(name, null);
+            image = store.get(name, req.header("X-Registry-Auth"));
         } catch (ImageUnavailableException e) {
             throw ApiException.notFound("%s", e.getMessage());
         }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** Endpoint families of the Engine API that later parts of Shoal serve: a clear 501 until then. */
 public final class NotImplementedRoutes {
-    private static final List<String> FAMILIES = List.of("secrets", "configs", "networks", "containers", "images", "volumes", "plugins");
+    private static final List<String> FAMILIES = List.of("secrets", "configs", "networks", "containers", "volumes", "plugins");
 
     public void register(Router r) {
         for (String family : FAMILIES) {

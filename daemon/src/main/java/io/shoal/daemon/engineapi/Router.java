@@ -32,14 +32,20 @@ public final class Router {
         }
     }
 
-    record Match(Handler handler, Map<String, String> params) {}
+    record Match(Handler handler, Map<String, String> params, boolean streamsBody) {}
 
-    private record Route(String method, String[] segments, Handler handler) {}
+    private record Route(String method, String[] segments, Handler handler, boolean streamsBody) {}
 
     private final List<Route> routes = new ArrayList<>();
 
     public Router add(String method, String path, Handler handler) {
-        routes.add(new Route(method, path.substring(1).split("/"), handler));
+        routes.add(new Route(method, path.substring(1).split("/"), handler, false));
+        return this;
+    }
+
+    /** A route whose handler reads a large body itself, as a stream ({@link ApiRequest#bodyStream()}). */
+    public Router addUpload(String method, String path, Handler handler) {
+        routes.add(new Route(method, path.substring(1).split("/"), handler, true));
         return this;
     }
 
@@ -51,7 +57,7 @@ public final class Router {
             if (params == null) continue;
             pathKnown[0] = true;
             if (r.method().equals(method) || method.equals("HEAD") && r.method().equals("GET")) {
-                return new Match(r.handler(), params);
+                return new Match(r.handler(), params, r.streamsBody());
             }
         }
         return null;

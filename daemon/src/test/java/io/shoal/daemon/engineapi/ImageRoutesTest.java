@@ -42,7 +42,9 @@ class ImageRoutesTest {
         boolean[] known = {false};
         Router.Match m = router.match(method, path, known);
         assertNotNull(m, method + " " + path + " is routed");
-        return m.handler().handle(new ApiRequest(method, path, m.params(), query, body));
+        return m.handler().handle(m.streamsBody()
+                ? new ApiRequest(method, path, m.params(), query, Map.of(), new byte[0], new java.io.ByteArrayInputStream(body))
+                : new ApiRequest(method, path, m.params(), query, Map.of(), body, java.io.InputStream.nullInputStream()));
     }
 
     private Object call(String method, String path) throws Exception {

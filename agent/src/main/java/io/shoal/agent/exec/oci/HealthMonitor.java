@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.agent.exec.Launcher;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -92,8 +93,11 @@ final class HealthMonitor {
         Process p;
         try {
             Files.deleteIfExists(pidFile);
-            p = new ProcessBuilder(runc.argv(argv.toArray(String[]::new))).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+            p = Launcher.start(new ProcessBuilder(runc.argv(argv.toArray(String[]::new))).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "health check interrupted";
         } catch (IOException e) {
             return "health check could not be run: " + e.getMessage();
         }

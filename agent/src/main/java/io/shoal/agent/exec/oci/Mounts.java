@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.agent.exec.Launcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,9 +30,9 @@ final class Mounts {
     }
 
     static Result command(String... argv) throws IOException {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         try {
+            Process p = Launcher.start(new ProcessBuilder(argv).redirectErrorStream(true));
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             return new Result(p.waitFor(), out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.TaskController;
@@ -146,7 +147,7 @@ public final class OciController implements TaskController {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectError(ProcessBuilder.Redirect.appendTo(bundle.resolve("monitor.log").toFile()));
         try {
-            Process monitor = pb.start();
+            Process monitor = Launcher.start(pb);
             try (var out = new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8))) {
                 if (!"started".equals(out.readLine())) {
                     throw new ExecException("starting the container monitor failed: " + Files.readString(bundle.resolve("monitor.log")).strip());

@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.agent.exec.Launcher;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +34,8 @@ record Runc(Path binary, Path root) {
     }
 
     Result run(String... args) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(argv(args)).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        Process p = Launcher.start(new ProcessBuilder(argv(args)).redirectErrorStream(true)
+                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
