@@ -64,6 +64,11 @@ final class TaskRunner {
         this.thread = Thread.ofVirtual().name("task-" + id).unstarted(this::run);
     }
 
+    /** The task as last assigned, its last reported status and its controller: this node's view of it. */
+    synchronized Worker.Held held() {
+        return new Worker.Held(task.withStatus(status), controller);
+    }
+
     String id() {
         return id;
     }

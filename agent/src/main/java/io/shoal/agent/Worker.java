@@ -1,6 +1,7 @@
 package io.shoal.agent;
 
 import io.shoal.agent.exec.Executor;
+import io.shoal.agent.exec.TaskController;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
@@ -68,6 +69,14 @@ public final class Worker implements AutoCloseable {
                 if (r != null) r.remove();
             }
         }
+    }
+
+    /** A task this node holds, with the status it last reported and its controller. */
+    public record Held(Task task, TaskController controller) {}
+
+    /** The tasks this worker holds, for the node's own view (containers, logs). */
+    public synchronized List<Held> held() {
+        return runners.values().stream().map(TaskRunner::held).toList();
     }
 
     /** The ids of the tasks this worker holds (removed ones leave once they are stopped and deleted). */

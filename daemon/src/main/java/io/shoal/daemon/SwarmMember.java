@@ -84,6 +84,11 @@ public final class SwarmMember implements AutoCloseable {
         agent.start();
     }
 
+    /** The tasks this node runs, as its worker holds them. */
+    public Worker worker() {
+        return worker;
+    }
+
     boolean isLeader() {
         return raft.isLeader();
     }

@@ -5,6 +5,6 @@ public record Exit(int code, boolean oomKilled) {
 
     /** The status error of a failed task, worded as swarmkit words it. */
     public String describe() {
-        return "task: non-zero exit (" + code + ")" + (oomKilled ? ": OOM killed" : "");
+        return "task: non-zero exit (" + code + ")" + (oomKilled ? ": the container ran out of memory (OOM killed)" : "");
     }
 }

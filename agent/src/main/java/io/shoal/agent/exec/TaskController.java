@@ -31,4 +31,14 @@ public interface TaskController {
 
     /** The process id of the task's main process, 0 before it started. */
     long pid();
+
+    /** The container's health as Docker words it: starting, healthy, unhealthy, or none without a check. */
+    default String healthStatus() {
+        return "none";
+    }
+
+    /** The directory holding the task's raw {@code stdout.log} and {@code stderr.log}, or null before prepare. */
+    default java.nio.file.Path logDirectory() {
+        return null;
+    }
 }

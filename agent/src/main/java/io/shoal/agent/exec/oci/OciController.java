@@ -66,6 +66,16 @@ public final class OciController implements TaskController {
     }
 
     /** The bundle directory: config.json, rootfs, stdout.log, stderr.log, ... */
+    @Override
+    public String healthStatus() {
+        return health().dockerName();
+    }
+
+    @Override
+    public Path logDirectory() {
+        return bundle();
+    }
+
     public Path bundle() {
         return bundle;
     }

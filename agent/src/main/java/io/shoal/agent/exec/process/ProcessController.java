@@ -172,6 +172,11 @@ final class ProcessController implements TaskController {
     }
 
     @Override
+    public Path logDirectory() {
+        return dir;
+    }
+
+    @Override
     public synchronized long pid() {
         try {
             Started s = started();
