@@ -23,7 +23,7 @@ public record ContainerSpec(
         List<Mount> mounts,
         String stopSignal,
         Long stopGracePeriod,
-        HealthConfig healthCheck,
+        @JsonProperty("Healthcheck") HealthConfig healthCheck,
         List<String> hosts,
         @JsonProperty("DNSConfig") JsonNode dnsConfig,
         List<SecretReference> secrets,

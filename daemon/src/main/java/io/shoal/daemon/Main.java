@@ -5,6 +5,7 @@ import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.agent.exec.process.ProcessExecutor;
 import io.shoal.agent.image.ImageStore;
 import io.shoal.daemon.engineapi.ImageRoutes;
+import io.shoal.daemon.engineapi.ContainerRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
 import io.shoal.daemon.engineapi.NodeRoutes;
 import io.shoal.daemon.engineapi.NotImplementedRoutes;
@@ -103,6 +104,7 @@ public final class Main implements Runnable {
         new ServiceRoutes(daemon).register(router);
         new TaskRoutes(daemon).register(router);
         new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);
+        new ContainerRoutes(daemon).register(router);
         new NotImplementedRoutes().register(router);
         return new EngineApiServer(daemon.options().socket(), router, Daemon.ENGINE_VERSION);
     }

@@ -306,10 +306,10 @@ class OciExecutorTest {
 
     @Test
     void aFailingHealthCheckMakesTheContainerUnhealthyAndFailsTheTask() throws Exception {
-        var failing = started(OciTestSupport.sh("sleep 60", Map.of("HealthCheck",
+        var failing = started(OciTestSupport.sh("sleep 60", Map.of("Healthcheck",
                 Map.of("Test", List.of("CMD-SHELL", "exit 1"), "Interval", 100_000_000L, "Timeout", 2_000_000_000L, "Retries", 2),
                 "StopGracePeriod", 200_000_000L)));
-        var passing = started(OciTestSupport.sh("sleep 60", Map.of("HealthCheck",
+        var passing = started(OciTestSupport.sh("sleep 60", Map.of("Healthcheck",
                 Map.of("Test", List.of("CMD", "true"), "Interval", 100_000_000L, "Retries", 2))));
         assertEquals(Health.STARTING, failing.health());
         var e = assertThrows(ExecException.class, failing::await);

@@ -88,7 +88,7 @@ class OciSpecTest {
                         Map.entry("CapabilityAdd", List.of("NET_ADMIN", "CAP_SYS_TIME")), Map.entry("CapabilityDrop", List.of("cap_chown", "MKNOD")),
                         Map.entry("Ulimits", List.of(Map.of("Name", "nofile", "Soft", 1024, "Hard", 2048))),
                         Map.entry("Sysctls", Map.of("net.ipv4.ip_forward", "1")), Map.entry("OomScoreAdj", 500),
-                        Map.entry("HealthCheck", Map.of("Test", List.of("NONE")))),
+                        Map.entry("Healthcheck", Map.of("Test", List.of("NONE")))),
                 new TaskSpec.Resources(new TaskSpec.Limits(1_500_000_000L, 32L << 20, 50), null, null, null),
                 List.of(new TaskSpec.NetworkAttachmentConfig("host", null, null)));
         JsonNode cfg = c.config();
