@@ -222,6 +222,35 @@ class SwarmCliTest {
         }
     }
 
+    @Test
+    void dockerPsAndInspectShowTheNodesTaskContainers() throws Exception {
+        daemon.dockerOk("service", "create", "--detach", "--name", "view", "--replicas", "2", "--restart-condition", "none",
+                "busybox", "sleep", "1000");
+        daemon.dockerOk("service", "create", "--detach", "--name", "once", "--restart-condition", "none", "busybox", "sh", "-c", "exit 4");
+        eventually(CONVERGE, () -> running("view").size() == 2);
+        String ps = daemon.dockerOk("ps", "--format", "{{.Names}} {{.State}}");
+        for (String id : running("view")) {
+            String slot = daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Slot}}").trim();
+            assertTrue(ps.contains("view." + slot + "." + id + " running"), ps);
+            String c = daemon.dockerOk("inspect", "--type", "container", id, "--format",
+                    "{{.Name}} {{.State.Status}} {{.State.Pid}} {{index .Config.Labels \"com.docker.swarm.service.name\"}}").trim();
+            String pid = daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.ContainerStatus.PID}}").trim();
+            assertEquals("/view." + slot + "." + id + " running " + pid + " view", c);
+        }
+        eventually(CONVERGE, () -> {
+            try {
+                return daemon.dockerOk("ps", "-a", "--filter", "name=once", "--format", "{{.Status}}").startsWith("Exited (4)");
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        assertTrue(daemon.dockerOk("ps", "--format", "{{.Names}}").lines().noneMatch(l -> l.startsWith("once.")),
+                "docker ps without -a lists running containers only");
+        var missing = daemon.docker("inspect", "--type", "container", "nosuchcontainer");
+        assertNotEquals(0, missing.exit());
+        assertTrue(missing.err().contains("No such container"), missing.err());
+    }
+
     static String inspect(String service, String format) {
         try {
             return daemon.dockerOk("service", "inspect", service, "--format", format).trim();
