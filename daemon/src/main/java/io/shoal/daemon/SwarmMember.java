@@ -42,8 +42,9 @@ public final class SwarmMember implements AutoCloseable {
     SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock) throws IOException {
         this.state = state;
         MemoryStore memory = new MemoryStore();
-        raft = new RaftNode(swarmDir.resolve("raft"), state.nodeId(), state.raftAddress(), state.clusterId(), memory,
-                this::onLeadership);
+        Path raftDir = swarmDir.resolve("raft");
+        raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory, this::onLeadership,
+                RaftNode.hasState(raftDir, state.clusterId()) ? RaftNode.Start.RESUME : RaftNode.Start.BOOTSTRAP);
         store = new Store(memory, raft, clock);
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);

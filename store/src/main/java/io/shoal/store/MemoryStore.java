@@ -35,6 +35,7 @@ public final class MemoryStore {
     private final Map<String, Set<String>> tasksByNode = new ConcurrentHashMap<>();
     private final List<Consumer<List<Event>>> listeners = new CopyOnWriteArrayList<>();
     private long appliedIndex;
+    private final Object appliedMonitor = new Object();
 
     public MemoryStore() {
         for (Kind k : Kind.values()) {
@@ -71,6 +72,22 @@ public final class MemoryStore {
     }
 
     /**
+     * Waits until this copy has applied log index {@code index}: on a follower, a write committed
+     * through the leader is visible to reads here only once it is applied here too.
+     */
+    public boolean awaitApplied(long index, long timeoutMillis) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (appliedMonitor) {
+            while (appliedIndex() < index) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) return false;
+                appliedMonitor.wait(left);
+            }
+        }
+        return true;
+    }
+
+    /**
      * Applies a committed batch at log index {@code index}. Either every change applies or none
      * does; the refusal is thrown to the proposer and the index is still consumed.
      */
@@ -92,6 +109,9 @@ public final class MemoryStore {
             lock.writeLock().unlock();
         }
         for (var l : listeners) l.accept(events);
+        synchronized (appliedMonitor) {
+            appliedMonitor.notifyAll();
+        }
         return events;
     }
 

@@ -88,9 +88,13 @@ public final class Store {
         return proposer.propose(new Batch(clock.instant(), tx.changes()));
     }
 
-    private static void await(CompletableFuture<Long> f) {
+    /** Waits for the commit, then until this manager has applied it, so a read after a write sees it. */
+    private void await(CompletableFuture<Long> f) {
         try {
-            f.get();
+            long index = f.get();
+            if (!memory.awaitApplied(index, 10_000)) {
+                throw ApiException.unavailable("the write committed but this manager has not caught up with it yet");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ApiException.unavailable("interrupted while waiting for the write to commit");

@@ -25,13 +25,13 @@ class RaftNodeTest {
     @TempDir
     Path dir;
 
-    static int freePort() throws Exception {
+    public static int freePort() throws Exception {
         try (var s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
     }
 
-    static Service service(String name) {
+    public static Service service(String name) {
         var spec = new ServiceSpec(name, Map.of("env", "secret-value"), null,
                 new ServiceSpec.Mode(new ServiceSpec.Replicated(2L), null, null, null), null, null, null, null);
         return new Service(Ids.newId(), Version.NONE, null, null, spec, null, null, null, null, null);
@@ -46,7 +46,8 @@ class RaftNodeTest {
         {
             MemoryStore memory = new MemoryStore();
             CountDownLatch leader = new CountDownLatch(1);
-            try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); })) {
+            try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); },
+                    RaftNode.Start.BOOTSTRAP)) {
                 assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
                 Store store = new Store(memory, raft, Clock.systemUTC());
                 web = service("web");
@@ -76,7 +77,9 @@ class RaftNodeTest {
         }
         MemoryStore memory = new MemoryStore();
         CountDownLatch leader = new CountDownLatch(1);
-        try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); })) {
+        assertTrue(RaftNode.hasState(dir, "cluster1"));
+        try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); },
+                RaftNode.Start.RESUME)) {
             assertTrue(leader.await(10, TimeUnit.SECONDS));
             assertEquals(count + 2, (long) memory.view(r -> r.services().size()));
             assertEquals(web.spec(), memory.view(r -> r.service(web.id())).spec());
