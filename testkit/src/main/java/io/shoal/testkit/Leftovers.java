@@ -64,14 +64,14 @@ final class Leftovers {
 
     static TestNetwork.Swept sweep(String ip) throws IOException {
         List<String> namespaces = new ArrayList<>();
-        for (String ns : TestNetwork.namespaces(ip)) {
+        for (String ns : TestNetwork.namespaces()) {
             prefixOf(ns).filter(p -> !ownerAlive(p)).ifPresent(p -> namespaces.add(ns));
         }
         List<String> links = new ArrayList<>();
         for (String link : TestNetwork.links(ip, null)) {
             prefixOf(link).filter(p -> !ownerAlive(p)).ifPresent(p -> links.add(link));
         }
-        TestNetwork.killProcessesIn(ip, namespaces);
+        TestNetwork.killProcessesIn(namespaces);
         TestNetwork.deleteNamespaces(ip, namespaces);
         if (!links.isEmpty()) {
             StringBuilder batch = new StringBuilder();
