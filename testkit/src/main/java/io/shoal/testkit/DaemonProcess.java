@@ -15,7 +15,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A real {@code shoal daemon} in its own JVM (the process executor, a small heap), driven like a
  * user drives it: through the docker CLI or raw Engine API calls on its socket. It can be
- * killed with SIGKILL and started again on the same data dir.
+ * killed with SIGKILL, frozen with SIGSTOP and thawed with SIGCONT, and started again on the same
+ * data dir. {@link Options} says how it is launched: by default on loopback with a free port; a
+ * {@link TestNetwork.Host} runs it inside a network namespace under {@code nsenter}.
  */
 public final class DaemonProcess implements AutoCloseable {
     public static final String DOCKER = "/usr/local/bin/docker";
@@ -26,15 +28,97 @@ public final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * How the daemon is launched. {@code commandPrefix} runs before {@code java} (for example
+     * {@code nsenter --net=/run/netns/X}, which execs, so {@link #pid()} stays the daemon's);
+     * {@code classPath} must hold {@code io.shoal.daemon.Main}.
+     */
+    public record Options(List<String> commandPrefix, String listenAddr, String advertiseAddr, String hostname,
+                          String executor, String classPath, List<String> extraArgs) {
+        public Options {
+            commandPrefix = List.copyOf(commandPrefix);
+            extraArgs = List.copyOf(extraArgs);
+        }
+
+        /** Loopback, a free cluster port, the process executor: what {@link #DaemonProcess(Path)} uses. */
+        public static Options local() throws IOException {
+            return new Options(List.of(), "127.0.0.1:" + freePort(), "127.0.0.1", "shoal-test", "process",
+                    daemonClassPath(), List.of());
+        }
+
+        public Options withCommandPrefix(List<String> prefix) {
+            return new Options(prefix, listenAddr, advertiseAddr, hostname, executor, classPath, extraArgs);
+        }
+
+        public Options withListenAddr(String addr) {
+            return new Options(commandPrefix, addr, advertiseAddr, hostname, executor, classPath, extraArgs);
+        }
+
+        public Options withAdvertiseAddr(String addr) {
+            return new Options(commandPrefix, listenAddr, addr, hostname, executor, classPath, extraArgs);
+        }
+
+        public Options withHostname(String name) {
+            return new Options(commandPrefix, listenAddr, advertiseAddr, name, executor, classPath, extraArgs);
+        }
+
+        public Options withExecutor(String name) {
+            return new Options(commandPrefix, listenAddr, advertiseAddr, hostname, name, classPath, extraArgs);
+        }
+
+        public Options withClassPath(String path) {
+            return new Options(commandPrefix, listenAddr, advertiseAddr, hostname, executor, path, extraArgs);
+        }
+
+        public Options withExtraArgs(List<String> args) {
+            return new Options(commandPrefix, listenAddr, advertiseAddr, hostname, executor, classPath, args);
+        }
+    }
+
     private final Path dir;
     private final Path socket;
+    private final Options options;
     private final String listenAddr;
     private Process process;
+    private volatile boolean stopped;
 
     public DaemonProcess(Path dir) throws IOException {
+        this(dir, Options.local());
+    }
+
+    public DaemonProcess(Path dir, Options options) {
         this.dir = dir;
         this.socket = dir.resolve("shoal.sock");
-        this.listenAddr = "127.0.0.1:" + freePort();
+        this.options = options;
+        this.listenAddr = options.listenAddr();
+    }
+
+    /**
+     * This JVM's class path when it holds the daemon (the daemon's and bench's tests); otherwise the
+     * shaded jar named by {@code -Dshoal.jar} or found at {@code ../daemon/target/shoal.jar} (a module's
+     * tests run in the module's directory), so modules the daemon depends on can start it too.
+     */
+    public static String daemonClassPath() {
+        String own = System.getProperty("java.class.path");
+        if (ClassLoader.getSystemResource("io/shoal/daemon/Main.class") != null) return own;
+        String named = System.getProperty("shoal.jar");
+        if (named != null) return named;
+        Path built = Path.of("").toAbsolutePath().resolveSibling("daemon").resolve("target").resolve("shoal.jar");
+        return Files.isRegularFile(built) ? built.toString() : own;
+    }
+
+    /** Whether {@link Options#classPath()} of {@link Options#local()} can start a daemon. */
+    public static boolean daemonClassesPresent() {
+        return ClassLoader.getSystemResource("io/shoal/daemon/Main.class") != null
+                || Files.isRegularFile(Path.of(daemonClassPath()));
+    }
+
+    public Options options() {
+        return options;
+    }
+
+    public String listenAddr() {
+        return listenAddr;
     }
 
     public static boolean dockerCliPresent() {
@@ -54,14 +138,17 @@ public final class DaemonProcess implements AutoCloseable {
     }
 
     public DaemonProcess start() throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(
+        List<String> cmd = new ArrayList<>(options.commandPrefix());
+        cmd.addAll(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"),
+                "-cp", options.classPath(),
                 "io.shoal.daemon.Main", "daemon",
                 "--data-dir", dataDir().toString(), "--socket", socket.toString(),
-                "--listen-addr", listenAddr, "--advertise-addr", "127.0.0.1",
-                "--executor", "process", "--hostname", "shoal-test"));
+                "--listen-addr", listenAddr, "--advertise-addr", options.advertiseAddr(),
+                "--executor", options.executor(), "--hostname", options.hostname()));
+        cmd.addAll(options.extraArgs());
+        stopped = false;
         process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()))
@@ -80,6 +167,40 @@ public final class DaemonProcess implements AutoCloseable {
     public void kill9() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(10, TimeUnit.SECONDS);
+        stopped = false;
+    }
+
+    /** Freezes the daemon (SIGSTOP): its sockets stay open but nothing answers, like a hung host. */
+    public void sigstop() throws IOException, InterruptedException {
+        signal("STOP");
+        stopped = true;
+    }
+
+    /** Thaws a daemon frozen by {@link #sigstop()}. */
+    public void sigcont() throws IOException, InterruptedException {
+        signal("CONT");
+        stopped = false;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Whether {@code /_ping} answers 200 within {@code timeout}. */
+    public boolean ping(Duration timeout) {
+        try {
+            return new UnixHttp(socket, timeout).get("/_ping").status() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        if (process == null || !process.isAlive()) throw new IllegalStateException("daemon is not running");
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+                .redirectErrorStream(true).start();
+        String out = new String(kill.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (kill.waitFor() != 0) throw new IOException("kill -" + name + " " + process.pid() + ": " + out);
     }
 
     public long pid() {
@@ -146,6 +267,7 @@ public final class DaemonProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         if (process != null && process.isAlive()) {
+            if (stopped) sigcont();
             process.destroy();
             if (!process.waitFor(15, TimeUnit.SECONDS)) process.destroyForcibly();
         }

@@ -2,24 +2,37 @@ package io.shoal.testkit;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A minimal HTTP/1.1 client over a unix socket, for raw Engine API calls in tests and benchmarks. */
 public final class UnixHttp {
     public record Response(int status, Map<String, String> headers, String body) {}
 
     private final Path socket;
+    private final Duration timeout;
 
     public UnixHttp(Path socket) {
+        this(socket, null);
+    }
+
+    /**
+     * A client whose calls fail with {@link SocketTimeoutException} when the whole exchange takes
+     * longer than {@code timeout} (a frozen daemon still accepts connections but never answers).
+     */
+    public UnixHttp(Path socket, Duration timeout) {
         this.socket = socket;
+        this.timeout = timeout;
     }
 
     public Response get(String path) throws IOException {
@@ -39,7 +52,26 @@ public final class UnixHttp {
         String head = method + " " + path + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
                 + (json == null ? "" : "Content-Type: application/json\r\n")
                 + "Content-Length: " + body.length + "\r\n\r\n";
+        AtomicBoolean timedOut = new AtomicBoolean();
         try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            return exchange(ch, head, body, timedOut);
+        } catch (IOException e) {
+            if (!timedOut.get()) throw e;
+            throw new SocketTimeoutException(method + " " + path + " got no answer within " + timeout);
+        }
+    }
+
+    private Response exchange(SocketChannel ch, String head, byte[] body, AtomicBoolean timedOut) throws IOException {
+        Thread watchdog = timeout == null ? null : Thread.startVirtualThread(() -> {
+            try {
+                Thread.sleep(timeout);
+                timedOut.set(true);
+                ch.close();
+            } catch (InterruptedException | IOException e) {
+                // answered in time, or already closed
+            }
+        });
+        try {
             ch.connect(UnixDomainSocketAddress.of(socket));
             try {
                 ch.write(ByteBuffer.wrap(head.getBytes(StandardCharsets.US_ASCII)));
@@ -55,6 +87,8 @@ public final class UnixHttp {
                 buf.clear();
             }
             return parse(out.toByteArray());
+        } finally {
+            if (watchdog != null) watchdog.interrupt();
         }
     }
 
