@@ -1,6 +1,9 @@
-package io.shoal.testkit;
+package io.shoal.daemon.multihost;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
+
+import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.TestNetwork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
