@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * A real {@code shoal daemon} in its own JVM (the process executor, a small heap), driven like a
+ * A real {@code shoal daemon} in its own JVM (the process executor unless {@link #executor} says otherwise, a small heap), driven like a
  * user drives it: through the docker CLI or raw Engine API calls on its socket. It can be
  * killed with SIGKILL and started again on the same data dir.
  */
@@ -29,12 +29,19 @@ public final class DaemonProcess implements AutoCloseable {
     private final Path dir;
     private final Path socket;
     private final String listenAddr;
+    private String executor = "process";
     private Process process;
 
     public DaemonProcess(Path dir) throws IOException {
         this.dir = dir;
         this.socket = dir.resolve("shoal.sock");
         this.listenAddr = "127.0.0.1:" + freePort();
+    }
+
+    /** Chooses the daemon's {@code --executor} (default {@code process}); takes effect at the next {@link #start()}. */
+    public DaemonProcess executor(String executor) {
+        this.executor = executor;
+        return this;
     }
 
     public static boolean dockerCliPresent() {
@@ -61,7 +68,7 @@ public final class DaemonProcess implements AutoCloseable {
                 "io.shoal.daemon.Main", "daemon",
                 "--data-dir", dataDir().toString(), "--socket", socket.toString(),
                 "--listen-addr", listenAddr, "--advertise-addr", "127.0.0.1",
-                "--executor", "process", "--hostname", "shoal-test"));
+                "--executor", executor, "--hostname", "shoal-test"));
         process = new ProcessBuilder(cmd)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("daemon.log").toFile()))
