@@ -11,7 +11,8 @@ import java.util.stream.Stream;
 
 /**
  * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (DESIGN §6.6).
- * Sections: {@code scheduler}, {@code swarm} (convergence and memory); all when none is named.
+ * Sections: {@code scheduler}, {@code swarm} (convergence and memory), {@code oci} (real containers
+ * beside bare runc; skipped with a reason without root, runc or busybox); all when none is named.
  * {@code -v} prints progress of each convergence to stderr.
  */
 public final class Main {
@@ -24,7 +25,7 @@ public final class Main {
             if (a.equals("-v")) verbose = true;
             else sections.add(a);
         }
-        if (sections.isEmpty()) sections = List.of("scheduler", "swarm");
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         long t0 = System.nanoTime();
@@ -32,7 +33,8 @@ public final class Main {
             switch (s) {
                 case "scheduler" -> SchedulerBench.run(1000, 10_000, 5);
                 case "swarm" -> swarm(verbose);
-                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm)");
+                case "oci" -> oci(verbose);
+                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);
@@ -60,7 +62,45 @@ public final class Main {
         }
     }
 
+    /**
+     * Real containers against a daemon with {@code --executor oci} in a temp dir; afterwards (and on
+     * Ctrl-C) the daemon is stopped and every container, mount, cgroup and process it or the bare
+     * baseline left is removed before the dir.
+     */
+    private static void oci(boolean verbose) throws Exception {
+        String why = OciBench.unavailable();
+        if (why != null) {
+            System.out.printf("%n== Real containers: skipped (%s)%n", why);
+            return;
+        }
+        Path repo = Path.of("").toAbsolutePath();
+        while (repo != null && !Files.isExecutable(repo.resolve("bin/busybox-image"))) repo = repo.getParent();
+        if (repo == null) throw new IllegalStateException("run from inside the shoal checkout (bin/busybox-image not found)");
+        Path dir = Files.createTempDirectory("shoal-bench-oci-");
+        DaemonProcess daemon = new DaemonProcess(dir, DaemonProcess.Options.local().withExecutor("oci"));
+        Thread hook = new Thread(() -> {
+            cleanUp(daemon, dir, false);
+            OciBench.sweep(dir);
+            deleteTree(dir);
+        });
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            daemon.start();
+            new OciBench(daemon, dir, repo, verbose).run(50);
+        } catch (Exception | Error e) {
+            System.err.println("oci bench failed; the daemon's log ends:\n" + tail(daemon.log(), 40));
+            throw e;
+        } finally {
+            hook.run();
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+    }
+
     private static synchronized void cleanUp(DaemonProcess daemon, Path dir) {
+        cleanUp(daemon, dir, true);
+    }
+
+    private static synchronized void cleanUp(DaemonProcess daemon, Path dir, boolean delete) {
         try {
             if (Files.exists(dir.resolve("daemon.log"))) {
                 try {
@@ -75,7 +115,7 @@ public final class Main {
         } catch (Exception e) {
             System.err.println("stopping the daemon: " + e);
         }
-        deleteTree(dir);
+        if (delete) deleteTree(dir);
     }
 
     private static void deleteTree(Path dir) {

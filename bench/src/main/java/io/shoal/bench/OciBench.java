@@ -1,0 +1,402 @@
+package io.shoal.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.UnixHttp;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Real containers: a {@code shoal daemon --executor oci} beside bare {@code runc run -d} of the same
+ * bundle, in the same run (issue 3 §8). See bench/README.md for what each figure measures.
+ */
+final class OciBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String API = "/v1.45";
+    private static final long TIMEOUT_NANOS = 120_000_000_000L;
+
+    private final DaemonProcess daemon;
+    private final UnixHttp http;
+    private final Path dir;
+    private final Path repo;
+    private final boolean verbose;
+    private final List<String> bareIds = new ArrayList<>();
+
+    OciBench(DaemonProcess daemon, Path dir, Path repo, boolean verbose) {
+        this.daemon = daemon;
+        this.http = daemon.http();
+        this.dir = dir;
+        this.repo = repo;
+        this.verbose = verbose;
+    }
+
+    /** Whether this host can run the section; null when it can, else why not. */
+    static String unavailable() {
+        if (!"root".equals(System.getProperty("user.name"))) return "not root";
+        if (run(List.of("runc", "--version")).exit() != 0) return "no runc";
+        if (!Files.isExecutable(Path.of("/usr/bin/busybox")) && !Files.isExecutable(Path.of("/bin/busybox"))) return "no busybox-static";
+        return null;
+    }
+
+    void run(int n) throws Exception {
+        System.out.printf("%n== Real containers: one-node swarm, oci executor (runc), busybox `sleep 100000`, %d tasks (daemon pid %d)%n",
+                n, daemon.pid());
+        Path tar = dir.resolve("busybox.tar");
+        Cmd b = run(List.of(repo.resolve("bin/busybox-image").toString(), tar.toString(), "busybox:latest"));
+        if (b.exit() != 0) throw new IllegalStateException("bin/busybox-image: " + b.out());
+        Cmd l = dockerCli("load", "-i", tar.toString());
+        if (l.exit() != 0) throw new IllegalStateException("docker load: " + l.out());
+        call("POST", "/swarm/init", "{\"ListenAddr\":\"0.0.0.0:2377\",\"AdvertiseAddr\":\"127.0.0.1\"}", 200);
+        awaitNodeReady();
+        Thread.sleep(2000);
+        long idleKib = Procs.rssKib(daemon.pid());
+
+        // 1. One task at a time: n services of one replica, each awaited before the next.
+        List<double[]> single = new ArrayList<>(); // {created→running, assigned→running or NaN}
+        String template = null;
+        for (int i = 0; i < n; i++) {
+            String name = "one" + i;
+            call("POST", "/services/create", spec(name, 1), 201);
+            Map<String, Obs> obs = await(name, 1);
+            Obs o = obs.values().iterator().next();
+            single.add(new double[] {o.createdToRunning(), o.assignedToRunning()});
+            if (template == null) template = o.task;
+        }
+        Path templateBundle = daemon.dataDir().resolve("oci/containers").resolve(template);
+        String templateConfig = Files.readString(templateBundle.resolve("config.json"));
+        String lowerDir = lowerDir(templateBundle.resolve("rootfs"));
+        Map<String, byte[]> templateFiles = new HashMap<>();
+        for (String f : List.of("hosts", "hostname", "resolv.conf")) {
+            if (Files.exists(templateBundle.resolve(f))) templateFiles.put(f, Files.readAllBytes(templateBundle.resolve(f)));
+        }
+        for (int i = 0; i < n; i++) call("DELETE", "/services/one" + i, null, 200);
+        awaitNoContainers();
+
+        // 2. Bare runc, one container at a time, of the same bundle: overlay mount + config.json + `runc run -d`.
+        double[] bare = new double[n];
+        Path bareRoot = Files.createDirectories(dir.resolve("bare/runc"));
+        for (int i = 0; i < n; i++) bare[i] = bareRun(i, templateBundle, template, templateConfig, templateFiles, lowerDir, bareRoot);
+        double bareTotal = Arrays.stream(bare).sum();
+        removeBare(bareRoot);
+
+        // 3. --replicas n at once: convergence, then memory with n containers running.
+        long t0 = System.nanoTime();
+        call("POST", "/services/create", spec("batch", n), 201);
+        Map<String, Obs> batch = await("batch", n);
+        double converge = (System.nanoTime() - t0) / 1e9;
+        Thread.sleep(1000);
+        long daemonKib = Procs.rssKib(daemon.pid());
+        long[] monitors = monitorMemory();
+        call("DELETE", "/services/batch", null, 200);
+        awaitNoContainers();
+
+        // Report.
+        double[] sc = single.stream().mapToDouble(a -> a[0]).sorted().toArray();
+        double[] sa = single.stream().mapToDouble(a -> a[1]).filter(d -> !Double.isNaN(d)).sorted().toArray();
+        double[] bs = bare.clone();
+        Arrays.sort(bs);
+        System.out.printf("%-44s %10s %10s %10s%n", "per task, one at a time (ms)", "median", "p90", "mean");
+        System.out.printf("%-44s %10.1f %10.1f %10.1f%n", "bare runc: mount + config + `runc run -d`", ms(median(bs)), ms(p90(bs)), ms(mean(bs)));
+        System.out.printf("%-44s %10.1f %10.1f %10.1f   (%d of %d tasks seen in ASSIGNED)%n", "shoal ASSIGNED → RUNNING",
+                ms(median(sa)), ms(p90(sa)), ms(mean(sa)), sa.length, n);
+        System.out.printf("%-44s %10.1f %10.1f %10.1f%n", "shoal created → RUNNING (all tasks)", ms(median(sc)), ms(p90(sc)), ms(mean(sc)));
+        if (sa.length > 0) System.out.printf("overhead ratio ASSIGNED→RUNNING / bare (medians): %.2f× (target ≤ 1.25×)%n", median(sa) / median(bs));
+        System.out.printf("overhead ratio created→RUNNING / bare (medians):  %.2f×%n", median(sc) / median(bs));
+        double[] ba = batch.values().stream().mapToDouble(Obs::createdToRunning).sorted().toArray();
+        System.out.printf("--replicas %d: all running %.2f s after POST /services/create (target < 5 s); bare runc of %d one after another %.2f s; ratio %.2f×%n",
+                n, converge, n, bareTotal, converge / bareTotal);
+        System.out.printf("  per task created → RUNNING in the batch: median %.0f ms, p90 %.0f ms, max %.0f ms%n",
+                ms(median(ba)), ms(p90(ba)), ms(ba[ba.length - 1]));
+        System.out.printf("memory: daemon idle %.1f MiB, with %d containers %.1f MiB (+%.0f KiB per container in the daemon)%n",
+                idleKib / 1024.0, n, daemonKib / 1024.0, (daemonKib - idleKib) / (double) n);
+        System.out.printf("  monitors per container: %d processes (sh + runc run), RSS %.0f KiB, PSS %.0f KiB per container%n",
+                monitors[0] / n, monitors[1] / (double) n, monitors[2] / (double) n);
+    }
+
+    // ---- shoal
+
+    /** What was seen of a task: its creation, its ASSIGNED status time if a poll caught it, its RUNNING status time. */
+    private static final class Obs {
+        String task;
+        Instant created;
+        Instant assigned;
+        Instant running;
+
+        double createdToRunning() {
+            return Duration.between(created, running).toNanos() / 1e9;
+        }
+
+        double assignedToRunning() {
+            return assigned == null ? Double.NaN : Duration.between(assigned, running).toNanos() / 1e9;
+        }
+    }
+
+    private String spec(String name, int replicas) throws IOException {
+        var s = JSON.createObjectNode().put("Name", name);
+        var c = s.putObject("TaskTemplate").putObject("ContainerSpec").put("Image", "busybox:latest").put("StopSignal", "SIGKILL");
+        c.putArray("Args").add("sleep").add("100000");
+        s.putObject("Mode").putObject("Replicated").put("Replicas", replicas);
+        return JSON.writeValueAsString(s);
+    }
+
+    /** Polls /tasks as fast as it answers until the service has {@code replicas} running tasks. */
+    private Map<String, Obs> await(String service, int replicas) throws Exception {
+        Map<String, Obs> seen = new HashMap<>();
+        String path = "/tasks?filters=" + java.net.URLEncoder.encode("{\"service\":{\"" + service + "\":true}}", StandardCharsets.UTF_8);
+        long t0 = System.nanoTime();
+        while (true) {
+            int running = 0;
+            for (JsonNode t : JSON.readTree(call("GET", path, null, 200))) {
+                Obs o = seen.computeIfAbsent(t.path("ID").asText(), k -> new Obs());
+                o.task = t.path("ID").asText();
+                o.created = Instant.parse(t.path("CreatedAt").asText());
+                String state = t.path("Status").path("State").asText();
+                Instant ts = Instant.parse(t.path("Status").path("Timestamp").asText());
+                if (state.equals("assigned")) o.assigned = ts;
+                if (state.equals("running")) {
+                    if (o.running == null) o.running = ts;
+                    running++;
+                }
+                if (state.equals("failed") || state.equals("rejected")) {
+                    throw new IllegalStateException("task " + o.task + " " + state + ": " + t.path("Status").path("Err").asText());
+                }
+            }
+            if (running == replicas) return seen;
+            if (System.nanoTime() - t0 > TIMEOUT_NANOS) throw new IllegalStateException(service + ": not converged, " + running + " running");
+            if (verbose) System.err.printf("%s: %d running%n", service, running);
+        }
+    }
+
+    private void awaitNoContainers() throws Exception {
+        long t0 = System.nanoTime();
+        Path bundles = daemon.dataDir().resolve("oci/containers");
+        while (true) {
+            Cmd l = run(List.of("runc", "--root", daemon.dataDir().resolve("oci/runc").toString(), "list", "-q"));
+            boolean empty;
+            try (Stream<Path> s = Files.list(bundles)) {
+                empty = s.findAny().isEmpty();
+            }
+            if (l.out().isBlank() && empty) return;
+            if (System.nanoTime() - t0 > TIMEOUT_NANOS) throw new IllegalStateException("containers left: " + l.out());
+            Thread.sleep(50);
+        }
+    }
+
+    /** Processes (other than the daemon) below it or mentioning its data dir: the per-container sh + runc monitors. */
+    private long[] monitorMemory() {
+        String data = daemon.dataDir().toString();
+        long count = 0;
+        long rss = 0;
+        long pss = 0;
+        for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+            if (h.pid() == daemon.pid()) continue;
+            String cmd = h.info().commandLine().orElse("");
+            if (!cmd.contains(data)) continue;
+            count++;
+            rss += Procs.rssKib(h.pid());
+            pss += Procs.pssKib(h.pid());
+        }
+        return new long[] {count, rss, pss};
+    }
+
+    // ---- bare runc
+
+    private double bareRun(int i, Path templateBundle, String templateTask, String templateConfig,
+                           Map<String, byte[]> templateFiles, String lowerDir, Path runcRoot) throws Exception {
+        String id = "shoal-bench-bare-" + ProcessHandle.current().pid() + "-" + i;
+        bareIds.add(id);
+        Path bundle = Files.createDirectories(dir.resolve("bare").resolve(id));
+        for (var f : templateFiles.entrySet()) Files.write(bundle.resolve(f.getKey()), f.getValue());
+        String config = templateConfig.replace(templateBundle.toString(), bundle.toString())
+                .replace("/shoal/" + templateTask, "/shoal-bench-bare/" + id);
+        long t0 = System.nanoTime();
+        for (String d : List.of("rootfs", "upper", "work")) Files.createDirectories(bundle.resolve(d));
+        Cmd m = run(List.of("mount", "-t", "overlay", "overlay", "-o",
+                "lowerdir=" + lowerDir + ",upperdir=" + bundle.resolve("upper") + ",workdir=" + bundle.resolve("work"), bundle.resolve("rootfs").toString()));
+        if (m.exit() != 0) throw new IllegalStateException("mount: " + m.out());
+        Files.writeString(bundle.resolve("config.json"), config);
+        Process p = new ProcessBuilder("runc", "--root", runcRoot.toString(), "run", "-d", "--bundle", bundle.toString(), id)
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                .redirectOutput(bundle.resolve("stdout.log").toFile()).redirectError(bundle.resolve("stderr.log").toFile()).start();
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("runc run -d " + id + ": " + Files.readString(bundle.resolve("stderr.log")));
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /** Deletes every bare container, unmounts its root and removes its cgroups and bundle. */
+    void removeBare(Path runcRoot) throws IOException {
+        for (String id : bareIds) {
+            run(List.of("runc", "--root", runcRoot.toString(), "delete", "--force", id));
+            Path rootfs = dir.resolve("bare").resolve(id).resolve("rootfs");
+            if (run(List.of("mountpoint", "-q", rootfs.toString())).exit() == 0 && run(List.of("umount", rootfs.toString())).exit() != 0) {
+                run(List.of("umount", "-l", rootfs.toString()));
+            }
+            try (Stream<Path> roots = Files.list(Path.of("/sys/fs/cgroup"))) {
+                for (Path r : roots.toList()) {
+                    Path cg = r.resolve("shoal-bench-bare").resolve(id);
+                    if (Files.isDirectory(cg)) Files.delete(cg);
+                }
+            } catch (IOException e) {
+                System.err.println("removing a bare cgroup of " + id + ": " + e);
+            }
+        }
+        try (Stream<Path> roots = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path r : roots.toList()) {
+                Path cg = r.resolve("shoal-bench-bare");
+                try (Stream<Path> left = Files.isDirectory(cg) ? Files.list(cg) : Stream.empty()) {
+                    if (left.noneMatch(Files::isDirectory)) Files.deleteIfExists(cg);
+                } catch (IOException e) {
+                    // another run's containers are still in it
+                }
+            }
+        }
+        bareIds.clear();
+    }
+
+    /** The overlay lowerdir of a mounted container root, from /proc/self/mountinfo's super options. */
+    private static String lowerDir(Path rootfs) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String[] w = line.split(" ");
+            if (!w[4].equals(rootfs.toString())) continue;
+            for (String opt : line.substring(line.indexOf(" - ") + 3).split(" ")[2].split(",")) {
+                if (opt.startsWith("lowerdir=")) return opt.substring("lowerdir=".length());
+            }
+        }
+        throw new IllegalStateException("no overlay mounted at " + rootfs);
+    }
+
+    /**
+     * Whatever happened: every process mentioning the dir (monitors, runc, containers' shells) killed
+     * by pid, every runc container of the daemon and the bare runs deleted, every mount under the dir
+     * unmounted, every cgroup named after one of its containers removed.
+     */
+    static void sweep(Path dir) {
+        String needle = dir.toAbsolutePath().toString();
+        for (ProcessHandle h : ProcessHandle.allProcesses().toList()) {
+            if (h.pid() != ProcessHandle.current().pid() && h.info().commandLine().map(c -> c.contains(needle)).orElse(false)) h.destroyForcibly();
+        }
+        List<String[]> containers = new ArrayList<>(); // {runc root, id, cgroup parent}
+        for (String[] root : List.of(new String[] {"data/oci/runc", "shoal"}, new String[] {"bare/runc", "shoal-bench-bare"})) {
+            Path r = dir.resolve(root[0]);
+            if (!Files.isDirectory(r)) continue;
+            for (String id : run(List.of("runc", "--root", r.toString(), "list", "-q")).out().lines().map(String::strip).filter(x -> !x.isEmpty()).toList()) {
+                containers.add(new String[] {r.toString(), id, root[1]});
+            }
+        }
+        Path bundles = dir.resolve("data/oci/containers");
+        if (Files.isDirectory(bundles)) {
+            try (Stream<Path> s = Files.list(bundles)) {
+                s.forEach(b -> containers.add(new String[] {dir.resolve("data/oci/runc").toString(), b.getFileName().toString(), "shoal"}));
+            } catch (IOException e) {
+                // nothing there
+            }
+        }
+        for (String[] c : containers) run(List.of("runc", "--root", c[0], "delete", "--force", c[1]));
+        try {
+            List<String> mounts = new ArrayList<>(Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                    .map(l -> l.split(" ")[4]).filter(m -> m.startsWith(needle + "/")).toList());
+            mounts.sort(Comparator.reverseOrder());
+            for (String m : mounts) if (run(List.of("umount", m)).exit() != 0) run(List.of("umount", "-l", m));
+            try (Stream<Path> roots = Files.list(Path.of("/sys/fs/cgroup"))) {
+                for (Path r : roots.toList()) {
+                    for (String[] c : containers) {
+                        Path cg = r.resolve(c[2]).resolve(c[1]);
+                        if (Files.isDirectory(cg)) {
+                            try (Stream<Path> t = Files.walk(cg)) {
+                                for (Path d : t.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(d);
+                            } catch (IOException e) {
+                                System.err.println("removing cgroup " + cg + ": " + e);
+                            }
+                        }
+                    }
+                    Path bare = r.resolve("shoal-bench-bare");
+                    try (Stream<Path> left = Files.isDirectory(bare) ? Files.list(bare) : Stream.empty()) {
+                        if (left.noneMatch(Files::isDirectory)) Files.deleteIfExists(bare);
+                    } catch (IOException e) {
+                        // still used by another run
+                    }
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("sweeping " + dir + ": " + e);
+        }
+    }
+
+    // ---- plumbing
+
+    record Cmd(int exit, String out) {}
+
+    static Cmd run(List<String> argv) {
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            return new Cmd(p.exitValue(), out);
+        } catch (IOException e) {
+            return new Cmd(-1, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new Cmd(-1, e.toString());
+        }
+    }
+
+    private Cmd dockerCli(String... args) {
+        List<String> argv = new ArrayList<>(List.of("env", "DOCKER_HOST=unix://" + daemon.socket(), "DOCKER_CONFIG=" + dir.resolve("docker-config"), DaemonProcess.DOCKER));
+        argv.addAll(List.of(args));
+        return run(argv);
+    }
+
+    private void awaitNodeReady() throws Exception {
+        long t0 = System.nanoTime();
+        while (true) {
+            JsonNode nodes = JSON.readTree(call("GET", "/nodes", null, 200));
+            if (nodes.size() > 0 && "ready".equals(nodes.get(0).path("Status").path("State").asText())) return;
+            if (System.nanoTime() - t0 > 60_000_000_000L) throw new IllegalStateException("node never ready: " + nodes);
+            Thread.sleep(50);
+        }
+    }
+
+    private String call(String method, String path, String json, int expected) throws IOException {
+        UnixHttp.Response r = http.send(method, API + path, json);
+        if (r.status() != expected) throw new IllegalStateException(method + " " + path + " -> " + r.status() + ": " + r.body());
+        return r.body();
+    }
+
+    private static double median(double[] sorted) {
+        return sorted.length == 0 ? Double.NaN : sorted[sorted.length / 2];
+    }
+
+    private static double p90(double[] sorted) {
+        return sorted.length == 0 ? Double.NaN : sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.9) - 1)];
+    }
+
+    private static double mean(double[] a) {
+        return a.length == 0 ? Double.NaN : Arrays.stream(a).average().orElse(Double.NaN);
+    }
+
+    private static double ms(double seconds) {
+        return seconds * 1000;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}

@@ -1,0 +1,279 @@
+package io.shoal.daemon.cli.oci;
+
+import static io.shoal.testkit.DaemonProcess.eventually;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shoal.testkit.DaemonProcess;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * What the OCI end-to-end tests need from the host: the preconditions (root, runc, busybox, the
+ * docker CLI), a busybox image built by {@code bin/busybox-image}, a daemon with {@code --executor
+ * oci} in a {@code shoal-oci-e2e-*} temp dir, host commands (nsenter, runc), cgroup files, and the
+ * sweep that removes every container, mount, cgroup and process such a dir left behind.
+ */
+final class OciHost {
+    static final String PREFIX = "shoal-oci-e2e-";
+    static final Duration CONVERGE = Duration.ofSeconds(60);
+    static final Path REPO = findRepo();
+
+    private OciHost() {}
+
+    record Cmd(int exit, String out) {
+        boolean ok() {
+            return exit == 0;
+        }
+    }
+
+    /** Skips the calling test, saying why, unless this host can run real containers. */
+    static void assumeHost() {
+        assumeTrue("root".equals(System.getProperty("user.name")), "skipped: the oci executor needs root");
+        assumeTrue(which("runc") != null, "skipped: no runc on the PATH (apt-get install runc)");
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/busybox")) || which("busybox") != null,
+                "skipped: no static busybox (apt-get install busybox-static)");
+        assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
+        assumeTrue(which("nsenter") != null, "skipped: no nsenter (util-linux)");
+        assumeTrue(REPO != null && Files.isExecutable(REPO.resolve("bin/busybox-image")), "skipped: bin/busybox-image not found");
+    }
+
+    /** A fresh temp dir for one daemon; leftovers of earlier runs that died are swept first. */
+    static Path newDir() throws IOException {
+        sweepStale();
+        return Files.createTempDirectory(PREFIX);
+    }
+
+    /** Builds the busybox {@code docker save} tarball with bin/busybox-image. */
+    static Path busyboxTar(Path dir, String name) throws Exception {
+        Path out = dir.resolve(name.replaceAll("[^A-Za-z0-9]", "_") + ".tar");
+        Cmd r = run(List.of(REPO.resolve("bin/busybox-image").toString(), out.toString(), name));
+        if (!r.ok()) throw new AssertionError("bin/busybox-image failed: " + r.out());
+        return out;
+    }
+
+    /** A daemon with the oci executor, made a one-node swarm. */
+    static DaemonProcess swarm(Path dir) throws Exception {
+        DaemonProcess d = new DaemonProcess(dir, DaemonProcess.Options.local().withExecutor("oci")).start();
+        d.dockerOk("swarm", "init", "--advertise-addr", "127.0.0.1");
+        return d;
+    }
+
+    static Cmd run(List<String> argv) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("shoal-oci-cmd", ".txt");
+        try {
+            Process p = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile())
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError(String.join(" ", argv) + " did not finish in 60 s");
+            }
+            return new Cmd(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    static Cmd run(String... argv) throws IOException, InterruptedException {
+        return run(List.of(argv));
+    }
+
+    /** Runs a command inside every namespace of the process (the container's init). */
+    static String inside(long pid, String... argv) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "-t", Long.toString(pid), "-a"));
+        cmd.addAll(List.of(argv));
+        Cmd r = run(cmd);
+        if (!r.ok()) throw new AssertionError(String.join(" ", cmd) + " exited " + r.exit() + ": " + r.out());
+        return r.out();
+    }
+
+    // ---- tasks, through the docker CLI
+
+    /** The full ids of a service's tasks whose desired and observed states are both running. */
+    static Set<String> runningTasks(DaemonProcess d, String service) {
+        try {
+            Set<String> out = new TreeSet<>();
+            for (String id : d.dockerOk("service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running", service).lines().toList()) {
+                if (d.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.State}}").trim().equals("running")) out.add(id);
+            }
+            return out;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    static String taskField(DaemonProcess d, String task, String format) throws Exception {
+        return d.dockerOk("inspect", "--type", "task", task, "--format", format).trim();
+    }
+
+    static long pid(DaemonProcess d, String task) throws Exception {
+        return Long.parseLong(taskField(d, task, "{{.Status.ContainerStatus.PID}}"));
+    }
+
+    // ---- the host's view
+
+    /** The container ids runc knows under this daemon's data dir (any status). */
+    static Set<String> runcContainers(Path dataDir) throws Exception {
+        Path root = dataDir.resolve("oci/runc");
+        Set<String> out = new TreeSet<>();
+        if (!Files.isDirectory(root)) return out;
+        Cmd r = run("runc", "--root", root.toString(), "list", "-q");
+        if (r.ok()) out.addAll(r.out().lines().map(String::strip).filter(s -> !s.isEmpty()).toList());
+        return out;
+    }
+
+    /** A cgroup file of a task's container, whichever hierarchy holds it (v1 controller dir, hybrid's unified, or cgroup2). */
+    static String cgroupFile(String controller, String task, String file) throws IOException {
+        for (Path p : List.of(Path.of("/sys/fs/cgroup", controller, "shoal", task, file),
+                Path.of("/sys/fs/cgroup/unified/shoal", task, file), Path.of("/sys/fs/cgroup/shoal", task, file))) {
+            if (Files.isRegularFile(p)) return Files.readString(p).strip();
+        }
+        return null;
+    }
+
+    /** The cgroup directories named after a task, in any hierarchy. */
+    static List<Path> cgroupDirs(String task) {
+        List<Path> out = new ArrayList<>();
+        try (Stream<Path> roots = Files.list(Path.of("/sys/fs/cgroup"))) {
+            for (Path r : roots.toList()) {
+                for (Path d : List.of(r.resolve("shoal").resolve(task), r.resolve(task))) if (Files.isDirectory(d)) out.add(d);
+            }
+        } catch (IOException e) {
+            // no cgroups
+        }
+        return out;
+    }
+
+    /** Mount points (from the host's mountinfo) that lie under the dir. */
+    static List<String> mountsUnder(Path dir) throws IOException {
+        String prefix = dir.toAbsolutePath().toString() + "/";
+        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
+                .map(l -> l.split(" ")[4]).filter(m -> m.startsWith(prefix)).toList();
+    }
+
+    /** Processes whose command line mentions the dir (monitors, runc, the daemon). */
+    static List<Long> processesMentioning(Path dir) {
+        String needle = dir.toAbsolutePath().toString();
+        return ProcessHandle.allProcesses()
+                .filter(h -> h.pid() != ProcessHandle.current().pid())
+                .filter(h -> h.info().commandLine().map(c -> c.contains(needle)).orElse(false))
+                .map(ProcessHandle::pid).toList();
+    }
+
+    // ---- clean-up
+
+    /**
+     * Removes the daemon's services (so its agent stops and removes the containers), waits a while
+     * for that, stops the daemon, then sweeps what is left.
+     */
+    static void tearDown(DaemonProcess d, Path dir) {
+        if (d == null) return;
+        try {
+            String services = d.docker("service", "ls", "-q").out();
+            for (String s : services.lines().toList()) d.docker("service", "rm", s.strip());
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (!runcContainers(d.dataDir()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
+        } catch (Exception e) {
+            System.err.println("tearing down " + dir + ": " + e);
+        }
+        try {
+            d.close();
+        } catch (Exception e) {
+            System.err.println("stopping the daemon in " + dir + ": " + e);
+        }
+        sweep(dir);
+    }
+
+    /** Removes everything a test dir's daemon left: runc containers, their monitors, mounts, cgroups, the dir. */
+    static void sweep(Path dir) {
+        try {
+            Path data = dir.resolve("data");
+            Set<String> ids = new TreeSet<>(runcContainers(data));
+            Path bundles = data.resolve("oci/containers");
+            if (Files.isDirectory(bundles)) {
+                try (Stream<Path> s = Files.list(bundles)) {
+                    s.forEach(b -> ids.add(b.getFileName().toString()));
+                }
+            }
+            for (long pid : processesMentioning(dir)) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+            for (String id : ids) run("runc", "--root", data.resolve("oci/runc").toString(), "delete", "--force", id);
+            List<String> mounts = new ArrayList<>(mountsUnder(dir));
+            mounts.sort(Comparator.reverseOrder());
+            for (String m : mounts) {
+                if (!run("umount", m).ok()) run("umount", "-l", m);
+            }
+            for (String id : ids) {
+                for (Path cg : cgroupDirs(id)) {
+                    try (Stream<Path> t = Files.walk(cg)) {
+                        for (Path p : t.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                    } catch (IOException e) {
+                        System.err.println("removing cgroup " + cg + ": " + e);
+                    }
+                }
+            }
+            if (mountsUnder(dir).isEmpty()) deleteTree(dir);
+            else System.err.println("left " + dir + ": still mounted " + mountsUnder(dir));
+        } catch (Exception e) {
+            System.err.println("sweeping " + dir + ": " + e);
+        }
+    }
+
+    /** Sweeps test dirs of earlier runs whose daemon is gone (a run killed before its after hook). */
+    static void sweepStale() throws IOException {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> s = Files.list(tmp)) {
+            for (Path d : s.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList()) {
+                boolean daemonAlive = processesMentioning(d).stream()
+                        .anyMatch(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().command()).map(c -> c.endsWith("/java")).orElse(false));
+                if (!daemonAlive) sweep(d);
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+
+    /** Waits until the daemon's host has nothing left of these tasks: no runc container, no cgroup, no bundle. */
+    static void awaitGone(DaemonProcess d, Set<String> tasks) {
+        eventually(CONVERGE, () -> {
+            try {
+                Set<String> left = runcContainers(d.dataDir());
+                left.retainAll(tasks);
+                return left.isEmpty() && tasks.stream().allMatch(t -> cgroupDirs(t).isEmpty()
+                        && !Files.exists(d.dataDir().resolve("oci/containers").resolve(t)));
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    static Path which(String name) {
+        for (String d : (System.getenv().getOrDefault("PATH", "") + ":/usr/sbin:/usr/bin:/sbin:/bin").split(":")) {
+            if (d.isEmpty()) continue;
+            Path p = Path.of(d, name);
+            if (Files.isExecutable(p)) return p;
+        }
+        return null;
+    }
+
+    private static Path findRepo() {
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isExecutable(p.resolve("bin/busybox-image"))) return p;
+        }
+        return null;
+    }
+}
