@@ -76,7 +76,7 @@ final class Pem {
         try {
             return switch (o) {
                 case PrivateKeyInfo info -> converter.getPrivateKey(info);
-                case PEMKeyPair pair -> converter.getKeyPair(pair).getPrivate();
+                case PEMKeyPair pair -> converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC1 may omit the public key
                 case PEMEncryptedKeyPair _, PKCS8EncryptedPrivateKeyInfo _ ->
                         throw ApiException.invalid("%s: encrypted private keys are not supported", what);
                 default -> throw ApiException.invalid("%s: not a private key", what);
