@@ -3,6 +3,7 @@ package io.shoal.manager.ca;
 import io.shoal.api.ApiException;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
@@ -17,6 +18,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
+import javax.net.ssl.X509TrustManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -90,6 +92,39 @@ public final class PeerAuthenticator {
             throw refuse("node %s is a %s: not allowed here", id.nodeId(), id.role().apiName());
         }
         return id;
+    }
+
+    /**
+     * The same decision made during the handshake, for a TLS stack that takes a trust manager
+     * (the JDK's {@code SSLContext}, gRPC netty's {@code trustManager(...)}): a peer of another
+     * swarm, of another cluster, removed, or not in {@code allowed} fails the handshake itself.
+     * Used on a client, it checks the server the same way (say, that it is a manager).
+     */
+    public X509TrustManager trustManager(NodeRole... allowed) {
+        return new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                check(chain);
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+                check(chain);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+                return new X509Certificate[] {root};
+            }
+
+            private void check(X509Certificate[] chain) throws CertificateException {
+                try {
+                    authenticate(chain, allowed);
+                } catch (ApiException e) {
+                    throw new CertificateException(e.getMessage());
+                }
+            }
+        };
     }
 
     /**

@@ -135,6 +135,51 @@ class MutualTlsTest {
         assertTrue(outcome.startsWith("tls "), outcome);
     }
 
+    @Test
+    void asTheHandshakesTrustManagerTheAuthenticatorRefusesARemovedNodeDuringTheHandshake() throws Exception {
+        NodeCertificates manager = join(tokens.manager().value());
+        NodeCertificates worker = join(tokens.worker().value());
+        NodeCertificates gone = join(tokens.worker().value());
+        removed.add(gone.identity().nodeId());
+        var authenticator = new PeerAuthenticator(root.certificate(), "cluster1", removed::contains);
+        SSLContext serverCtx = SSLContext.getInstance("TLSv1.3");
+        serverCtx.init(manager.keyManagerFactory().getKeyManagers(),
+                new javax.net.ssl.TrustManager[] {authenticator.trustManager()}, new SecureRandom());
+        // the client accepts only a manager of this cluster as its server
+        SSLContext workerCtx = SSLContext.getInstance("TLSv1.3");
+        workerCtx.init(worker.keyManagerFactory().getKeyManagers(),
+                new javax.net.ssl.TrustManager[] {authenticator.trustManager(NodeRole.MANAGER)}, new SecureRandom());
+
+        try (var strict = (SSLServerSocket) serverCtx.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            strict.setNeedClientAuth(true);
+            var results = new LinkedBlockingQueue<String>();
+            Thread t = Thread.ofVirtual().start(() -> {
+                for (int i = 0; i < 2; i++) {
+                    try (SSLSocket s = (SSLSocket) strict.accept()) {
+                        s.setSoTimeout(5000);
+                        try {
+                            s.startHandshake();
+                            s.getOutputStream().write("hello\n".getBytes(StandardCharsets.UTF_8));
+                            s.getOutputStream().flush();
+                            results.add("ok");
+                        } catch (IOException e) {
+                            results.add("tls " + e.getMessage());
+                        }
+                    } catch (IOException e) {
+                        results.add("accept " + e.getMessage());
+                    }
+                }
+            });
+            assertEquals("hello", talk(workerCtx, strict));
+            assertEquals("ok", results.poll(10, TimeUnit.SECONDS));
+            assertEquals(null, talk(gone.sslContext(), strict));
+            String refused = results.poll(10, TimeUnit.SECONDS);
+            assertNotNull(refused);
+            assertTrue(refused.startsWith("tls ") && refused.contains("was removed from the swarm"), refused);
+            t.join(5000);
+        }
+    }
+
     private NodeCertificates join(String token) {
         var req = NodeCertificates.Request.generate();
         var issued = issuer.issue(req.csrPem(), token, null, List.of("127.0.0.1"));
@@ -149,6 +194,10 @@ class MutualTlsTest {
 
     /** The server's reply line, or null when the connection was refused at any point. */
     private String talk(SSLContext ctx) {
+        return talk(ctx, server);
+    }
+
+    private static String talk(SSLContext ctx, SSLServerSocket server) {
         try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket(server.getInetAddress(), server.getLocalPort())) {
             s.setSoTimeout(5000);
             s.startHandshake();
