@@ -13,6 +13,8 @@ import static io.shoal.api.TaskState.STARTING;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.TaskController;
+import io.shoal.agent.logs.LogCollector;
+import io.shoal.agent.logs.LogOptions;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
@@ -37,6 +39,7 @@ final class TaskRunner {
     private final TaskController controller;
     private final TaskFiles files;
     private final StatusQueue statuses;
+    private final LogCollector logs;
     private final Consumer<TaskRunner> onRemoved;
     private final Thread thread;
 
@@ -53,11 +56,13 @@ final class TaskRunner {
     private Thread waiter;
 
     /** {@code task} carries the status to start from: the last one reported, or the manager's for a new task. */
-    TaskRunner(Task task, TaskController controller, TaskFiles files, StatusQueue statuses, Consumer<TaskRunner> onRemoved) {
+    TaskRunner(Task task, TaskController controller, TaskFiles files, StatusQueue statuses, LogCollector logs,
+               Consumer<TaskRunner> onRemoved) {
         this.id = task.id();
         this.controller = controller;
         this.files = files;
         this.statuses = statuses;
+        this.logs = logs;
         this.onRemoved = onRemoved;
         this.latest = task;
         this.status = task.status() != null ? task.status() : TaskStatus.of(TaskState.NEW, "", Instant.now());
@@ -156,6 +161,7 @@ final class TaskRunner {
             } catch (ExecException e) {
                 return fatal(e);
             }
+            logs.finish(id);
             return report(SHUTDOWN, "shutdown", null, exit == null ? null : exitCode());
         }
         if (state.isAfter(desired)) return false;
@@ -177,7 +183,10 @@ final class TaskRunner {
                 return report(RUNNING, "started", null, null);
             }
             case RUNNING -> {
-                if (exit == null) awaitExit();
+                if (exit == null) {
+                    captureLogs();
+                    awaitExit();
+                }
                 return exit.isDone() && exited();
             }
             default -> {}
@@ -204,7 +213,20 @@ final class TaskRunner {
         });
     }
 
+    /** From the first RUNNING step on, a new task's and a re-adopted one's alike, until it exits. */
+    private void captureLogs() {
+        LogOptions options;
+        try {
+            options = LogOptions.of(task.spec() == null ? null : task.spec().logDriver());
+        } catch (RuntimeException e) {
+            LOG.warn("task {}: log options ignored: {}", id, e.getMessage());
+            options = LogOptions.UNLIMITED;
+        }
+        logs.watch(id, controller.logDirectory(), options);
+    }
+
     private boolean exited() throws InterruptedException {
+        logs.finish(id);
         try {
             Exit x = exit.get();
             return x.code() == 0
@@ -252,6 +274,7 @@ final class TaskRunner {
 
     /** The task left this node's assignments: stop it if it runs, delete what it made, forget it. */
     private void removeTask() throws InterruptedException {
+        logs.unwatch(id);
         try {
             if (!status.state().isBefore(STARTING) && status.state().isBefore(COMPLETE)) controller.shutdown();
             controller.remove();

@@ -2,6 +2,7 @@ package io.shoal.agent;
 
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.exec.TaskController;
+import io.shoal.agent.logs.LogCollector;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
@@ -32,6 +33,7 @@ public final class Worker implements AutoCloseable {
     private final Executor executor;
     private final TaskFiles files;
     private final StatusQueue statuses = new StatusQueue();
+    private final LogCollector logs = new LogCollector();
     private final Map<String, TaskRunner> runners = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
@@ -79,6 +81,11 @@ public final class Worker implements AutoCloseable {
         return runners.values().stream().map(TaskRunner::held).toList();
     }
 
+    /** The capture of the output of this node's tasks, and the way to read it. */
+    public LogCollector logs() {
+        return logs;
+    }
+
     /** The ids of the tasks this worker holds (removed ones leave once they are stopped and deleted). */
     public synchronized Set<String> taskIds() {
         return Set.copyOf(runners.keySet());
@@ -97,10 +104,11 @@ public final class Worker implements AutoCloseable {
             all = new ArrayList<>(runners.values());
         }
         all.forEach(TaskRunner::close);
+        logs.close();
     }
 
     private void run(Task t) {
-        var r = new TaskRunner(t, executor.controller(t), files, statuses, this::forget);
+        var r = new TaskRunner(t, executor.controller(t), files, statuses, logs, this::forget);
         runners.put(t.id(), r);
         r.start();
     }

@@ -3,8 +3,11 @@ package io.shoal.daemon.engineapi;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.api.ApiException;
 import io.shoal.api.Json;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +16,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -93,6 +99,11 @@ public final class EngineApiServer implements AutoCloseable {
             callback.succeeded();
             return;
         }
+        if (reply.body() instanceof Router.StreamBody body) {
+            headers.put(HttpHeader.CONTENT_TYPE, reply.contentType());
+            stream(request, response, callback, body);
+            return;
+        }
         byte[] bytes;
         try {
             bytes = reply.body() instanceof String s && !reply.contentType().startsWith("application/json")
@@ -105,6 +116,69 @@ public final class EngineApiServer implements AutoCloseable {
         }
         headers.put(HttpHeader.CONTENT_TYPE, reply.contentType());
         response.write(true, ByteBuffer.wrap(bytes), callback);
+    }
+
+    /**
+     * Writes a streamed body on this (virtual) thread: headers first, so that the client sees the
+     * status before the first line; then each write as a chunk of its own. The idle timeout is
+     * off meanwhile (a follower may wait long for a line); {@link Router.Output#open()} looks
+     * at the connection, so a body that waits for lines stops when the client goes away
+     * without having to write.
+     */
+    private void stream(Request request, Response response, Callback callback, Router.StreamBody body) {
+        EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
+        long idleTimeout = endPoint.getIdleTimeout();
+        endPoint.setIdleTimeout(0);
+        AtomicBoolean gone = new AtomicBoolean();
+        request.addFailureListener(t -> gone.set(true));
+        OutputStream out = Content.Sink.asOutputStream(response);
+        Throwable failure = null;
+        try {
+            out.flush();
+            body.writeTo(new Router.Output() {
+                @Override
+                public void write(byte[] bytes) throws IOException {
+                    if (gone.get()) throw new EofException("client went away");
+                    out.write(bytes);
+                }
+
+                @Override
+                public boolean open() {
+                    if (!gone.get() && clientClosed(endPoint)) gone.set(true);
+                    return !gone.get();
+                }
+            });
+        } catch (Throwable e) {
+            failure = e;
+            if (!(e instanceof IOException) && !gone.get()) log.error("{} {}: stream failed", request.getMethod(), request.getHttpURI().getPath(), e);
+        } finally {
+            endPoint.setIdleTimeout(idleTimeout);
+        }
+        if (failure == null && !gone.get()) {
+            try {
+                out.close();
+                callback.succeeded();
+                return;
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        callback.failed(failure != null ? failure : new EofException("client went away"));
+    }
+
+    /**
+     * Whether the client has closed its end: a non-blocking read of the connection's channel,
+     * which Jetty does not read while the response is being written (a streamed GET has no
+     * body and the docker CLI sends nothing more on it). Reading -1 means it is gone.
+     */
+    private static boolean clientClosed(EndPoint endPoint) {
+        if (!endPoint.isOpen()) return true;
+        if (!(endPoint.getTransport() instanceof SocketChannel ch) || ch.isBlocking()) return false;
+        try {
+            return ch.read(ByteBuffer.allocate(1)) < 0;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private Router.Reply dispatch(Request request) throws Exception {

@@ -27,9 +27,29 @@ public final class Router {
             return new Reply(status, null, null, Map.of());
         }
 
+        /** A body written as it is produced, chunked, each write sent at once: logs that follow. */
+        public static Reply stream(String contentType, StreamBody body) {
+            return new Reply(200, body, contentType, Map.of());
+        }
+
         public Reply withHeaders(Map<String, String> h) {
             return new Reply(status, body, contentType, h);
         }
+    }
+
+    /** Writes a streamed response; returning ends it. */
+    @FunctionalInterface
+    public interface StreamBody {
+        void writeTo(Output out) throws Exception;
+    }
+
+    /** The connection a {@link StreamBody} writes to. */
+    public interface Output {
+        /** Sends the bytes at once; an IOException means the client went away. */
+        void write(byte[] bytes) throws java.io.IOException;
+
+        /** False once the client has gone away, even while nothing is written. */
+        boolean open();
     }
 
     record Match(Handler handler, Map<String, String> params, boolean streamsBody) {}

@@ -34,9 +34,7 @@ public final class ServiceRoutes {
             daemon.control().removeService(req.param("id"));
             return Router.Reply.empty(200);
         });
-        r.add("GET", "/services/{id}/logs", req -> {
-            throw new ApiException(501, "service logs come with the OCI executor; not available yet");
-        });
+        r.add("GET", "/services/{id}/logs", new LogRoutes(daemon)::serviceLogs);
     }
 
     private Object list(ApiRequest req) {

@@ -23,9 +23,7 @@ public final class TaskRoutes {
     public void register(Router r) {
         r.add("GET", "/tasks", this::list);
         r.add("GET", "/tasks/{id}", req -> daemon.managerView(tx -> ControlApi.task(tx, req.param("id"))));
-        r.add("GET", "/tasks/{id}/logs", req -> {
-            throw new ApiException(501, "task logs come with the OCI executor; not available yet");
-        });
+        r.add("GET", "/tasks/{id}/logs", new LogRoutes(daemon)::taskLogs);
     }
 
     private Object list(ApiRequest req) {
