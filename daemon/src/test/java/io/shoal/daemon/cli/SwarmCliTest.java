@@ -95,6 +95,9 @@ class SwarmCliTest {
     void detachedCreateConverges() throws Exception {
         daemon.dockerOk("service", "create", "--detach", "--name", "quick", "--replicas", "2", "busybox", "sleep", "1000");
         eventually(CONVERGE, () -> "2/2".equals(replicas("quick")));
+        // Without --replicas the CLI sends a replicated mode with no count: one replica, as dockerd does.
+        daemon.dockerOk("service", "create", "--detach", "--name", "single", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> "1/1".equals(replicas("single")));
     }
 
     @Test

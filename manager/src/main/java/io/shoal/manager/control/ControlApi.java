@@ -44,8 +44,7 @@ public final class ControlApi {
         ServiceSpec spec = requested != null && (requested.name() == null || requested.name().isEmpty())
                 ? withName(requested, Names.random()) : requested;
         ServiceSpecs.validate(spec);
-        ServiceSpec withMode = spec.mode() == null
-                ? spec.withMode(new ServiceSpec.Mode(new ServiceSpec.Replicated(1L), null, null, null)) : spec;
+        ServiceSpec withMode = withDefaultReplicas(spec);
         String id = Ids.newId();
         return store.update(tx -> {
             Service s = new Service(id, Version.NONE, null, null, withMode, null, null, null, null, null);
@@ -70,7 +69,7 @@ public final class ControlApi {
                 next = current.previousSpec();
             } else {
                 ServiceSpecs.validate(spec);
-                next = spec.mode() == null ? spec.withMode(current.spec().mode()) : spec;
+                next = spec.mode() == null ? spec.withMode(current.spec().mode()) : withDefaultReplicas(spec);
                 if (!Objects.equals(next.name(), current.spec().name())) {
                     throw ApiException.invalid("renaming services is not supported");
                 }
@@ -213,6 +212,16 @@ public final class ControlApi {
         if (m == null || m.replicated() != null) return 0;
         if (m.global() != null) return 1;
         return m.replicatedJob() != null ? 2 : 3;
+    }
+
+    /** As dockerd does: no mode means replicated, and a replicated mode without a count means 1. */
+    private static ServiceSpec withDefaultReplicas(ServiceSpec spec) {
+        var mode = spec.mode();
+        if (mode == null) return spec.withMode(new ServiceSpec.Mode(new ServiceSpec.Replicated(1L), null, null, null));
+        if (mode.replicated() != null && mode.replicated().replicas() == null) {
+            return spec.withMode(new ServiceSpec.Mode(new ServiceSpec.Replicated(1L), null, null, null));
+        }
+        return spec;
     }
 
     private static String blankTo(String v, String fallback) {

@@ -1,8 +1,8 @@
 package io.shoal.agent.exec.oci;
 
-import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
+import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.image.Image;
 import io.shoal.agent.image.ImageSource;
@@ -24,12 +24,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One task as a runc container; see {@link OciExecutor} for the files of its bundle. Besides the
  * {@link TaskController} steps it tells the container's {@link #health()}.
  */
 public final class OciController implements TaskController {
+    private static final Logger LOG = LoggerFactory.getLogger(OciController.class);
     private static final long KILL_TIMEOUT_SECONDS = 10;
     private static final long START_TIMEOUT_SECONDS = 60;
 
@@ -202,6 +205,14 @@ public final class OciController implements TaskController {
         try {
             code = Integer.parseInt(Files.readString(bundle.resolve("exitcode")).strip());
         } catch (NoSuchFileException e) {
+            // The monitor died (killed by hand, say) but the container may still run: it must not
+            // outlive its task, or the slot would hold two containers.
+            try {
+                env.runc().run("kill", id, "KILL");
+                env.runc().run("delete", "--force", id);
+            } catch (IOException io) {
+                LOG.warn("could not remove container {} after its monitor died: {}", id, io.getMessage());
+            }
             throw new ExecException("task: exit status unknown: its monitor process ended without recording it");
         } catch (IOException | NumberFormatException e) {
             throw new ExecException("task: reading exit status: " + e.getMessage(), e);
