@@ -61,6 +61,10 @@ final class Errors {
                 // fall through to the code
             }
         }
+        if (status.getCode() == Status.Code.UNAVAILABLE && tlsFailure(status.getCause()) != null) {
+            return new ApiException(503, what + ": TLS handshake with the manager failed (is this node's certificate from"
+                    + " this swarm's CA, and the manager's?): " + tlsFailure(status.getCause()));
+        }
         return switch (status.getCode()) {
             case UNAVAILABLE, DEADLINE_EXCEEDED, CANCELLED, RESOURCE_EXHAUSTED, ABORTED ->
                     new ApiException(503, what + ": manager unreachable (" + status.getCode() + "): " + description);
@@ -85,6 +89,13 @@ final class Errors {
             case 503 -> Status.UNAVAILABLE;
             default -> httpStatus >= 500 ? Status.INTERNAL : Status.UNKNOWN;
         };
+    }
+
+    private static String tlsFailure(Throwable t) {
+        for (; t != null; t = t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) return t.getMessage();
+        }
+        return null;
     }
 
     private static String describe(Status status) {

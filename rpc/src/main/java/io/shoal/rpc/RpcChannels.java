@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import java.io.UncheckedIOException;
 import java.security.cert.X509Certificate;
@@ -25,14 +26,14 @@ public final class RpcChannels {
     /** Mutual TLS: this node's certificate, and the server checked against its trust roots. */
     public static ManagedChannel mutualTls(String target, TlsMaterial tls) {
         return build(target, context(SslContextBuilder.forClient()
-                .keyManager(tls.key(), tls.chainArray())
-                .trustManager(tls.rootsArray())));
+                .keyManager(TlsManagers.keyManager(tls))
+                .trustManager(TlsManagers.trustManager(tls.trustRoots()))));
     }
 
     /** Server-authenticated TLS without a client certificate: a joining node talking to the CA. */
     public static ManagedChannel serverAuthenticated(String target, List<X509Certificate> trustRoots) {
         return build(target, context(SslContextBuilder.forClient()
-                .trustManager(trustRoots.toArray(X509Certificate[]::new))));
+                .trustManager(TlsManagers.trustManager(trustRoots))));
     }
 
     /** TLS that verifies nothing about the server: only for fetching the root CA to check against a token. */
@@ -43,7 +44,7 @@ public final class RpcChannels {
 
     private static SslContext context(SslContextBuilder b) {
         try {
-            return GrpcSslContexts.configure(b).build();
+            return GrpcSslContexts.configure(b, SslProvider.JDK).build();
         } catch (SSLException e) {
             throw new UncheckedIOException("cannot set up TLS: " + e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.shoal.api.dispatcher.Dispatcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -121,8 +122,8 @@ public final class RpcServer implements AutoCloseable {
 
     private static SslContext serverContext(TlsMaterial tls) {
         try {
-            return GrpcSslContexts.configure(SslContextBuilder.forServer(tls.key(), tls.chainArray()))
-                    .trustManager(tls.rootsArray())
+            return GrpcSslContexts.configure(SslContextBuilder.forServer(tls.key(), tls.chainArray()), SslProvider.JDK)
+                    .trustManager(TlsManagers.loggingClientTrust(tls.trustRoots()))
                     .clientAuth(ClientAuth.OPTIONAL)
                     .build();
         } catch (SSLException e) {
