@@ -218,6 +218,18 @@ class RpcTest {
     }
 
     @Test
+    void aServerWithAWorkerCertificateIsNotTakenForAManager() throws IOException {
+        try (var impostor = RpcServer.builder(new InetSocketAddress("127.0.0.1", 0), pki.node("worker-9", NodeIdentity.WORKER_OU))
+                        .dispatcher(dispatcher).start();
+                var client = RemoteDispatcher.connect("127.0.0.1:" + impostor.port(), pki.node("node-a", NodeIdentity.WORKER_OU))) {
+            var e = assertThrows(ApiException.class, () -> client.register("node-a", DESCRIPTION, "10.0.0.2"));
+            assertEquals(503, e.status());
+            assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
+        }
+        assertEquals(List.of(), dispatcher.calls);
+    }
+
+    @Test
     void pemRoundTrips() {
         var m = pki.node("node-a", NodeIdentity.WORKER_OU);
         var back = TlsMaterial.fromPem(Pem.encode(m.key()), Pem.encode(m.certChain()), Pem.encode(pki.root));
