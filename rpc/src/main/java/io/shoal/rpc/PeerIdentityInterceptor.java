@@ -1,0 +1,83 @@
+package io.shoal.rpc;
+
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Grpc;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.net.SocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+import java.util.Set;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authenticates every call on the cluster port. TLS has already checked that a presented client
+ * certificate chains to the swarm's root (an unknown CA fails the handshake); here a call without
+ * one is refused unless its method is open to joining nodes, the peer's node id and role are read
+ * from the certificate into the {@link Context}, and the {@link PeerAuthorizer} may refuse the
+ * node (a removed one).
+ */
+final class PeerIdentityInterceptor implements ServerInterceptor {
+    private static final Logger LOG = LoggerFactory.getLogger(PeerIdentityInterceptor.class);
+
+    private final Set<String> openMethods;
+    private final PeerAuthorizer authorizer;
+
+    PeerIdentityInterceptor(Set<String> openMethods, PeerAuthorizer authorizer) {
+        this.openMethods = Set.copyOf(openMethods);
+        this.authorizer = authorizer;
+    }
+
+    @Override
+    public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        String method = call.getMethodDescriptor().getFullMethodName();
+        SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+        X509Certificate cert = peerCertificate(call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION));
+        if (cert == null) {
+            if (openMethods.contains(method)) return next.startCall(call, headers);
+            return refuse(call, Status.UNAUTHENTICATED.withDescription(
+                    method + " requires a client certificate signed by this swarm's root CA"), remote);
+        }
+        NodeIdentity peer;
+        try {
+            peer = NodeIdentity.of(cert);
+        } catch (IllegalArgumentException e) {
+            return refuse(call, Status.UNAUTHENTICATED.withDescription(e.getMessage()), remote);
+        }
+        Optional<String> refusal;
+        try {
+            refusal = authorizer.refusal(peer);
+        } catch (RuntimeException e) {
+            return refuse(call, Errors.toStatus(e).getStatus(), remote);
+        }
+        if (refusal.isPresent()) {
+            return refuse(call, Status.PERMISSION_DENIED.withDescription(
+                    "node " + peer.nodeId() + " may not call the managers: " + refusal.get()), remote);
+        }
+        return Contexts.interceptCall(Context.current().withValue(NodeIdentity.CONTEXT_KEY, peer), call, headers, next);
+    }
+
+    private static X509Certificate peerCertificate(SSLSession session) {
+        if (session == null) return null;
+        try {
+            Certificate[] chain = session.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? x : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
+    }
+
+    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, SocketAddress remote) {
+        LOG.warn("refused {} from {}: {}", call.getMethodDescriptor().getFullMethodName(), remote, status.getDescription());
+        call.close(status, new Metadata());
+        return new ServerCall.Listener<>() {};
+    }
+}
