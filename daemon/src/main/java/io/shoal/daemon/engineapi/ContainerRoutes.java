@@ -36,6 +36,7 @@ public final class ContainerRoutes {
     public void register(Router r) {
         r.add("GET", "/containers/json", this::list);
         r.add("GET", "/containers/{id}/json", req -> inspect(find(req.param("id"))));
+        r.add("GET", "/containers/{id}/logs", req -> new LogRoutes(daemon).taskLogs(req, find(req.param("id")).task()));
     }
 
     /** A container: the task as this node holds it, with its service's name. */

@@ -85,8 +85,12 @@ public final class LogRoutes {
     }
 
     public Object taskLogs(ApiRequest req) {
+        return taskLogs(req, daemon.managerView(tx -> ControlApi.task(tx, req.param("id"))));
+    }
+
+    /** {@code docker logs}: a container is a task of this node. */
+    Object taskLogs(ApiRequest req, Task task) {
         Options o = Options.of(req);
-        Task task = daemon.managerView(tx -> ControlApi.task(tx, req.param("id")));
         if (task.spec() == null || task.spec().containerSpec() == null) throw ApiException.invalid("logs only supported on container tasks");
         SwarmMember member = daemon.manager();
         if (task.nodeId() != null && !task.nodeId().equals(member.state.nodeId())) {

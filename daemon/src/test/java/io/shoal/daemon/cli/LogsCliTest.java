@@ -146,6 +146,13 @@ class LogsCliTest {
         var r = daemon.docker("service", "logs", "web");
         assertFalse(r.out().contains("| err "), r.out());
         assertFalse(r.err().contains("| out "), r.err());
+
+        // docker logs of the task's container on this node: the same lines, without the task prefix.
+        String container = daemon.dockerOk("ps", "-q", "--no-trunc", "--filter", "name=web.1.").trim();
+        var c = daemon.docker("logs", "--tail", "2", container);
+        assertEquals(0, c.exit(), c.both());
+        assertTrue(c.out().lines().allMatch(l -> l.matches("out \\d+")) && c.out().lines().count() == 2, c.out());
+        assertTrue(c.err().lines().allMatch(l -> l.matches("err \\d+")) && c.err().lines().count() == 2, c.err());
     }
 
     @Test

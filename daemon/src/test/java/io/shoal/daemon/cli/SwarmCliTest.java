@@ -249,6 +249,8 @@ class SwarmCliTest {
         });
         assertTrue(daemon.dockerOk("ps", "--format", "{{.Names}}").lines().noneMatch(l -> l.startsWith("once.")),
                 "docker ps without -a lists running containers only");
+        String onceId = daemon.dockerOk("ps", "-a", "-q", "--no-trunc", "--filter", "name=once").trim();
+        assertTrue(daemon.docker("logs", onceId).exit() == 0, "docker logs of an exited container works");
         var missing = daemon.docker("inspect", "--type", "container", "nosuchcontainer");
         assertNotEquals(0, missing.exit());
         assertTrue(missing.err().contains("No such container"), missing.err());
