@@ -1,10 +1,9 @@
 package io.shoal.agent.exec.oci;
 
 import io.shoal.agent.exec.Executor;
-import io.shoal.agent.exec.TaskController;
+import io.shoal.agent.exec.NodeFacts;
 import io.shoal.agent.image.ImageSource;
 import io.shoal.api.Node;
-import io.shoal.api.Platform;
 import io.shoal.api.Task;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -88,12 +87,7 @@ public final class OciExecutor implements Executor {
 
     @Override
     public Node.Description describe() {
-        return new Node.Description(
-                hostname,
-                new Platform(NodeFacts.dockerArchitecture(System.getProperty("os.arch")), "linux"),
-                new Node.Resources(Runtime.getRuntime().availableProcessors() * 1_000_000_000L, NodeFacts.memTotalBytes()),
-                new Node.Engine(engineVersion, engineLabels, null),
-                null);
+        return NodeFacts.describe(hostname, engineVersion, engineLabels);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.agent.exec.Signals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -3,6 +3,7 @@ package io.shoal.agent.exec.process;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.Launcher;
+import io.shoal.agent.exec.Signals;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -30,7 +30,6 @@ import java.util.concurrent.TimeoutException;
 final class ProcessController implements TaskController {
     private static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
     private static final long KILL_TIMEOUT_SECONDS = 10;
-    private static final Map<String, Integer> SIGNALS = signals();
 
     /** $0 is the task directory; the process runs in its own session, with default signal handling. */
     private static final String MONITOR_SCRIPT = """
@@ -269,27 +268,10 @@ final class ProcessController implements TaskController {
 
     /** ContainerSpec.StopSignal as a number: "SIGTERM", "TERM", "term" or "15"; SIGTERM when unset. */
     private int stopSignal() throws ExecException {
-        String s = spec.stopSignal();
-        if (s == null || s.isBlank()) return 15;
-        String name = s.strip().toUpperCase(Locale.ROOT);
-        if (name.startsWith("SIG")) name = name.substring(3);
-        if (name.chars().allMatch(Character::isDigit)) {
-            int n = Integer.parseInt(name);
-            if (n >= 1 && n <= 64) return n;
-        } else if (SIGNALS.containsKey(name)) {
-            return SIGNALS.get(name);
+        try {
+            return Signals.parse(spec.stopSignal(), 15);
+        } catch (IllegalArgumentException e) {
+            throw new ExecException(e.getMessage());
         }
-        throw new ExecException("invalid stop signal: " + s);
-    }
-
-    private static Map<String, Integer> signals() {
-        String[] names = {"HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2",
-                "PIPE", "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU",
-                "XFSZ", "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS"};
-        Map<String, Integer> m = new LinkedHashMap<>();
-        for (int i = 0; i < names.length; i++) m.put(names[i], i + 1);
-        m.put("IOT", 6);
-        m.put("POLL", 29);
-        return Map.copyOf(m);
     }
 }

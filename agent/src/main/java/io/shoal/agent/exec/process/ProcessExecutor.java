@@ -1,9 +1,9 @@
 package io.shoal.agent.exec.process;
 
 import io.shoal.agent.exec.Executor;
+import io.shoal.agent.exec.NodeFacts;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.api.Node;
-import io.shoal.api.Platform;
 import io.shoal.api.Task;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -48,12 +48,7 @@ public final class ProcessExecutor implements Executor {
 
     @Override
     public Node.Description describe() {
-        return new Node.Description(
-                hostname,
-                new Platform(dockerArchitecture(System.getProperty("os.arch")), "linux"),
-                new Node.Resources(Runtime.getRuntime().availableProcessors() * 1_000_000_000L, memTotalBytes()),
-                new Node.Engine(engineVersion, engineLabels, null),
-                null);
+        return NodeFacts.describe(hostname, engineVersion, engineLabels);
     }
 
     @Override
@@ -61,25 +56,6 @@ public final class ProcessExecutor implements Executor {
         Path dir = stateDir.resolve(task.id()).normalize();
         if (!stateDir.equals(dir.getParent())) throw new IllegalArgumentException("bad task id: " + task.id());
         return new ProcessController(task, dir, tools);
-    }
-
-    /** Docker reports `uname -m`; the JVM says amd64 where the kernel says x86_64. */
-    private static String dockerArchitecture(String javaArch) {
-        return switch (javaArch) {
-            case "amd64" -> "x86_64";
-            case "arm64" -> "aarch64";
-            default -> javaArch;
-        };
-    }
-
-    private static long memTotalBytes() {
-        try (var lines = Files.lines(Path.of("/proc/meminfo"))) {
-            return lines.filter(l -> l.startsWith("MemTotal:"))
-                    .map(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024)
-                    .findFirst().orElse(0L);
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     /** Absolute paths of the host tools the monitor uses, so a task's PATH cannot replace them. */

@@ -1,17 +1,17 @@
-package io.shoal.agent.exec.oci;
+package io.shoal.agent.exec;
 
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 
 /** Signal names as Docker accepts them ("SIGTERM", "TERM", "term", "15"), normalised to runc's numbers. */
-final class Signals {
+public final class Signals {
     private static final Map<String, Integer> NUMBERS = numbers();
 
     private Signals() {}
 
     /** The signal's number; {@code fallback} when blank. */
-    static int parse(String s, int fallback) {
+    public static int parse(String s, int fallback) {
         if (s == null || s.isBlank()) return fallback;
         String name = s.strip().toUpperCase(Locale.ROOT);
         if (name.startsWith("SIG")) name = name.substring(3);
