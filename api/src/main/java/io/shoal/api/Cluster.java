@@ -16,23 +16,33 @@ public record Cluster(
         long dataPathPort,
         List<String> defaultAddrPool,
         long subnetSize,
-        JoinTokens joinTokens) implements StoredObject {
+        JoinTokens joinTokens,
+        /** The swarm's root CA with its signing key: kept in the replicated store, never in an API response. */
+        @JsonProperty("RootCA") RootCa rootCa) implements StoredObject {
 
     public record JoinTokens(String worker, String manager) {}
+
+    public record RootCa(String certPem, String keyPem) {}
+
+    /** As the Engine API shows the cluster: without the CA's key. */
+    public Cluster withoutSecrets() {
+        return new Cluster(id, version, createdAt, updatedAt, spec, tlsInfo, rootRotationInProgress, dataPathPort,
+                defaultAddrPool, subnetSize, joinTokens, null);
+    }
 
     @Override
     public Cluster committed(Version v, Instant now) {
         return new Cluster(id, v, createdAt == null ? now : createdAt, now, spec, tlsInfo, rootRotationInProgress,
-                dataPathPort, defaultAddrPool, subnetSize, joinTokens);
+                dataPathPort, defaultAddrPool, subnetSize, joinTokens, rootCa);
     }
 
     public Cluster withSpec(SwarmSpec s) {
         return new Cluster(id, version, createdAt, updatedAt, s, tlsInfo, rootRotationInProgress, dataPathPort,
-                defaultAddrPool, subnetSize, joinTokens);
+                defaultAddrPool, subnetSize, joinTokens, rootCa);
     }
 
     public Cluster withJoinTokens(JoinTokens t) {
         return new Cluster(id, version, createdAt, updatedAt, spec, tlsInfo, rootRotationInProgress, dataPathPort,
-                defaultAddrPool, subnetSize, t);
+                defaultAddrPool, subnetSize, t, rootCa);
     }
 }

@@ -9,12 +9,10 @@ import io.shoal.api.Ids;
 import io.shoal.api.Node;
 import io.shoal.api.SwarmSpec;
 import io.shoal.api.Version;
-import io.shoal.manager.control.JoinTokens;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,6 +46,7 @@ public final class Daemon implements AutoCloseable {
             log.info("resuming swarm membership as node {}", saved.nodeId());
             member = new SwarmMember(saved, swarmDir(), executor, clock);
             member.awaitLeader();
+            member.openClusterPort(certificatesDir());
             member.startAgent();
         }
     }
@@ -115,17 +114,16 @@ public final class Daemon implements AutoCloseable {
         int clusterPort = port(listen, 2377);
         String nodeId = Ids.newId();
         String clusterId = Ids.newId();
+        String listenHost = listen == null || !listen.contains(":") ? "0.0.0.0" : listen.substring(0, listen.lastIndexOf(':'));
         SwarmState state = new SwarmState(nodeId, clusterId, advertiseIp + ":" + (clusterPort + 1),
-                advertiseIp + ":" + clusterPort, "manager");
+                advertiseIp + ":" + clusterPort, "manager", listenHost + ":" + clusterPort);
         Files.createDirectories(swarmDir());
         SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock);
         try {
             m.awaitLeader();
             SwarmSpec withDefaults = Defaults.fillSwarmSpec(spec);
-            byte[] caStandIn = (clusterId + ":root-ca").getBytes(StandardCharsets.UTF_8);
-            Cluster cluster = new Cluster(clusterId, Version.NONE, null, null, withDefaults, null, false,
-                    Defaults.DATA_PATH_PORT, List.of("10.0.0.0/8"), 24,
-                    new Cluster.JoinTokens(JoinTokens.generate(caStandIn), JoinTokens.generate(caStandIn)));
+            Cluster cluster = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, withDefaults, null,
+                    false, Defaults.DATA_PATH_PORT, List.of("10.0.0.0/8"), 24, null, null));
             Node node = new Node(nodeId, Version.NONE, null, null,
                     new Node.Spec(null, null, "manager", availability == null || availability.isEmpty() ? "active" : availability),
                     executor.describe(), new Node.Status("unknown", null, advertiseIp),
@@ -136,6 +134,7 @@ public final class Daemon implements AutoCloseable {
                 return null;
             });
             state.save(stateFile());
+            m.openClusterPort(certificatesDir());
             m.startAgent();
         } catch (RuntimeException | IOException e) {
             m.close();
@@ -164,6 +163,10 @@ public final class Daemon implements AutoCloseable {
 
     private Path swarmDir() {
         return options.dataDir().resolve("swarm");
+    }
+
+    private Path certificatesDir() {
+        return swarmDir().resolve("certificates");
     }
 
     private Path stateFile() {

@@ -7,6 +7,10 @@ import io.shoal.api.ApiException;
 import io.shoal.api.dispatcher.Assignments;
 import java.util.List;
 import io.shoal.manager.Manager;
+import io.shoal.manager.ca.NodeCertificates;
+import io.shoal.rpc.RpcServer;
+import io.shoal.rpc.TlsMaterial;
+import java.net.InetSocketAddress;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
@@ -35,6 +39,7 @@ public final class SwarmMember implements AutoCloseable {
     private final RaftNode raft;
     private final Agent agent;
     private final Worker worker;
+    private RpcServer clusterPort;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
     private final CountDownLatch wired = new CountDownLatch(1);
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
@@ -90,6 +95,33 @@ public final class SwarmMember implements AutoCloseable {
         return worker;
     }
 
+    /**
+     * Opens the cluster port: node RPC (dispatcher sessions, the CA) over mutual TLS with this
+     * manager's certificate, which is signed here first if the node has none yet.
+     */
+    void openClusterPort(Path certificatesDir) throws IOException {
+        ClusterCa ca = new ClusterCa(store);
+        NodeCertificates certs = NodeCertificates.load(certificatesDir).orElse(null);
+        if (certs == null) {
+            NodeCertificates.Request request = NodeCertificates.Request.generate();
+            String ip = state.advertiseAddr().substring(0, state.advertiseAddr().lastIndexOf(':'));
+            var issued = ca.issueFor(state.nodeId(), request.csrPem(), List.of(ip));
+            certs = NodeCertificates.of(request, issued.certificateChainPem(), issued.rootCaPem());
+            certs.save(certificatesDir);
+        }
+        TlsMaterial tls = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
+        String listen = state.listenAddr() != null ? state.listenAddr() : "0.0.0.0:" + port(state.advertiseAddr());
+        clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
+                .dispatcher(new LocalDispatcher(manager))
+                .certificateIssuer(ca)
+                .start();
+        log.info("cluster port open on {}", listen);
+    }
+
+    private static int port(String hostPort) {
+        return Integer.parseInt(hostPort.substring(hostPort.lastIndexOf(':') + 1));
+    }
+
     boolean isLeader() {
         return raft.isLeader();
     }
@@ -116,6 +148,7 @@ public final class SwarmMember implements AutoCloseable {
 
     @Override
     public void close() {
+        if (clusterPort != null) clusterPort.close();
         agent.close();
         transitions.shutdownNow();
         manager.follow();

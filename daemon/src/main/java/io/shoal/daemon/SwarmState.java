@@ -6,8 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 
-/** What this node must remember of its swarm across restarts; kept in {@code <data-dir>/swarm/state.json}. */
-public record SwarmState(String nodeId, String clusterId, String raftAddress, String advertiseAddr, String role) {
+/**
+ * What this node must remember of its swarm across restarts; kept in {@code <data-dir>/swarm/state.json}.
+ * {@code listenAddr} is where the cluster port (node RPC with mutual TLS) listens.
+ */
+public record SwarmState(String nodeId, String clusterId, String raftAddress, String advertiseAddr, String role,
+                         String listenAddr) {
 
     static SwarmState load(Path file) throws IOException {
         return Files.exists(file) ? Json.MAPPER.readValue(file.toFile(), SwarmState.class) : null;

@@ -41,7 +41,7 @@ public final class SwarmRoutes {
     private Cluster cluster() {
         Cluster c = daemon.managerView(r -> r.cluster());
         if (c == null) throw ApiException.unavailable("This node is not a swarm manager.");
-        return c;
+        return c.withoutSecrets();
     }
 
     private Object init(ApiRequest req) throws Exception {

@@ -100,7 +100,7 @@ public final class SystemRoutes {
             if (n.managerStatus() != null) managers.addObject().put("NodeID", n.id()).put("Addr", n.managerStatus().addr());
         }
         if (cluster != null) {
-            ObjectNode c = Json.MAPPER.valueToTree(cluster);
+            ObjectNode c = Json.MAPPER.valueToTree(cluster.withoutSecrets());
             c.remove("JoinTokens");
             s.set("Cluster", c);
         }

@@ -10,6 +10,7 @@ import io.shoal.api.SwarmSpec;
 import io.shoal.api.Task;
 import io.shoal.api.Version;
 import io.shoal.manager.allocator.PortAllocator;
+import io.shoal.manager.ca.JoinToken;
 import io.shoal.store.Kind;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
@@ -153,8 +154,8 @@ public final class ControlApi {
             Cluster next = c.withSpec(spec);
             if (rotateWorkerToken || rotateManagerToken) {
                 next = next.withJoinTokens(new Cluster.JoinTokens(
-                        rotateWorkerToken ? JoinTokens.rotate(c.joinTokens().worker()) : c.joinTokens().worker(),
-                        rotateManagerToken ? JoinTokens.rotate(c.joinTokens().manager()) : c.joinTokens().manager()));
+                        rotateWorkerToken ? JoinToken.parse(c.joinTokens().worker()).rotate().value() : c.joinTokens().worker(),
+                        rotateManagerToken ? JoinToken.parse(c.joinTokens().manager()).rotate().value() : c.joinTokens().manager()));
             }
             tx.update(next);
             return null;

@@ -3,6 +3,8 @@ package io.shoal.manager.orchestrator;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.shoal.api.Cluster;
+import io.shoal.manager.ca.ClusterJoinTokens;
+import io.shoal.manager.ca.RootCa;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
 import io.shoal.api.Node;
@@ -36,6 +38,7 @@ import java.util.function.Supplier;
  * a condition with a deadline. Controllers started through {@link #start} are stopped by {@link #close}.
  */
 public final class Harness implements AutoCloseable {
+    private static final ClusterJoinTokens TOKENS = ClusterJoinTokens.generate(RootCa.create());
     public static final Duration DEADLINE = Duration.ofSeconds(10);
 
     public final Clock clock = Clock.systemUTC();
@@ -159,7 +162,7 @@ public final class Harness implements AutoCloseable {
     /** The cluster object with the defaults changed by {@code spec}. */
     public Cluster createCluster(SwarmSpec spec) {
         create(new Cluster("cluster", Version.NONE, null, null, Defaults.fillSwarmSpec(spec), null, false, 4789,
-                null, 24, new Cluster.JoinTokens("w", "m")));
+                null, 24, new Cluster.JoinTokens(TOKENS.worker().value(), TOKENS.manager().value()), null));
         return store.view(r -> r.cluster());
     }
 

@@ -1,0 +1,92 @@
+package io.shoal.daemon;
+
+import io.shoal.api.ApiException;
+import io.shoal.api.Cluster;
+import io.shoal.api.Node;
+import io.shoal.api.Version;
+import io.shoal.manager.ca.CertificateIssuer;
+import io.shoal.manager.ca.ClusterJoinTokens;
+import io.shoal.manager.ca.JoinToken;
+import io.shoal.manager.ca.NodeRole;
+import io.shoal.manager.ca.RootCa;
+import io.shoal.rpc.IssuedCertificate;
+import io.shoal.rpc.NodeCertificateIssuer;
+import io.shoal.rpc.NodeIdentity;
+import io.shoal.store.Store;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The swarm's certificate authority as the cluster port serves it: the root CA and join tokens
+ * come from the cluster object in the store (so any manager that leads can sign), and a node that
+ * joins is registered in the store as it gets its certificate.
+ */
+final class ClusterCa implements NodeCertificateIssuer {
+    private final Store store;
+
+    ClusterCa(Store store) {
+        this.store = store;
+    }
+
+    /** The root CA and tokens a new swarm starts with. */
+    static Cluster withNewRoot(Cluster cluster) {
+        RootCa root = RootCa.create();
+        ClusterJoinTokens tokens = ClusterJoinTokens.generate(root);
+        return new Cluster(cluster.id(), cluster.version(), cluster.createdAt(), cluster.updatedAt(), cluster.spec(),
+                new Node.TlsInfo(root.certificatePem(), null, null), false, cluster.dataPathPort(),
+                cluster.defaultAddrPool(), cluster.subnetSize(),
+                new Cluster.JoinTokens(tokens.worker().value(), tokens.manager().value()),
+                new Cluster.RootCa(root.certificatePem(), root.keyPem().orElseThrow()));
+    }
+
+    private Cluster cluster() {
+        Cluster c = store.view(r -> r.cluster());
+        if (c == null || c.rootCa() == null) throw ApiException.unavailable("this manager has no swarm CA");
+        return c;
+    }
+
+    private CertificateIssuer issuer(Cluster c) {
+        RootCa root = RootCa.fromPem(c.rootCa().certPem(), c.rootCa().keyPem());
+        var policy = new CertificateIssuer.Policy(
+                new ClusterJoinTokens(JoinToken.parse(c.joinTokens().worker()), JoinToken.parse(c.joinTokens().manager())),
+                c.spec().caConfig() == null || c.spec().caConfig().nodeCertExpiry() == null ? null
+                        : Duration.ofNanos(c.spec().caConfig().nodeCertExpiry()),
+                Set.of());
+        return new CertificateIssuer(root, c.id(), () -> policy);
+    }
+
+    @Override
+    public String rootCaPem() {
+        return cluster().rootCa().certPem();
+    }
+
+    @Override
+    public IssuedCertificate issue(String csrPem, String joinToken, String requestedRole) {
+        Cluster c = cluster();
+        NodeRole role = requestedRole == null || requestedRole.isEmpty() ? null
+                : NodeRole.fromApiName(requestedRole).orElseThrow(() -> ApiException.invalid("invalid role %s", requestedRole));
+        CertificateIssuer.Issued issued = issuer(c).issue(csrPem, joinToken, role, List.of());
+        // The node appears in `docker node ls` at once; its agent fills in the description when it registers.
+        store.update(tx -> {
+            tx.create(new Node(issued.nodeId(), Version.NONE, null, null,
+                    new Node.Spec(null, null, issued.role().apiName(), "active"), null,
+                    new Node.Status("unknown", null, null), null));
+            return null;
+        });
+        return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
+    }
+
+    @Override
+    public IssuedCertificate renew(NodeIdentity peer, String csrPem) {
+        Cluster c = cluster();
+        NodeRole role = NodeRole.fromOu(peer.role()).orElseThrow(() -> new ApiException(403, "unknown role " + peer.role()));
+        CertificateIssuer.Issued issued = issuer(c).issueFor(peer.nodeId(), role, csrPem, List.of());
+        return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
+    }
+
+    /** This manager's own certificate, signed when the swarm is created or the manager resumes without one. */
+    CertificateIssuer.Issued issueFor(String nodeId, String csrPem, List<String> addresses) {
+        return issuer(cluster()).issueFor(nodeId, NodeRole.MANAGER, csrPem, addresses);
+    }
+}
