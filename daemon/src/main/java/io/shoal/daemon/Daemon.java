@@ -9,6 +9,13 @@ import io.shoal.api.Ids;
 import io.shoal.api.Node;
 import io.shoal.api.SwarmSpec;
 import io.shoal.api.Version;
+import io.shoal.manager.ca.JoinToken;
+import io.shoal.manager.ca.NodeCertificates;
+import io.shoal.manager.ca.RootCa;
+import io.shoal.rpc.CaClient;
+import io.shoal.rpc.IssuedCertificate;
+import io.shoal.rpc.RemoteDispatcher;
+import io.shoal.rpc.TlsMaterial;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -42,7 +49,11 @@ public final class Daemon implements AutoCloseable {
         this.executor = executor;
         this.images = images;
         SwarmState saved = SwarmState.load(stateFile());
-        if (saved != null) {
+        if (saved != null && "worker".equals(saved.role())) {
+            log.info("resuming swarm membership as worker node {}", saved.nodeId());
+            member = new SwarmMember(saved, swarmDir(), executor, remoteDispatcher(saved, loadCertificates()));
+            member.startAgent();
+        } else if (saved != null) {
             log.info("resuming swarm membership as node {}", saved.nodeId());
             member = new SwarmMember(saved, swarmDir(), executor, clock);
             member.awaitLeader();
@@ -70,7 +81,7 @@ public final class Daemon implements AutoCloseable {
     public String containerUsing(String imageId) {
         SwarmMember m = member;
         if (m == null) return null;
-        return m.store.view(r -> r.tasksOfNode(m.state.nodeId())).stream()
+        return m.worker().held().stream().map(io.shoal.agent.Worker.Held::task)
                 .filter(t -> !t.state().isTerminal() && t.spec().containerSpec() != null)
                 .filter(t -> images.find(t.spec().containerSpec().image()).map(i -> i.id().equals(imageId)).orElse(false))
                 .map(io.shoal.api.Task::id)
@@ -98,7 +109,57 @@ public final class Daemon implements AutoCloseable {
             throw ApiException.unavailable("This node is not a swarm manager. Use \"docker swarm init\" or "
                     + "\"docker swarm join\" to connect this node to swarm and try again.");
         }
+        if (!m.isManager()) {
+            throw ApiException.unavailable("This node is not a swarm manager. Worker nodes can't be used to view or "
+                    + "modify cluster state. Please run this command on a manager node or promote the current node to a manager.");
+        }
         return m;
+    }
+
+    /**
+     * Joins the swarm of the manager at {@code remote}: checks that its root CA is the one the token
+     * names, gets a node certificate for the token, then runs an agent against the managers.
+     */
+    public synchronized void join(List<String> remoteAddrs, String token, String advertiseAddr, String availability)
+            throws IOException {
+        if (member != null) {
+            throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
+                    + "leave this swarm and join another one.");
+        }
+        if (remoteAddrs == null || remoteAddrs.isEmpty()) throw ApiException.invalid("at least 1 RemoteAddr is required to join");
+        JoinToken joinToken = JoinToken.parse(token);
+        String remote = remoteAddrs.getFirst();
+        RootCa root = RootCa.fromCertificatePem(CaClient.fetchRootCa(remote, java.time.Duration.ofSeconds(10)));
+        joinToken.checkRootCa(root);
+        NodeCertificates.Request request = NodeCertificates.Request.generate();
+        IssuedCertificate issued;
+        try (CaClient ca = CaClient.joining(remote, List.of(root.certificate()))) {
+            issued = ca.issue(request.csrPem(), token, "");
+        }
+        if ("manager".equals(issued.role())) {
+            throw new ApiException(501, "joining as a manager needs the multi-manager swarm, which this daemon does not run yet; use the worker token");
+        }
+        NodeCertificates certs = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
+        Files.createDirectories(swarmDir());
+        certs.save(certificatesDir());
+        String ip = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr : options.advertiseAddr());
+        SwarmState state = new SwarmState(issued.nodeId(), certs.identity().clusterId(), null,
+                ip + ":" + port(options.listenAddr(), 2377), "worker", null, List.copyOf(remoteAddrs));
+        state.save(stateFile());
+        SwarmMember m = new SwarmMember(state, swarmDir(), executor, remoteDispatcher(state, certs));
+        m.startAgent();
+        member = m;
+        log.info("joined swarm {} as worker node {}", state.clusterId(), state.nodeId());
+    }
+
+    private NodeCertificates loadCertificates() throws IOException {
+        return NodeCertificates.load(certificatesDir())
+                .orElseThrow(() -> new IOException("no node certificate in " + certificatesDir()));
+    }
+
+    private static io.shoal.api.dispatcher.Dispatcher remoteDispatcher(SwarmState state, NodeCertificates certs) {
+        return RemoteDispatcher.connect(state.remoteManagers().getFirst(),
+                TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem()));
     }
 
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
@@ -116,7 +177,7 @@ public final class Daemon implements AutoCloseable {
         String clusterId = Ids.newId();
         String listenHost = listen == null || !listen.contains(":") ? "0.0.0.0" : listen.substring(0, listen.lastIndexOf(':'));
         SwarmState state = new SwarmState(nodeId, clusterId, advertiseIp + ":" + (clusterPort + 1),
-                advertiseIp + ":" + clusterPort, "manager", listenHost + ":" + clusterPort);
+                advertiseIp + ":" + clusterPort, "manager", listenHost + ":" + clusterPort, List.of());
         Files.createDirectories(swarmDir());
         SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock);
         try {
@@ -149,7 +210,7 @@ public final class Daemon implements AutoCloseable {
     public synchronized void leave(boolean force) throws IOException {
         SwarmMember m = member;
         if (m == null) throw ApiException.unavailable("This node is not part of a swarm");
-        if ("manager".equals(m.state.role()) && !force) {
+        if (m.isManager() && !force) {
             throw ApiException.unavailable("You are attempting to leave the swarm on a node that is participating as a "
                     + "manager. Removing the last manager erases all current state of the swarm. Use `--force` to "
                     + "ignore this message.");

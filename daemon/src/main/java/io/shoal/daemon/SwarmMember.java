@@ -5,6 +5,7 @@ import io.shoal.agent.Worker;
 import io.shoal.agent.exec.Executor;
 import io.shoal.api.ApiException;
 import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.Dispatcher;
 import java.util.List;
 import io.shoal.manager.Manager;
 import io.shoal.manager.ca.NodeCertificates;
@@ -44,6 +45,7 @@ public final class SwarmMember implements AutoCloseable {
     private final CountDownLatch wired = new CountDownLatch(1);
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
 
+    /** A manager: a member of the Raft group, running the controllers while it leads. */
     SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock) throws IOException {
         this.state = state;
         MemoryStore memory = new MemoryStore();
@@ -54,9 +56,29 @@ public final class SwarmMember implements AutoCloseable {
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);
         worker = new Worker(executor, swarmDir.resolve("worker"));
-        String ip = state.advertiseAddr().substring(0, state.advertiseAddr().lastIndexOf(':'));
-        agent = new Agent(state.nodeId(), ip, new LocalDispatcher(manager), executor, worker);
+        agent = new Agent(state.nodeId(), ip(state), new LocalDispatcher(manager), executor, worker);
         wired.countDown();
+    }
+
+    /** A worker: only the agent, talking to the managers' dispatcher over the cluster port. */
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers) {
+        this.state = state;
+        raft = null;
+        store = null;
+        manager = null;
+        control = null;
+        worker = new Worker(executor, swarmDir.resolve("worker"));
+        agent = new Agent(state.nodeId(), ip(state), managers, executor, worker);
+        firstLeadership.countDown();
+        wired.countDown();
+    }
+
+    public boolean isManager() {
+        return store != null;
+    }
+
+    private static String ip(SwarmState state) {
+        return state.advertiseAddr().substring(0, state.advertiseAddr().lastIndexOf(':'));
     }
 
     private void onLeadership(boolean leading) {
@@ -123,7 +145,7 @@ public final class SwarmMember implements AutoCloseable {
     }
 
     boolean isLeader() {
-        return raft.isLeader();
+        return raft != null && raft.isLeader();
     }
 
     /**
@@ -132,7 +154,7 @@ public final class SwarmMember implements AutoCloseable {
      */
     void stopAllTasks() {
         transitions.shutdownNow();
-        manager.follow();
+        if (manager != null) manager.follow();
         worker.assign(new Assignments(Assignments.Type.COMPLETE, List.of(), List.of()));
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!worker.taskIds().isEmpty() && System.nanoTime() < deadline) {
@@ -151,6 +173,7 @@ public final class SwarmMember implements AutoCloseable {
         if (clusterPort != null) clusterPort.close();
         agent.close();
         transitions.shutdownNow();
+        if (manager == null) return;
         manager.follow();
         try {
             raft.close();

@@ -8,10 +8,11 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * What this node must remember of its swarm across restarts; kept in {@code <data-dir>/swarm/state.json}.
- * {@code listenAddr} is where the cluster port (node RPC with mutual TLS) listens.
+ * {@code listenAddr} is where the cluster port (node RPC with mutual TLS) listens; a worker keeps
+ * the cluster ports of the managers it reaches in {@code remoteManagers}.
  */
 public record SwarmState(String nodeId, String clusterId, String raftAddress, String advertiseAddr, String role,
-                         String listenAddr) {
+                         String listenAddr, java.util.List<String> remoteManagers) {
 
     static SwarmState load(Path file) throws IOException {
         return Files.exists(file) ? Json.MAPPER.readValue(file.toFile(), SwarmState.class) : null;

@@ -59,7 +59,7 @@ public final class ContainerRoutes {
         List<Container> out = new ArrayList<>();
         for (Worker.Held h : m.worker().held()) {
             Task t = h.task();
-            Service s = m.store.view(r -> r.service(t.serviceId()));
+            Service s = m.isManager() ? m.store.view(r -> r.service(t.serviceId())) : null;
             String service = s == null ? t.serviceId() : s.spec().name();
             String middle = t.slot() > 0 ? Long.toString(t.slot()) : t.nodeId();
             out.add(new Container(h, service + "." + middle + "." + t.id(), service));

@@ -14,6 +14,9 @@ public final class SwarmRoutes {
                        List<String> defaultAddrPool, boolean forceNewCluster, Long subnetSize, SwarmSpec spec,
                        String availability) {}
 
+    record JoinRequest(String listenAddr, String advertiseAddr, String dataPathAddr, List<String> remoteAddrs,
+                       String joinToken, String availability) {}
+
     public SwarmRoutes(Daemon daemon) {
         this.daemon = daemon;
     }
@@ -22,7 +25,9 @@ public final class SwarmRoutes {
         r.add("GET", "/swarm", req -> cluster());
         r.add("POST", "/swarm/init", this::init);
         r.add("POST", "/swarm/join", req -> {
-            throw new ApiException(501, "joining another swarm needs the multi-manager swarm, which this daemon does not run yet");
+            JoinRequest join = req.json(JoinRequest.class);
+            daemon.join(join.remoteAddrs(), join.joinToken(), join.advertiseAddr(), join.availability());
+            return Router.Reply.empty(200);
         });
         r.add("POST", "/swarm/leave", req -> {
             daemon.leave(req.queryBool("force"));

@@ -33,7 +33,7 @@ public final class SystemRoutes {
     private Object ping(ApiRequest req) {
         // The CLI hides manager-only commands (service, node, stack...) unless Swarm says active/manager.
         return Router.Reply.text(200, "OK").withHeaders(Map.of(
-                "Swarm", daemon.member() == null ? "inactive" : "active/manager",
+                "Swarm", daemon.member() == null ? "inactive" : daemon.member().isManager() ? "active/manager" : "active/worker",
                 "Cache-Control", "no-cache, no-store, must-revalidate",
                 "Pragma", "no-cache",
                 "Builder-Version", "1"));
@@ -62,7 +62,7 @@ public final class SystemRoutes {
         long running = 0;
         long total = 0;
         if (m != null) {
-            List<Task> mine = m.store.view(r -> r.tasksOfNode(m.state.nodeId()));
+            List<Task> mine = m.worker().held().stream().map(h -> h.task()).toList();
             total = mine.stream().filter(t -> t.state().isAfter(TaskState.ACCEPTED)).count();
             running = mine.stream().filter(t -> t.state() == TaskState.RUNNING).count();
         }
@@ -87,6 +87,13 @@ public final class SystemRoutes {
         if (m == null) {
             s.put("NodeID", "").put("NodeAddr", "").put("LocalNodeState", "inactive").put("ControlAvailable", false)
                     .put("Error", "").putNull("RemoteManagers");
+            return s;
+        }
+        if (!m.isManager()) {
+            s.put("NodeID", m.state.nodeId()).put("NodeAddr", m.state.advertiseAddr().replaceAll(":\\d+$", ""))
+                    .put("LocalNodeState", "active").put("ControlAvailable", false).put("Error", "");
+            ArrayNode managers = s.putArray("RemoteManagers");
+            for (String addr : m.state.remoteManagers()) managers.addObject().put("NodeID", "").put("Addr", addr);
             return s;
         }
         List<Node> nodes = m.store.view(r -> r.nodes());

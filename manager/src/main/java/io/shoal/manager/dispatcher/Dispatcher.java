@@ -36,7 +36,8 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     private static final int GRACE_MULTIPLIER = 3;
     private static final long STATUS_BATCH_MILLIS = 10;
 
-    private record SessionState(String sessionId, long lastHeartbeatNanos) {}
+    /** A node's session: when it last beat, and the period it was told then (it beats by that one until the next answer). */
+    private record SessionState(String sessionId, long lastHeartbeatNanos, long periodNanos) {}
 
     private final Store store;
     private final Clock clock;
@@ -66,16 +67,18 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
             return null;
         });
         String sessionId = Ids.newId();
-        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime()));
+        long period = heartbeatPeriodNanos();
+        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
         log.info("node {} registered, session {}", nodeId, sessionId);
-        return new Session(sessionId, heartbeatPeriodNanos(), List.of());
+        return new Session(sessionId, period, List.of());
     }
 
     @Override
     public long heartbeat(String nodeId, String sessionId) {
         requireSession(nodeId, sessionId);
-        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime()));
-        return heartbeatPeriodNanos();
+        long period = heartbeatPeriodNanos();
+        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
+        return period;
     }
 
     @Override
@@ -178,10 +181,12 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
             try {
                 Thread.sleep(250);
                 long now = System.nanoTime();
-                long grace = heartbeatPeriodNanos() * GRACE_MULTIPLIER;
+                long period = heartbeatPeriodNanos();
                 List<Node> late = store.view(r -> r.nodes().stream().filter(Node::isReady).filter(n -> {
                     SessionState s = sessions.get(n.id());
                     long last = s == null ? startedNanos : s.lastHeartbeatNanos();
+                    // A shortened period applies to a node only once it has been told it.
+                    long grace = Math.max(period, s == null ? period : s.periodNanos()) * GRACE_MULTIPLIER;
                     return now - last > grace;
                 }).toList());
                 if (late.isEmpty()) continue;

@@ -1,0 +1,106 @@
+package io.shoal.daemon.multihost;
+
+import static io.shoal.testkit.DaemonProcess.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.TestNetwork;
+import io.shoal.testkit.TestNetwork.Host;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A worker on another host joins a manager's swarm with the worker token, over the cluster port's
+ * mutual TLS, runs its share of a service, and when it dies its tasks move to the manager.
+ */
+class WorkerJoinTest {
+    static final Duration CONVERGE = Duration.ofSeconds(30);
+
+    @BeforeAll
+    static void requirements() throws Exception {
+        Optional<String> reason = TestNetwork.unavailableReason()
+                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
+        reason.ifPresent(r -> System.out.println("WorkerJoinTest skipped: " + r));
+        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
+        TestNetwork.sweepLeftovers();
+    }
+
+    @Test
+    void aWorkerJoinsRunsTasksAndTheirTasksMoveWhenItDies(@TempDir Path dir) throws Exception {
+        try (TestNetwork net = TestNetwork.create(2)) {
+            Host h1 = net.host(1), h2 = net.host(2);
+            DaemonProcess manager = h1.daemon(dir.resolve("h1"));
+            DaemonProcess worker = h2.daemon(dir.resolve("h2"));
+            manager.dockerOk("swarm", "init", "--advertise-addr", h1.address());
+            manager.dockerOk("swarm", "update", "--dispatcher-heartbeat", "1s");
+            String token = manager.dockerOk("swarm", "join-token", "-q", "worker").trim();
+            String remote = h1.address() + ":2377";
+
+            // A token whose secret is wrong, and one of another swarm, are refused.
+            String forged = token.substring(0, token.lastIndexOf('-') + 1) + "0".repeat(25);
+            var refused = worker.docker("swarm", "join", "--token", forged, remote);
+            assertNotEquals(0, refused.exit());
+            assertTrue(refused.err().contains("A valid join token is necessary to join this cluster"), refused.err());
+            String foreign = "SWMTKN-1-" + "1".repeat(50) + token.substring(token.lastIndexOf('-'));
+            var otherCa = worker.docker("swarm", "join", "--token", foreign, remote);
+            assertNotEquals(0, otherCa.exit());
+            assertTrue(otherCa.err().contains("remote CA does not match fingerprint"), otherCa.err());
+
+            String joined = worker.dockerOk("swarm", "join", "--token", token, remote);
+            assertTrue(joined.contains("This node joined a swarm as a worker"), joined);
+            assertEquals("active", worker.dockerOk("info", "--format", "{{.Swarm.LocalNodeState}}").trim());
+            var onWorker = worker.docker("node", "ls");
+            assertNotEquals(0, onWorker.exit());
+            assertTrue(onWorker.err().contains("not a swarm manager"), onWorker.err());
+
+            try {
+                eventually(CONVERGE, () -> nodes(manager).equals(Map.of("h1", "Ready", "h2", "Ready")));
+            } catch (AssertionError e) {
+                throw new AssertionError(manager.dockerOk("node", "ls") + "\n--- worker log:\n" + worker.log(), e);
+            }
+
+            manager.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "4", "busybox", "sleep", "1000");
+            try {
+                eventually(CONVERGE, () -> runningPerNode(manager).equals(Map.of("h1", 2L, "h2", 2L)));
+            } catch (AssertionError e) {
+                throw new AssertionError(manager.dockerOk("service", "ps", "--no-trunc", "web") + manager.dockerOk("node", "ls")
+                        + "\n--- worker log:\n" + worker.log() + "\n--- manager log:\n" + manager.log(), e);
+            }
+            assertEquals(2, worker.dockerOk("ps", "-q").lines().count(), "the worker runs its two containers");
+
+            worker.kill9();
+            eventually(CONVERGE, () -> "Down".equals(nodes(manager).get("h2")));
+            eventually(CONVERGE, () -> runningPerNode(manager).equals(Map.of("h1", 4L)));
+        }
+    }
+
+    /** Hostname → status, as `docker node ls` shows them. */
+    static Map<String, String> nodes(DaemonProcess d) {
+        try {
+            return d.dockerOk("node", "ls", "--format", "{{.Hostname}} {{.Status}}").lines()
+                    .map(l -> l.split(" ")).collect(Collectors.toMap(a -> a[0], a -> a[1]));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Running tasks of web per node hostname. */
+    static Map<String, Long> runningPerNode(DaemonProcess d) {
+        try {
+            return d.dockerOk("service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}", "web")
+                    .lines().filter(l -> l.contains("Running")).map(l -> l.split(" ")[0])
+                    .collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
