@@ -92,7 +92,9 @@ public final class LogRoutes {
     Object taskLogs(ApiRequest req, Task task) {
         Options o = Options.of(req);
         if (task.spec() == null || task.spec().containerSpec() == null) throw ApiException.invalid("logs only supported on container tasks");
-        SwarmMember member = daemon.manager();
+        // A worker serves the logs of its own containers too: no manager is needed for them.
+        SwarmMember member = daemon.member();
+        if (member == null) throw ApiException.unavailable("This node is not part of a swarm");
         if (task.nodeId() != null && !task.nodeId().equals(member.state.nodeId())) {
             throw new ApiException(501, "task " + task.id() + " runs on node " + task.nodeId()
                     + ": logs of tasks on other nodes are not available from this node yet");

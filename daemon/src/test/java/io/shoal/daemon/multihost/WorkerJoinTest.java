@@ -76,6 +76,8 @@ class WorkerJoinTest {
                         + "\n--- worker log:\n" + worker.log() + "\n--- manager log:\n" + manager.log(), e);
             }
             assertEquals(2, worker.dockerOk("ps", "-q").lines().count(), "the worker runs its two containers");
+            String container = worker.dockerOk("ps", "-q", "--no-trunc").lines().findFirst().orElseThrow();
+            assertEquals(0, worker.docker("logs", container).exit(), "a worker serves its own containers' logs");
 
             worker.kill9();
             eventually(CONVERGE, () -> "Down".equals(nodes(manager).get("h2")));
