@@ -50,9 +50,6 @@ public record Node(
         return new Node(id, version, createdAt, updatedAt, spec, description, s, managerStatus);
     }
 
-    public Node withManagerStatus(ManagerStatus m) {
-        return new Node(id, version, createdAt, updatedAt, spec, description, status, m);
-    }
 
     public boolean isReady() {
         return status != null && "ready".equals(status.state());

@@ -53,8 +53,4 @@ public record Service(
                 jobStatus);
     }
 
-    public Service withJobStatus(JobStatus j) {
-        return new Service(id, version, createdAt, updatedAt, spec, previousSpec, endpoint, updateStatus,
-                serviceStatus, j);
-    }
 }

@@ -80,14 +80,6 @@ public final class Store {
         }
     }
 
-    /** Like {@link #update} but does not wait for the commit. */
-    public CompletableFuture<Long> updateAsync(java.util.function.Consumer<Tx> body) {
-        Tx tx = new Tx(memory.view(r -> r));
-        body.accept(tx);
-        if (tx.isEmpty()) return CompletableFuture.completedFuture(memory.appliedIndex());
-        return proposer.propose(new Batch(clock.instant(), tx.changes()));
-    }
-
     /** Waits for the commit, then until this manager has applied it, so a read after a write sees it. */
     private void await(CompletableFuture<Long> f) {
         try {

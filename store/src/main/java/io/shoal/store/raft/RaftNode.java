@@ -129,9 +129,6 @@ public final class RaftNode implements Proposer, AutoCloseable {
         return division().getInfo().isLeader();
     }
 
-    public long term() {
-        return division().getInfo().getCurrentTerm();
-    }
 
     /** Adds a member; it must already run, started with {@link Start#JOIN}. */
     public void addMember(String memberId, String address) throws IOException {
@@ -140,17 +137,6 @@ public final class RaftNode implements Proposer, AutoCloseable {
         setMembers(next);
     }
 
-    public void removeMember(String memberId) throws IOException {
-        Map<String, String> next = members();
-        next.remove(memberId);
-        setMembers(next);
-    }
-
-    /** Hands leadership to another member, as a leader being demoted does first. */
-    public void transferLeadership(String memberId) throws IOException {
-        RaftClientReply r = client.admin().transferLeadership(RaftPeerId.valueOf(memberId), 5_000);
-        if (!r.isSuccess()) throw new IOException("leadership transfer to " + memberId + " failed: " + r.getException());
-    }
 
     private void setMembers(Map<String, String> members) throws IOException {
         List<RaftPeer> peers = new ArrayList<>();

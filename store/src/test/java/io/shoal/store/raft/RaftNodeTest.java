@@ -70,7 +70,7 @@ class RaftNodeTest {
 
                 for (int i = 0; i < count; i++) {
                     Service s = service("svc" + i);
-                    store.updateAsync(tx -> tx.create(s));
+                    store.update(tx -> { tx.create(s); return null; });
                 }
                 store.update(tx -> { tx.create(service("last")); return null; });
             }
