@@ -35,10 +35,19 @@ class AgentTest {
     private final List<Worker> workers = new ArrayList<>();
 
     @AfterEach
-    void cleanUp() {
+    void cleanUp() throws InterruptedException {
         agents.forEach(Agent::close);
         dispatchers.forEach(d -> d.pids().forEach(TestSupport::killGroup));
+        // Each task's monitor writes its exit code after the kill: let it finish before the temp dir goes.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (monitorsAlive() && System.nanoTime() < deadline) Thread.sleep(20);
         dispatchers.forEach(d -> assertEquals(List.of(), d.backwards(), "states only move forward"));
+    }
+
+    private boolean monitorsAlive() {
+        String dir = tmp.toString();
+        return ProcessHandle.allProcesses().anyMatch(p -> p.info().arguments()
+                .map(a -> java.util.Arrays.stream(a).anyMatch(x -> x.startsWith(dir))).orElse(false));
     }
 
     /** An agent on this test's state dir, as a daemon (re)starting on it would create one. */

@@ -3,6 +3,7 @@ package io.shoal.agent.exec.oci;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.Launcher;
+import io.shoal.agent.exec.Stop;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.image.Image;
 import io.shoal.agent.image.ImageSource;
@@ -232,14 +233,8 @@ public final class OciController implements TaskController {
         if (s == null) return;
         stopHealth();
         OciSpec.Plan plan = plan();
-        kill(Integer.toString(plan == null ? 15 : plan.stopSignal()));
-        try {
-            s.monitorExit().get(Defaults.stopGracePeriod(task.spec().containerSpec()), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            terminate();
-        } catch (ExecutionException e) {
-            throw new ExecException("task: waiting for exit: " + e.getCause(), e);
-        }
+        Stop.gracefully(s.monitorExit(), Defaults.stopGracePeriod(task.spec().containerSpec()),
+                () -> kill(Integer.toString(plan == null ? 15 : plan.stopSignal())), this::terminate);
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.Signals;
+import io.shoal.agent.exec.Stop;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
@@ -136,14 +137,8 @@ final class ProcessController implements TaskController {
     public void shutdown() throws ExecException, InterruptedException {
         Started s = running();
         if (s == null) return;
-        signal(Integer.toString(stopSignal()), Long.toString(s.pid()));
-        try {
-            s.monitorExit().get(Defaults.stopGracePeriod(spec), TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-            terminate();
-        } catch (ExecutionException e) {
-            throw new ExecException("task: waiting for exit: " + e.getCause(), e);
-        }
+        Stop.gracefully(s.monitorExit(), Defaults.stopGracePeriod(spec),
+                () -> signal(Integer.toString(stopSignal()), Long.toString(s.pid())), this::terminate);
     }
 
     @Override
