@@ -51,6 +51,10 @@ public record Node(
     }
 
 
+    public Node withManagerStatus(ManagerStatus m) {
+        return new Node(id, version, createdAt, updatedAt, spec, description, status, m);
+    }
+
     public boolean isReady() {
         return status != null && "ready".equals(status.state());
     }

@@ -14,6 +14,7 @@ import io.shoal.manager.ca.NodeCertificates;
 import io.shoal.manager.ca.RootCa;
 import io.shoal.rpc.CaClient;
 import io.shoal.rpc.IssuedCertificate;
+import io.shoal.rpc.RaftMembership;
 import io.shoal.rpc.RemoteDispatcher;
 import io.shoal.rpc.TlsMaterial;
 import java.io.IOException;
@@ -55,8 +56,8 @@ public final class Daemon implements AutoCloseable {
             member.startAgent();
         } else if (saved != null) {
             log.info("resuming swarm membership as node {}", saved.nodeId());
-            member = new SwarmMember(saved, swarmDir(), executor, clock);
-            member.awaitLeader();
+            member = new SwarmMember(saved, swarmDir(), executor, clock, false);
+            member.awaitStore();
             member.openClusterPort(certificatesDir());
             member.startAgent();
         }
@@ -120,8 +121,8 @@ public final class Daemon implements AutoCloseable {
      * Joins the swarm of the manager at {@code remote}: checks that its root CA is the one the token
      * names, gets a node certificate for the token, then runs an agent against the managers.
      */
-    public synchronized void join(List<String> remoteAddrs, String token, String advertiseAddr, String availability)
-            throws IOException {
+    public synchronized void join(List<String> remoteAddrs, String token, String listenAddr, String advertiseAddr,
+                                  String availability) throws IOException {
         if (member != null) {
             throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
                     + "leave this swarm and join another one.");
@@ -136,13 +137,14 @@ public final class Daemon implements AutoCloseable {
         try (CaClient ca = CaClient.joining(remote, List.of(root.certificate()))) {
             issued = ca.issue(request.csrPem(), token, "");
         }
-        if ("manager".equals(issued.role())) {
-            throw new ApiException(501, "joining as a manager needs the multi-manager swarm, which this daemon does not run yet; use the worker token");
-        }
         NodeCertificates certs = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
         Files.createDirectories(swarmDir());
         certs.save(certificatesDir());
         String ip = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr : options.advertiseAddr());
+        if ("manager".equals(issued.role())) {
+            joinAsManager(issued.nodeId(), certs, ip, listenAddr, remoteAddrs);
+            return;
+        }
         SwarmState state = new SwarmState(issued.nodeId(), certs.identity().clusterId(), null,
                 ip + ":" + port(options.listenAddr(), 2377), "worker", null, List.copyOf(remoteAddrs));
         state.save(stateFile());
@@ -150,6 +152,33 @@ public final class Daemon implements AutoCloseable {
         m.startAgent();
         member = m;
         log.info("joined swarm {} as worker node {}", state.clusterId(), state.nodeId());
+    }
+
+    /** A manager token: become a Raft member (the leader adds us), catch up, then serve like any manager. */
+    private void joinAsManager(String nodeId, NodeCertificates certs, String ip, String requestedListen,
+                               List<String> remoteAddrs) throws IOException {
+        String listen = options.listenAddrExplicit() || requestedListen == null || requestedListen.isEmpty()
+                ? options.listenAddr() : requestedListen;
+        int clusterPort = port(listen, 2377);
+        String listenHost = listen.contains(":") ? listen.substring(0, listen.lastIndexOf(':')) : "0.0.0.0";
+        SwarmState state = new SwarmState(nodeId, certs.identity().clusterId(), ip + ":" + (clusterPort + 1),
+                ip + ":" + clusterPort, "manager", listenHost + ":" + clusterPort, List.copyOf(remoteAddrs));
+        SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, true);
+        try {
+            RaftMembership.request(remoteAddrs.getFirst(),
+                    TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem()),
+                    state.raftAddress(), state.advertiseAddr());
+            m.awaitStore();
+            state.save(stateFile());
+            m.openClusterPort(certificatesDir());
+            m.startAgent();
+        } catch (RuntimeException | IOException e) {
+            m.close();
+            deleteTree(swarmDir());
+            throw e;
+        }
+        member = m;
+        log.info("joined swarm {} as manager node {}", state.clusterId(), nodeId);
     }
 
     private NodeCertificates loadCertificates() throws IOException {
@@ -179,7 +208,7 @@ public final class Daemon implements AutoCloseable {
         SwarmState state = new SwarmState(nodeId, clusterId, advertiseIp + ":" + (clusterPort + 1),
                 advertiseIp + ":" + clusterPort, "manager", listenHost + ":" + clusterPort, List.of());
         Files.createDirectories(swarmDir());
-        SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock);
+        SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, false);
         try {
             m.awaitLeader();
             SwarmSpec withDefaults = Defaults.fillSwarmSpec(spec);

@@ -8,41 +8,47 @@ import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.Manager;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * The in-process transport from this node's agent to its own manager's dispatcher. It reaches
- * the dispatcher only while this manager leads; otherwise the agent is told to retry.
+ * How a manager's own agent reaches the dispatcher: in-process while this manager leads, else
+ * over the cluster port to the leader ({@code leader} finds it). When leadership moves, calls fail,
+ * the agent registers again and lands on the new leader.
  */
 final class LocalDispatcher implements Dispatcher {
     private final Manager manager;
+    private final Supplier<Dispatcher> leader;
 
-    LocalDispatcher(Manager manager) {
+    LocalDispatcher(Manager manager, Supplier<Dispatcher> leader) {
         this.manager = manager;
+        this.leader = leader;
     }
 
-    private Dispatcher leader() {
+    private Dispatcher current() {
         Dispatcher d = manager.dispatcher();
-        if (d == null) throw ApiException.unavailable("no leader: the dispatcher is not running on this node");
+        if (d != null) return d;
+        d = leader.get();
+        if (d == null) throw ApiException.unavailable("no leader: the dispatcher is not reachable from this node yet");
         return d;
     }
 
     @Override
     public Session register(String nodeId, Node.Description description, String addr) {
-        return leader().register(nodeId, description, addr);
+        return current().register(nodeId, description, addr);
     }
 
     @Override
     public long heartbeat(String nodeId, String sessionId) {
-        return leader().heartbeat(nodeId, sessionId);
+        return current().heartbeat(nodeId, sessionId);
     }
 
     @Override
     public AutoCloseable assignments(String nodeId, String sessionId, Consumer<Assignments> listener) {
-        return leader().assignments(nodeId, sessionId, listener);
+        return current().assignments(nodeId, sessionId, listener);
     }
 
     @Override
     public void updateTaskStatus(String nodeId, String sessionId, List<TaskStatusUpdate> updates) {
-        leader().updateTaskStatus(nodeId, sessionId, updates);
+        current().updateTaskStatus(nodeId, sessionId, updates);
     }
 }

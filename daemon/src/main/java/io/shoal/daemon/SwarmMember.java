@@ -9,6 +9,8 @@ import io.shoal.api.dispatcher.Dispatcher;
 import java.util.List;
 import io.shoal.manager.Manager;
 import io.shoal.manager.ca.NodeCertificates;
+import io.shoal.api.Node;
+import io.shoal.rpc.RemoteDispatcher;
 import io.shoal.rpc.RpcServer;
 import io.shoal.rpc.TlsMaterial;
 import java.net.InetSocketAddress;
@@ -41,23 +43,60 @@ public final class SwarmMember implements AutoCloseable {
     private final Agent agent;
     private final Worker worker;
     private RpcServer clusterPort;
+    private volatile TlsMaterial tls;
+    private String remoteLeaderAddr;
+    private RemoteDispatcher remoteLeader;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
     private final CountDownLatch wired = new CountDownLatch(1);
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
 
     /** A manager: a member of the Raft group, running the controllers while it leads. */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock) throws IOException {
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining) throws IOException {
         this.state = state;
         MemoryStore memory = new MemoryStore();
         Path raftDir = swarmDir.resolve("raft");
-        raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory, this::onLeadership,
-                RaftNode.hasState(raftDir, state.clusterId()) ? RaftNode.Start.RESUME : RaftNode.Start.BOOTSTRAP);
+        RaftNode.Start start = RaftNode.hasState(raftDir, state.clusterId()) ? RaftNode.Start.RESUME
+                : joining ? RaftNode.Start.JOIN : RaftNode.Start.BOOTSTRAP;
+        raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory, this::onLeadership, start);
         store = new Store(memory, raft, clock);
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);
         worker = new Worker(executor, swarmDir.resolve("worker"));
-        agent = new Agent(state.nodeId(), ip(state), new LocalDispatcher(manager), executor, worker);
+        agent = new Agent(state.nodeId(), ip(state), new LocalDispatcher(manager, this::leaderDispatcher), executor, worker);
         wired.countDown();
+    }
+
+    /** The dispatcher of the leader when another manager leads, over the cluster port. */
+    private synchronized Dispatcher leaderDispatcher() {
+        String leader = raft.leaderId();
+        if (leader == null || tls == null) return null;
+        Node node = store.view(r -> r.node(leader));
+        String addr = node == null || node.managerStatus() == null ? null : node.managerStatus().addr();
+        if (addr == null) return null;
+        if (!addr.equals(remoteLeaderAddr)) {
+            remoteLeaderAddr = addr;
+            remoteLeader = RemoteDispatcher.connect(addr, tls);
+        }
+        return remoteLeader;
+    }
+
+    /** The manager that leads, by Raft member id (= node id), or null. */
+    public String leaderId() {
+        return raft == null ? null : raft.leaderId();
+    }
+
+    /** Waits until this manager's copy of the store holds the swarm, as a member that just joined must. */
+    void awaitStore() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (store.view(r -> r.cluster()) == null) {
+            if (System.nanoTime() > deadline) throw ApiException.unavailable("this manager did not catch up with the swarm within 30 s");
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw ApiException.unavailable("interrupted while catching up with the swarm");
+            }
+        }
     }
 
     /** A worker: only the agent, talking to the managers' dispatcher over the cluster port. */
@@ -131,13 +170,29 @@ public final class SwarmMember implements AutoCloseable {
             certs = NodeCertificates.of(request, issued.certificateChainPem(), issued.rootCaPem());
             certs.save(certificatesDir);
         }
-        TlsMaterial tls = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
+        tls = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
         String listen = state.listenAddr() != null ? state.listenAddr() : "0.0.0.0:" + port(state.advertiseAddr());
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
-                .dispatcher(new LocalDispatcher(manager))
+                .dispatcher(new LocalDispatcher(manager, () -> null))
                 .certificateIssuer(ca)
+                .raftMembership(this::admit)
                 .start();
         log.info("cluster port open on {}", listen);
+    }
+
+    /** A manager that joined with a manager token asks to be a Raft member: the leader adds it. */
+    private void admit(io.shoal.rpc.NodeIdentity peer, String raftAddress, String clusterAddress) {
+        try {
+            raft.addMember(peer.nodeId(), raftAddress);
+        } catch (IOException e) {
+            throw ApiException.unavailable("adding %s to the Raft group failed: %s", peer.nodeId(), e.getMessage());
+        }
+        store.update(tx -> {
+            Node node = tx.node(peer.nodeId());
+            if (node != null) tx.update(node.withManagerStatus(new Node.ManagerStatus(false, "reachable", clusterAddress)));
+            return null;
+        });
+        log.info("manager {} joined the Raft group at {}", peer.nodeId(), raftAddress);
     }
 
     private static int port(String hostPort) {

@@ -97,6 +97,11 @@ public final class RpcServer implements AutoCloseable {
             return this;
         }
 
+        public Builder raftMembership(RaftMembership m) {
+            services.add(new MembershipService(m));
+            return this;
+        }
+
         /** Another service on the same port, under the same rule: a client certificate is required. */
         public Builder service(BindableService s) {
             services.add(s);

@@ -16,7 +16,7 @@ public final class NodeRoutes {
 
     public void register(Router r) {
         r.add("GET", "/nodes", this::list);
-        r.add("GET", "/nodes/{id}", req -> daemon.managerView(tx -> ControlApi.node(tx, req.param("id"))));
+        r.add("GET", "/nodes/{id}", req -> withLeader(daemon.managerView(tx -> ControlApi.node(tx, req.param("id")))));
         r.add("POST", "/nodes/{id}/update", req -> {
             daemon.control().updateNode(req.param("id"), req.queryLong("version"), req.json(Node.Spec.class));
             return Router.Reply.empty(200);
@@ -39,6 +39,15 @@ public final class NodeRoutes {
                         ? null : n.description().engine().labels()))
                 .filter(n -> f.matchesLabels("node.label", n.spec().labels()))
                 .sorted(Comparator.comparing(Node::createdAt))
+                .map(this::withLeader)
                 .toList());
+    }
+
+    /** Which manager leads is Raft's knowledge, not the store's: filled in as the node is shown. */
+    private Node withLeader(Node n) {
+        if (n.managerStatus() == null) return n;
+        String leader = daemon.manager().leaderId();
+        String reachability = "down".equals(n.status() == null ? null : n.status().state()) ? "unreachable" : "reachable";
+        return n.withManagerStatus(new Node.ManagerStatus(n.id().equals(leader), reachability, n.managerStatus().addr()));
     }
 }

@@ -26,7 +26,7 @@ public final class SwarmRoutes {
         r.add("POST", "/swarm/init", this::init);
         r.add("POST", "/swarm/join", req -> {
             JoinRequest join = req.json(JoinRequest.class);
-            daemon.join(join.remoteAddrs(), join.joinToken(), join.advertiseAddr(), join.availability());
+            daemon.join(join.remoteAddrs(), join.joinToken(), join.listenAddr(), join.advertiseAddr(), join.availability());
             return Router.Reply.empty(200);
         });
         r.add("POST", "/swarm/leave", req -> {

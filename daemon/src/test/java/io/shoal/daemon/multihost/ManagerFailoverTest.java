@@ -1,0 +1,101 @@
+package io.shoal.daemon.multihost;
+
+import static io.shoal.testkit.DaemonProcess.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.TestNetwork;
+import io.shoal.testkit.TestNetwork.Host;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three managers on three hosts: two join with the manager token and become Raft members; writes
+ * work through a follower; kill -9 of the leader elects another and the swarm goes on.
+ */
+class ManagerFailoverTest {
+    static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    @BeforeAll
+    static void requirements() throws Exception {
+        Optional<String> reason = TestNetwork.unavailableReason()
+                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
+        reason.ifPresent(r -> System.out.println("ManagerFailoverTest skipped: " + r));
+        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
+        TestNetwork.sweepLeftovers();
+    }
+
+    @Test
+    void managersJoinAndTheSwarmSurvivesTheLeadersDeath(@TempDir Path dir) throws Exception {
+        try (TestNetwork net = TestNetwork.create(3)) {
+            Host h1 = net.host(1), h2 = net.host(2), h3 = net.host(3);
+            DaemonProcess d1 = h1.daemon(dir.resolve("h1"));
+            DaemonProcess d2 = h2.daemon(dir.resolve("h2"));
+            DaemonProcess d3 = h3.daemon(dir.resolve("h3"));
+            d1.dockerOk("swarm", "init", "--advertise-addr", h1.address());
+            d1.dockerOk("swarm", "update", "--dispatcher-heartbeat", "1s");
+            String token = d1.dockerOk("swarm", "join-token", "-q", "manager").trim();
+            String joined = d2.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
+            assertTrue(joined.contains("This node joined a swarm as a manager"), joined);
+            d3.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
+
+            try {
+                eventually(CONVERGE, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable")));
+            } catch (AssertionError e) {
+                throw new AssertionError(d1.dockerOk("node", "ls") + "\n--- h2 log:\n" + d2.log(), e);
+            }
+            // A follower answers reads and takes writes (Raft carries them to the leader).
+            assertEquals(3, d2.dockerOk("node", "ls", "-q").lines().count());
+            d2.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "3", "busybox", "sleep", "1000");
+            try {
+                eventually(CONVERGE, () -> running(d1).equals(Map.of("h1", 1L, "h2", 1L, "h3", 1L)));
+            } catch (AssertionError e) {
+                throw new AssertionError(d1.dockerOk("service", "ps", "web") + d1.dockerOk("node", "ls") + "\n--- h2 log:\n" + d2.log(), e);
+            }
+
+            d1.kill9();
+            long killed = System.nanoTime();
+            eventually(CONVERGE, () -> {
+                Map<String, String> m = managers(d2);
+                return m.containsValue("Leader") && !"Leader".equals(m.get("h1"));
+            });
+            System.out.printf("kill -9 of the leader to a new leader shown: %.0f ms%n", (System.nanoTime() - killed) / 1e6);
+            d2.dockerOk("service", "create", "--detach", "--name", "after", "--replicas", "2", "busybox", "sleep", "1000");
+            eventually(CONVERGE, () -> running(d2).values().stream().mapToLong(Long::longValue).sum() == 3
+                    && !running(d2).containsKey("h1"));
+            assertEquals("Down", nodes(d2).get("h1"));
+        }
+    }
+
+    static Map<String, String> managers(DaemonProcess d) {
+        try {
+            return d.dockerOk("node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}").lines()
+                    .map(l -> l.split(" ")).filter(a -> a.length == 2).collect(Collectors.toMap(a -> a[0], a -> a[1]));
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+
+    static Map<String, String> nodes(DaemonProcess d) throws Exception {
+        return d.dockerOk("node", "ls", "--format", "{{.Hostname}} {{.Status}}").lines()
+                .map(l -> l.split(" ")).collect(Collectors.toMap(a -> a[0], a -> a[1]));
+    }
+
+    static Map<String, Long> running(DaemonProcess d) {
+        try {
+            return d.dockerOk("service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}", "web")
+                    .lines().filter(l -> l.contains("Running")).map(l -> l.split(" ")[0])
+                    .collect(Collectors.groupingBy(n -> n, Collectors.counting()));
+        } catch (Exception e) {
+            return Map.of();
+        }
+    }
+}
