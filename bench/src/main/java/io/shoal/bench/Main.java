@@ -25,7 +25,7 @@ public final class Main {
             if (a.equals("-v")) verbose = true;
             else sections.add(a);
         }
-        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci");
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "failover");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         long t0 = System.nanoTime();
@@ -34,7 +34,8 @@ public final class Main {
                 case "scheduler" -> SchedulerBench.run(1000, 10_000, 5);
                 case "swarm" -> swarm(verbose);
                 case "oci" -> oci(verbose);
-                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci)");
+                case "failover" -> FailoverBench.run(5);
+                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, failover)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);
