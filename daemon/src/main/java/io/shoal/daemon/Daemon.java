@@ -15,7 +15,6 @@ import io.shoal.manager.ca.RootCa;
 import io.shoal.rpc.CaClient;
 import io.shoal.rpc.IssuedCertificate;
 import io.shoal.rpc.RaftMembership;
-import io.shoal.rpc.RemoteDispatcher;
 import io.shoal.rpc.TlsMaterial;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -187,7 +186,7 @@ public final class Daemon implements AutoCloseable {
     }
 
     private static io.shoal.api.dispatcher.Dispatcher remoteDispatcher(SwarmState state, NodeCertificates certs) {
-        return RemoteDispatcher.connect(state.remoteManagers().getFirst(),
+        return new ManagerList(state.remoteManagers(),
                 TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem()));
     }
 

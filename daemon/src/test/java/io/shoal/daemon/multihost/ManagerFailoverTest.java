@@ -18,8 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Three managers on three hosts: two join with the manager token and become Raft members; writes
- * work through a follower; kill -9 of the leader elects another and the swarm goes on.
+ * Three managers and a worker on four hosts: two join with the manager token and become Raft
+ * members; writes work through a follower; kill -9 of the leader elects another, the worker that
+ * joined through the dead leader finds the new one, and the swarm goes on.
  */
 class ManagerFailoverTest {
     static final Duration CONVERGE = Duration.ofSeconds(60);
@@ -35,8 +36,8 @@ class ManagerFailoverTest {
 
     @Test
     void managersJoinAndTheSwarmSurvivesTheLeadersDeath(@TempDir Path dir) throws Exception {
-        try (TestNetwork net = TestNetwork.create(3)) {
-            Host h1 = net.host(1), h2 = net.host(2), h3 = net.host(3);
+        try (TestNetwork net = TestNetwork.create(4)) {
+            Host h1 = net.host(1), h2 = net.host(2), h3 = net.host(3), h4 = net.host(4);
             DaemonProcess d1 = h1.daemon(dir.resolve("h1"));
             DaemonProcess d2 = h2.daemon(dir.resolve("h2"));
             DaemonProcess d3 = h3.daemon(dir.resolve("h3"));
@@ -46,6 +47,9 @@ class ManagerFailoverTest {
             String joined = d2.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
             assertTrue(joined.contains("This node joined a swarm as a manager"), joined);
             d3.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
+            DaemonProcess d4 = h4.daemon(dir.resolve("h4"));
+            d4.dockerOk("swarm", "join", "--token", d1.dockerOk("swarm", "join-token", "-q", "worker").trim(),
+                    h1.address() + ":2377");
 
             try {
                 eventually(CONVERGE, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable")));
@@ -53,10 +57,10 @@ class ManagerFailoverTest {
                 throw new AssertionError(d1.dockerOk("node", "ls") + "\n--- h2 log:\n" + d2.log(), e);
             }
             // A follower answers reads and takes writes (Raft carries them to the leader).
-            assertEquals(3, d2.dockerOk("node", "ls", "-q").lines().count());
-            d2.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "3", "busybox", "sleep", "1000");
+            assertEquals(4, d2.dockerOk("node", "ls", "-q").lines().count());
+            d2.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "4", "busybox", "sleep", "1000");
             try {
-                eventually(CONVERGE, () -> running(d1).equals(Map.of("h1", 1L, "h2", 1L, "h3", 1L)));
+                eventually(CONVERGE, () -> running(d1).equals(Map.of("h1", 1L, "h2", 1L, "h3", 1L, "h4", 1L)));
             } catch (AssertionError e) {
                 throw new AssertionError(d1.dockerOk("service", "ps", "web") + d1.dockerOk("node", "ls") + "\n--- h2 log:\n" + d2.log(), e);
             }
@@ -69,8 +73,13 @@ class ManagerFailoverTest {
             });
             System.out.printf("kill -9 of the leader to a new leader shown: %.0f ms%n", (System.nanoTime() - killed) / 1e6);
             d2.dockerOk("service", "create", "--detach", "--name", "after", "--replicas", "2", "busybox", "sleep", "1000");
-            eventually(CONVERGE, () -> running(d2).values().stream().mapToLong(Long::longValue).sum() == 3
-                    && !running(d2).containsKey("h1"));
+            try {
+                eventually(CONVERGE, () -> running(d2).values().stream().mapToLong(Long::longValue).sum() == 4
+                        && !running(d2).containsKey("h1"));
+                eventually(CONVERGE, () -> "Ready".equals(nodesOrEmpty(d2).get("h4")));
+            } catch (AssertionError e) {
+                throw new AssertionError(d2.dockerOk("service", "ps", "web") + d2.dockerOk("node", "ls") + "\n--- h4 log:\n" + d4.log(), e);
+            }
             assertEquals("Down", nodes(d2).get("h1"));
         }
     }
@@ -87,6 +96,14 @@ class ManagerFailoverTest {
     static Map<String, String> nodes(DaemonProcess d) throws Exception {
         return d.dockerOk("node", "ls", "--format", "{{.Hostname}} {{.Status}}").lines()
                 .map(l -> l.split(" ")).collect(Collectors.toMap(a -> a[0], a -> a[1]));
+    }
+
+    static Map<String, String> nodesOrEmpty(DaemonProcess d) {
+        try {
+            return nodes(d);
+        } catch (Exception e) {
+            return Map.of();
+        }
     }
 
     static Map<String, Long> running(DaemonProcess d) {

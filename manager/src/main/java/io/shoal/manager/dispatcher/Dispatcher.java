@@ -70,7 +70,11 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
         long period = heartbeatPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
         log.info("node {} registered, session {}", nodeId, sessionId);
-        return new Session(sessionId, period, List.of());
+        // The cluster ports of every manager, so an agent can find the leader again when this one goes.
+        List<String> managers = store.view(r -> r.nodes().stream()
+                .filter(n -> n.managerStatus() != null && n.managerStatus().addr() != null)
+                .map(n -> n.managerStatus().addr()).toList());
+        return new Session(sessionId, period, managers);
     }
 
     @Override
