@@ -51,7 +51,7 @@ final class TaskRunner {
 
     // owned by the runner thread
     private Task task;
-    private TaskStatus status;
+    private volatile TaskStatus status; // volatile: the node's view (held) reads it from other threads
     private CompletableFuture<Exit> exit;
     private Thread waiter;
 
@@ -71,7 +71,7 @@ final class TaskRunner {
 
     /** The task as last assigned, its last reported status and its controller: this node's view of it. */
     synchronized Worker.Held held() {
-        return new Worker.Held(task.withStatus(status), controller);
+        return new Worker.Held(latest.withStatus(status), controller);
     }
 
     String id() {
