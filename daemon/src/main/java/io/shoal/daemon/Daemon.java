@@ -122,10 +122,7 @@ public final class Daemon implements AutoCloseable {
      */
     public synchronized void join(List<String> remoteAddrs, String token, String listenAddr, String advertiseAddr,
                                   String availability) throws IOException {
-        if (member != null) {
-            throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
-                    + "leave this swarm and join another one.");
-        }
+        requireOutsideSwarm();
         if (remoteAddrs == null || remoteAddrs.isEmpty()) throw ApiException.invalid("at least 1 RemoteAddr is required to join");
         JoinToken joinToken = JoinToken.parse(token);
         String remote = remoteAddrs.getFirst();
@@ -156,18 +153,49 @@ public final class Daemon implements AutoCloseable {
     /** A manager token: become a Raft member (the leader adds us), catch up, then serve like any manager. */
     private void joinAsManager(String nodeId, NodeCertificates certs, String ip, String requestedListen,
                                List<String> remoteAddrs) throws IOException {
-        String listen = options.listenAddrExplicit() || requestedListen == null || requestedListen.isEmpty()
-                ? options.listenAddr() : requestedListen;
-        int clusterPort = port(listen, 2377);
-        String listenHost = listen.contains(":") ? listen.substring(0, listen.lastIndexOf(':')) : "0.0.0.0";
-        SwarmState state = new SwarmState(nodeId, certs.identity().clusterId(), ip + ":" + (clusterPort + 1),
-                ip + ":" + clusterPort, "manager", listenHost + ":" + clusterPort, List.copyOf(remoteAddrs));
+        SwarmState state = managerState(nodeId, certs.identity().clusterId(), ip, requestedListen, remoteAddrs);
         SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, true);
-        try {
+        start(m, state, () -> {
             RaftMembership.request(remoteAddrs.getFirst(),
                     TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem()),
                     state.raftAddress(), state.advertiseAddr());
             m.awaitStore();
+        });
+        member = m;
+        log.info("joined swarm {} as manager node {}", state.clusterId(), nodeId);
+    }
+
+    private void requireOutsideSwarm() {
+        if (member != null) {
+            throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
+                    + "leave this swarm and join another one.");
+        }
+    }
+
+    /**
+     * A manager's state: the cluster port where the operator or the request says (the daemon's
+     * {@code --listen-addr} wins over the CLI's default), Raft on the next port.
+     */
+    private SwarmState managerState(String nodeId, String clusterId, String ip, String requestedListen,
+                                    List<String> remoteManagers) {
+        String listen = options.listenAddrExplicit() || requestedListen == null || requestedListen.isEmpty()
+                ? options.listenAddr() : requestedListen;
+        int clusterPort = port(listen, 2377);
+        String listenHost = listen.contains(":") ? listen.substring(0, listen.lastIndexOf(':')) : "0.0.0.0";
+        return new SwarmState(nodeId, clusterId, ip + ":" + (clusterPort + 1), ip + ":" + clusterPort, "manager",
+                listenHost + ":" + clusterPort, List.copyOf(remoteManagers));
+    }
+
+    @FunctionalInterface
+    private interface Step {
+        void run() throws IOException;
+    }
+
+    /** Brings a new manager membership up, or undoes it whole: nothing half-joined stays on disk. */
+    private void start(SwarmMember m, SwarmState state, Step prepare) throws IOException {
+        try {
+            Files.createDirectories(swarmDir());
+            prepare.run();
             state.save(stateFile());
             m.openClusterPort(certificatesDir());
             m.startAgent();
@@ -176,8 +204,6 @@ public final class Daemon implements AutoCloseable {
             deleteTree(swarmDir());
             throw e;
         }
-        member = m;
-        log.info("joined swarm {} as manager node {}", state.clusterId(), nodeId);
     }
 
     private NodeCertificates loadCertificates() throws IOException {
@@ -192,23 +218,15 @@ public final class Daemon implements AutoCloseable {
 
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
                                     String availability) throws IOException {
-        if (member != null) {
-            throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
-                    + "leave this swarm and join another one.");
-        }
-        String listen = options.listenAddrExplicit() || listenAddr == null || listenAddr.isEmpty()
-                ? options.listenAddr() : listenAddr;
+        requireOutsideSwarm();
         String advertiseIp = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr
                 : options.advertiseAddr());
-        int clusterPort = port(listen, 2377);
         String nodeId = Ids.newId();
         String clusterId = Ids.newId();
-        String listenHost = listen == null || !listen.contains(":") ? "0.0.0.0" : listen.substring(0, listen.lastIndexOf(':'));
-        SwarmState state = new SwarmState(nodeId, clusterId, advertiseIp + ":" + (clusterPort + 1),
-                advertiseIp + ":" + clusterPort, "manager", listenHost + ":" + clusterPort, List.of());
+        SwarmState state = managerState(nodeId, clusterId, advertiseIp, listenAddr, List.of());
         Files.createDirectories(swarmDir());
         SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, false);
-        try {
+        start(m, state, () -> {
             m.awaitLeader();
             SwarmSpec withDefaults = Defaults.fillSwarmSpec(spec);
             Cluster cluster = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, withDefaults, null,
@@ -222,14 +240,7 @@ public final class Daemon implements AutoCloseable {
                 tx.create(node);
                 return null;
             });
-            state.save(stateFile());
-            m.openClusterPort(certificatesDir());
-            m.startAgent();
-        } catch (RuntimeException | IOException e) {
-            m.close();
-            deleteTree(swarmDir());
-            throw e;
-        }
+        });
         member = m;
         log.info("initialized swarm {} as node {}", clusterId, nodeId);
         return nodeId;
