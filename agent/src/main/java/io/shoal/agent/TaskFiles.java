@@ -1,8 +1,10 @@
 package io.shoal.agent;
 
+import io.shoal.api.DataKey;
 import io.shoal.api.Json;
 import io.shoal.api.Task;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -11,23 +13,32 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The worker's tasks on disk: one {@code <id>.json} per task, holding the task and its last reported status. */
+/**
+ * The worker's tasks on disk: one {@code <id>.task} per task, holding the task and its last
+ * reported status, sealed with the node's {@link DataKey} (associated data: the task's id).
+ */
 final class TaskFiles {
     private static final Logger LOG = LoggerFactory.getLogger(TaskFiles.class);
 
-    private final Path dir;
+    private static final String SUFFIX = ".task";
 
-    TaskFiles(Path dir) {
+    private final Path dir;
+    private final DataKey key;
+
+    TaskFiles(Path dir, DataKey key) {
         this.dir = dir;
+        this.key = key;
     }
 
     List<Task> load() throws IOException {
         Files.createDirectories(dir);
         List<Task> tasks = new ArrayList<>();
         try (var files = Files.list(dir)) {
-            for (Path f : files.filter(f -> f.toString().endsWith(".json")).toList()) {
+            for (Path f : files.filter(f -> f.toString().endsWith(SUFFIX)).toList()) {
+                String id = f.getFileName().toString();
+                id = id.substring(0, id.length() - SUFFIX.length());
                 try {
-                    tasks.add(Json.MAPPER.readValue(f.toFile(), Task.class));
+                    tasks.add(Json.MAPPER.readValue(key.open(Files.readAllBytes(f), place(id)), Task.class));
                 } catch (IOException e) {
                     LOG.error("ignoring unreadable task file {}: {}", f, e.getMessage());
                 }
@@ -38,12 +49,16 @@ final class TaskFiles {
 
     /** Replaces the task's file atomically: a reader sees the old or the new content, never a part. */
     void write(Task task) throws IOException {
-        Path tmp = dir.resolve(task.id() + ".json.tmp");
-        Files.write(tmp, Json.MAPPER.writeValueAsBytes(task));
-        Files.move(tmp, dir.resolve(task.id() + ".json"), StandardCopyOption.ATOMIC_MOVE);
+        Path tmp = dir.resolve(task.id() + SUFFIX + ".tmp");
+        Files.write(tmp, key.seal(Json.MAPPER.writeValueAsBytes(task), place(task.id())));
+        Files.move(tmp, dir.resolve(task.id() + SUFFIX), StandardCopyOption.ATOMIC_MOVE);
     }
 
     void delete(String taskId) throws IOException {
-        Files.deleteIfExists(dir.resolve(taskId + ".json"));
+        Files.deleteIfExists(dir.resolve(taskId + SUFFIX));
+    }
+
+    private static byte[] place(String taskId) {
+        return ("task " + taskId).getBytes(StandardCharsets.UTF_8);
     }
 }

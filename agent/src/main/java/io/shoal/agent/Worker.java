@@ -1,5 +1,6 @@
 package io.shoal.agent;
 
+import io.shoal.api.DataKey;
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.logs.LogCollector;
@@ -37,9 +38,10 @@ public final class Worker implements AutoCloseable {
     private final Map<String, TaskRunner> runners = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
-    public Worker(Executor executor, Path stateDir) {
+    /** @param key seals the task files: a task's spec holds its env and more, which stay off the disk in clear */
+    public Worker(Executor executor, Path stateDir, DataKey key) {
         this.executor = executor;
-        this.files = new TaskFiles(stateDir.resolve("tasks"));
+        this.files = new TaskFiles(stateDir.resolve("tasks"), key);
     }
 
     /** Re-adopts the tasks kept on disk and queues their last status again, in case it never reached a manager. */

@@ -59,6 +59,11 @@ public record Node(
         return status != null && "ready".equals(status.state());
     }
 
+    /** Missed its heartbeats (or left): what runs there is out of the managers' reach. */
+    public boolean isDown() {
+        return status != null && "down".equals(status.state());
+    }
+
     public String hostname() {
         return description == null ? null : description.hostname();
     }

@@ -17,7 +17,11 @@ import java.net.InetSocketAddress;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
+import io.shoal.api.DataKey;
 import io.shoal.store.raft.RaftNode;
+import io.shoal.rpc.StateTransfer;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -40,6 +44,7 @@ public final class SwarmMember implements AutoCloseable {
     public final ControlApi control;
     final Manager manager;
     private final RaftNode raft;
+    private final MemoryStore memory;
     private final Agent agent;
     private final Worker worker;
     private RpcServer clusterPort;
@@ -53,17 +58,60 @@ public final class SwarmMember implements AutoCloseable {
     /** A manager: a member of the Raft group, running the controllers while it leads. */
     SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining) throws IOException {
         this.state = state;
-        MemoryStore memory = new MemoryStore();
+        memory = new MemoryStore();
         Path raftDir = swarmDir.resolve("raft");
         RaftNode.Start start = RaftNode.hasState(raftDir, state.clusterId()) ? RaftNode.Start.RESUME
                 : joining ? RaftNode.Start.JOIN : RaftNode.Start.BOOTSTRAP;
-        raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory, this::onLeadership, start);
+        raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory,
+                dataKey(swarmDir),
+                minIndex -> fetchState(swarmDir.resolve("certificates"), minIndex), this::onLeadership, start);
         store = new Store(memory, raft, clock);
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);
-        worker = new Worker(executor, swarmDir.resolve("worker"));
+        worker = new Worker(executor, swarmDir.resolve("worker"), dataKey(swarmDir));
         agent = new Agent(state.nodeId(), ip(state), new LocalDispatcher(manager, this::leaderDispatcher), executor, worker);
         wired.countDown();
+    }
+
+    /**
+     * The store from another manager, for this one to catch up: the managers it knows of (from
+     * its own copy of the store, and the one it joined through), over mutual TLS.
+     */
+    private byte[] fetchState(Path certificatesDir, long minIndex) throws IOException {
+        TlsMaterial own = tls;
+        if (own == null) {
+            NodeCertificates certs = NodeCertificates.load(certificatesDir)
+                    .orElseThrow(() -> new IOException("no node certificate to fetch the swarm's state with"));
+            own = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
+        }
+        Set<String> managers = new LinkedHashSet<>();
+        for (Node n : store.view(r -> r.nodes())) {
+            if (n.managerStatus() != null && n.managerStatus().addr() != null && !n.id().equals(state.nodeId())) {
+                managers.add(n.managerStatus().addr());
+            }
+        }
+        managers.addAll(state.remoteManagers());
+        IOException failed = new IOException("no manager could give the swarm's state at index " + minIndex + " or later");
+        for (String addr : managers) {
+            try {
+                return StateTransfer.fetch(addr, own, minIndex);
+            } catch (RuntimeException e) {
+                failed.addSuppressed(e);
+            }
+        }
+        throw failed;
+    }
+
+    /** This manager's store for another that catches up, if it has applied far enough. */
+    private byte[] exportState(long minIndex) {
+        if (memory.appliedIndex() < minIndex) {
+            throw ApiException.unavailable("this manager has not applied index %d yet", minIndex);
+        }
+        try {
+            return raft.exportState();
+        } catch (IOException e) {
+            throw ApiException.unavailable("cannot export the store: %s", e.getMessage());
+        }
     }
 
     /** The dispatcher of the leader when another manager leads, over the cluster port. */
@@ -100,13 +148,14 @@ public final class SwarmMember implements AutoCloseable {
     }
 
     /** A worker: only the agent, talking to the managers' dispatcher over the cluster port. */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers) {
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers) throws IOException {
         this.state = state;
         raft = null;
+        memory = null;
         store = null;
         manager = null;
         control = null;
-        worker = new Worker(executor, swarmDir.resolve("worker"));
+        worker = new Worker(executor, swarmDir.resolve("worker"), dataKey(swarmDir));
         agent = new Agent(state.nodeId(), ip(state), managers, executor, worker);
         firstLeadership.countDown();
         wired.countDown();
@@ -114,6 +163,11 @@ public final class SwarmMember implements AutoCloseable {
 
     public boolean isManager() {
         return store != null;
+    }
+
+    /** The node's data key, kept beside its TLS key (swarmkit keeps its DEK in that key's PEM headers). */
+    private static DataKey dataKey(Path swarmDir) throws IOException {
+        return DataKey.loadOrCreate(swarmDir.resolve("certificates").resolve("data.key"));
     }
 
     private static String ip(SwarmState state) {
@@ -176,6 +230,7 @@ public final class SwarmMember implements AutoCloseable {
                 .dispatcher(new LocalDispatcher(manager, () -> null))
                 .certificateIssuer(ca)
                 .raftMembership(this::admit)
+                .stateTransfer(this::exportState)
                 .start();
         log.info("cluster port open on {}", listen);
     }

@@ -1,7 +1,6 @@
 package io.shoal.rpc;
 
 import io.grpc.stub.StreamObserver;
-import io.shoal.api.ApiException;
 import io.shoal.rpc.proto.JoinRaftRequest;
 import io.shoal.rpc.proto.JoinRaftResponse;
 import io.shoal.rpc.proto.MembershipGrpc;
@@ -17,10 +16,7 @@ final class MembershipService extends MembershipGrpc.MembershipImplBase {
     @Override
     public void joinRaft(JoinRaftRequest req, StreamObserver<JoinRaftResponse> out) {
         DispatcherService.unary(out, () -> {
-            NodeIdentity peer = NodeIdentity.current();
-            if (peer == null || !NodeIdentity.MANAGER_OU.equals(peer.role())) {
-                throw new ApiException(403, "only a manager may join the Raft group");
-            }
+            NodeIdentity peer = NodeIdentity.requireManager("join the Raft group");
             membership.join(peer, req.getRaftAddress(), req.getClusterAddress());
             return JoinRaftResponse.getDefaultInstance();
         });

@@ -54,4 +54,13 @@ public record NodeIdentity(String nodeId, String role, String organization) {
     public static NodeIdentity current() {
         return CONTEXT_KEY.get();
     }
+
+    /** The calling node, which must hold a manager certificate to do {@code what}. */
+    static NodeIdentity requireManager(String what) {
+        NodeIdentity peer = current();
+        if (peer == null || !MANAGER_OU.equals(peer.role())) {
+            throw new io.shoal.api.ApiException(403, "only a manager may " + what);
+        }
+        return peer;
+    }
 }

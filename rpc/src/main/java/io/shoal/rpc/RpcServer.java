@@ -102,6 +102,11 @@ public final class RpcServer implements AutoCloseable {
             return this;
         }
 
+        public Builder stateTransfer(StateTransfer t) {
+            services.add(new StateTransferService(t));
+            return this;
+        }
+
         /** Another service on the same port, under the same rule: a client certificate is required. */
         public Builder service(BindableService s) {
             services.add(s);

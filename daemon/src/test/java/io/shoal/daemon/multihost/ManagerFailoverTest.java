@@ -6,10 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.DiskSearch;
 import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestNetwork.Host;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -54,15 +56,23 @@ class ManagerFailoverTest {
             try {
                 eventually(CONVERGE, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable")));
             } catch (AssertionError e) {
-                throw new AssertionError(d1.dockerOk("node", "ls") + "\n--- h2 log:\n" + d2.log(), e);
+                throw new AssertionError(d1.dockerOk("node", "ls") + "\n--- h2:\n" + notable(d2) + "\n--- h3:\n" + notable(d3), e);
             }
             // A follower answers reads and takes writes (Raft carries them to the leader).
             assertEquals(4, d2.dockerOk("node", "ls", "-q").lines().count());
-            d2.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "4", "busybox", "sleep", "1000");
+            String secret = "S3cr3t-" + System.nanoTime();
+            d2.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "4", "--env", "TOKEN=" + secret,
+                    "busybox", "sleep", "1000");
             try {
                 eventually(CONVERGE, () -> running(d1).equals(Map.of("h1", 1L, "h2", 1L, "h3", 1L, "h4", 1L)));
             } catch (AssertionError e) {
                 throw new AssertionError(d1.dockerOk("service", "ps", "web") + d1.dockerOk("node", "ls") + "\n--- h2 log:\n" + d2.log(), e);
+            }
+            // The swarm's state on every node's disk (Raft log, snapshots, the worker's tasks) is sealed.
+            d1.dockerOk("service", "update", "--detach", "--env-add", "MORE=" + secret + "-2", "web");
+            for (DaemonProcess d : List.of(d1, d2, d3, d4)) {
+                assertEquals(List.of(), DiskSearch.filesContaining(d.dataDir().resolve("swarm"), secret),
+                        "the service's env is on disk in clear");
             }
 
             d1.kill9();
@@ -78,10 +88,17 @@ class ManagerFailoverTest {
                         && !running(d2).containsKey("h1"));
                 eventually(CONVERGE, () -> "Ready".equals(nodesOrEmpty(d2).get("h4")));
             } catch (AssertionError e) {
-                throw new AssertionError(d2.dockerOk("service", "ps", "web") + d2.dockerOk("node", "ls") + "\n--- h4 log:\n" + d4.log(), e);
+                throw new AssertionError(d2.dockerOk("service", "ps", "web") + d2.dockerOk("node", "ls") + "\n--- h4 log:\n" + d4.log()
+                        + "\n--- h2:\n" + notable(d2), e);
             }
             assertEquals("Down", nodes(d2).get("h1"));
         }
+    }
+
+    /** A daemon's log without Ratis's chatter: its warnings, errors and our own lines. */
+    static String notable(DaemonProcess d) {
+        return d.log().lines().filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("io.shoal."))
+                .collect(Collectors.joining("\n"));
     }
 
     static Map<String, String> managers(DaemonProcess d) {

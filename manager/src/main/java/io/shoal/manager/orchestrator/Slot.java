@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -49,10 +50,13 @@ public record Slot(String key, List<Task> tasks) {
         return tasks.getLast();
     }
 
-    /** A task told to stop that has not stopped yet. */
-    public boolean hasStopping() {
+    /**
+     * A task told to stop that has not stopped yet. One on a node that is down is not waited for:
+     * it cannot report that it stopped, and its node stops it when it comes back.
+     */
+    public boolean hasStopping(Set<String> downNodes) {
         return tasks.stream().anyMatch(t -> !t.isRunnable() && t.desiredState() != TaskState.REMOVE
-                && !t.state().isTerminal() && !t.state().isBefore(TaskState.ASSIGNED));
+                && !t.state().isTerminal() && !t.state().isBefore(TaskState.ASSIGNED) && !downNodes.contains(t.nodeId()));
     }
 
     /**
@@ -60,8 +64,8 @@ public record Slot(String key, List<Task> tasks) {
      * update waits for it), or the last one ended by itself and its restart policy says not to
      * start another.
      */
-    public boolean isOccupied(Service service) {
-        if (!runnable().isEmpty() || hasStopping()) return true;
+    public boolean isOccupied(Service service, Set<String> downNodes) {
+        if (!runnable().isEmpty() || hasStopping(downNodes)) return true;
         Task last = newest();
         if (last.desiredState() == TaskState.REMOVE) return false;
         return RestartPolicy.endedOnItsOwn(last) && !RestartPolicy.shouldRestart(last, this, service);

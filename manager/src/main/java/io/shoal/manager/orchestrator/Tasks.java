@@ -1,5 +1,9 @@
 package io.shoal.manager.orchestrator;
 
+import io.shoal.api.Node;
+import java.util.Collection;
+import java.util.Set;
+import java.util.stream.Collectors;
 import io.shoal.api.Ids;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
@@ -16,6 +20,11 @@ public final class Tasks {
     public static Task newTask(Service service, long slot, String nodeId, TaskState desired, Instant now) {
         return new Task(Ids.newId(), Version.NONE, null, null, null, null, service.spec().taskTemplate(),
                 service.id(), slot, nodeId, TaskStatus.of(TaskState.NEW, "created", now), desired, null, null);
+    }
+
+    /** The ids of the nodes that are down, whose tasks a slot does not wait for (see {@link Slot#hasStopping}). */
+    public static Set<String> downNodes(Collection<Node> nodes) {
+        return nodes.stream().filter(Node::isDown).map(Node::id).collect(Collectors.toSet());
     }
 
     public static boolean isReplicated(Service s) {

@@ -1,5 +1,6 @@
 package io.shoal.store.raft;
 
+import io.shoal.api.DataKey;
 import io.shoal.api.ApiException;
 import io.shoal.store.Batch;
 import io.shoal.store.MemoryStore;
@@ -47,23 +48,31 @@ public final class RaftNode implements Proposer, AutoCloseable {
     private final RaftClient client;
     private final RaftGroupId groupId;
     private final RaftPeer self;
+    private final StoreStateMachine stateMachine;
 
     /**
      * @param dir        where the log and snapshots live
      * @param memberId   this manager's Raft member id (the node id)
      * @param address    host:port the Raft transport listens on and peers reach
      * @param clusterId  the swarm's id; the group id is derived from it
+     * @param key        this manager's data key, which seals the entries and snapshots it writes
+     * @param peers      where to fetch the state from when the leader's log no longer reaches back far enough
      * @param leadership told true when this member becomes a leader ready to write, false when it stops being one
      */
     public RaftNode(Path dir, String memberId, String address, String clusterId, MemoryStore memory,
-                    Consumer<Boolean> leadership, Start start) throws IOException {
+                    DataKey key, StateSource peers, Consumer<Boolean> leadership, Start start) throws IOException {
         Files.createDirectories(dir);
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
         GrpcConfigKeys.Server.setPort(props, port(address));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 10_000);
+        // A snapshot asked for (before a backup) is taken however few entries came since the last.
+        RaftServerConfigKeys.Snapshot.setCreationGap(props, 1);
         RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf("8MB"));
+        // Snapshot files are sealed with this manager's own key, so they are never shipped: a member
+        // that lags behind is told to fetch the state itself (see StoreStateMachine).
+        RaftServerConfigKeys.Log.Appender.setInstallSnapshotEnabled(props, false);
         // Swarmkit waits ~10 s before electing; we aim for failover within 2 s.
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
@@ -73,9 +82,10 @@ public final class RaftNode implements Proposer, AutoCloseable {
         groupId = RaftGroupId.valueOf(UUID.nameUUIDFromBytes(clusterId.getBytes(StandardCharsets.UTF_8)));
         // A joining member starts with no peers and learns the configuration from the leader that adds it.
         RaftGroup group = start == Start.JOIN ? RaftGroup.valueOf(groupId) : RaftGroup.valueOf(groupId, self);
+        stateMachine = new StoreStateMachine(memory, key, peers, leadership);
         server = RaftServer.newBuilder()
                 .setServerId(self.getId())
-                .setStateMachine(new StoreStateMachine(memory, leadership))
+                .setStateMachine(stateMachine)
                 .setProperties(props)
                 .setGroup(group)
                 .setOption(start == Start.RESUME ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
@@ -110,6 +120,23 @@ public final class RaftNode implements Proposer, AutoCloseable {
             throw new ApiException(Integer.parseInt(s.substring(4, sp)), s.substring(sp + 1));
         }
         return reply.getLogIndex();
+    }
+
+    /** This manager's store at its last applied entry, for another manager catching up; in clear, so only over mutual TLS. */
+    public byte[] exportState() throws IOException {
+        return stateMachine.exportState();
+    }
+
+    /** Takes a snapshot now (Ratis takes them by itself every 10,000 entries); returns its index. */
+    public long snapshot() throws IOException {
+        RaftClientReply r = client.getSnapshotManagementApi(self.getId()).create(30_000);
+        if (!r.isSuccess()) throw new IOException("snapshot failed: " + r.getException());
+        return r.getLogIndex();
+    }
+
+    /** The first index this member's Raft log still holds (entries before it are covered by a snapshot). */
+    public long logStartIndex() {
+        return division().getRaftLog().getStartIndex();
     }
 
     /** The members of the group as this member last committed them: id → address. */

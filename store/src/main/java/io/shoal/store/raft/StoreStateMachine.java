@@ -1,24 +1,22 @@
 package io.shoal.store.raft;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shoal.api.DataKey;
 import io.shoal.api.ApiException;
-import io.shoal.api.Json;
-import io.shoal.api.StoredObject;
 import io.shoal.store.Batch;
-import io.shoal.store.Kind;
 import io.shoal.store.MemoryStore;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.protocol.RaftClientRequest;
+import org.apache.ratis.statemachine.SnapshotRetentionPolicy;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftGroupMemberId;
@@ -38,31 +36,56 @@ import org.slf4j.LoggerFactory;
  * The Raft state machine: applies committed batches to the {@link MemoryStore} and writes and
  * loads its snapshots. The reply to a proposal is "OK" or "ERR status message", the store's
  * verdict, which every manager reaches alike.
+ *
+ * <p>Nothing of the store reaches the disk in clear: a batch travels as the entry's "state machine
+ * data", which Ratis strips from its own log and hands to {@link #data()}, where the {@link EntryLog}
+ * seals it with this manager's {@link DataKey}; snapshots are sealed with the same key. Since each
+ * manager's files are its own, a member that fell behind the leader's log is not sent the leader's
+ * snapshot files: Ratis tells it to catch up and it fetches the state from another manager through
+ * its {@link StateSource}, then seals a snapshot of its own.
  */
 final class StoreStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(StoreStateMachine.class);
 
     private final MemoryStore memory;
+    private final DataKey key;
+    private final StateSource peers;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private final Consumer<Boolean> leadership;
-    private volatile RaftPeerId self;
+    private final Object applying = new Object();
+    private volatile EntryLog entries;
+    private volatile RaftServer server;
 
-    StoreStateMachine(MemoryStore memory, Consumer<Boolean> leadership) {
+    StoreStateMachine(MemoryStore memory, DataKey key, StateSource peers, Consumer<Boolean> leadership) {
         this.memory = memory;
+        this.key = key;
+        this.peers = peers;
         this.leadership = leadership;
     }
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
         super.initialize(server, groupId, raftStorage);
-        self = server.getId();
+        this.server = server;
         storage.init(raftStorage);
-        loadLatestSnapshot();
+        entries = new EntryLog(raftStorage.getStorageDir().getRoot().toPath().resolve("entries"), key);
+        getLifeCycle().startAndTransition(this::loadLatestSnapshot, IOException.class);
+    }
+
+    /** Ratis pauses the machine before it reloads it from a snapshot this member installed. */
+    @Override
+    public void pause() {
+        getLifeCycle().transition(LifeCycle.State.PAUSING);
+        getLifeCycle().transition(LifeCycle.State.PAUSED);
     }
 
     @Override
     public void reinitialize() throws IOException {
         loadLatestSnapshot();
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     @Override
@@ -70,63 +93,161 @@ final class StoreStateMachine extends BaseStateMachine {
         return storage;
     }
 
+    /** Puts the batch in the entry's state machine data, which Ratis keeps out of its own log file. */
+    @Override
+    public TransactionContext startTransaction(RaftClientRequest request) {
+        return TransactionContext.newBuilder().setStateMachine(this).setClientRequest(request)
+                .setLogData(ByteString.EMPTY).setStateMachineData(request.getMessage().getContent()).build();
+    }
+
+    private final DataApi data = new DataApi() {
+        @Override
+        public CompletableFuture<?> write(LogEntryProto entry, TransactionContext context) {
+            try {
+                entries.append(entry.getIndex(), stateMachineData(entry).toByteArray());
+                return CompletableFuture.completedFuture(null);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        @Override
+        public CompletableFuture<ByteString> read(LogEntryProto entry, TransactionContext context) {
+            try {
+                return CompletableFuture.completedFuture(ByteString.copyFrom(content(entry.getIndex())));
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        @Override
+        public CompletableFuture<Void> flush(long index) {
+            try {
+                entries.flush();
+                return CompletableFuture.completedFuture(null);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+
+        @Override
+        public CompletableFuture<Void> truncate(long index) {
+            try {
+                entries.truncate(index);
+                return CompletableFuture.completedFuture(null);
+            } catch (IOException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        }
+    };
+
+    @Override
+    public DataApi data() {
+        return data;
+    }
+
+    private static ByteString stateMachineData(LogEntryProto entry) {
+        return entry.getStateMachineLogEntry().getStateMachineEntry().getStateMachineData();
+    }
+
+    private byte[] content(long index) throws IOException {
+        byte[] content = entries.get(index);
+        if (content == null) throw new IOException("raft entry " + index + " has no content in this manager's entry log");
+        return content;
+    }
+
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
         String reply;
-        try {
-            Batch batch = Batch.decode(entry.getStateMachineLogEntry().getLogData().toByteArray());
-            memory.apply(entry.getIndex(), batch);
-            reply = "OK";
-        } catch (ApiException e) {
-            reply = "ERR " + e.status() + " " + e.getMessage();
-        } catch (IOException | RuntimeException e) {
-            log.error("cannot apply log entry {}", entry.getIndex(), e);
-            reply = "ERR 500 cannot apply log entry: " + e.getMessage();
+        synchronized (applying) {
+            try {
+                ByteString inline = stateMachineData(entry);
+                byte[] content = inline.isEmpty() ? content(entry.getIndex()) : inline.toByteArray();
+                memory.apply(entry.getIndex(), Batch.decode(content));
+                reply = "OK";
+            } catch (ApiException e) {
+                reply = "ERR " + e.status() + " " + e.getMessage();
+            } catch (IOException | RuntimeException e) {
+                log.error("cannot apply log entry {}", entry.getIndex(), e);
+                reply = "ERR 500 cannot apply log entry: " + e.getMessage();
+            }
+            updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         }
-        updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         return CompletableFuture.completedFuture(Message.valueOf(reply));
+    }
+
+    /** The whole store at the last applied entry, in clear, for a manager catching up (over mutual TLS). */
+    byte[] exportState() throws IOException {
+        synchronized (applying) {
+            TermIndex last = getLastAppliedTermIndex();
+            if (last == null || last.getIndex() < 0) throw new IOException("this manager has applied nothing yet");
+            return StateImage.encode(last.getTerm(), last.getIndex(), memory.all());
+        }
     }
 
     @Override
     public long takeSnapshot() throws IOException {
-        TermIndex last = getLastAppliedTermIndex();
-        if (last == null || last.getIndex() < 0) return -1;
-        ObjectNode root = Json.MAPPER.createObjectNode();
-        ArrayNode objects = root.putArray("objects");
-        for (StoredObject o : memory.all()) {
-            ObjectNode n = objects.addObject();
-            n.put("kind", Kind.of(o).name());
-            n.set("object", Json.MAPPER.valueToTree(o));
+        byte[] image;
+        TermIndex last;
+        synchronized (applying) {
+            last = getLastAppliedTermIndex();
+            if (last == null || last.getIndex() < 0) return -1;
+            image = StateImage.encode(last.getTerm(), last.getIndex(), memory.all());
         }
-        File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
+        writeSnapshot(last, image);
+        entries.rollOnNextAppend();
+        long logStart = server.getDivision(getGroupId()).getRaftLog().getStartIndex();
+        entries.purgeBelow(Math.min(logStart, last.getIndex() + 1));
+        return last.getIndex();
+    }
+
+    private void writeSnapshot(TermIndex at, byte[] image) throws IOException {
+        File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
         File tmp = new File(file.getPath() + ".tmp");
-        Files.write(tmp.toPath(), Json.MAPPER.writeValueAsBytes(root));
+        Files.write(tmp.toPath(), key.seal(image, DataKey.indexBytes("snapshot", at.getIndex())));
         Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
         storage.loadLatestSnapshot();
-        storage.cleanupOldSnapshots(new org.apache.ratis.statemachine.SnapshotRetentionPolicy() {
+        storage.cleanupOldSnapshots(new SnapshotRetentionPolicy() {
             @Override
             public int getNumSnapshotsRetained() {
                 return 2;
             }
         });
-        log.info("snapshot at index {} ({} objects)", last.getIndex(), objects.size());
-        return last.getIndex();
+        log.info("snapshot at index {}", at.getIndex());
     }
 
     private void loadLatestSnapshot() throws IOException {
         storage.loadLatestSnapshot();
         SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
         if (snapshot == null) return;
-        JsonNode root = Json.MAPPER.readTree(snapshot.getFile().getPath().toFile());
-        List<StoredObject> objects = new ArrayList<>();
-        for (JsonNode n : root.get("objects")) {
-            Kind kind = Kind.valueOf(n.get("kind").asText());
-            objects.add(Json.MAPPER.treeToValue(n.get("object"), kind.type));
+        byte[] sealed = Files.readAllBytes(snapshot.getFile().getPath());
+        StateImage image = StateImage.decode(key.open(sealed, DataKey.indexBytes("snapshot", snapshot.getIndex())));
+        synchronized (applying) {
+            memory.restore(image.index(), image.objects());
+            setLastAppliedTermIndex(snapshot.getTermIndex());
         }
-        memory.restore(snapshot.getIndex(), objects);
-        setLastAppliedTermIndex(snapshot.getTermIndex());
-        log.info("loaded snapshot at index {} ({} objects)", snapshot.getIndex(), objects.size());
+        log.info("loaded snapshot at index {} ({} objects)", snapshot.getIndex(), image.objects().size());
+    }
+
+    /**
+     * The leader no longer has the entries this member lacks: fetch the state from a manager that
+     * has applied at least up to them and keep it as this member's snapshot; Ratis then reloads
+     * the store from it and goes on with the entries that follow.
+     */
+    @Override
+    public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex firstInLeaderLog) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                StateImage image = StateImage.decode(peers.fetch(firstInLeaderLog.getIndex() - 1));
+                TermIndex at = TermIndex.valueOf(image.term(), image.index());
+                writeSnapshot(at, StateImage.encode(image.term(), image.index(), image.objects()));
+                log.info("caught up from another manager's state at index {}", at.getIndex());
+                return at;
+            } catch (IOException e) {
+                throw new java.util.concurrent.CompletionException(e);
+            }
+        }, Thread.ofVirtual()::start);
     }
 
     @Override
@@ -137,6 +258,12 @@ final class StoreStateMachine extends BaseStateMachine {
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId member, RaftPeerId newLeader) {
         if (!member.getPeerId().equals(newLeader)) leadership.accept(false);
+    }
+
+    @Override
+    public void close() throws IOException {
+        super.close();
+        if (entries != null) entries.close();
     }
 
     static String decodeReply(Message m) {

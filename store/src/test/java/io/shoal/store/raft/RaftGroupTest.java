@@ -1,5 +1,6 @@
 package io.shoal.store.raft;
 
+import io.shoal.api.DataKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -30,17 +31,27 @@ class RaftGroupTest {
     record Member(String id, String address, MemoryStore memory, RaftNode raft, Store store, AtomicInteger leads) {}
 
     final List<Member> members = new ArrayList<>();
+    final AtomicInteger fetches = new AtomicInteger();
 
     Member start(String name, RaftNode.Start how) throws Exception {
         String id = Ids.newId();
         String address = "127.0.0.1:" + RaftNodeTest.freePort();
         MemoryStore memory = new MemoryStore();
         AtomicInteger leads = new AtomicInteger();
-        RaftNode raft = new RaftNode(dir.resolve(name), id, address, "cluster1", memory,
-                l -> { if (l) leads.incrementAndGet(); }, how);
+        RaftNode raft = new RaftNode(dir.resolve(name), id, address, "cluster1", memory, DataKey.generate(),
+                this::fetchFromAnother, l -> { if (l) leads.incrementAndGet(); }, how);
         Member m = new Member(id, address, memory, raft, new Store(memory, raft, Clock.systemUTC()), leads);
         members.add(m);
         return m;
+    }
+
+    /** What the daemon does over the cluster port: ask the other managers for their state. */
+    private byte[] fetchFromAnother(long minIndex) throws java.io.IOException {
+        fetches.incrementAndGet();
+        for (Member m : members) {
+            if (m.memory().appliedIndex() >= minIndex) return m.raft().exportState();
+        }
+        throw new java.io.IOException("no member has applied " + minIndex);
     }
 
     @AfterEach
@@ -107,5 +118,22 @@ class RaftGroupTest {
         assertTrue((System.nanoTime() - t1) / 1_000_000 < 15_000);
         // Reads still answer.
         assertEquals(3, (int) rest.getFirst().memory().view(r -> r.services().size()));
+    }
+
+    @Test
+    void aNewMemberFetchesTheStateFromAnotherManagerThenFollowsTheLog() throws Exception {
+        Member a = start("a", RaftNode.Start.BOOTSTRAP);
+        eventually(() -> a.leads().get() > 0);
+        for (int i = 0; i < 300; i++) create(a.store(), "s" + i);
+        long snapshot = a.raft().snapshot();
+        assertTrue(snapshot >= 300, "snapshot at " + snapshot);
+
+        // Snapshot files are sealed with a's own key: b gets the state from a's export instead.
+        Member b = start("b", RaftNode.Start.JOIN);
+        a.raft().addMember(b.id(), b.address());
+        eventually(() -> b.memory().view(r -> r.services().size()) == 300);
+        assertTrue(fetches.get() > 0, "b never fetched the state");
+        create(a.store(), "after-join");
+        eventually(() -> b.memory().view(r -> r.byName(io.shoal.store.Kind.SERVICE, "after-join")) != null);
     }
 }

@@ -1,5 +1,6 @@
 package io.shoal.store.raft;
 
+import io.shoal.api.DataKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,7 +13,10 @@ import io.shoal.api.ServiceSpec;
 import io.shoal.api.Version;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
+import io.shoal.testkit.DiskSearch;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.util.List;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
@@ -46,8 +50,8 @@ class RaftNodeTest {
         {
             MemoryStore memory = new MemoryStore();
             CountDownLatch leader = new CountDownLatch(1);
-            try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); },
-                    RaftNode.Start.BOOTSTRAP)) {
+            try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
+                    StateSource.NONE, l -> { if (l) leader.countDown(); }, RaftNode.Start.BOOTSTRAP)) {
                 assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
                 Store store = new Store(memory, raft, Clock.systemUTC());
                 web = service("web");
@@ -72,17 +76,25 @@ class RaftNodeTest {
                     Service s = service("svc" + i);
                     store.update(tx -> { tx.create(s); return null; });
                 }
+                raft.snapshot();
                 store.update(tx -> { tx.create(service("last")); return null; });
             }
         }
         MemoryStore memory = new MemoryStore();
         CountDownLatch leader = new CountDownLatch(1);
-        assertTrue(RaftNode.hasState(dir, "cluster1"));
-        try (RaftNode raft = new RaftNode(dir, id, address, "cluster1", memory, l -> { if (l) leader.countDown(); },
-                RaftNode.Start.RESUME)) {
+        assertTrue(RaftNode.hasState(dir.resolve("raft"), "cluster1"));
+        assertEquals(List.of(), DiskSearch.filesContaining(dir, "secret-value"), "the store's content is on disk in clear");
+        assertEquals(List.of(), DiskSearch.filesContaining(dir, "svc299"), "the store's content is on disk in clear");
+        // From the snapshot and the entries after it, decrypted with the same key.
+        try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
+                StateSource.NONE, l -> { if (l) leader.countDown(); }, RaftNode.Start.RESUME)) {
             assertTrue(leader.await(10, TimeUnit.SECONDS));
             assertEquals(count + 2, (long) memory.view(r -> r.services().size()));
             assertEquals(web.spec(), memory.view(r -> r.service(web.id())).spec());
         }
+        // Another key opens nothing: the member refuses to start rather than come up empty.
+        Files.delete(dir.resolve("dek"));
+        assertThrows(Exception.class, () -> new RaftNode(dir.resolve("raft"), id, address, "cluster1", new MemoryStore(),
+                DataKey.loadOrCreate(dir.resolve("dek")), StateSource.NONE, l -> { }, RaftNode.Start.RESUME).close());
     }
 }

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keeps one task of each global service on every node that may run it (ready, not paused or
@@ -50,12 +51,13 @@ public final class GlobalOrchestrator extends Controller {
 
     private void reconcile(Store.Batcher b, Service service, List<Task> tasks, List<Node> nodes, Instant now) {
         Map<String, Slot> slots = Slot.of(tasks, Slot::byNode);
+        Set<String> down = Tasks.downNodes(nodes);
         List<Constraint> constraints = constraints(service);
         for (Node node : nodes) {
             Slot slot = slots.remove(node.id());
             if (!matches(node, constraints) || "drain".equals(node.spec().availability())) {
                 if (slot != null) shutDown(b, slot);
-            } else if ((slot == null || !slot.isOccupied(service)) && placesTasksOn(node, constraints)) {
+            } else if ((slot == null || !slot.isOccupied(service, down)) && placesTasksOn(node, constraints)) {
                 Task t = Tasks.newTask(service, 0, node.id(), TaskState.RUNNING, now);
                 b.update(tx -> tx.create(t));
             }

@@ -16,6 +16,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Keeps each replicated service at its replica count: fills empty slots with new tasks and,
@@ -37,28 +38,29 @@ public final class ReplicatedOrchestrator extends Controller {
     @Override
     protected void reconcile() {
         record Work(Service service, List<Task> tasks) {}
-        List<Work> work = store.view(r -> r.services().stream()
+        record State(List<Work> work, Set<String> downNodes) {}
+        State state = store.view(r -> new State(r.services().stream()
                 .filter(Tasks::isReplicated)
                 .map(s -> new Work(s, r.tasksOfService(s.id())))
-                .toList());
+                .toList(), Tasks.downNodes(r.nodes())));
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : work) reconcile(b, w.service(), w.tasks(), now);
+            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), state.downNodes(), now);
         });
     }
 
-    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Instant now) {
+    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Set<String> down, Instant now) {
         Map<String, Slot> slots = Slot.of(tasks, Slot::bySlotNumber);
         List<Slot> occupied = new ArrayList<>();
         for (Slot s : slots.values()) {
-            if (s.isOccupied(service)) occupied.add(s);
+            if (s.isOccupied(service, down)) occupied.add(s);
         }
         long want = Tasks.replicas(service);
         if (occupied.size() < want) {
             long missing = want - occupied.size();
             for (long slot = 1; missing > 0; slot++) {
                 Slot existing = slots.get(Long.toString(slot));
-                if (existing != null && existing.isOccupied(service)) continue;
+                if (existing != null && existing.isOccupied(service, down)) continue;
                 Task t = Tasks.newTask(service, slot, null, TaskState.RUNNING, now);
                 b.update(tx -> tx.create(t));
                 missing--;

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -77,6 +78,7 @@ public final class Updater extends Controller {
         TaskSpec current = service.spec().taskTemplate();
         Function<Task, String> key = Tasks.isGlobal(service) ? Slot::byNode : Slot::bySlotNumber;
         Map<String, Slot> slots = Slot.of(tasks, key);
+        Set<String> down = Tasks.downNodes(nodes.values());
 
         List<Task> failures = tasks.stream().filter(t -> isFailure(t, current, status.startedAt())).toList();
         if (!failures.isEmpty() && !"continue".equals(config.failureAction())
@@ -89,7 +91,7 @@ public final class Updater extends Controller {
         int inFlight = 0;
         int occupied = 0;
         for (Slot slot : slots.values()) {
-            if (slot.isOccupied(service)) occupied++;
+            if (slot.isOccupied(service, down)) occupied++;
             List<Task> fresh = slot.runnable().stream().filter(t -> t.spec().equals(current)).toList();
             List<Task> stale = slot.runnable().stream().filter(t -> !t.spec().equals(current)).toList();
             boolean freshRunning = fresh.stream().anyMatch(t -> t.state() == TaskState.RUNNING);
@@ -98,8 +100,8 @@ public final class Updater extends Controller {
                 for (Task t : stale) b.update(tx -> tx.update(t.withDesiredState(TaskState.SHUTDOWN)));
             } else if (!stale.isEmpty() && fresh.isEmpty()) {
                 candidates.add(slot);
-            } else if (!fresh.isEmpty() && !freshRunning || slot.hasStopping()
-                    || !slot.isOccupied(service) && willBeRefilled(slot, service, nodes)) {
+            } else if (!fresh.isEmpty() && !freshRunning || slot.hasStopping(down)
+                    || !slot.isOccupied(service, down) && willBeRefilled(slot, service, nodes)) {
                 inFlight++;
             }
         }

@@ -123,6 +123,23 @@ class ReplicatedOrchestratorTest {
     }
 
     @Test
+    void aStoppingTaskOnANodeThatIsDownIsNotWaitedFor() {
+        h.addNode(newNode("n1"));
+        String id = create(replicated("web", template("app:1"), 1));
+        Task first = h.report(h.tasks(id).getFirst().id(), TaskState.RUNNING, "n1");
+        h.update(first.withDesiredState(TaskState.SHUTDOWN));
+        orchestrator.reconcile();
+        assertEquals(1, h.tasks(id).size());
+
+        // Its node dies before it could say it stopped: it never will, so the slot is refilled now.
+        h.setNodeState("n1", "down");
+        orchestrator.reconcile();
+        List<Task> tasks = h.tasks(id);
+        assertEquals(2, tasks.size());
+        assertEquals(1, tasks.stream().filter(Task::isRunnable).findFirst().orElseThrow().slot());
+    }
+
+    @Test
     void restartConditionNoneLeavesACompletedSlotEmpty() throws Exception {
         h.addNode(newNode("n1"));
         RestartSupervisor supervisor = h.start(new RestartSupervisor(h.store, h.clock));
