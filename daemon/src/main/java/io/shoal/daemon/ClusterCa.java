@@ -7,6 +7,7 @@ import io.shoal.api.Version;
 import io.shoal.manager.ca.CertificateIssuer;
 import io.shoal.manager.ca.ClusterJoinTokens;
 import io.shoal.manager.ca.JoinToken;
+import io.shoal.manager.ca.NodeCertificates;
 import io.shoal.manager.ca.NodeRole;
 import io.shoal.manager.ca.RootCa;
 import io.shoal.rpc.IssuedCertificate;
@@ -46,7 +47,7 @@ final class ClusterCa implements NodeCertificateIssuer {
         return c;
     }
 
-    private CertificateIssuer issuer(Cluster c) {
+    private static CertificateIssuer issuer(Cluster c) {
         RootCa root = RootCa.fromPem(c.rootCa().certPem(), c.rootCa().keyPem());
         var policy = new CertificateIssuer.Policy(
                 new ClusterJoinTokens(JoinToken.parse(c.joinTokens().worker()), JoinToken.parse(c.joinTokens().manager())),
@@ -85,8 +86,13 @@ final class ClusterCa implements NodeCertificateIssuer {
         return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
     }
 
-    /** This manager's own certificate, signed when the swarm is created or the manager resumes without one. */
-    CertificateIssuer.Issued issueFor(String nodeId, String csrPem, List<String> addresses) {
-        return issuer(cluster()).issueFor(nodeId, NodeRole.MANAGER, csrPem, addresses);
+    /**
+     * The first manager's certificate, signed by the new swarm's root before anything is stored:
+     * the Raft transport is mutual TLS from the first write on.
+     */
+    static NodeCertificates firstManager(Cluster c, String nodeId, List<String> addresses) {
+        NodeCertificates.Request request = NodeCertificates.Request.generate();
+        var issued = issuer(c).issueFor(nodeId, NodeRole.MANAGER, request.csrPem(), addresses);
+        return NodeCertificates.of(request, issued.certificateChainPem(), issued.rootCaPem());
     }
 }

@@ -57,7 +57,7 @@ public final class Daemon implements AutoCloseable {
             log.info("resuming swarm membership as node {}", saved.nodeId());
             member = new SwarmMember(saved, swarmDir(), executor, clock, false);
             member.awaitStore();
-            member.openClusterPort(certificatesDir());
+            member.openClusterPort();
             member.startAgent();
         }
     }
@@ -197,7 +197,7 @@ public final class Daemon implements AutoCloseable {
             Files.createDirectories(swarmDir());
             prepare.run();
             state.save(stateFile());
-            m.openClusterPort(certificatesDir());
+            m.openClusterPort();
             m.startAgent();
         } catch (RuntimeException | IOException e) {
             m.close();
@@ -224,13 +224,19 @@ public final class Daemon implements AutoCloseable {
         String nodeId = Ids.newId();
         String clusterId = Ids.newId();
         SwarmState state = managerState(nodeId, clusterId, advertiseIp, listenAddr, List.of());
+        Cluster cluster = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, Defaults.fillSwarmSpec(spec),
+                null, false, Defaults.DATA_PATH_PORT, List.of("10.0.0.0/8"), 24, null, null));
         Files.createDirectories(swarmDir());
-        SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, false);
+        ClusterCa.firstManager(cluster, nodeId, List.of(advertiseIp)).save(certificatesDir());
+        SwarmMember m;
+        try {
+            m = new SwarmMember(state, swarmDir(), executor, clock, false);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(swarmDir());
+            throw e;
+        }
         start(m, state, () -> {
             m.awaitLeader();
-            SwarmSpec withDefaults = Defaults.fillSwarmSpec(spec);
-            Cluster cluster = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, withDefaults, null,
-                    false, Defaults.DATA_PATH_PORT, List.of("10.0.0.0/8"), 24, null, null));
             Node node = new Node(nodeId, Version.NONE, null, null,
                     new Node.Spec(null, null, "manager", availability == null || availability.isEmpty() ? "active" : availability),
                     executor.describe(), new Node.Status("unknown", null, advertiseIp),

@@ -19,6 +19,7 @@ import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
 import io.shoal.api.DataKey;
 import io.shoal.store.raft.RaftNode;
+import io.shoal.rpc.RaftTls;
 import io.shoal.rpc.StateTransfer;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -59,12 +60,16 @@ public final class SwarmMember implements AutoCloseable {
     SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining) throws IOException {
         this.state = state;
         memory = new MemoryStore();
+        // A joining or restarting manager has its certificate already; a new swarm's first gets it once its CA exists.
+        tls = NodeCertificates.load(swarmDir.resolve("certificates"))
+                .map(c -> TlsMaterial.fromPem(c.privateKeyPem(), c.certificateChainPem(), c.rootCaPem())).orElse(null);
         Path raftDir = swarmDir.resolve("raft");
         RaftNode.Start start = RaftNode.hasState(raftDir, state.clusterId()) ? RaftNode.Start.RESUME
                 : joining ? RaftNode.Start.JOIN : RaftNode.Start.BOOTSTRAP;
         raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory,
                 dataKey(swarmDir),
-                minIndex -> fetchState(swarmDir.resolve("certificates"), minIndex), this::onLeadership, start);
+                minIndex -> fetchState(minIndex),
+                new RaftNode.Tls(RaftTls.keyManager(() -> tls), RaftTls.trustManager(() -> tls)), this::onLeadership, start);
         store = new Store(memory, raft, clock);
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);
@@ -77,13 +82,9 @@ public final class SwarmMember implements AutoCloseable {
      * The store from another manager, for this one to catch up: the managers it knows of (from
      * its own copy of the store, and the one it joined through), over mutual TLS.
      */
-    private byte[] fetchState(Path certificatesDir, long minIndex) throws IOException {
+    private byte[] fetchState(long minIndex) throws IOException {
         TlsMaterial own = tls;
-        if (own == null) {
-            NodeCertificates certs = NodeCertificates.load(certificatesDir)
-                    .orElseThrow(() -> new IOException("no node certificate to fetch the swarm's state with"));
-            own = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
-        }
+        if (own == null) throw new IOException("no node certificate to fetch the swarm's state with");
         Set<String> managers = new LinkedHashSet<>();
         for (Node n : store.view(r -> r.nodes())) {
             if (n.managerStatus() != null && n.managerStatus().addr() != null && !n.id().equals(state.nodeId())) {
@@ -210,21 +211,10 @@ public final class SwarmMember implements AutoCloseable {
         return worker;
     }
 
-    /**
-     * Opens the cluster port: node RPC (dispatcher sessions, the CA) over mutual TLS with this
-     * manager's certificate, which is signed here first if the node has none yet.
-     */
-    void openClusterPort(Path certificatesDir) throws IOException {
+    /** Opens the cluster port: node RPC (dispatcher sessions, the CA, membership) over mutual TLS with this manager's certificate. */
+    void openClusterPort() throws IOException {
+        if (tls == null) throw new IOException("this manager has no node certificate");
         ClusterCa ca = new ClusterCa(store);
-        NodeCertificates certs = NodeCertificates.load(certificatesDir).orElse(null);
-        if (certs == null) {
-            NodeCertificates.Request request = NodeCertificates.Request.generate();
-            String ip = state.advertiseAddr().substring(0, state.advertiseAddr().lastIndexOf(':'));
-            var issued = ca.issueFor(state.nodeId(), request.csrPem(), List.of(ip));
-            certs = NodeCertificates.of(request, issued.certificateChainPem(), issued.rootCaPem());
-            certs.save(certificatesDir);
-        }
-        tls = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
         String listen = state.listenAddr() != null ? state.listenAddr() : "0.0.0.0:" + port(state.advertiseAddr());
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
                 .dispatcher(new LocalDispatcher(manager, () -> null))

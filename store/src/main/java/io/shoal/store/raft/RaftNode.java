@@ -21,7 +21,11 @@ import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.conf.RaftProperties;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
+import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.grpc.GrpcTlsConfig;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
 import org.apache.ratis.protocol.RaftGroup;
@@ -41,6 +45,12 @@ import org.apache.ratis.util.TimeDuration;
  * finds the leader by itself.
  */
 public final class RaftNode implements Proposer, AutoCloseable {
+    /**
+     * The key and trust managers of the Raft transport's mutual TLS (see the rpc module's
+     * RaftTls); null only where members talk over loopback in tests.
+     */
+    public record Tls(KeyManager keys, TrustManager trust) {}
+
     /** How a member starts: the first of a new swarm, a new member the leader will add, or one resuming from disk. */
     public enum Start { BOOTSTRAP, JOIN, RESUME }
 
@@ -57,10 +67,11 @@ public final class RaftNode implements Proposer, AutoCloseable {
      * @param clusterId  the swarm's id; the group id is derived from it
      * @param key        this manager's data key, which seals the entries and snapshots it writes
      * @param peers      where to fetch the state from when the leader's log no longer reaches back far enough
+     * @param tls        the transport's mutual TLS
      * @param leadership told true when this member becomes a leader ready to write, false when it stops being one
      */
     public RaftNode(Path dir, String memberId, String address, String clusterId, MemoryStore memory,
-                    DataKey key, StateSource peers, Consumer<Boolean> leadership, Start start) throws IOException {
+                    DataKey key, StateSource peers, Tls tls, Consumer<Boolean> leadership, Start start) throws IOException {
         Files.createDirectories(dir);
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
@@ -83,15 +94,23 @@ public final class RaftNode implements Proposer, AutoCloseable {
         // A joining member starts with no peers and learns the configuration from the leader that adds it.
         RaftGroup group = start == Start.JOIN ? RaftGroup.valueOf(groupId) : RaftGroup.valueOf(groupId, self);
         stateMachine = new StoreStateMachine(memory, key, peers, leadership);
+        Parameters parameters = new Parameters();
+        if (tls != null) {
+            GrpcTlsConfig conf = new GrpcTlsConfig(tls.keys(), tls.trust(), true);
+            GrpcConfigKeys.Server.setTlsConf(parameters, conf);
+            GrpcConfigKeys.Admin.setTlsConf(parameters, conf);
+            GrpcConfigKeys.Client.setTlsConf(parameters, conf);
+        }
         server = RaftServer.newBuilder()
                 .setServerId(self.getId())
+                .setParameters(parameters)
                 .setStateMachine(stateMachine)
                 .setProperties(props)
                 .setGroup(group)
                 .setOption(start == Start.RESUME ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                 .build();
         server.start();
-        client = RaftClient.newBuilder().setProperties(props).setRaftGroup(RaftGroup.valueOf(groupId, self))
+        client = RaftClient.newBuilder().setProperties(props).setParameters(parameters).setRaftGroup(RaftGroup.valueOf(groupId, self))
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(25,
                         TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
                 .build();

@@ -39,7 +39,7 @@ class RaftGroupTest {
         MemoryStore memory = new MemoryStore();
         AtomicInteger leads = new AtomicInteger();
         RaftNode raft = new RaftNode(dir.resolve(name), id, address, "cluster1", memory, DataKey.generate(),
-                this::fetchFromAnother, l -> { if (l) leads.incrementAndGet(); }, how);
+                this::fetchFromAnother, null, l -> { if (l) leads.incrementAndGet(); }, how);
         Member m = new Member(id, address, memory, raft, new Store(memory, raft, Clock.systemUTC()), leads);
         members.add(m);
         return m;

@@ -51,7 +51,7 @@ class RaftNodeTest {
             MemoryStore memory = new MemoryStore();
             CountDownLatch leader = new CountDownLatch(1);
             try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
-                    StateSource.NONE, l -> { if (l) leader.countDown(); }, RaftNode.Start.BOOTSTRAP)) {
+                    StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.BOOTSTRAP)) {
                 assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
                 Store store = new Store(memory, raft, Clock.systemUTC());
                 web = service("web");
@@ -87,7 +87,7 @@ class RaftNodeTest {
         assertEquals(List.of(), DiskSearch.filesContaining(dir, "svc299"), "the store's content is on disk in clear");
         // From the snapshot and the entries after it, decrypted with the same key.
         try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
-                StateSource.NONE, l -> { if (l) leader.countDown(); }, RaftNode.Start.RESUME)) {
+                StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.RESUME)) {
             assertTrue(leader.await(10, TimeUnit.SECONDS));
             assertEquals(count + 2, (long) memory.view(r -> r.services().size()));
             assertEquals(web.spec(), memory.view(r -> r.service(web.id())).spec());
@@ -95,6 +95,6 @@ class RaftNodeTest {
         // Another key opens nothing: the member refuses to start rather than come up empty.
         Files.delete(dir.resolve("dek"));
         assertThrows(Exception.class, () -> new RaftNode(dir.resolve("raft"), id, address, "cluster1", new MemoryStore(),
-                DataKey.loadOrCreate(dir.resolve("dek")), StateSource.NONE, l -> { }, RaftNode.Start.RESUME).close());
+                DataKey.loadOrCreate(dir.resolve("dek")), StateSource.NONE, null, l -> { }, RaftNode.Start.RESUME).close());
     }
 }
