@@ -15,7 +15,9 @@ import io.shoal.manager.ca.RootCa;
 import io.shoal.rpc.CaClient;
 import io.shoal.rpc.IssuedCertificate;
 import io.shoal.rpc.RaftMembership;
+import io.shoal.api.StoredObject;
 import io.shoal.rpc.TlsMaterial;
+import io.shoal.store.raft.RaftNode;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -55,8 +57,17 @@ public final class Daemon implements AutoCloseable {
             member.startAgent();
         } else if (saved != null) {
             log.info("resuming swarm membership as node {}", saved.nodeId());
-            member = new SwarmMember(saved, swarmDir(), executor, clock, false);
-            member.awaitStore();
+            // The operator's --listen-addr wins over the saved one: a data dir restored on another host listens there.
+            SwarmState resumed = options.listenAddrExplicit() ? new SwarmState(saved.nodeId(), saved.clusterId(),
+                    saved.raftAddress(), saved.advertiseAddr(), saved.role(), options.listenAddr(), saved.remoteManagers()) : saved;
+            member = new SwarmMember(resumed, swarmDir(), executor, clock, false);
+            try {
+                member.awaitStore();
+            } catch (ApiException e) {
+                // Without a quorum and with nothing applied yet: serve anyway, so that
+                // `docker swarm init --force-new-cluster` can recover this manager.
+                log.warn("resumed without the swarm's state: {}", e.getMessage());
+            }
             member.openClusterPort();
             member.startAgent();
         }
@@ -218,6 +229,7 @@ public final class Daemon implements AutoCloseable {
 
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
                                     String availability) throws IOException {
+        if (forceNewCluster && member != null && member.isManager()) return forceNewCluster(listenAddr, advertiseAddr);
         requireOutsideSwarm();
         String advertiseIp = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr
                 : options.advertiseAddr());
@@ -250,6 +262,55 @@ public final class Daemon implements AutoCloseable {
         member = m;
         log.info("initialized swarm {} as node {}", clusterId, nodeId);
         return nodeId;
+    }
+
+    /**
+     * {@code docker swarm init --force-new-cluster} on a manager: recovers from the loss of the
+     * other managers (or starts a copied data dir on a new host) as a one-manager swarm that keeps
+     * every object. The state comes from this manager's own Raft files, read offline; a new Raft
+     * group is formed from it and the old files are deleted only once the new group holds it all.
+     * Tasks keep running: the new membership's worker adopts them as after a restart.
+     */
+    private String forceNewCluster(String listenAddr, String advertiseAddr) throws IOException {
+        SwarmMember old = member;
+        SwarmState was = old.state;
+        String advertiseIp = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr
+                : was.advertiseAddr().substring(0, was.advertiseAddr().lastIndexOf(':')));
+        old.close();
+        member = null;
+        Path raftDir = swarmDir().resolve("raft");
+        Path previous = swarmDir().resolve("raft.previous");
+        List<StoredObject> objects = RaftNode.recover(raftDir, was.clusterId(), SwarmMember.dataKey(swarmDir()));
+        deleteTree(previous);
+        Files.move(raftDir, previous);
+        SwarmState state = managerState(was.nodeId(), was.clusterId(), advertiseIp, listenAddr, List.of());
+        SwarmMember m;
+        try {
+            m = new SwarmMember(state, swarmDir(), executor, clock, false);
+            m.awaitLeader();
+            m.store.batch(b -> {
+                for (StoredObject o : objects) {
+                    StoredObject fresh = o instanceof Node n && n.id().equals(state.nodeId())
+                            ? n.withManagerStatus(new Node.ManagerStatus(true, "reachable", state.advertiseAddr())) : o;
+                    b.update(tx -> tx.create(fresh));
+                }
+            });
+            state.save(stateFile());
+            m.openClusterPort();
+            m.startAgent();
+        } catch (IOException | RuntimeException e) {
+            log.error("--force-new-cluster failed, going back to the previous Raft state: {}", e.getMessage());
+            deleteTree(raftDir);
+            Files.move(previous, raftDir);
+            member = new SwarmMember(was, swarmDir(), executor, clock, false);
+            member.openClusterPort();
+            member.startAgent();
+            throw e;
+        }
+        deleteTree(previous);
+        member = m;
+        log.info("forced a new cluster of swarm {} from {} objects, as its only manager", state.clusterId(), objects.size());
+        return state.nodeId();
     }
 
     public synchronized void leave(boolean force) throws IOException {

@@ -167,7 +167,7 @@ public final class SwarmMember implements AutoCloseable {
     }
 
     /** The node's data key, kept beside its TLS key (swarmkit keeps its DEK in that key's PEM headers). */
-    private static DataKey dataKey(Path swarmDir) throws IOException {
+    static DataKey dataKey(Path swarmDir) throws IOException {
         return DataKey.loadOrCreate(swarmDir.resolve("certificates").resolve("data.key"));
     }
 

@@ -27,7 +27,8 @@ final class MembershipService extends MembershipGrpc.MembershipImplBase {
         var channel = RpcChannels.mutualTls(target, tls);
         try {
             MembershipGrpc.newBlockingStub(channel)
-                    .withDeadlineAfter(RemoteDispatcher.DEFAULT_CALL_TIMEOUT.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)
+                    // The leader adds the member once it has caught up, which takes a whole-state fetch.
+                    .withDeadlineAfter(40, java.util.concurrent.TimeUnit.SECONDS)
                     .joinRaft(JoinRaftRequest.newBuilder().setRaftAddress(raftAddress).setClusterAddress(clusterAddress).build());
         } catch (RuntimeException e) {
             throw Errors.toException(e, "joining the managers' Raft group");

@@ -2,6 +2,7 @@ package io.shoal.store.raft;
 
 import io.shoal.api.DataKey;
 import io.shoal.api.ApiException;
+import io.shoal.api.StoredObject;
 import io.shoal.store.Batch;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Proposer;
@@ -87,6 +88,9 @@ public final class RaftNode implements Proposer, AutoCloseable {
         // Swarmkit waits ~10 s before electing; we aim for failover within 2 s.
         RaftServerConfigKeys.Rpc.setTimeoutMin(props, TimeDuration.valueOf(300, TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Rpc.setTimeoutMax(props, TimeDuration.valueOf(600, TimeUnit.MILLISECONDS));
+        // A new member catches up first (it fetches the whole state from another manager): give it
+        // time before the leader gives up adding it.
+        RaftServerConfigKeys.setStagingTimeout(props, TimeDuration.valueOf(20, TimeUnit.SECONDS));
         // Without a quorum a write must fail fast rather than hang: give up after about 5 s.
         RaftClientConfigKeys.Rpc.setRequestTimeout(props, TimeDuration.valueOf(2, TimeUnit.SECONDS));
         self = RaftPeer.newBuilder().setId(memberId).setAddress(address).build();
@@ -122,10 +126,30 @@ public final class RaftNode implements Proposer, AutoCloseable {
         return Files.exists(dir.resolve(uuid.toString()));
     }
 
+    /**
+     * Every object of the swarm as the Raft state in {@code dir} holds it, read offline with this
+     * manager's key: what --force-new-cluster starts the new one-manager group from.
+     */
+    public static List<StoredObject> recover(Path dir, String clusterId, DataKey key) throws IOException {
+        UUID uuid = UUID.nameUUIDFromBytes(clusterId.getBytes(StandardCharsets.UTF_8));
+        Path groupDir = dir.resolve(uuid.toString());
+        if (!Files.isDirectory(groupDir)) throw new IOException("no Raft state of swarm " + clusterId + " in " + dir);
+        return StoreStateMachine.recover(groupDir, key).all();
+    }
+
     @Override
     public CompletableFuture<Long> propose(Batch batch) {
         return client.async().send(Message.valueOf(ByteString.copyFrom(batch.encode())))
+                .exceptionally(RaftNode::noLeader)
                 .thenApply(RaftNode::verdict);
+    }
+
+    /** Docker's words for a write that found no leader to take it: the client gave up retrying. */
+    static final String NO_LEADER = "The swarm does not have a leader. It's possible that too few managers are online. "
+            + "Make sure more than half of the managers are online.";
+
+    private static RaftClientReply noLeader(Throwable t) {
+        throw ApiException.unavailable(NO_LEADER);
     }
 
     private static long verdict(RaftClientReply reply) {

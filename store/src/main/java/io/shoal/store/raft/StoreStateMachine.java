@@ -8,6 +8,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -249,6 +250,47 @@ final class StoreStateMachine extends BaseStateMachine {
             }
         }, Thread.ofVirtual()::start);
     }
+
+    /**
+     * The store as this manager's own files hold it, read without Raft: its latest snapshot and
+     * every entry after it that it wrote, committed or not, as swarmkit's --force-new-cluster
+     * takes its WAL. An entry the store refuses (it lost a race that was never committed) is skipped.
+     */
+    static MemoryStore recover(Path groupDir, DataKey key) throws IOException {
+        MemoryStore memory = new MemoryStore();
+        long snapshotIndex = -1;
+        Path latest = null;
+        Path smDir = groupDir.resolve("sm");
+        if (Files.isDirectory(smDir)) {
+            try (var files = Files.list(smDir)) {
+                for (Path f : files.toList()) {
+                    var m = SNAPSHOT_NAME.matcher(f.getFileName().toString());
+                    if (m.matches() && Long.parseLong(m.group(2)) > snapshotIndex) {
+                        snapshotIndex = Long.parseLong(m.group(2));
+                        latest = f;
+                    }
+                }
+            }
+        }
+        if (latest != null) {
+            StateImage image = StateImage.decode(key.open(Files.readAllBytes(latest), DataKey.indexBytes("snapshot", snapshotIndex)));
+            memory.restore(image.index(), image.objects());
+        }
+        try (EntryLog entries = new EntryLog(groupDir.resolve("entries"), key)) {
+            for (long i = snapshotIndex + 1; i <= entries.lastIndex(); i++) {
+                byte[] content = entries.get(i);
+                if (content == null) continue;
+                try {
+                    memory.apply(i, Batch.decode(content));
+                } catch (ApiException e) {
+                    log.warn("recovery: skipping entry {}: {}", i, e.getMessage());
+                }
+            }
+        }
+        return memory;
+    }
+
+    private static final java.util.regex.Pattern SNAPSHOT_NAME = java.util.regex.Pattern.compile("snapshot\\.(\\d+)_(\\d+)");
 
     @Override
     public void notifyLeaderReady() {

@@ -85,6 +85,9 @@ class RaftNodeTest {
         assertTrue(RaftNode.hasState(dir.resolve("raft"), "cluster1"));
         assertEquals(List.of(), DiskSearch.filesContaining(dir, "secret-value"), "the store's content is on disk in clear");
         assertEquals(List.of(), DiskSearch.filesContaining(dir, "svc299"), "the store's content is on disk in clear");
+        // Read offline, as --force-new-cluster does: the snapshot and every entry after it.
+        var recovered = RaftNode.recover(dir.resolve("raft"), "cluster1", DataKey.loadOrCreate(dir.resolve("dek")));
+        assertEquals(count + 2, recovered.stream().filter(o -> o instanceof Service).count());
         // From the snapshot and the entries after it, decrypted with the same key.
         try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
                 StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.RESUME)) {

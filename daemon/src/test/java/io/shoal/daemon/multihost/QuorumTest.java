@@ -1,0 +1,166 @@
+package io.shoal.daemon.multihost;
+
+import static io.shoal.daemon.multihost.ManagerFailoverTest.managers;
+import static io.shoal.daemon.multihost.ManagerFailoverTest.notable;
+import static io.shoal.testkit.DaemonProcess.eventually;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.TestNetwork;
+import io.shoal.testkit.TestNetwork.Host;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three managers lose two: writes fail fast with a clear error while reads answer and the tasks
+ * keep running; one comes back and writes resume; lost for good, --force-new-cluster on the
+ * survivor keeps every service; and the survivor's data dir, copied while it is stopped, brings
+ * the swarm back on another host.
+ */
+class QuorumTest {
+    static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    @BeforeAll
+    static void requirements() throws Exception {
+        Optional<String> reason = TestNetwork.unavailableReason()
+                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
+        reason.ifPresent(r -> System.out.println("QuorumTest skipped: " + r));
+        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
+        TestNetwork.sweepLeftovers();
+    }
+
+    @Test
+    void quorumLossForceNewClusterAndRestoreOnAnotherHost(@TempDir Path dir) throws Exception {
+        try (TestNetwork net = TestNetwork.create(4)) {
+            Host h1 = net.host(1), h2 = net.host(2), h3 = net.host(3), h4 = net.host(4);
+            DaemonProcess d1 = h1.daemon(dir.resolve("h1"));
+            DaemonProcess d2 = h2.daemon(dir.resolve("h2"));
+            DaemonProcess d3 = h3.daemon(dir.resolve("h3"));
+            d1.dockerOk("swarm", "init", "--advertise-addr", h1.address());
+            String token = d1.dockerOk("swarm", "join-token", "-q", "manager").trim();
+            d2.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
+            d3.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
+            try {
+                eventually(CONVERGE, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable")));
+            } catch (AssertionError e) {
+                throw new AssertionError(d1.dockerOk("node", "ls") + "\n--- h1:\n" + notable(d1) + "\n--- h2:\n" + notable(d2)
+                        + "\n--- h3:\n" + notable(d3), e);
+            }
+            d1.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "3", "busybox", "sleep", "1000");
+            eventually(CONVERGE, () -> runningOn(d1, "web").size() == 3);
+            String webOnH1 = d1.dockerOk("ps", "-q").trim();
+
+            // Two of three managers gone: a write fails within seconds, with a message that says why.
+            d2.kill9();
+            d3.kill9();
+            long t0 = System.nanoTime();
+            DaemonProcess.Result refused = d1.docker("service", "create", "--detach", "--name", "lost", "busybox", "sleep", "1");
+            long refusedMillis = (System.nanoTime() - t0) / 1_000_000;
+            assertNotEquals(0, refused.exit(), refused.both());
+            assertTrue(refused.both().contains("The swarm does not have a leader"), refused.both());
+            assertTrue(refusedMillis < 20_000, "the refused write took " + refusedMillis + " ms");
+            // Reads still answer, and the task on the survivor still runs.
+            assertTrue(d1.dockerOk("service", "ls", "--format", "{{.Name}}").lines().toList().contains("web"));
+            assertEquals(webOnH1, d1.dockerOk("ps", "-q").trim());
+
+            // A majority again: writes resume.
+            d3.start();
+            try {
+                eventually(CONVERGE, () -> serviceNames(d1).contains("during") || created(d1, "during"));
+            } catch (AssertionError e) {
+                throw new AssertionError("--- h1:\n" + notable(d1) + "\n--- h3:\n" + notable(d3), e);
+            }
+
+            // The others are lost for good: the survivor forms a new one-manager swarm with everything in it.
+            d3.kill9();
+            String forced = d1.dockerOk("swarm", "init", "--force-new-cluster", "--advertise-addr", h1.address());
+            assertTrue(forced.contains("Swarm initialized"), forced);
+            assertEquals(Set.of("web", "during"), serviceNames(d1));
+            eventually(CONVERGE, () -> "Leader".equals(managers(d1).get("h1")));
+            d1.dockerOk("service", "create", "--detach", "--name", "after", "busybox", "sleep", "1000");
+            try {
+                eventually(CONVERGE, () -> runningOn(d1, "after").equals(List.of("h1")) && runningOn(d1, "web").size() == 3
+                        && runningOn(d1, "web").stream().allMatch("h1"::equals));
+            } catch (AssertionError e) {
+                throw new AssertionError(d1.dockerOk("service", "ps", "web") + d1.dockerOk("node", "ls") + notable(d1), e);
+            }
+
+            // Backup and restore: the data dir copied while the daemon is stopped, started on another host.
+            d1.close();
+            copyTree(d1.dataDir(), dir.resolve("h4").resolve("data"));
+            DaemonProcess d4 = h4.daemon(dir.resolve("h4"));
+            d4.dockerOk("swarm", "init", "--force-new-cluster", "--advertise-addr", h4.address());
+            assertEquals(Set.of("web", "during", "after"), serviceNames(d4));
+            d4.dockerOk("service", "create", "--detach", "--name", "restored", "busybox", "sleep", "1000");
+            try {
+                eventually(CONVERGE, () -> runningOn(d4, "restored").equals(List.of(h4name(d4))));
+            } catch (AssertionError e) {
+                throw new AssertionError(d4.dockerOk("service", "ps", "restored") + d4.dockerOk("node", "ls") + notable(d4), e);
+            }
+        }
+    }
+
+    private static boolean created(DaemonProcess d, String name) {
+        try {
+            return d.docker("service", "create", "--detach", "--name", name, "busybox", "sleep", "1000").exit() == 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The hostname the restored node registers with (the copied node keeps its id; its agent reports this host's name). */
+    private static String h4name(DaemonProcess d) {
+        try {
+            return selfHostname(d);
+        } catch (Exception e) {
+            return "?";
+        }
+    }
+
+    private static String selfHostname(DaemonProcess d) throws Exception {
+        return d.dockerOk("node", "ls", "--filter", "role=manager", "--format", "{{.Self}} {{.Hostname}}").lines()
+                .filter(l -> l.startsWith("true ")).map(l -> l.substring(5)).findFirst().orElse("?");
+    }
+
+    static Set<String> serviceNames(DaemonProcess d) {
+        try {
+            return d.dockerOk("service", "ls", "--format", "{{.Name}}").lines().collect(Collectors.toSet());
+        } catch (Exception e) {
+            return Set.of();
+        }
+    }
+
+    static List<String> runningOn(DaemonProcess d, String service) {
+        try {
+            return d.dockerOk("service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}", service)
+                    .lines().filter(l -> l.contains("Running")).map(l -> l.split(" ")[0]).sorted().toList();
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path p : walk.sorted(Comparator.naturalOrder()).toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(target);
+                else if (Files.isRegularFile(p)) Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+            }
+        }
+    }
+}
