@@ -56,6 +56,16 @@ public final class Demo implements AutoCloseable {
         this.dir = Files.createTempDirectory(tmp, DIR_PREFIX);
     }
 
+    /** Where the daemons' dirs are, until {@link #close()}. */
+    Path dir() {
+        return dir;
+    }
+
+    /** The names of the hosts' namespaces start with this, once {@link #run()} made them. */
+    String networkPrefix() {
+        return net.prefix();
+    }
+
     /** Why this machine cannot run the demo, or empty. */
     public static Optional<String> unavailableReason() {
         return TestNetwork.unavailableReason()
@@ -94,11 +104,13 @@ public final class Demo implements AutoCloseable {
         say("kill -9 of the leader's daemon (%s, pid %d)", first.name(), leader.pid());
         leader.kill9();
         long killed = System.nanoTime();
-        await(1, "a new leader, h1 down", d -> {
-            Map<String, String> m = managers(d);
-            return m.containsValue("Leader") && "Unreachable".equals(m.get(first.name()));
+        await(1, "a new leader", d -> managers(d).containsValue("Leader") && !"Leader".equals(managers(d).get(first.name())));
+        say("a new leader after %.1f s", seconds(killed));
+        await(1, "h1 down, the others ready", d -> {
+            Map<String, String> n = nodes(d);
+            return "Down".equals(n.get(first.name())) && n.values().stream().filter("Ready"::equals).count() == daemons.size() - 1;
         });
-        say("a new leader after %.1f s; h1 is Down and Unreachable", seconds(killed));
+        say("h1 is Down (its manager Unreachable) %.1f s after the kill; every other node is Ready", seconds(killed));
         show(1, "node", "ls");
         await(1, REPLICAS + " tasks running on the survivors", d -> {
             Map<String, Long> r = running(d);
@@ -131,7 +143,17 @@ public final class Demo implements AutoCloseable {
         DaemonProcess d = daemons.get(i);
         long deadline = System.nanoTime() + CONVERGE.toNanos();
         while (!condition.test(d)) {
-            if (System.nanoTime() > deadline) throw new IllegalStateException("not within " + CONVERGE + ": " + what);
+            if (System.nanoTime() > deadline) {
+                String seen;
+                try {
+                    DaemonProcess.Result r = d.docker("node", "ls");
+                    seen = r.out() + r.err();
+                } catch (IOException | InterruptedException e) {
+                    seen = e.toString();
+                }
+                throw new IllegalStateException("not within " + CONVERGE.toSeconds() + " s: " + what + "; docker node ls on h"
+                        + (i + 1) + " shows:\n" + seen);
+            }
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
@@ -198,6 +220,16 @@ public final class Demo implements AutoCloseable {
             }
             return results;
         }
+    }
+
+    /** Copies the daemons' logs out of the demo's dir (which {@link #close()} removes) for a post-mortem, and says where. */
+    public Path keepLogs() throws IOException {
+        Path kept = Files.createTempDirectory("shoal-failed-demo.");
+        for (Host h : net == null ? List.<Host>of() : net.hosts()) {
+            Path log = dir.resolve(h.name()).resolve("daemon.log");
+            if (Files.exists(log)) Files.copy(log, kept.resolve(h.name() + ".log"));
+        }
+        return kept;
     }
 
     /**

@@ -26,17 +26,17 @@ public final class DemoCommand implements Callable<Integer> {
             return 1;
         }
         Demo demo = new Demo(System.out, image, executor != null ? executor : OciExecutor.available() ? "oci" : "process");
-        // Ctrl-C runs the hooks: the namespaces, daemons and containers go with it.
-        Thread cleanup = new Thread(demo::close);
-        Runtime.getRuntime().addShutdownHook(cleanup);
-        try (demo) {
+        // Ctrl-C runs the hooks: the namespaces, daemons and containers go with it (close() runs once).
+        Runtime.getRuntime().addShutdownHook(new Thread(demo::close));
+        try {
             demo.run();
             return 0;
         } catch (Exception e) {
             System.err.println("shoal demo failed: " + e.getMessage());
+            System.err.println("the daemons' logs are in " + demo.keepLogs());
             return 1;
         } finally {
-            Runtime.getRuntime().removeShutdownHook(cleanup);
+            demo.close();
         }
     }
 }
