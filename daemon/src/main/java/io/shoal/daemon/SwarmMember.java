@@ -12,7 +12,7 @@ import io.shoal.manager.ca.NodeCertificates;
 import io.shoal.api.Node;
 import io.shoal.rpc.RemoteDispatcher;
 import io.shoal.rpc.RpcServer;
-import io.shoal.rpc.TlsMaterial;
+import io.shoal.rpc.MutableTls;
 import java.net.InetSocketAddress;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.store.MemoryStore;
@@ -43,7 +43,8 @@ public final class SwarmMember implements AutoCloseable {
     private final Agent agent;
     private final Worker worker;
     private RpcServer clusterPort;
-    private volatile TlsMaterial tls;
+    private volatile MutableTls tls;
+    private volatile CertificateRenewer renewer;
     private String remoteLeaderAddr;
     private RemoteDispatcher remoteLeader;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
@@ -99,9 +100,13 @@ public final class SwarmMember implements AutoCloseable {
         }
     }
 
-    /** A worker: only the agent, talking to the managers' dispatcher over the cluster port. */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers) {
+    /**
+     * A worker: only the agent, talking to the managers' dispatcher over the cluster port, and the
+     * renewal of its certificate through them.
+     */
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers, CertificateRenewer renewer) {
         this.state = state;
+        this.renewer = renewer;
         raft = null;
         store = null;
         manager = null;
@@ -170,7 +175,9 @@ public final class SwarmMember implements AutoCloseable {
             certs = NodeCertificates.of(request, issued.certificateChainPem(), issued.rootCaPem());
             certs.save(certificatesDir);
         }
-        tls = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
+        tls = new MutableTls(CertificateRenewer.material(certs));
+        // Any manager's CA signs (the root key is in the store): this one renews through its own cluster port.
+        renewer = new CertificateRenewer(certificatesDir, certs, tls, () -> List.of(state.advertiseAddr()), Clock.systemUTC());
         String listen = state.listenAddr() != null ? state.listenAddr() : "0.0.0.0:" + port(state.advertiseAddr());
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
                 .dispatcher(new LocalDispatcher(manager, () -> null))
@@ -225,6 +232,7 @@ public final class SwarmMember implements AutoCloseable {
 
     @Override
     public void close() {
+        if (renewer != null) renewer.close();
         if (clusterPort != null) clusterPort.close();
         agent.close();
         transitions.shutdownNow();
