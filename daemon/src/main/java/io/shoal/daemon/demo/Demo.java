@@ -231,6 +231,11 @@ public final class Demo implements AutoCloseable {
         }
     }
 
+    /** Whether {@link #close()} ran: a failure of {@link #run()} after it is the interruption, not a fault. */
+    public synchronized boolean isClosed() {
+        return closed;
+    }
+
     /** Copies the daemons' logs out of the demo's dir (which {@link #close()} removes) for a post-mortem, and says where. */
     public Path keepLogs() throws IOException {
         Path kept = Files.createTempDirectory("shoal-failed-demo.");

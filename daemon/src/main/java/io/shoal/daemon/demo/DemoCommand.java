@@ -32,6 +32,10 @@ public final class DemoCommand implements Callable<Integer> {
             demo.run();
             return 0;
         } catch (Exception e) {
+            if (demo.isClosed()) {
+                System.err.println("shoal demo: interrupted; what it made is removed");
+                return 130;
+            }
             System.err.println("shoal demo failed: " + e.getMessage());
             System.err.println("the daemons' logs are in " + demo.keepLogs());
             return 1;
