@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -65,12 +64,6 @@ public final class Demo implements AutoCloseable {
     /** The names of the hosts' namespaces start with this, once {@link #run()} made them. */
     String networkPrefix() {
         return net.prefix();
-    }
-
-    /** Why this machine cannot run the demo, or empty. */
-    public static Optional<String> unavailableReason() {
-        return TestNetwork.unavailableReason()
-                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
     }
 
     public void run() throws Exception {

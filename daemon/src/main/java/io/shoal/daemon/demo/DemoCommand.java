@@ -1,6 +1,7 @@
 package io.shoal.daemon.demo;
 
 import io.shoal.agent.exec.oci.OciExecutor;
+import io.shoal.testkit.DaemonProcess;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -20,7 +21,7 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Optional<String> reason = Demo.unavailableReason();
+        Optional<String> reason = DaemonProcess.hostsUnavailableReason();
         if (reason.isPresent()) {
             System.err.println("shoal demo: " + reason.get());
             return 1;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.testkit.BusyboxImage;
+import io.shoal.testkit.DaemonProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DemoTest {
     @Test
     void theSwarmSurvivesItsLeaderAndTheDemoLeavesNothingBehind(@TempDir Path tmp) throws Exception {
-        Demo.unavailableReason().ifPresent(r -> assumeTrue(false, "skipped: " + r));
+        DaemonProcess.hostsUnavailableReason().ifPresent(r -> assumeTrue(false, "skipped: " + r));
         assumeTrue(BusyboxImage.script().isPresent(), "skipped: bin/busybox-image not found");
         Path image = BusyboxImage.build(tmp, "busybox:latest");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -3,7 +3,6 @@ package io.shoal.daemon.multihost;
 import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
@@ -19,7 +18,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -35,11 +33,7 @@ class CertificateRenewalTest {
 
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> reason = TestNetwork.unavailableReason()
-                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
-        reason.ifPresent(r -> System.out.println("CertificateRenewalTest skipped: " + r));
-        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
-        TestNetwork.sweepLeftovers();
+        Hosts.assumeAvailable(CertificateRenewalTest.class);
     }
 
     @Test
