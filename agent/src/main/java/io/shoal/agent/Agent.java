@@ -77,6 +77,9 @@ public final class Agent implements AutoCloseable {
 
     private void runSessions() {
         var backoff = new Backoff();
+        // A manager marks a node down after a few heartbeat periods without it, a new leader too:
+        // retrying a session less often than one period would get us marked down while looking for it.
+        Duration retryCap = Backoff.MAX;
         try {
             while (!isClosed()) {
                 Dispatcher.Session s = null;
@@ -88,8 +91,10 @@ public final class Agent implements AutoCloseable {
                     backoff.reset();
                     LOG.info("session {} with the dispatcher", s.sessionId());
                     long period = s.heartbeatPeriodNanos();
+                    retryCap = Duration.ofNanos(period);
                     while (awaitHeartbeat(s, period)) {
                         period = dispatcher.heartbeat(nodeId, s.sessionId());
+                        retryCap = Duration.ofNanos(period);
                     }
                 } catch (Dispatcher.SessionInvalidException e) {
                     LOG.info("session invalid, registering again: {}", e.getMessage());
@@ -99,7 +104,7 @@ public final class Agent implements AutoCloseable {
                     sessionBroken(s);
                     closeQuietly(subscription);
                 }
-                backoff.sleep();
+                backoff.sleep(retryCap);
             }
         } catch (InterruptedException e) {
             // closed

@@ -16,6 +16,7 @@ import io.shoal.rpc.CaClient;
 import io.shoal.rpc.IssuedCertificate;
 import io.shoal.rpc.RaftMembership;
 import io.shoal.api.StoredObject;
+import io.shoal.rpc.MutableTls;
 import io.shoal.rpc.TlsMaterial;
 import io.shoal.store.raft.RaftNode;
 import java.io.IOException;
@@ -53,7 +54,7 @@ public final class Daemon implements AutoCloseable {
         SwarmState saved = SwarmState.load(stateFile());
         if (saved != null && "worker".equals(saved.role())) {
             log.info("resuming swarm membership as worker node {}", saved.nodeId());
-            member = new SwarmMember(saved, swarmDir(), executor, remoteDispatcher(saved, loadCertificates()));
+            member = worker(saved, loadCertificates());
             member.startAgent();
         } else if (saved != null) {
             log.info("resuming swarm membership as node {}", saved.nodeId());
@@ -155,7 +156,7 @@ public final class Daemon implements AutoCloseable {
         SwarmState state = new SwarmState(issued.nodeId(), certs.identity().clusterId(), null,
                 ip + ":" + port(options.listenAddr(), 2377), "worker", null, List.copyOf(remoteAddrs));
         state.save(stateFile());
-        SwarmMember m = new SwarmMember(state, swarmDir(), executor, remoteDispatcher(state, certs));
+        SwarmMember m = worker(state, certs);
         m.startAgent();
         member = m;
         log.info("joined swarm {} as worker node {}", state.clusterId(), state.nodeId());
@@ -168,7 +169,7 @@ public final class Daemon implements AutoCloseable {
         SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, true);
         start(m, state, () -> {
             RaftMembership.request(remoteAddrs.getFirst(),
-                    TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem()),
+                    CertificateRenewer.material(certs),
                     state.raftAddress(), state.advertiseAddr());
             m.awaitStore();
         });
@@ -222,15 +223,19 @@ public final class Daemon implements AutoCloseable {
                 .orElseThrow(() -> new IOException("no node certificate in " + certificatesDir()));
     }
 
-    private static io.shoal.api.dispatcher.Dispatcher remoteDispatcher(SwarmState state, NodeCertificates certs) {
-        return new ManagerList(state.remoteManagers(),
-                TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem()));
+    /** A worker's membership: its agent talks to the managers, and its certificate is renewed through them. */
+    private SwarmMember worker(SwarmState state, NodeCertificates certs) throws IOException {
+        MutableTls tls = new MutableTls(CertificateRenewer.material(certs));
+        ManagerList managers = new ManagerList(state.remoteManagers(), tls);
+        return new SwarmMember(state, swarmDir(), executor, managers,
+                new CertificateRenewer(certificatesDir(), certs, tls, managers::addresses, clock));
     }
 
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
                                     String availability) throws IOException {
         if (forceNewCluster && member != null && member.isManager()) return forceNewCluster(listenAddr, advertiseAddr);
         requireOutsideSwarm();
+        if (spec != null) io.shoal.manager.control.ControlApi.checkSwarmSpec(spec);
         String advertiseIp = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr
                 : options.advertiseAddr());
         String nodeId = Ids.newId();

@@ -4,6 +4,7 @@ import io.shoal.agent.exec.Executor;
 import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.agent.exec.process.ProcessExecutor;
 import io.shoal.agent.image.ImageStore;
+import io.shoal.daemon.demo.DemoCommand;
 import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.ContainerRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Option;
 /** The {@code shoal} command. */
 @Command(name = "shoal", mixinStandardHelpOptions = true, version = Daemon.ENGINE_VERSION,
         description = "A container orchestrator that speaks Docker Swarm.",
-        subcommands = {Main.DaemonCommand.class})
+        subcommands = {Main.DaemonCommand.class, DemoCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

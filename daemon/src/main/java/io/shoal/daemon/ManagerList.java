@@ -5,7 +5,7 @@ import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher;
 import io.shoal.rpc.RemoteDispatcher;
-import io.shoal.rpc.TlsMaterial;
+import io.shoal.rpc.TlsSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,14 +21,21 @@ import org.slf4j.LoggerFactory;
 final class ManagerList implements Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(ManagerList.class);
 
-    private final TlsMaterial tls;
+    private final TlsSource tls;
     private final List<String> managers;
     private int current;
     private RemoteDispatcher dispatcher;
 
-    ManagerList(List<String> managers, TlsMaterial tls) {
+    ManagerList(List<String> managers, TlsSource tls) {
         this.managers = new ArrayList<>(managers);
         this.tls = tls;
+    }
+
+    /** The managers' cluster addresses known, the one in use first. */
+    synchronized List<String> addresses() {
+        List<String> out = new ArrayList<>(managers.subList(current, managers.size()));
+        out.addAll(managers.subList(0, current));
+        return out;
     }
 
     private synchronized RemoteDispatcher dispatcher() {

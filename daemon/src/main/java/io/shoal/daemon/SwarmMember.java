@@ -12,7 +12,7 @@ import io.shoal.manager.ca.NodeCertificates;
 import io.shoal.api.Node;
 import io.shoal.rpc.RemoteDispatcher;
 import io.shoal.rpc.RpcServer;
-import io.shoal.rpc.TlsMaterial;
+import io.shoal.rpc.MutableTls;
 import java.net.InetSocketAddress;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.store.MemoryStore;
@@ -20,6 +20,7 @@ import io.shoal.store.Store;
 import io.shoal.api.DataKey;
 import io.shoal.store.raft.RaftNode;
 import io.shoal.rpc.RaftTls;
+import io.shoal.rpc.TlsMaterial;
 import io.shoal.rpc.StateTransfer;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -49,7 +50,9 @@ public final class SwarmMember implements AutoCloseable {
     private final Agent agent;
     private final Worker worker;
     private RpcServer clusterPort;
-    private volatile TlsMaterial tls;
+    private final MutableTls tls;
+    private final Path certificatesDir;
+    private volatile CertificateRenewer renewer;
     private String remoteLeaderAddr;
     private RemoteDispatcher remoteLeader;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
@@ -60,16 +63,17 @@ public final class SwarmMember implements AutoCloseable {
     SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining) throws IOException {
         this.state = state;
         memory = new MemoryStore();
-        // A joining or restarting manager has its certificate already; a new swarm's first gets it once its CA exists.
-        tls = NodeCertificates.load(swarmDir.resolve("certificates"))
-                .map(c -> TlsMaterial.fromPem(c.privateKeyPem(), c.certificateChainPem(), c.rootCaPem())).orElse(null);
+        // Signed before Raft starts (by the new swarm's root, or the CA of the swarm joined): Raft is mutual TLS from the start.
+        certificatesDir = swarmDir.resolve("certificates");
+        tls = new MutableTls(CertificateRenewer.material(NodeCertificates.load(certificatesDir)
+                .orElseThrow(() -> new IOException("no node certificate in " + certificatesDir))));
         Path raftDir = swarmDir.resolve("raft");
         RaftNode.Start start = RaftNode.hasState(raftDir, state.clusterId()) ? RaftNode.Start.RESUME
                 : joining ? RaftNode.Start.JOIN : RaftNode.Start.BOOTSTRAP;
         raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory,
                 dataKey(swarmDir),
                 minIndex -> fetchState(minIndex),
-                new RaftNode.Tls(RaftTls.keyManager(() -> tls), RaftTls.trustManager(() -> tls)), this::onLeadership, start);
+                new RaftNode.Tls(RaftTls.keyManager(tls::current), RaftTls.trustManager(tls::current)), this::onLeadership, start);
         store = new Store(memory, raft, clock);
         manager = new Manager(store, clock);
         control = new ControlApi(store, clock);
@@ -83,8 +87,7 @@ public final class SwarmMember implements AutoCloseable {
      * its own copy of the store, and the one it joined through), over mutual TLS.
      */
     private byte[] fetchState(long minIndex) throws IOException {
-        TlsMaterial own = tls;
-        if (own == null) throw new IOException("no node certificate to fetch the swarm's state with");
+        TlsMaterial own = tls.current();
         Set<String> managers = new LinkedHashSet<>();
         for (Node n : store.view(r -> r.nodes())) {
             if (n.managerStatus() != null && n.managerStatus().addr() != null && !n.id().equals(state.nodeId())) {
@@ -118,7 +121,7 @@ public final class SwarmMember implements AutoCloseable {
     /** The dispatcher of the leader when another manager leads, over the cluster port. */
     private synchronized Dispatcher leaderDispatcher() {
         String leader = raft.leaderId();
-        if (leader == null || tls == null) return null;
+        if (leader == null) return null;
         Node node = store.view(r -> r.node(leader));
         String addr = node == null || node.managerStatus() == null ? null : node.managerStatus().addr();
         if (addr == null) return null;
@@ -148,9 +151,16 @@ public final class SwarmMember implements AutoCloseable {
         }
     }
 
-    /** A worker: only the agent, talking to the managers' dispatcher over the cluster port. */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers) throws IOException {
+    /**
+     * A worker: only the agent, talking to the managers' dispatcher over the cluster port, and the
+     * renewal of its certificate through them.
+     */
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers, CertificateRenewer renewer)
+            throws IOException {
         this.state = state;
+        this.renewer = renewer;
+        tls = null;
+        certificatesDir = swarmDir.resolve("certificates");
         raft = null;
         memory = null;
         store = null;
@@ -213,8 +223,11 @@ public final class SwarmMember implements AutoCloseable {
 
     /** Opens the cluster port: node RPC (dispatcher sessions, the CA, membership) over mutual TLS with this manager's certificate. */
     void openClusterPort() throws IOException {
-        if (tls == null) throw new IOException("this manager has no node certificate");
         ClusterCa ca = new ClusterCa(store);
+        NodeCertificates certs = NodeCertificates.load(certificatesDir)
+                .orElseThrow(() -> new IOException("no node certificate in " + certificatesDir));
+        // Any manager's CA signs (the root key is in the store): this one renews through its own cluster port.
+        renewer = new CertificateRenewer(certificatesDir, certs, tls, () -> List.of(state.advertiseAddr()), Clock.systemUTC());
         String listen = state.listenAddr() != null ? state.listenAddr() : "0.0.0.0:" + port(state.advertiseAddr());
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
                 .dispatcher(new LocalDispatcher(manager, () -> null))
@@ -270,6 +283,7 @@ public final class SwarmMember implements AutoCloseable {
 
     @Override
     public void close() {
+        if (renewer != null) renewer.close();
         if (clusterPort != null) clusterPort.close();
         agent.close();
         transitions.shutdownNow();

@@ -40,7 +40,7 @@ public final class CaClient implements AutoCloseable {
     }
 
     /** For a node with a certificate (renewal): mutual TLS. */
-    public static CaClient authenticated(String target, TlsMaterial tls) {
+    public static CaClient authenticated(String target, TlsSource tls) {
         return new CaClient(RpcChannels.mutualTls(target, tls), RemoteDispatcher.DEFAULT_CALL_TIMEOUT);
     }
 

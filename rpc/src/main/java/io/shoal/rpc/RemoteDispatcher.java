@@ -60,7 +60,7 @@ public final class RemoteDispatcher implements Dispatcher, AutoCloseable {
     }
 
     /** Mutual TLS to a manager's cluster port, {@code host:port}. */
-    public static RemoteDispatcher connect(String target, TlsMaterial tls) {
+    public static RemoteDispatcher connect(String target, TlsSource tls) {
         return new RemoteDispatcher(RpcChannels.mutualTls(target, tls), DEFAULT_CALL_TIMEOUT);
     }
 

@@ -24,10 +24,10 @@ public final class RpcChannels {
     static final Duration KEEPALIVE = Duration.ofSeconds(20);
 
     /** Mutual TLS: this node's certificate, and the server checked against its trust roots. */
-    public static ManagedChannel mutualTls(String target, TlsMaterial tls) {
+    public static ManagedChannel mutualTls(String target, TlsSource tls) {
         return build(target, context(SslContextBuilder.forClient()
                 .keyManager(TlsManagers.keyManager(tls))
-                .trustManager(TlsManagers.trustManager(tls.trustRoots()))));
+                .trustManager(TlsManagers.trustManager(tls.current().trustRoots()))));
     }
 
     /** Server-authenticated TLS without a client certificate: a joining node talking to the CA. */

@@ -42,7 +42,7 @@ public final class RpcServer implements AutoCloseable {
         this.server = server;
     }
 
-    public static Builder builder(InetSocketAddress listen, TlsMaterial tls) {
+    public static Builder builder(InetSocketAddress listen, TlsSource tls) {
         return new Builder(listen, tls);
     }
 
@@ -68,13 +68,13 @@ public final class RpcServer implements AutoCloseable {
 
     public static final class Builder {
         private final InetSocketAddress listen;
-        private final TlsMaterial tls;
+        private final TlsSource tls;
         private Dispatcher dispatcher;
         private NodeCertificateIssuer issuer;
         private PeerAuthorizer authorizer = PeerAuthorizer.ALLOW_ALL;
         private final List<BindableService> services = new ArrayList<>();
 
-        private Builder(InetSocketAddress listen, TlsMaterial tls) {
+        private Builder(InetSocketAddress listen, TlsSource tls) {
             this.listen = listen;
             this.tls = tls;
         }
@@ -125,15 +125,15 @@ public final class RpcServer implements AutoCloseable {
             if (issuer != null) b.addService(ServerInterceptors.intercept(new CaService(issuer), interceptor));
             for (var s : services) b.addService(ServerInterceptors.intercept(s, interceptor));
             Server server = b.build().start();
-            LOG.info("cluster RPC listening on {} as node {}", server.getListenSockets(), tls.identity().nodeId());
+            LOG.info("cluster RPC listening on {} as node {}", server.getListenSockets(), tls.current().identity().nodeId());
             return new RpcServer(server);
         }
     }
 
-    private static SslContext serverContext(TlsMaterial tls) {
+    private static SslContext serverContext(TlsSource tls) {
         try {
-            return GrpcSslContexts.configure(SslContextBuilder.forServer(tls.key(), tls.chainArray()), SslProvider.JDK)
-                    .trustManager(TlsManagers.loggingClientTrust(tls.trustRoots()))
+            return GrpcSslContexts.configure(SslContextBuilder.forServer(TlsManagers.keyManager(tls)), SslProvider.JDK)
+                    .trustManager(TlsManagers.loggingClientTrust(tls.current().trustRoots()))
                     .clientAuth(ClientAuth.OPTIONAL)
                     .build();
         } catch (SSLException e) {

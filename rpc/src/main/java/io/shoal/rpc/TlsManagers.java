@@ -26,20 +26,47 @@ final class TlsManagers {
      * default key manager would silently send none when its issuer is not among them). As with
      * swarmkit's Go client, a certificate from another CA is then refused at the handshake, with a
      * log line on the server, instead of arriving as an anonymous call.
+     *
+     * <p>The certificate is the source's current one at each handshake, so a renewed certificate
+     * is used from the next connection on. The alias names the certificate's serial: should a
+     * renewal land between JSSE asking for the chain and for the key, the lookup of the old alias
+     * finds nothing and that one handshake fails (and is retried) rather than pair a key with
+     * another certificate.
      */
-    static X509ExtendedKeyManager keyManager(TlsMaterial tls) {
-        X509Certificate[] chain = tls.chainArray();
-        PrivateKey key = tls.key();
+    static X509ExtendedKeyManager keyManager(TlsSource source) {
         return new X509ExtendedKeyManager() {
-            @Override public String[] getClientAliases(String keyType, Principal[] issuers) { return new String[] {ALIAS}; }
-            @Override public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) { return ALIAS; }
-            @Override public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) { return ALIAS; }
-            @Override public String[] getServerAliases(String keyType, Principal[] issuers) { return new String[] {ALIAS}; }
-            @Override public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) { return ALIAS; }
-            @Override public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) { return ALIAS; }
-            @Override public X509Certificate[] getCertificateChain(String alias) { return ALIAS.equals(alias) ? chain.clone() : null; }
-            @Override public PrivateKey getPrivateKey(String alias) { return ALIAS.equals(alias) ? key : null; }
+            private String alias() {
+                return aliasOf(source.current());
+            }
+
+            private TlsMaterial material(String alias) {
+                TlsMaterial m = source.current();
+                return aliasOf(m).equals(alias) ? m : null;
+            }
+
+            @Override public String[] getClientAliases(String keyType, Principal[] issuers) { return new String[] {alias()}; }
+            @Override public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) { return alias(); }
+            @Override public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) { return alias(); }
+            @Override public String[] getServerAliases(String keyType, Principal[] issuers) { return new String[] {alias()}; }
+            @Override public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) { return alias(); }
+            @Override public String chooseEngineServerAlias(String keyType, Principal[] issuers, SSLEngine engine) { return alias(); }
+
+            @Override
+            public X509Certificate[] getCertificateChain(String alias) {
+                TlsMaterial m = material(alias);
+                return m == null ? null : m.chainArray();
+            }
+
+            @Override
+            public PrivateKey getPrivateKey(String alias) {
+                TlsMaterial m = material(alias);
+                return m == null ? null : m.key();
+            }
         };
+    }
+
+    private static String aliasOf(TlsMaterial m) {
+        return ALIAS + "-" + m.certChain().getFirst().getSerialNumber().toString(16);
     }
 
     /** PKIX validation against the given roots only (not the JDK's cacerts). */

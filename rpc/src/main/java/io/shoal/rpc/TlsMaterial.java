@@ -11,7 +11,7 @@ import java.util.List;
  * role ({@value NodeIdentity#MANAGER_OU}) among its DNS subject alternative names, which clients
  * check as the server name (see {@link RpcChannels#MANAGER_SERVER_NAME}).
  */
-public record TlsMaterial(PrivateKey key, List<X509Certificate> certChain, List<X509Certificate> trustRoots) {
+public record TlsMaterial(PrivateKey key, List<X509Certificate> certChain, List<X509Certificate> trustRoots) implements TlsSource {
     public TlsMaterial {
         if (key == null) throw new IllegalArgumentException("TLS material needs a private key");
         certChain = List.copyOf(certChain);
@@ -23,6 +23,12 @@ public record TlsMaterial(PrivateKey key, List<X509Certificate> certChain, List<
     /** From PEM text: a PKCS#8 key, a chain leaf first, one or more root certificates. */
     public static TlsMaterial fromPem(String keyPem, String certChainPem, String trustRootsPem) {
         return new TlsMaterial(Pem.privateKey(keyPem), Pem.certificates(certChainPem), Pem.certificates(trustRootsPem));
+    }
+
+    /** Fixed material: always this. */
+    @Override
+    public TlsMaterial current() {
+        return this;
     }
 
     /** The node this material speaks for (its leaf certificate's subject). */

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
@@ -123,6 +124,12 @@ public final class DaemonProcess implements AutoCloseable {
 
     public static boolean dockerCliPresent() {
         return new File(DOCKER).canExecute();
+    }
+
+    /** Why daemons cannot run in {@link TestNetwork} hosts and be driven by the docker CLI here, or empty. */
+    public static Optional<String> hostsUnavailableReason() {
+        return TestNetwork.unavailableReason()
+                .or(() -> dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DOCKER));
     }
 
     public Path socket() {

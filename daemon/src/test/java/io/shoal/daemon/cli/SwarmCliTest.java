@@ -226,6 +226,21 @@ class SwarmCliTest {
     }
 
     @Test
+    void certExpiryIsSetThroughTheCliAndShownWithTheSwarm() throws Exception {
+        assertTrue(daemon.dockerOk("info").contains("Expiry Duration: 3 months"), "90 days by default");
+        daemon.dockerOk("swarm", "update", "--cert-expiry", "2h");
+        try {
+            assertTrue(daemon.dockerOk("info").contains("Expiry Duration: 2 hours"), daemon.dockerOk("info"));
+            assertEquals("2h0m0s", daemon.dockerOk("info", "--format", "{{.Swarm.Cluster.Spec.CAConfig.NodeCertExpiry}}").trim());
+            var tooShort = daemon.docker("swarm", "update", "--cert-expiry", "30m");
+            assertNotEquals(0, tooShort.exit());
+            assertTrue(tooShort.err().contains("minimum certificate expiry time is: 1h0m0s"), tooShort.err());
+        } finally {
+            daemon.dockerOk("swarm", "update", "--cert-expiry", "2160h");
+        }
+    }
+
+    @Test
     void dockerPsAndInspectShowTheNodesTaskContainers() throws Exception {
         daemon.dockerOk("service", "create", "--detach", "--name", "view", "--replicas", "2", "--restart-condition", "none",
                 "busybox", "sleep", "1000");

@@ -3,7 +3,6 @@ package io.shoal.daemon.multihost;
 import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.DiskSearch;
@@ -13,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,11 +27,7 @@ class ManagerFailoverTest {
 
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> reason = TestNetwork.unavailableReason()
-                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
-        reason.ifPresent(r -> System.out.println("ManagerFailoverTest skipped: " + r));
-        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
-        TestNetwork.sweepLeftovers();
+        Hosts.assumeAvailable(ManagerFailoverTest.class);
     }
 
     @Test

@@ -4,7 +4,6 @@ import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
@@ -12,7 +11,6 @@ import io.shoal.testkit.TestNetwork.Host;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,11 +25,7 @@ class WorkerJoinTest {
 
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> reason = TestNetwork.unavailableReason()
-                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
-        reason.ifPresent(r -> System.out.println("WorkerJoinTest skipped: " + r));
-        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
-        TestNetwork.sweepLeftovers();
+        Hosts.assumeAvailable(WorkerJoinTest.class);
     }
 
     @Test

@@ -59,8 +59,12 @@ public final class RootCa {
     public static final Duration ROOT_VALIDITY = Duration.ofSeconds(630_720_000L);
     /** swarmkit's {@code DefaultNodeCertExpiration}: 2160 h (90 days). */
     public static final Duration DEFAULT_NODE_CERT_EXPIRY = Duration.ofHours(2160);
-    /** swarmkit's {@code MinNodeCertExpiration}. */
-    public static final Duration MIN_NODE_CERT_EXPIRY = Duration.ofHours(1);
+    /**
+     * swarmkit's {@code MinNodeCertExpiration}, 1 h. Tests that watch certificates being renewed
+     * lower it with the system property {@code shoal.testing.minNodeCertExpiry} (an ISO-8601
+     * duration such as {@code PT10S}); nothing else should.
+     */
+    public static final Duration MIN_NODE_CERT_EXPIRY = Duration.parse(System.getProperty("shoal.testing.minNodeCertExpiry", "PT1H"));
     /** swarmkit's {@code CertBackdate}: certificates start this long before they are signed, for clock skew. */
     public static final Duration CERT_BACKDATE = Duration.ofHours(1);
     /** The SAN every manager certificate carries besides its role, so clients can ask any manager for certificates. */
@@ -197,10 +201,13 @@ public final class RootCa {
                 sans.add(IPAddress.isValid(a) ? new GeneralName(GeneralName.iPAddress, a) : new GeneralName(GeneralName.dNSName, a));
             }
         }
+        // Only a certificate shorter than the backdate (a test's) is backdated less, by its own
+        // validity, so that the renewal window (50-80% of notBefore..notAfter) still starts at issuance.
+        Duration backdate = validity.compareTo(CERT_BACKDATE) < 0 ? validity : CERT_BACKDATE;
         try {
             var utils = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
-                    Date.from(now.minus(CERT_BACKDATE)), Date.from(now.plus(validity)), identity.subject(), subjectKey)
+                    Date.from(now.minus(backdate)), Date.from(now.plus(validity)), identity.subject(), subjectKey)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                     .addExtension(Extension.extendedKeyUsage, false,

@@ -11,11 +11,13 @@ import io.shoal.api.Task;
 import io.shoal.api.Version;
 import io.shoal.manager.allocator.PortAllocator;
 import io.shoal.manager.ca.JoinToken;
+import io.shoal.manager.ca.RootCa;
 import io.shoal.store.Kind;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
@@ -140,13 +142,7 @@ public final class ControlApi {
 
     public void updateSwarm(long version, SwarmSpec spec, boolean rotateWorkerToken, boolean rotateManagerToken) {
         if (spec == null) throw ApiException.invalid("swarm spec must be provided");
-        if (spec.orchestration() != null && spec.orchestration().taskHistoryRetentionLimit() != null
-                && spec.orchestration().taskHistoryRetentionLimit() < -1) {
-            throw ApiException.invalid("invalid task history retention limit %d", spec.orchestration().taskHistoryRetentionLimit());
-        }
-        if (spec.dispatcher() != null && spec.dispatcher().heartbeatPeriod() != null && spec.dispatcher().heartbeatPeriod() < 0) {
-            throw ApiException.invalid("heartbeat period cannot be negative");
-        }
+        checkSwarmSpec(spec);
         store.update(tx -> {
             Cluster c = tx.cluster();
             if (c == null) throw ApiException.unavailable("This node is not a swarm manager.");
@@ -160,6 +156,20 @@ public final class ControlApi {
             tx.update(next);
             return null;
         });
+    }
+
+    /** What {@code swarm init} and {@code swarm update} refuse in a swarm spec, with swarmkit's messages. */
+    public static void checkSwarmSpec(SwarmSpec spec) {
+        if (spec.orchestration() != null && spec.orchestration().taskHistoryRetentionLimit() != null
+                && spec.orchestration().taskHistoryRetentionLimit() < -1) {
+            throw ApiException.invalid("invalid task history retention limit %d", spec.orchestration().taskHistoryRetentionLimit());
+        }
+        if (spec.dispatcher() != null && spec.dispatcher().heartbeatPeriod() != null && spec.dispatcher().heartbeatPeriod() < 0) {
+            throw ApiException.invalid("heartbeat period cannot be negative");
+        }
+        if (spec.caConfig() != null && spec.caConfig().nodeCertExpiry() != null) {
+            RootCa.nodeCertExpiry(Duration.ofNanos(spec.caConfig().nodeCertExpiry()));
+        }
     }
 
     private Service.Endpoint endpoint(Service s, ReadTx tx) {

@@ -60,15 +60,17 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     @Override
     public Session register(String nodeId, Node.Description description, String addr) {
         requireRunning();
+        String sessionId = Ids.newId();
+        long period = heartbeatPeriodNanos();
+        // The session exists before the node reads as ready, so the heartbeat check never finds a
+        // ready node without one (and marks it down right after it registered).
+        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
         store.update(tx -> {
             Node node = tx.node(nodeId);
             if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
             tx.update(node.withDescription(description).withStatus(new Node.Status("ready", null, addr)));
             return null;
         });
-        String sessionId = Ids.newId();
-        long period = heartbeatPeriodNanos();
-        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
         log.info("node {} registered, session {}", nodeId, sessionId);
         // The cluster ports of every manager, so an agent can find the leader again when this one goes.
         List<String> managers = store.view(r -> r.nodes().stream()
@@ -186,17 +188,15 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
                 Thread.sleep(250);
                 long now = System.nanoTime();
                 long period = heartbeatPeriodNanos();
-                List<Node> late = store.view(r -> r.nodes().stream().filter(Node::isReady).filter(n -> {
-                    SessionState s = sessions.get(n.id());
-                    long last = s == null ? startedNanos : s.lastHeartbeatNanos();
-                    // A shortened period applies to a node only once it has been told it.
-                    long grace = Math.max(period, s == null ? period : s.periodNanos()) * GRACE_MULTIPLIER;
-                    return now - last > grace;
-                }).toList());
+                List<Node> late = store.view(r -> r.nodes().stream().filter(Node::isReady)
+                        .filter(n -> isLate(sessions.get(n.id()), now, period)).toList());
                 if (late.isEmpty()) continue;
                 store.batch(b -> {
                     for (Node n : late) {
-                        sessions.remove(n.id());
+                        SessionState s = sessions.get(n.id());
+                        // Only the session found late goes: a node that registered again meanwhile stays up.
+                        if (!isLate(s, now, period)) continue;
+                        if (s != null) sessions.remove(n.id(), s);
                         log.warn("node {} missed its heartbeats: marking it down", n.id());
                         b.update(tx -> tx.update(n.withStatus(new Node.Status("down", "heartbeat failure", n.status().addr()))));
                     }
@@ -207,6 +207,14 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
                 log.debug("heartbeat check: {}", e.getMessage());
             }
         }
+    }
+
+    /** Whether a node with this session (null: none since this dispatcher started) missed its heartbeats. */
+    private boolean isLate(SessionState s, long now, long period) {
+        long last = s == null ? startedNanos : s.lastHeartbeatNanos();
+        // A shortened period applies to a node only once it has been told it.
+        long grace = Math.max(period, s == null ? period : s.periodNanos()) * GRACE_MULTIPLIER;
+        return now - last > grace;
     }
 
     private long heartbeatPeriodNanos() {

@@ -19,8 +19,10 @@ import io.shoal.api.Node;
 import io.shoal.api.PortConfig;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
+import io.shoal.api.SwarmSpec;
 import io.shoal.api.TaskSpec;
 import io.shoal.manager.orchestrator.Harness;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -217,6 +219,10 @@ class ControlApiTest {
         api.updateSwarm(c.version().index(), Harness.swarmSpec(2L, null), false, false);
         refused(409, () -> api.updateSwarm(c.version().index(), Harness.swarmSpec(3L, null), false, false));
         assertEquals(2L, h.store.view(r -> r.cluster()).spec().orchestration().taskHistoryRetentionLimit());
+        var tooShort = new SwarmSpec("default", null, null, null, null,
+                new SwarmSpec.CaConfig(Duration.ofMinutes(30).toNanos(), null, null, null, 0), null, null);
+        assertEquals("minimum certificate expiry time is: 1h0m0s",
+                refused(400, () -> api.updateSwarm(h.store.view(r -> r.cluster()).version().index(), tooShort, false, false)).getMessage());
 
         var current = h.store.view(r -> r.cluster());
         String worker = current.joinTokens().worker();

@@ -10,7 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.OciResidue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -41,7 +43,7 @@ class OciContainersTest {
     void startDaemonAndLoadBusybox() throws Exception {
         OciHost.assumeHost();
         dir = OciHost.newDir();
-        Path tar = OciHost.busyboxTar(dir, "busybox:latest");
+        Path tar = BusyboxImage.build(dir, "busybox:latest");
         daemon = OciHost.swarm(dir);
         String loaded = daemon.dockerOk("load", "-i", tar.toString());
         assertTrue(loaded.contains("Loaded image: busybox:latest"), loaded);
@@ -210,7 +212,7 @@ class OciContainersTest {
     /** Issue 3 §3: docker load of an OCI image-layout tarball (gzipped layer), and a service runs from it. */
     @Test
     void loadsAnOciLayoutTarball() throws Exception {
-        Path layout = OciLayout.fromDockerSave(OciHost.busyboxTar(dir, "busybox:layout"), dir.resolve("oci-layout.tar"),
+        Path layout = OciLayout.fromDockerSave(BusyboxImage.build(dir, "busybox:layout"), dir.resolve("oci-layout.tar"),
                 "docker.io/library/ocibox:1");
         String loaded = daemon.dockerOk("load", "-i", layout.toString());
         assertTrue(loaded.contains("Loaded image: ocibox:1"), loaded);
@@ -236,7 +238,7 @@ class OciContainersTest {
         argv.addAll(List.of(services));
         daemon.dockerOk(argv.toArray(String[]::new));
         OciHost.awaitGone(daemon, tasks);
-        assertTrue(OciHost.mountsUnder(daemon.dataDir().resolve("oci/containers")).stream().noneMatch(m -> tasks.stream().anyMatch(m::contains)));
+        assertTrue(OciResidue.mountsUnder(daemon.dataDir().resolve("oci/containers")).stream().noneMatch(m -> tasks.stream().anyMatch(m::contains)));
     }
 
     private List<String> failedWith(String service, String errorPart) {

@@ -3,7 +3,9 @@ package io.shoal.daemon.cli.oci;
 import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.OciResidue;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,6 @@ import java.util.stream.Stream;
 final class OciHost {
     static final String PREFIX = "shoal-oci-e2e-";
     static final Duration CONVERGE = Duration.ofSeconds(60);
-    static final Path REPO = findRepo();
 
     private OciHost() {}
 
@@ -45,21 +46,13 @@ final class OciHost {
                 "skipped: no static busybox (apt-get install busybox-static)");
         assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
         assumeTrue(which("nsenter") != null, "skipped: no nsenter (util-linux)");
-        assumeTrue(REPO != null && Files.isExecutable(REPO.resolve("bin/busybox-image")), "skipped: bin/busybox-image not found");
+        assumeTrue(BusyboxImage.script().isPresent(), "skipped: bin/busybox-image not found");
     }
 
     /** A fresh temp dir for one daemon; leftovers of earlier runs that died are swept first. */
     static Path newDir() throws IOException {
-        sweepStale();
+        OciResidue.sweepStale(Path.of(System.getProperty("java.io.tmpdir")), PREFIX);
         return Files.createTempDirectory(PREFIX);
-    }
-
-    /** Builds the busybox {@code docker save} tarball with bin/busybox-image. */
-    static Path busyboxTar(Path dir, String name) throws Exception {
-        Path out = dir.resolve(name.replaceAll("[^A-Za-z0-9]", "_") + ".tar");
-        Cmd r = run(List.of(REPO.resolve("bin/busybox-image").toString(), out.toString(), name));
-        if (!r.ok()) throw new AssertionError("bin/busybox-image failed: " + r.out());
-        return out;
     }
 
     /** A daemon with the oci executor, made a one-node swarm. */
@@ -122,16 +115,6 @@ final class OciHost {
 
     // ---- the host's view
 
-    /** The container ids runc knows under this daemon's data dir (any status). */
-    static Set<String> runcContainers(Path dataDir) throws Exception {
-        Path root = dataDir.resolve("oci/runc");
-        Set<String> out = new TreeSet<>();
-        if (!Files.isDirectory(root)) return out;
-        Cmd r = run("runc", "--root", root.toString(), "list", "-q");
-        if (r.ok()) out.addAll(r.out().lines().map(String::strip).filter(s -> !s.isEmpty()).toList());
-        return out;
-    }
-
     /** A cgroup file of a task's container, whichever hierarchy holds it (v1 controller dir, hybrid's unified, or cgroup2). */
     static String cgroupFile(String controller, String task, String file) throws IOException {
         for (Path p : List.of(Path.of("/sys/fs/cgroup", controller, "shoal", task, file),
@@ -139,35 +122,6 @@ final class OciHost {
             if (Files.isRegularFile(p)) return Files.readString(p).strip();
         }
         return null;
-    }
-
-    /** The cgroup directories named after a task, in any hierarchy. */
-    static List<Path> cgroupDirs(String task) {
-        List<Path> out = new ArrayList<>();
-        try (Stream<Path> roots = Files.list(Path.of("/sys/fs/cgroup"))) {
-            for (Path r : roots.toList()) {
-                for (Path d : List.of(r.resolve("shoal").resolve(task), r.resolve(task))) if (Files.isDirectory(d)) out.add(d);
-            }
-        } catch (IOException e) {
-            // no cgroups
-        }
-        return out;
-    }
-
-    /** Mount points (from the host's mountinfo) that lie under the dir. */
-    static List<String> mountsUnder(Path dir) throws IOException {
-        String prefix = dir.toAbsolutePath().toString() + "/";
-        return Files.readAllLines(Path.of("/proc/self/mountinfo")).stream()
-                .map(l -> l.split(" ")[4]).filter(m -> m.startsWith(prefix)).toList();
-    }
-
-    /** Processes whose command line mentions the dir (monitors, runc, the daemon). */
-    static List<Long> processesMentioning(Path dir) {
-        String needle = dir.toAbsolutePath().toString();
-        return ProcessHandle.allProcesses()
-                .filter(h -> h.pid() != ProcessHandle.current().pid())
-                .filter(h -> h.info().commandLine().map(c -> c.contains(needle)).orElse(false))
-                .map(ProcessHandle::pid).toList();
     }
 
     // ---- clean-up
@@ -182,7 +136,7 @@ final class OciHost {
             String services = d.docker("service", "ls", "-q").out();
             for (String s : services.lines().toList()) d.docker("service", "rm", s.strip());
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!runcContainers(d.dataDir()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
+            while (!OciResidue.runcContainers(d.dataDir()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
         } catch (Exception e) {
             System.err.println("tearing down " + dir + ": " + e);
         }
@@ -191,69 +145,16 @@ final class OciHost {
         } catch (Exception e) {
             System.err.println("stopping the daemon in " + dir + ": " + e);
         }
-        sweep(dir);
-    }
-
-    /** Removes everything a test dir's daemon left: runc containers, their monitors, mounts, cgroups, the dir. */
-    static void sweep(Path dir) {
-        try {
-            Path data = dir.resolve("data");
-            Set<String> ids = new TreeSet<>(runcContainers(data));
-            Path bundles = data.resolve("oci/containers");
-            if (Files.isDirectory(bundles)) {
-                try (Stream<Path> s = Files.list(bundles)) {
-                    s.forEach(b -> ids.add(b.getFileName().toString()));
-                }
-            }
-            for (long pid : processesMentioning(dir)) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            for (String id : ids) run("runc", "--root", data.resolve("oci/runc").toString(), "delete", "--force", id);
-            List<String> mounts = new ArrayList<>(mountsUnder(dir));
-            mounts.sort(Comparator.reverseOrder());
-            for (String m : mounts) {
-                if (!run("umount", m).ok()) run("umount", "-l", m);
-            }
-            for (String id : ids) {
-                for (Path cg : cgroupDirs(id)) {
-                    try (Stream<Path> t = Files.walk(cg)) {
-                        for (Path p : t.filter(Files::isDirectory).sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                    } catch (IOException e) {
-                        System.err.println("removing cgroup " + cg + ": " + e);
-                    }
-                }
-            }
-            if (mountsUnder(dir).isEmpty()) deleteTree(dir);
-            else System.err.println("left " + dir + ": still mounted " + mountsUnder(dir));
-        } catch (Exception e) {
-            System.err.println("sweeping " + dir + ": " + e);
-        }
-    }
-
-    /** Sweeps test dirs of earlier runs whose daemon is gone (a run killed before its after hook). */
-    static void sweepStale() throws IOException {
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        try (Stream<Path> s = Files.list(tmp)) {
-            for (Path d : s.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList()) {
-                boolean daemonAlive = processesMentioning(d).stream()
-                        .anyMatch(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().command()).map(c -> c.endsWith("/java")).orElse(false));
-                if (!daemonAlive) sweep(d);
-            }
-        }
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
+        OciResidue.sweep(dir);
     }
 
     /** Waits until the daemon's host has nothing left of these tasks: no runc container, no cgroup, no bundle. */
     static void awaitGone(DaemonProcess d, Set<String> tasks) {
         eventually(CONVERGE, () -> {
             try {
-                Set<String> left = runcContainers(d.dataDir());
+                Set<String> left = OciResidue.runcContainers(d.dataDir());
                 left.retainAll(tasks);
-                return left.isEmpty() && tasks.stream().allMatch(t -> cgroupDirs(t).isEmpty()
+                return left.isEmpty() && tasks.stream().allMatch(t -> OciResidue.cgroupDirs(t).isEmpty()
                         && !Files.exists(d.dataDir().resolve("oci/containers").resolve(t)));
             } catch (Exception e) {
                 throw new AssertionError(e);
@@ -266,13 +167,6 @@ final class OciHost {
             if (d.isEmpty()) continue;
             Path p = Path.of(d, name);
             if (Files.isExecutable(p)) return p;
-        }
-        return null;
-    }
-
-    private static Path findRepo() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("bin/busybox-image"))) return p;
         }
         return null;
     }

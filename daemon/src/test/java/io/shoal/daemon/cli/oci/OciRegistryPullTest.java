@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,7 @@ class OciRegistryPullTest {
         Path dir = OciHost.newDir();
         DaemonProcess daemon = null;
         try (Registry registry = Registry.start(dir)) {
-            OciLayout image = OciLayout.of(OciHost.busyboxTar(dir, "busybox:latest"));
+            OciLayout image = OciLayout.of(BusyboxImage.build(dir, "busybox:latest"));
             String digest = registry.push(image, "test/busybox", "1");
             String ref = registry.host + "/test/busybox:1";
 

@@ -8,7 +8,9 @@ import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.OciResidue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -25,7 +27,7 @@ class OciRestartTest {
         Path dir = OciHost.newDir();
         DaemonProcess daemon = null;
         try {
-            Path tar = OciHost.busyboxTar(dir, "busybox:latest");
+            Path tar = BusyboxImage.build(dir, "busybox:latest");
             daemon = OciHost.swarm(dir);
             daemon.dockerOk("load", "-i", tar.toString());
             Path flag = Files.createDirectories(dir.resolve("flag"));
@@ -39,7 +41,7 @@ class OciRestartTest {
             Map<String, Long> before = pids(daemon, runningTasks(daemon, "keep"));
             String quitTask = runningTasks(daemon, "quit").iterator().next();
             long quitPid = pid(daemon, quitTask);
-            Set<String> containersBefore = OciHost.runcContainers(daemon.dataDir());
+            Set<String> containersBefore = OciResidue.runcContainers(daemon.dataDir());
             assertEquals(4, containersBefore.size(), containersBefore.toString());
 
             daemon.kill9();
@@ -54,7 +56,7 @@ class OciRestartTest {
             assertEquals(before, pids(daemon, before.keySet()));
             for (long pid : before.values()) assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
             assertEquals(3, daemon.dockerOk("service", "ps", "-q", "keep").lines().count());
-            assertEquals(containersBefore, OciHost.runcContainers(daemon.dataDir()), "no new container");
+            assertEquals(containersBefore, OciResidue.runcContainers(daemon.dataDir()), "no new container");
             // The one that exited while the daemon was down: its real exit code.
             eventually(CONVERGE, () -> field(d, quitTask, "{{.Status.State}}").equals("failed"));
             assertEquals("7", taskField(daemon, quitTask, "{{.Status.ContainerStatus.ExitCode}}"));

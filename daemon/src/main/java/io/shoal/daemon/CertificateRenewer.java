@@ -1,0 +1,115 @@
+package io.shoal.daemon;
+
+import io.shoal.manager.ca.NodeCertificates;
+import io.shoal.rpc.CaClient;
+import io.shoal.rpc.IssuedCertificate;
+import io.shoal.rpc.MutableTls;
+import io.shoal.rpc.TlsMaterial;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Renews this node's certificate before it expires, as swarmkit's {@code TLSRenewer} does: at a
+ * random point between 50% and 80% of its validity ({@link NodeCertificates#renewalTime}, chosen
+ * once per certificate, so nodes that joined together do not renew together) it sends a CSR for a
+ * new key to the CA service of a manager, over mutual TLS with the certificate it has; the new
+ * certificate is written over the node's files and swapped into the {@link MutableTls} that the
+ * node's cluster-port server and channels read at each handshake, so nothing restarts. The
+ * lifetime is whatever the cluster's {@code CAConfig.NodeCertExpiry} says when the CA signs. A
+ * failed attempt is retried with backoff, through each manager in turn.
+ *
+ * <p>It owns the node's certificate files once the node is in a swarm.
+ */
+final class CertificateRenewer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CertificateRenewer.class);
+    static final Duration FIRST_RETRY = Duration.ofSeconds(1);
+    static final Duration MAX_RETRY = Duration.ofMinutes(1);
+
+    private final Path dir;
+    private final MutableTls tls;
+    private final Supplier<List<String>> managers;
+    private final Clock clock;
+    private final Thread thread;
+    private volatile NodeCertificates current;
+
+    /**
+     * @param dir where the node's certificate files are
+     * @param managers cluster addresses of managers whose CA may be asked, best first
+     */
+    CertificateRenewer(Path dir, NodeCertificates certs, MutableTls tls, Supplier<List<String>> managers, Clock clock) {
+        this.dir = dir;
+        this.current = certs;
+        this.tls = tls;
+        this.managers = managers;
+        this.clock = clock;
+        this.thread = Thread.ofVirtual().name("certificate-renewer").start(this::run);
+    }
+
+    /** The TLS material of a node's certificates, for the cluster port's server and channels. */
+    static TlsMaterial material(NodeCertificates certs) {
+        return TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
+    }
+
+    private void run() {
+        try {
+            while (true) {
+                Instant at = current.renewalTime(ThreadLocalRandom.current());
+                log.info("node certificate valid until {}; renewing it at {}", current.notAfter(), at);
+                sleepUntil(at);
+                Duration retry = FIRST_RETRY;
+                while (!renewOnce()) {
+                    if (current.isExpired(clock.instant())) {
+                        log.warn("the node certificate expired at {}: the managers will refuse it until the node joins again",
+                                current.notAfter());
+                    }
+                    Thread.sleep(retry);
+                    retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+                }
+            }
+        } catch (InterruptedException e) {
+            // closed
+        }
+    }
+
+    private void sleepUntil(Instant at) throws InterruptedException {
+        long millis = Duration.between(clock.instant(), at).toMillis();
+        if (millis > 0) Thread.sleep(millis);
+    }
+
+    /** One attempt through each manager in turn; true once a new certificate is in use. */
+    private boolean renewOnce() {
+        NodeCertificates.Request request = NodeCertificates.Request.generate();
+        for (String manager : managers.get()) {
+            try (CaClient ca = CaClient.authenticated(manager, tls)) {
+                IssuedCertificate issued = ca.renew(request.csrPem());
+                NodeCertificates renewed = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
+                tls.update(material(renewed));
+                renewed.save(dir);
+                current = renewed;
+                log.info("renewed the node certificate through {}: valid until {}", manager, renewed.notAfter());
+                return true;
+            } catch (RuntimeException | IOException e) {
+                log.warn("renewing the node certificate through {} failed: {}", manager, e.getMessage());
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void close() {
+        thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
