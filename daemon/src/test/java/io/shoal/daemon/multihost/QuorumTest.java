@@ -90,7 +90,9 @@ class QuorumTest {
             d3.kill9();
             String forced = d1.dockerOk("swarm", "init", "--force-new-cluster", "--advertise-addr", h1.address());
             assertTrue(forced.contains("Swarm initialized"), forced);
-            assertEquals(Set.of("web", "during"), serviceNames(d1));
+            // (A write refused for want of a leader may still commit once a majority is back, as in
+            // any Raft: "lost" may or may not be there; nothing acknowledged is missing.)
+            assertEquals(Set.of("web", "during"), acknowledged(d1));
             eventually(CONVERGE, () -> "Leader".equals(managers(d1).get("h1")));
             d1.dockerOk("service", "create", "--detach", "--name", "after", "busybox", "sleep", "1000");
             try {
@@ -105,7 +107,7 @@ class QuorumTest {
             copyTree(d1.dataDir(), dir.resolve("h4").resolve("data"));
             DaemonProcess d4 = h4.daemon(dir.resolve("h4"));
             d4.dockerOk("swarm", "init", "--force-new-cluster", "--advertise-addr", h4.address());
-            assertEquals(Set.of("web", "during", "after"), serviceNames(d4));
+            assertEquals(Set.of("web", "during", "after"), acknowledged(d4));
             d4.dockerOk("service", "create", "--detach", "--name", "restored", "busybox", "sleep", "1000");
             try {
                 eventually(CONVERGE, () -> runningOn(d4, "restored").equals(List.of(h4name(d4))));
@@ -135,6 +137,10 @@ class QuorumTest {
     private static String selfHostname(DaemonProcess d) throws Exception {
         return d.dockerOk("node", "ls", "--filter", "role=manager", "--format", "{{.Self}} {{.Hostname}}").lines()
                 .filter(l -> l.startsWith("true ")).map(l -> l.substring(5)).findFirst().orElse("?");
+    }
+
+    private static Set<String> acknowledged(DaemonProcess d) {
+        return serviceNames(d).stream().filter(n -> !n.equals("lost")).collect(Collectors.toSet());
     }
 
     static Set<String> serviceNames(DaemonProcess d) {

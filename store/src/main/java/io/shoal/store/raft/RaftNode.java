@@ -56,7 +56,9 @@ public final class RaftNode implements Proposer, AutoCloseable {
     public enum Start { BOOTSTRAP, JOIN, RESUME }
 
     private final RaftServer server;
-    private final RaftClient client;
+    private final RaftProperties props;
+    private final Parameters parameters;
+    private volatile RaftClient client;
     private final RaftGroupId groupId;
     private final RaftPeer self;
     private final StoreStateMachine stateMachine;
@@ -74,7 +76,7 @@ public final class RaftNode implements Proposer, AutoCloseable {
     public RaftNode(Path dir, String memberId, String address, String clusterId, MemoryStore memory,
                     DataKey key, StateSource peers, Tls tls, Consumer<Boolean> leadership, Start start) throws IOException {
         Files.createDirectories(dir);
-        RaftProperties props = new RaftProperties();
+        props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
         GrpcConfigKeys.Server.setPort(props, port(address));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
@@ -98,7 +100,7 @@ public final class RaftNode implements Proposer, AutoCloseable {
         // A joining member starts with no peers and learns the configuration from the leader that adds it.
         RaftGroup group = start == Start.JOIN ? RaftGroup.valueOf(groupId) : RaftGroup.valueOf(groupId, self);
         stateMachine = new StoreStateMachine(memory, key, peers, leadership);
-        Parameters parameters = new Parameters();
+        parameters = new Parameters();
         if (tls != null) {
             GrpcTlsConfig conf = new GrpcTlsConfig(tls.keys(), tls.trust(), true);
             GrpcConfigKeys.Server.setTlsConf(parameters, conf);
@@ -114,7 +116,11 @@ public final class RaftNode implements Proposer, AutoCloseable {
                 .setOption(start == Start.RESUME ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT)
                 .build();
         server.start();
-        client = RaftClient.newBuilder().setProperties(props).setParameters(parameters).setRaftGroup(RaftGroup.valueOf(groupId, self))
+        client = newClient();
+    }
+
+    private RaftClient newClient() {
+        return RaftClient.newBuilder().setProperties(props).setParameters(parameters).setRaftGroup(RaftGroup.valueOf(groupId, self))
                 .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(25,
                         TimeDuration.valueOf(200, TimeUnit.MILLISECONDS)))
                 .build();
@@ -139,8 +145,9 @@ public final class RaftNode implements Proposer, AutoCloseable {
 
     @Override
     public CompletableFuture<Long> propose(Batch batch) {
-        return client.async().send(Message.valueOf(ByteString.copyFrom(batch.encode())))
-                .exceptionally(RaftNode::noLeader)
+        RaftClient used = client;
+        return used.async().send(Message.valueOf(ByteString.copyFrom(batch.encode())))
+                .exceptionally(t -> noLeader(used))
                 .thenApply(RaftNode::verdict);
     }
 
@@ -148,7 +155,21 @@ public final class RaftNode implements Proposer, AutoCloseable {
     static final String NO_LEADER = "The swarm does not have a leader. It's possible that too few managers are online. "
             + "Make sure more than half of the managers are online.";
 
-    private static RaftClientReply noLeader(Throwable t) {
+    /**
+     * Ratis closes an async client's ordered window once a request runs out of retries; the
+     * next writes (a quorum may be back by then) go through a new one.
+     */
+    private RaftClientReply noLeader(RaftClient failed) {
+        synchronized (this) {
+            if (client == failed) {
+                client = newClient();
+                try {
+                    failed.close();
+                } catch (IOException e) {
+                    // a client that failed may fail to close too; the new one is what matters
+                }
+            }
+        }
         throw ApiException.unavailable(NO_LEADER);
     }
 
