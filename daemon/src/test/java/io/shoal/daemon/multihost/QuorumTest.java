@@ -117,7 +117,7 @@ class QuorumTest {
         }
     }
 
-    private static boolean created(DaemonProcess d, String name) {
+    static boolean created(DaemonProcess d, String name) {
         try {
             return d.docker("service", "create", "--detach", "--name", name, "busybox", "sleep", "1000").exit() == 0;
         } catch (Exception e) {
