@@ -52,7 +52,10 @@ final class Monitors {
         this.spares = spares;
     }
 
-    /** A monitor now running runc for container {@code id} of {@code bundle}; {@code beforeRun} gets its pid first. */
+    /**
+     * A monitor now running runc for container {@code id} of {@code bundle} (a spare, or a new one when
+     * none is ready); {@code beforeRun} gets its pid first.
+     */
     Process start(Path bundle, String id, PidSink beforeRun) throws IOException, InterruptedException {
         byte[] order = (bundle.toAbsolutePath() + "\n" + id + "\n").getBytes(StandardCharsets.UTF_8);
         for (;;) {
@@ -66,7 +69,6 @@ final class Monitors {
                 m.destroyForcibly();
                 continue;
             }
-            replenish();
             return m;
         }
     }
@@ -85,7 +87,12 @@ final class Monitors {
         void accept(long pid) throws IOException;
     }
 
-    private void replenish() {
+    /**
+     * Starts spares in the background up to the number to keep. Called once a container's start is
+     * over, not when its spare is taken: the spare's three program starts would compete with runc
+     * for the CPU and delay the very start they replace.
+     */
+    void replenish() {
         if (ready.size() + coming.get() >= spares) return;
         coming.incrementAndGet();
         Thread.ofVirtual().name("monitor-spare").start(() -> {

@@ -160,6 +160,7 @@ public final class OciController implements TaskController {
                 started = new Started(exit, readPid(pidFile));
             } finally {
                 env.starts().release();
+                env.monitors().replenish();
             }
             startHealth();
         } catch (IOException e) {
