@@ -61,7 +61,12 @@ final class Monitors {
         for (;;) {
             Process m = ready.poll();
             if (m == null) m = spawn();
-            beforeRun.accept(m.pid());
+            try {
+                beforeRun.accept(m.pid());
+            } catch (IOException e) {
+                m.destroyForcibly();
+                throw e;
+            }
             try (OutputStream in = m.getOutputStream()) {
                 in.write(order);
             } catch (IOException e) {

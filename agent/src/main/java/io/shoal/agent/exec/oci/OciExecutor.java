@@ -42,8 +42,7 @@ public final class OciExecutor implements Executor {
             Path.of("/sbin/docker-init"), Path.of("/usr/libexec/docker/docker-init"), Path.of("/usr/bin/tini-static"));
 
     /** Containers started at once; see {@link Env}. */
-    private static final int CONCURRENT_STARTS = Integer.getInteger("shoal.oci.concurrentStarts",
-            Math.max(2, Runtime.getRuntime().availableProcessors()));
+    private static final int CONCURRENT_STARTS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     private final Path stateDir;
     private final String hostname;
