@@ -2,14 +2,12 @@ package io.shoal.agent.exec.oci;
 
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
-import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.Stop;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.image.Image;
 import io.shoal.agent.image.ImageSource;
 import io.shoal.api.Defaults;
 import io.shoal.api.Task;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
