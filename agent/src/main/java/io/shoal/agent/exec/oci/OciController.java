@@ -2,18 +2,13 @@ package io.shoal.agent.exec.oci;
 
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
-import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.Stop;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.image.Image;
 import io.shoal.agent.image.ImageSource;
 import io.shoal.api.Defaults;
 import io.shoal.api.Task;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -37,19 +32,8 @@ public final class OciController implements TaskController {
     private static final long KILL_TIMEOUT_SECONDS = 10;
     private static final long START_TIMEOUT_SECONDS = 60;
 
-    /**
-     * $0 is the bundle, the rest runc's argv. The monitor records its own pid, says "started", then
-     * runs runc in the foreground (a background job of a non-interactive sh would ignore INT and
-     * QUIT, and so would the container) and keeps its exit status.
-     */
-    private static final String MONITOR_SCRIPT = """
-            b=$0
-            echo "$$" >"$b/monitor.tmp" && mv "$b/monitor.tmp" "$b/monitor" || exit 1
-            echo started
-            exec >/dev/null
-            "$@" >"$b/stdout.log" 2>"$b/stderr.log" </dev/null
-            echo $? >"$b/exitcode.tmp" && mv "$b/exitcode.tmp" "$b/exitcode"
-            """;
+    /** runc writes init.pid ~100 ms after it starts; starts are few at a time (see {@code Env.starts}), so polling is cheap. */
+    private static final long PID_POLL_MILLIS = 2;
 
     private final Task task;
     private final String id;
@@ -142,8 +126,11 @@ public final class OciController implements TaskController {
         }
         String options = "lowerdir=" + String.join(":", lower) + ",upperdir=" + bundle.resolve("upper") + ",workdir=" + bundle.resolve("work");
         if (options.length() > 4000) throw new ExecException("too many image layers for one overlay mount (" + lower.size() + ")");
-        var r = Mounts.command("mount", "-t", "overlay", "overlay", "-o", options, rootfs.toString());
-        if (!r.ok()) throw new ExecException("mounting the container's root file system: " + r.output());
+        try {
+            Mounts.overlay(options, rootfs);
+        } catch (IOException e) {
+            throw new ExecException("mounting the container's root file system: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -153,35 +140,26 @@ public final class OciController implements TaskController {
             return;
         }
         if (plan() == null) throw new ExecException("task: container not prepared");
-        List<String> argv = new ArrayList<>(List.of(env.setsid().toString(), "/bin/sh", "-c",
-                MONITOR_SCRIPT, bundle.toString()));
-        argv.addAll(env.runc().argv("--log", bundle.resolve("runc.log").toString(), "--log-format", "json",
-                "run", "--keep", "--pid-file", bundle.resolve("init.pid").toString(), "--bundle", bundle.toString(), id));
-        var pb = new ProcessBuilder(argv).directory(bundle.toFile())
-                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectError(ProcessBuilder.Redirect.appendTo(bundle.resolve("monitor.log").toFile()));
         try {
-            Process monitor = Launcher.start(pb);
-            try (var out = new BufferedReader(new InputStreamReader(monitor.getInputStream(), StandardCharsets.UTF_8))) {
-                if (!"started".equals(out.readLine())) {
-                    throw new ExecException("starting the container monitor failed: " + Files.readString(bundle.resolve("monitor.log")).strip());
+            env.starts().acquire();
+            try {
+                Process monitor = env.monitors().start(bundle, id, pid -> write("monitor", pid + "\n"));
+                CompletableFuture<?> exit = monitor.onExit();
+                Path pidFile = bundle.resolve("init.pid");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
+                while (!Files.exists(pidFile) && !exit.isDone()) {
+                    if (System.nanoTime() > deadline) throw new ExecException("starting container failed: runc did not start it within " + START_TIMEOUT_SECONDS + "s");
+                    Thread.sleep(PID_POLL_MILLIS);
                 }
+                if (!Files.exists(pidFile)) {
+                    started = new Started(exit, 0);
+                    throw new ExecException("starting container failed: " + runcError());
+                }
+                started = new Started(exit, readPid(pidFile));
+            } finally {
+                env.starts().release();
+                env.monitors().replenish();
             }
-            CompletableFuture<?> exit = monitor.onExit();
-            Path pidFile = bundle.resolve("init.pid");
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
-            // runc takes ~100 ms; polling every millisecond from fifty starts at once would burn a core.
-            long pause = 1;
-            while (!Files.exists(pidFile) && !exit.isDone()) {
-                if (System.nanoTime() > deadline) throw new ExecException("starting container failed: runc did not start it within " + START_TIMEOUT_SECONDS + "s");
-                Thread.sleep(pause);
-                pause = Math.min(pause * 2, 16);
-            }
-            if (!Files.exists(pidFile)) {
-                started = new Started(exit, 0);
-                throw new ExecException("starting container failed: " + runcError());
-            }
-            started = new Started(exit, readPid(pidFile));
             startHealth();
         } catch (IOException e) {
             throw new ExecException("starting container failed: " + e.getMessage(), e);
@@ -260,9 +238,11 @@ public final class OciController implements TaskController {
             if (!r.ok() && !r.output().contains("does not exist")) throw new ExecException("removing container: runc delete: " + r.output());
             Path rootfs = bundle.resolve("rootfs");
             if (Mounts.isMountPoint(rootfs)) {
-                var u = Mounts.command("umount", rootfs.toString());
-                if (!u.ok()) u = Mounts.command("umount", "-l", rootfs.toString());
-                if (!u.ok()) throw new ExecException("removing container: unmounting its root file system: " + u.output());
+                try {
+                    Mounts.unmount(rootfs);
+                } catch (IOException e) {
+                    throw new ExecException("removing container: unmounting its root file system: " + e.getMessage(), e);
+                }
             }
             if (plan != null) {
                 var left = Cgroups.remove(plan.cgroupsPath());
@@ -357,7 +337,7 @@ public final class OciController implements TaskController {
         if (started == null && Files.exists(bundle.resolve("monitor"))) {
             long monitorPid = readPid(bundle.resolve("monitor"));
             CompletableFuture<?> monitorExit = ProcessHandle.of(monitorPid)
-                    .filter(h -> h.info().arguments().map(a -> List.of(a).contains(bundle.toString())).orElse(false))
+                    .filter(h -> Monitors.isMonitorOf(h.pid(), bundle))
                     .<CompletableFuture<?>>map(ProcessHandle::onExit)
                     .orElse(CompletableFuture.completedFuture(null));
             Path pidFile = bundle.resolve("init.pid");

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
 
 /**
  * Runs each task as a runc container over an overlayfs root made of its image's layers.
@@ -23,8 +24,9 @@ import java.util.Map;
  * writes), {@code hostname}, {@code hosts} and {@code resolv.conf} (bind-mounted into /etc), and
  * the files of its monitor.
  *
- * <p>The monitor: a detached {@code setsid sh -c} wrapper around {@code runc run --keep}, which
- * writes {@code monitor} (its pid), lets runc write {@code init.pid} (the container's init) and
+ * <p>The monitor: a detached {@code setsid sh -c} wrapper around {@code runc run --keep} (started
+ * ahead of need by {@link Monitors}), whose pid the daemon writes to {@code monitor}; it lets runc
+ * write {@code init.pid} (the container's init) and
  * {@code runc.log} (runc's own errors), sends the container's stdout and stderr to {@code
  * stdout.log} and {@code stderr.log}, and when the container ends writes {@code exitcode} (runc
  * propagates the container's status, 128 + N for a signal). It outlives the daemon, so a restarted
@@ -39,14 +41,22 @@ public final class OciExecutor implements Executor {
     private static final List<Path> INIT_CANDIDATES = List.of(Path.of("/usr/bin/docker-init"),
             Path.of("/sbin/docker-init"), Path.of("/usr/libexec/docker/docker-init"), Path.of("/usr/bin/tini-static"));
 
+    /** Containers started at once; see {@link Env}. */
+    private static final int CONCURRENT_STARTS = Math.max(2, Runtime.getRuntime().availableProcessors());
+
     private final Path stateDir;
     private final String hostname;
     private final String engineVersion;
     private final Map<String, String> engineLabels;
     private final Env env;
 
-    /** What every controller shares: the image source, runc and the host tools the monitor uses. */
-    record Env(ImageSource images, Runc runc, Path volumes, Path setsid, Path initBinary) {
+    /**
+     * What every controller shares: the image source, runc and the host tools the monitor uses, and
+     * the permits for starting containers. runc is CPU-bound (~100 ms of its Go runtime, cgroup and
+     * mount work per start): fifty at once on two cores thrash, and every one finishes late, where a
+     * few at a time finish early one after another.
+     */
+    record Env(ImageSource images, Runc runc, Path volumes, Monitors monitors, Path initBinary, Semaphore starts) {
         Path volume(String name) {
             Path d = volumes.resolve(name);
             try {
@@ -76,8 +86,9 @@ public final class OciExecutor implements Executor {
             throw new UncheckedIOException(e);
         }
         Path init = INIT_CANDIDATES.stream().filter(Files::isExecutable).findFirst().orElse(null);
-        this.env = new Env(images, new Runc(runc, this.stateDir.resolve("runc")), this.stateDir.resolve("volumes"),
-                which("setsid"), init);
+        Runc r = new Runc(runc, this.stateDir.resolve("runc"));
+        this.env = new Env(images, r, this.stateDir.resolve("volumes"),
+                new Monitors(which("setsid"), r, CONCURRENT_STARTS), init, new Semaphore(CONCURRENT_STARTS));
     }
 
     /** Whether this host can run the oci executor: root and runc on the PATH. */
