@@ -89,7 +89,7 @@ public final class Agent implements AutoCloseable {
                     LOG.info("session {} with the dispatcher", s.sessionId());
                     long period = s.heartbeatPeriodNanos();
                     while (awaitHeartbeat(s, period)) {
-                        period = dispatcher.heartbeat(nodeId, s.sessionId());
+                        period = dispatcher.heartbeat(nodeId, s.sessionId()).periodNanos();
                     }
                 } catch (Dispatcher.SessionInvalidException e) {
                     LOG.info("session invalid, registering again: {}", e.getMessage());

@@ -36,6 +36,11 @@ final class ManagerList implements Dispatcher {
         return dispatcher;
     }
 
+    /** The managers' cluster ports as this node knows them now. */
+    synchronized List<String> managers() {
+        return List.copyOf(managers);
+    }
+
     /** The manager we talk to failed us: the next call goes to the next one. */
     private synchronized void next(RemoteDispatcher failed, ApiException e) {
         if (dispatcher != failed || managers.size() < 2) return;
@@ -68,7 +73,7 @@ final class ManagerList implements Dispatcher {
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         return call(d -> d.heartbeat(nodeId, sessionId));
     }
 

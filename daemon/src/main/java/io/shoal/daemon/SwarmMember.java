@@ -18,9 +18,16 @@ import io.shoal.manager.control.ControlApi;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
 import io.shoal.store.raft.RaftNode;
+import io.shoal.manager.role.Quorum;
+import io.shoal.manager.role.RaftMembers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -46,12 +53,18 @@ public final class SwarmMember implements AutoCloseable {
     private volatile TlsMaterial tls;
     private String remoteLeaderAddr;
     private RemoteDispatcher remoteLeader;
+    private final ManagerList managerList;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
     private final CountDownLatch wired = new CountDownLatch(1);
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
 
-    /** A manager: a member of the Raft group, running the controllers while it leads. */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining) throws IOException {
+    /**
+     * A manager: a member of the Raft group, running the controllers while it leads.
+     *
+     * @param roleChanged told the role a heartbeat reports when it is not this member's
+     */
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining,
+                Consumer<String> roleChanged) throws IOException {
         this.state = state;
         MemoryStore memory = new MemoryStore();
         Path raftDir = swarmDir.resolve("raft");
@@ -59,17 +72,46 @@ public final class SwarmMember implements AutoCloseable {
                 : joining ? RaftNode.Start.JOIN : RaftNode.Start.BOOTSTRAP;
         raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory, this::onLeadership, start);
         store = new Store(memory, raft, clock);
-        manager = new Manager(store, clock);
+        managerList = null;
+        manager = new Manager(store, clock, raftMembers());
         control = new ControlApi(store, clock);
         worker = new Worker(executor, swarmDir.resolve("worker"));
-        agent = new Agent(state.nodeId(), ip(state), new LocalDispatcher(manager, this::leaderDispatcher), executor, worker);
+        agent = new Agent(state.nodeId(), ip(state),
+                new RoleWatch(new LocalDispatcher(manager, this::leaderDispatcher), state.role(), roleChanged), executor, worker);
         wired.countDown();
+    }
+
+    private RaftMembers raftMembers() {
+        return new RaftMembers() {
+            @Override
+            public Set<String> members() {
+                return raft.members().keySet();
+            }
+
+            @Override
+            public String self() {
+                return state.nodeId();
+            }
+
+            @Override
+            public void remove(String memberId) throws IOException {
+                raft.removeMember(memberId);
+            }
+
+            @Override
+            public void transferLeadership(String memberId, Duration timeout) throws IOException {
+                raft.transferLeadership(memberId, timeout);
+            }
+        };
     }
 
     /** The dispatcher of the leader when another manager leads, over the cluster port. */
     private synchronized Dispatcher leaderDispatcher() {
         String leader = raft.leaderId();
-        if (leader == null || tls == null) return null;
+        if (tls == null) return null;
+        // A manager just removed from the group may know no leader any more: the last one it knew
+        // is the one that tells it, through the heartbeats, that it is a worker now.
+        if (leader == null) return remoteLeader;
         Node node = store.view(r -> r.node(leader));
         String addr = node == null || node.managerStatus() == null ? null : node.managerStatus().addr();
         if (addr == null) return null;
@@ -100,14 +142,15 @@ public final class SwarmMember implements AutoCloseable {
     }
 
     /** A worker: only the agent, talking to the managers' dispatcher over the cluster port. */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers) {
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, ManagerList managers, Consumer<String> roleChanged) {
         this.state = state;
+        managerList = managers;
         raft = null;
         store = null;
         manager = null;
         control = null;
         worker = new Worker(executor, swarmDir.resolve("worker"));
-        agent = new Agent(state.nodeId(), ip(state), managers, executor, worker);
+        agent = new Agent(state.nodeId(), ip(state), new RoleWatch(managers, state.role(), roleChanged), executor, worker);
         firstLeadership.countDown();
         wired.countDown();
     }
@@ -175,6 +218,7 @@ public final class SwarmMember implements AutoCloseable {
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
                 .dispatcher(new LocalDispatcher(manager, () -> null))
                 .certificateIssuer(ca)
+                .peerAuthorizer(ca::refusal)
                 .raftMembership(this::admit)
                 .start();
         log.info("cluster port open on {}", listen);
@@ -182,6 +226,11 @@ public final class SwarmMember implements AutoCloseable {
 
     /** A manager that joined with a manager token asks to be a Raft member: the leader adds it. */
     private void admit(io.shoal.rpc.NodeIdentity peer, String raftAddress, String clusterAddress) {
+        // A demoted manager's old certificate still says manager until it is renewed.
+        Node joining = store.view(r -> r.node(peer.nodeId()));
+        if (joining == null || !"manager".equals(joining.certifiedRole())) {
+            throw new ApiException(403, "node " + peer.nodeId() + " is not a manager of this swarm");
+        }
         try {
             raft.addMember(peer.nodeId(), raftAddress);
         } catch (IOException e) {
@@ -201,6 +250,48 @@ public final class SwarmMember implements AutoCloseable {
 
     boolean isLeader() {
         return raft != null && raft.isLeader();
+    }
+
+    /**
+     * The cluster ports of the other managers, the leader's first: where this node renews its
+     * certificate and asks to join the Raft group when its role changes.
+     */
+    synchronized List<String> otherManagers() {
+        if (store == null) return managerList.managers();
+        List<String> out = new ArrayList<>();
+        if (remoteLeaderAddr != null) out.add(remoteLeaderAddr);
+        for (Node n : store.view(r -> ControlApi.raftMembers(r))) {
+            String addr = n.managerStatus().addr();
+            if (!n.id().equals(state.nodeId()) && addr != null && !out.contains(addr)) out.add(addr);
+        }
+        return out;
+    }
+
+    /**
+     * Leaves the Raft group as this manager leaves the swarm with --force: its node goes down and
+     * the group goes on without it. Best effort, since a forced leave must succeed even when the
+     * swarm has no quorum left to take these writes.
+     */
+    void leaveRaft() {
+        try {
+            store.update(tx -> {
+                Node n = tx.node(state.nodeId());
+                if (n != null) {
+                    tx.update(n.withStatus(new Node.Status("down", "node left the swarm", n.status() == null ? null : n.status().addr()))
+                            .withManagerStatus(null));
+                }
+                return null;
+            });
+            if (raft.isLeader()) {
+                List<Node> members = store.view(r -> ControlApi.raftMembers(r));
+                Optional<String> successor = Quorum.successor(members, state.nodeId());
+                if (successor.isPresent()) raft.transferLeadership(successor.get(), Duration.ofSeconds(5));
+            }
+            raft.removeMember(state.nodeId());
+            log.info("left the Raft group");
+        } catch (RuntimeException | IOException e) {
+            log.warn("leaving the Raft group failed (the managers will see this node down): {}", e.getMessage());
+        }
     }
 
     /**

@@ -78,11 +78,13 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireSession(nodeId, sessionId);
         long period = heartbeatPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
-        return period;
+        Node node = store.view(r -> r.node(nodeId));
+        if (node == null) throw new SessionInvalidException("node " + nodeId + " was removed from the swarm");
+        return new Heartbeat(period, node.certifiedRole());
     }
 
     @Override
