@@ -314,7 +314,8 @@ public final class Daemon implements AutoCloseable {
      * session reports a new role): renews the certificate for that role, then runs as a manager
      * that joins the Raft group, or as a worker whose Raft member is stopped. Tasks keep running:
      * the new membership's worker re-adopts them from disk. A failed switch is tried again at the
-     * next heartbeat that reports the role.
+     * next heartbeat that reports the role. Until the switch is done the API still sees the old
+     * membership, as in Docker, where a promoted node serves as a manager only once it is one.
      */
     private synchronized void followRole(String role) {
         SwarmMember m = member;
@@ -329,7 +330,6 @@ public final class Daemon implements AutoCloseable {
             if ("manager".equals(role)) {
                 SwarmState state = managerState(was.nodeId(), was.clusterId(), ip, null, managers);
                 SwarmMember promoted = new SwarmMember(state, swarmDir(), executor, clock, true, this::roleReported);
-                member = null;
                 start(promoted, state, () -> joinRaft(promoted, certs, managers), () -> {
                     // Back to work as the worker it still is in the Raft group's eyes; the next heartbeat retries.
                     deleteTree(swarmDir().resolve("raft"));

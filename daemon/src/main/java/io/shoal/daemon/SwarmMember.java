@@ -53,6 +53,7 @@ public final class SwarmMember implements AutoCloseable {
     private volatile TlsMaterial tls;
     private String remoteLeaderAddr;
     private RemoteDispatcher remoteLeader;
+    private ManagerList managersInTurn;
     private final ManagerList managerList;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
     private final CountDownLatch wired = new CountDownLatch(1);
@@ -107,14 +108,16 @@ public final class SwarmMember implements AutoCloseable {
 
     /** The dispatcher of the leader when another manager leads, over the cluster port. */
     private synchronized Dispatcher leaderDispatcher() {
-        String leader = raft.leaderId();
         if (tls == null) return null;
-        // A manager just removed from the group may know no leader any more: the last one it knew
-        // is the one that tells it, through the heartbeats, that it is a worker now.
-        if (leader == null) return remoteLeader;
-        Node node = store.view(r -> r.node(leader));
+        String leader = raft.leaderId();
+        Node node = leader == null ? null : store.view(r -> r.node(leader));
         String addr = node == null || node.managerStatus() == null ? null : node.managerStatus().addr();
-        if (addr == null) return null;
+        if (addr == null) {
+            // No leader known, as when this manager was just removed from the group: ask the other
+            // managers in turn, as a worker does; the leader's heartbeats then say it is a worker now.
+            if (managersInTurn == null && !otherManagers().isEmpty()) managersInTurn = new ManagerList(otherManagers(), tls);
+            return managersInTurn;
+        }
         if (!addr.equals(remoteLeaderAddr)) {
             remoteLeaderAddr = addr;
             remoteLeader = RemoteDispatcher.connect(addr, tls);

@@ -124,9 +124,11 @@ public final class ControlApi {
      * Raft group; a promotion needs no check, the node joins the group itself.
      */
     private static void checkDemotion(ReadTx tx, Node node) {
-        if (managers(tx) <= 1) throw ApiException.invalid("attempting to demote the last manager of the swarm");
+        // Not in the group (a promotion not carried out yet, or a manager that left): nothing to keep.
+        if (node.managerStatus() == null) return;
         List<Node> members = raftMembers(tx);
-        if (node.managerStatus() != null && !Quorum.canRemove(members, members.size(), node.id())) {
+        if (members.size() <= 1) throw ApiException.invalid("attempting to demote the last manager of the swarm");
+        if (!Quorum.canRemove(members, members.size(), node.id())) {
             throw ApiException.invalid("can't remove member from the raft: this would result in a loss of quorum");
         }
     }
@@ -217,10 +219,6 @@ public final class ControlApi {
             case Node n -> n.hostname() != null ? n.hostname() : n.spec().name();
             default -> null;
         };
-    }
-
-    private static long managers(ReadTx r) {
-        return r.nodes().stream().filter(n -> "manager".equals(n.spec().role())).count();
     }
 
     private static int modeName(ServiceSpec.Mode m) {
