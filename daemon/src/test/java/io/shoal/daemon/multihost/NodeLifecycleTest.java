@@ -1,5 +1,6 @@
 package io.shoal.daemon.multihost;
 
+import static io.shoal.daemon.multihost.ManagerFailoverTest.managers;
 import static io.shoal.daemon.multihost.ManagerFailoverTest.nodesOrEmpty;
 import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -17,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -118,17 +118,6 @@ class NodeLifecycleTest {
                         .append(log.substring(Math.max(0, log.length() - 4000)));
             }
             throw new AssertionError(e.getMessage() + why, e);
-        }
-    }
-
-    /** Hostname → MANAGER STATUS as {@code docker node ls} shows it (empty for a worker). */
-    private static Map<String, String> managers(DaemonProcess d) {
-        try {
-            var r = d.docker("node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}");
-            return r.exit() != 0 ? Map.of() : r.out().lines()
-                    .map(l -> l.split(" ", 2)).collect(Collectors.toMap(a -> a[0], a -> a.length > 1 ? a[1].trim() : ""));
-        } catch (Exception e) {
-            return Map.of();
         }
     }
 
