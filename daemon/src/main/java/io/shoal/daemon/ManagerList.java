@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * at a time and moves to the next when that one is unreachable or does not lead, learning the
  * managers' addresses from every session it opens (swarmkit's session carries the same list).
  */
-final class ManagerList implements Dispatcher {
+final class ManagerList implements Dispatcher, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ManagerList.class);
 
     private final TlsMaterial tls;
@@ -39,6 +39,13 @@ final class ManagerList implements Dispatcher {
     /** The managers' cluster ports as this node knows them now. */
     synchronized List<String> managers() {
         return List.copyOf(managers);
+    }
+
+    /** Closes the channel to the manager it talks to; a later call opens one again. */
+    @Override
+    public synchronized void close() {
+        if (dispatcher != null) dispatcher.close();
+        dispatcher = null;
     }
 
     /** The manager we talk to failed us: the next call goes to the next one. */

@@ -262,8 +262,8 @@ public final class SwarmMember implements AutoCloseable {
     synchronized List<String> otherManagers() {
         if (store == null) return managerList.managers();
         List<String> out = new ArrayList<>();
-        if (remoteLeaderAddr != null) out.add(remoteLeaderAddr);
-        for (Node n : store.view(r -> ControlApi.raftMembers(r))) {
+        if (remoteLeaderAddr != null && !remoteLeaderAddr.equals(state.advertiseAddr())) out.add(remoteLeaderAddr);
+        for (Node n : store.view(ControlApi::raftMembers)) {
             String addr = n.managerStatus().addr();
             if (!n.id().equals(state.nodeId()) && addr != null && !out.contains(addr)) out.add(addr);
         }
@@ -273,10 +273,11 @@ public final class SwarmMember implements AutoCloseable {
     /**
      * Leaves the Raft group as this manager leaves the swarm with --force: its node goes down and
      * the group goes on without it. Best effort, since a forced leave must succeed even when the
-     * swarm has no quorum left to take these writes.
+     * swarm has no quorum left to take these writes. The last member has no group to leave.
      */
     void leaveRaft() {
         try {
+            if (raft.members().size() <= 1) return;
             store.update(tx -> {
                 Node n = tx.node(state.nodeId());
                 if (n != null) {
@@ -286,7 +287,7 @@ public final class SwarmMember implements AutoCloseable {
                 return null;
             });
             if (raft.isLeader()) {
-                List<Node> members = store.view(r -> ControlApi.raftMembers(r));
+                List<Node> members = store.view(ControlApi::raftMembers);
                 Optional<String> successor = Quorum.successor(members, state.nodeId());
                 if (successor.isPresent()) raft.transferLeadership(successor.get(), Duration.ofSeconds(5));
             }
@@ -322,6 +323,12 @@ public final class SwarmMember implements AutoCloseable {
         if (clusterPort != null) clusterPort.close();
         agent.close();
         transitions.shutdownNow();
+        // The channels the agent used: a node that changes role closes this membership and goes on.
+        synchronized (this) {
+            if (managerList != null) managerList.close();
+            if (managersInTurn != null) managersInTurn.close();
+            if (remoteLeader != null) remoteLeader.close();
+        }
         if (manager == null) return;
         manager.follow();
         try {
