@@ -324,21 +324,29 @@ public final class Daemon implements AutoCloseable {
             List<String> managers = m.otherManagers();
             NodeCertificates certs = renewFor(role, loadCertificates(), managers);
             SwarmState was = m.state;
-            m.close();
-            deleteTree(swarmDir().resolve("raft"));
             String ip = was.advertiseAddr().substring(0, was.advertiseAddr().lastIndexOf(':'));
             if ("manager".equals(role)) {
+                // The worker keeps its session (and heartbeats) while the new Raft member joins and catches up.
+                deleteTree(swarmDir().resolve("raft"));
                 SwarmState state = managerState(was.nodeId(), was.clusterId(), ip, null, managers);
                 SwarmMember promoted = new SwarmMember(state, swarmDir(), executor, clock, true, this::roleReported);
-                start(promoted, state, () -> joinRaft(promoted, certs, managers), () -> {
-                    // Back to work as the worker it still is in the Raft group's eyes; the next heartbeat retries.
+                AtomicBoolean workerClosed = new AtomicBoolean();
+                start(promoted, state, () -> {
+                    joinRaft(promoted, certs, managers);
+                    workerClosed.set(true);
+                    m.close();
+                }, () -> {
                     deleteTree(swarmDir().resolve("raft"));
                     was.save(stateFile());
+                    if (!workerClosed.get()) return;
+                    // The worker was closed: back to work as one; the next heartbeat tries again.
                     member = new SwarmMember(was, swarmDir(), executor, remoteDispatcher(was, certs), this::roleReported);
                     member.startAgent();
                 });
                 member = promoted;
             } else {
+                m.close();
+                deleteTree(swarmDir().resolve("raft"));
                 SwarmState state = new SwarmState(was.nodeId(), was.clusterId(), null, was.advertiseAddr(), "worker", null,
                         List.copyOf(managers));
                 state.save(stateFile());

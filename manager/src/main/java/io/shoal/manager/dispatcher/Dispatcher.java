@@ -16,6 +16,7 @@ import io.shoal.store.Watch;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,6 +39,9 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
 
     /** A node's session: when it last beat, and the period it was told then (it beats by that one until the next answer). */
     private record SessionState(String sessionId, long lastHeartbeatNanos, long periodNanos) {}
+
+    /** Marks a late node that had no session here at all. */
+    private static final SessionState NO_SESSION = new SessionState(null, 0, 0);
 
     private final Store store;
     private final Clock clock;
@@ -188,17 +192,21 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
                 Thread.sleep(250);
                 long now = System.nanoTime();
                 long period = heartbeatPeriodNanos();
-                List<Node> late = store.view(r -> r.nodes().stream().filter(Node::isReady).filter(n -> {
+                Map<Node, SessionState> late = new HashMap<>();
+                store.view(r -> r.nodes()).stream().filter(Node::isReady).forEach(n -> {
                     SessionState s = sessions.get(n.id());
                     long last = s == null ? startedNanos : s.lastHeartbeatNanos();
                     // A shortened period applies to a node only once it has been told it.
                     long grace = Math.max(period, s == null ? period : s.periodNanos()) * GRACE_MULTIPLIER;
-                    return now - last > grace;
-                }).toList());
+                    if (now - last > grace) late.put(n, s == null ? NO_SESSION : s);
+                });
                 if (late.isEmpty()) continue;
                 store.batch(b -> {
-                    for (Node n : late) {
-                        sessions.remove(n.id());
+                    for (var e : late.entrySet()) {
+                        Node n = e.getKey();
+                        // A node that registered again since it was found late has a new session: it is not late.
+                        boolean stale = e.getValue() == NO_SESSION ? !sessions.containsKey(n.id()) : sessions.remove(n.id(), e.getValue());
+                        if (!stale) continue;
                         log.warn("node {} missed its heartbeats: marking it down", n.id());
                         b.update(tx -> tx.update(n.withStatus(new Node.Status("down", "heartbeat failure", n.status().addr()))));
                     }
