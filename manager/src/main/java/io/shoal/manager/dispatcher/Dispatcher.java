@@ -64,15 +64,22 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     @Override
     public Session register(String nodeId, Node.Description description, String addr) {
         requireRunning();
-        store.update(tx -> {
-            Node node = tx.node(nodeId);
-            if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
-            tx.update(node.withDescription(description).withStatus(new Node.Status("ready", null, addr)));
-            return null;
-        });
         String sessionId = Ids.newId();
         long period = heartbeatPeriodNanos();
-        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
+        // The session first: the heartbeat checker takes a ready node without one for a late one.
+        SessionState session = new SessionState(sessionId, System.nanoTime(), period);
+        sessions.put(nodeId, session);
+        try {
+            store.update(tx -> {
+                Node node = tx.node(nodeId);
+                if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
+                tx.update(node.withDescription(description).withStatus(new Node.Status("ready", null, addr)));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            sessions.remove(nodeId, session);
+            throw e;
+        }
         log.info("node {} registered, session {}", nodeId, sessionId);
         // The cluster ports of every manager, so an agent can find the leader again when this one goes.
         List<String> managers = store.view(r -> r.nodes().stream()
