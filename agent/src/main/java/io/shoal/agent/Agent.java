@@ -93,7 +93,7 @@ public final class Agent implements AutoCloseable {
                     long period = s.heartbeatPeriodNanos();
                     retryCap = Duration.ofNanos(period);
                     while (awaitHeartbeat(s, period)) {
-                        period = dispatcher.heartbeat(nodeId, s.sessionId());
+                        period = dispatcher.heartbeat(nodeId, s.sessionId()).periodNanos();
                         retryCap = Duration.ofNanos(period);
                     }
                 } catch (Dispatcher.SessionInvalidException e) {

@@ -43,9 +43,9 @@ final class FakeDispatcher implements Dispatcher {
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         if (!validSessions.contains(sessionId)) throw new SessionInvalidException("unknown session " + sessionId);
-        return HEARTBEAT_NANOS;
+        return new Heartbeat(HEARTBEAT_NANOS, "worker");
     }
 
     @Override

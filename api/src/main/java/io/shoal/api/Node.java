@@ -55,6 +55,16 @@ public record Node(
         return new Node(id, version, createdAt, updatedAt, spec, description, status, m);
     }
 
+    /**
+     * The role the swarm's CA certifies this node for (swarmkit's Node.Role, beside the desired
+     * Spec.Role): a manager while it is a member of the Raft group (it has a ManagerStatus) or is
+     * to become one. A demoted manager stays one until the leader has removed it from the group,
+     * so it never stops its Raft member while the group still counts on it.
+     */
+    public String certifiedRole() {
+        return managerStatus != null || "manager".equals(spec.role()) ? "manager" : "worker";
+    }
+
     public boolean isReady() {
         return status != null && "ready".equals(status.state());
     }

@@ -16,6 +16,7 @@ import io.shoal.rpc.NodeIdentity;
 import io.shoal.store.Store;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -78,10 +79,16 @@ final class ClusterCa implements NodeCertificateIssuer {
         return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
     }
 
+    /**
+     * A new certificate for the role the store says the node holds, not the one it called with:
+     * that is how a promoted or demoted node gets its new role (swarmkit's CA does the same).
+     */
     @Override
     public IssuedCertificate renew(NodeIdentity peer, String csrPem) {
         Cluster c = cluster();
-        NodeRole role = NodeRole.fromOu(peer.role()).orElseThrow(() -> new ApiException(403, "unknown role " + peer.role()));
+        Node node = store.view(r -> r.node(peer.nodeId()));
+        if (node == null) throw new ApiException(403, "node " + peer.nodeId() + " was removed from the swarm");
+        NodeRole role = NodeRole.fromApiName(node.certifiedRole()).orElseThrow();
         CertificateIssuer.Issued issued = issuer(c).issueFor(peer.nodeId(), role, csrPem, List.of());
         return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
     }
@@ -94,5 +101,16 @@ final class ClusterCa implements NodeCertificateIssuer {
         NodeCertificates.Request request = NodeCertificates.Request.generate();
         var issued = issuer(c).issueFor(nodeId, NodeRole.MANAGER, request.csrPem(), addresses);
         return NodeCertificates.of(request, issued.certificateChainPem(), issued.rootCaPem());
+    }
+
+    /**
+     * Refuses the certificates of removed nodes on the cluster port: they stay valid until they
+     * expire, but their node is gone from the store. Node ids are never reused (every join gets a
+     * new one), so a node the store does not know is one that was removed; swarmkit keeps an
+     * explicit list of removed ids for the same decision.
+     */
+    Optional<String> refusal(NodeIdentity peer) {
+        return store.view(r -> r.node(peer.nodeId())) == null
+                ? Optional.of("node " + peer.nodeId() + " was removed from the swarm") : Optional.empty();
     }
 }

@@ -12,6 +12,8 @@ import io.shoal.api.Version;
 import io.shoal.manager.ca.JoinToken;
 import io.shoal.manager.ca.NodeCertificates;
 import io.shoal.manager.ca.RootCa;
+import io.shoal.manager.control.ControlApi;
+import io.shoal.manager.role.Quorum;
 import io.shoal.rpc.CaClient;
 import io.shoal.rpc.IssuedCertificate;
 import io.shoal.rpc.RaftMembership;
@@ -28,6 +30,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,6 +49,7 @@ public final class Daemon implements AutoCloseable {
     private final ImageStore images;
     private final Clock clock = Clock.systemUTC();
     private volatile SwarmMember member;
+    private final AtomicBoolean switchingRole = new AtomicBoolean();
 
     public Daemon(DaemonOptions options, Executor executor, ImageStore images) throws IOException {
         this.options = options;
@@ -61,7 +65,7 @@ public final class Daemon implements AutoCloseable {
             // The operator's --listen-addr wins over the saved one: a data dir restored on another host listens there.
             SwarmState resumed = options.listenAddrExplicit() ? new SwarmState(saved.nodeId(), saved.clusterId(),
                     saved.raftAddress(), saved.advertiseAddr(), saved.role(), options.listenAddr(), saved.remoteManagers()) : saved;
-            member = new SwarmMember(resumed, swarmDir(), executor, clock, false);
+            member = new SwarmMember(resumed, swarmDir(), executor, clock, false, this::roleReported);
             try {
                 member.awaitStore();
             } catch (ApiException e) {
@@ -166,15 +170,26 @@ public final class Daemon implements AutoCloseable {
     private void joinAsManager(String nodeId, NodeCertificates certs, String ip, String requestedListen,
                                List<String> remoteAddrs) throws IOException {
         SwarmState state = managerState(nodeId, certs.identity().clusterId(), ip, requestedListen, remoteAddrs);
-        SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, true);
-        start(m, state, () -> {
-            RaftMembership.request(remoteAddrs.getFirst(),
-                    CertificateRenewer.material(certs),
-                    state.raftAddress(), state.advertiseAddr());
-            m.awaitStore();
-        });
+        SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, true, this::roleReported);
+        start(m, state, () -> joinRaft(m, certs, remoteAddrs), () -> deleteTree(swarmDir()));
         member = m;
         log.info("joined swarm {} as manager node {}", state.clusterId(), nodeId);
+    }
+
+    /** Asks the managers, one after the other, to add this manager to the Raft group, then catches up. */
+    private static void joinRaft(SwarmMember m, NodeCertificates certs, List<String> managers) {
+        TlsMaterial tls = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
+        RuntimeException failure = ApiException.unavailable("no manager to join the Raft group through");
+        for (String manager : managers) {
+            try {
+                RaftMembership.request(manager, tls, m.state.raftAddress(), m.state.advertiseAddr());
+                m.awaitStore();
+                return;
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+        }
+        throw failure;
     }
 
     private void requireOutsideSwarm() {
@@ -203,8 +218,8 @@ public final class Daemon implements AutoCloseable {
         void run() throws IOException;
     }
 
-    /** Brings a new manager membership up, or undoes it whole: nothing half-joined stays on disk. */
-    private void start(SwarmMember m, SwarmState state, Step prepare) throws IOException {
+    /** Brings a new manager membership up, or closes it and runs {@code undo}: nothing half-joined stays on disk. */
+    private void start(SwarmMember m, SwarmState state, Step prepare, Step undo) throws IOException {
         try {
             Files.createDirectories(swarmDir());
             prepare.run();
@@ -213,7 +228,7 @@ public final class Daemon implements AutoCloseable {
             m.startAgent();
         } catch (RuntimeException | IOException e) {
             m.close();
-            deleteTree(swarmDir());
+            undo.run();
             throw e;
         }
     }
@@ -228,7 +243,7 @@ public final class Daemon implements AutoCloseable {
         MutableTls tls = new MutableTls(CertificateRenewer.material(certs));
         ManagerList managers = new ManagerList(state.remoteManagers(), tls);
         return new SwarmMember(state, swarmDir(), executor, managers,
-                new CertificateRenewer(certificatesDir(), certs, tls, managers::addresses, clock));
+                new CertificateRenewer(certificatesDir(), certs, tls, managers::addresses, clock), this::roleReported);
     }
 
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
@@ -247,7 +262,7 @@ public final class Daemon implements AutoCloseable {
         ClusterCa.firstManager(cluster, nodeId, List.of(advertiseIp)).save(certificatesDir());
         SwarmMember m;
         try {
-            m = new SwarmMember(state, swarmDir(), executor, clock, false);
+            m = new SwarmMember(state, swarmDir(), executor, clock, false, this::roleReported);
         } catch (IOException | RuntimeException e) {
             deleteTree(swarmDir());
             throw e;
@@ -263,7 +278,7 @@ public final class Daemon implements AutoCloseable {
                 tx.create(node);
                 return null;
             });
-        });
+        }, () -> deleteTree(swarmDir()));
         member = m;
         log.info("initialized swarm {} as node {}", clusterId, nodeId);
         return nodeId;
@@ -291,7 +306,7 @@ public final class Daemon implements AutoCloseable {
         SwarmState state = managerState(was.nodeId(), was.clusterId(), advertiseIp, listenAddr, List.of());
         SwarmMember m;
         try {
-            m = new SwarmMember(state, swarmDir(), executor, clock, false);
+            m = new SwarmMember(state, swarmDir(), executor, clock, false, this::roleReported);
             m.awaitLeader();
             m.store.batch(b -> {
                 for (StoredObject o : objects) {
@@ -307,7 +322,7 @@ public final class Daemon implements AutoCloseable {
             log.error("--force-new-cluster failed, going back to the previous Raft state: {}", e.getMessage());
             deleteTree(raftDir);
             Files.move(previous, raftDir);
-            member = new SwarmMember(was, swarmDir(), executor, clock, false);
+            member = new SwarmMember(was, swarmDir(), executor, clock, false, this::roleReported);
             member.openClusterPort();
             member.startAgent();
             throw e;
@@ -318,19 +333,122 @@ public final class Daemon implements AutoCloseable {
         return state.nodeId();
     }
 
+    /**
+     * Leaves the swarm: the node's tasks stop and its swarm state is erased. A manager refuses
+     * without {@code force}, as Docker does; with it, it leaves the Raft group first.
+     */
     public synchronized void leave(boolean force) throws IOException {
         SwarmMember m = member;
         if (m == null) throw ApiException.unavailable("This node is not part of a swarm");
-        if (m.isManager() && !force) {
-            throw ApiException.unavailable("You are attempting to leave the swarm on a node that is participating as a "
-                    + "manager. Removing the last manager erases all current state of the swarm. Use `--force` to "
-                    + "ignore this message.");
-        }
+        if (m.isManager() && !force) throw ApiException.unavailable(managerLeaving(m));
         m.stopAllTasks();
+        if (m.isManager()) m.leaveRaft();
         m.close();
         member = null;
         deleteTree(swarmDir());
         log.info("left the swarm");
+    }
+
+    /** Docker's refusal for a manager leaving without --force (moby's Cluster.Leave), with its quorum arithmetic. */
+    private static String managerLeaving(SwarmMember m) {
+        String msg = "You are attempting to leave the swarm on a node that is participating as a manager. ";
+        List<Node> managers = m.store.view(ControlApi::raftMembers);
+        long reachable = managers.stream().filter(Quorum::isReachable).count();
+        long unreachable = managers.size() - reachable;
+        if (Quorum.leavingLosesQuorum(reachable, unreachable)) {
+            if (reachable == 1 && unreachable == 0) {
+                return msg + "Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.";
+            }
+            msg += "Removing this node leaves %d managers out of %d. Without a Raft quorum your swarm will be inaccessible. "
+                    .formatted(reachable - 1, reachable + unreachable);
+        }
+        return msg + "The only way to restore a swarm that has lost consensus is to reinitialize it with "
+                + "`--force-new-cluster`. Use `--force` to suppress this message.";
+    }
+
+    /**
+     * A heartbeat reported another role for this node (it was promoted or demoted): switch in the
+     * background, one switch at a time, since the switch closes the agent whose heartbeat told us.
+     */
+    private void roleReported(String role) {
+        if (!switchingRole.compareAndSet(false, true)) return;
+        Thread.ofVirtual().name("role-" + role).start(() -> {
+            try {
+                followRole(role);
+            } finally {
+                switchingRole.set(false);
+            }
+        });
+    }
+
+    /**
+     * Becomes what the managers certify this node for (swarmkit's node does the same when its
+     * session reports a new role): renews the certificate for that role, then runs as a manager
+     * that joins the Raft group, or as a worker whose Raft member is stopped. Tasks keep running:
+     * the new membership's worker re-adopts them from disk. A failed switch is tried again at the
+     * next heartbeat that reports the role. Until the switch is done the API still sees the old
+     * membership, as in Docker, where a promoted node serves as a manager only once it is one.
+     */
+    private synchronized void followRole(String role) {
+        SwarmMember m = member;
+        if (m == null || role.equals(m.state.role())) return;
+        try {
+            List<String> managers = m.otherManagers();
+            NodeCertificates certs = renewFor(role, loadCertificates(), managers);
+            SwarmState was = m.state;
+            String ip = was.advertiseAddr().substring(0, was.advertiseAddr().lastIndexOf(':'));
+            if ("manager".equals(role)) {
+                // The worker keeps its session (and heartbeats) while the new Raft member joins and catches up.
+                deleteTree(swarmDir().resolve("raft"));
+                SwarmState state = managerState(was.nodeId(), was.clusterId(), ip, null, managers);
+                SwarmMember promoted = new SwarmMember(state, swarmDir(), executor, clock, true, this::roleReported);
+                AtomicBoolean workerClosed = new AtomicBoolean();
+                start(promoted, state, () -> {
+                    joinRaft(promoted, certs, managers);
+                    workerClosed.set(true);
+                    m.close();
+                }, () -> {
+                    deleteTree(swarmDir().resolve("raft"));
+                    was.save(stateFile());
+                    if (!workerClosed.get()) return;
+                    // The worker was closed: back to work as one; the next heartbeat tries again.
+                    member = worker(was, certs);
+                    member.startAgent();
+                });
+                member = promoted;
+            } else {
+                m.close();
+                deleteTree(swarmDir().resolve("raft"));
+                SwarmState state = new SwarmState(was.nodeId(), was.clusterId(), null, was.advertiseAddr(), "worker", null,
+                        List.copyOf(managers));
+                state.save(stateFile());
+                SwarmMember demoted = worker(state, certs);
+                demoted.startAgent();
+                member = demoted;
+            }
+            log.info("node {} now runs as a {}", was.nodeId(), role);
+        } catch (RuntimeException | IOException e) {
+            log.warn("becoming a {} failed; trying again at a later heartbeat: {}", role, e.getMessage());
+        }
+    }
+
+    /** This node's certificate for {@code role}: the one it has, or a new one from the first manager that issues it. */
+    private NodeCertificates renewFor(String role, NodeCertificates current, List<String> managers) throws IOException {
+        if (current.identity().role().apiName().equals(role)) return current;
+        TlsMaterial tls = TlsMaterial.fromPem(current.privateKeyPem(), current.certificateChainPem(), current.rootCaPem());
+        for (String manager : managers) {
+            NodeCertificates.Request request = NodeCertificates.Request.generate();
+            try (CaClient ca = CaClient.authenticated(manager, tls)) {
+                IssuedCertificate issued = ca.renew(request.csrPem());
+                if (!role.equals(issued.role())) continue; // that manager has not seen the change yet
+                NodeCertificates renewed = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
+                renewed.save(certificatesDir());
+                return renewed;
+            } catch (RuntimeException e) {
+                log.info("renewing the certificate at {} failed: {}", manager, e.getMessage());
+            }
+        }
+        throw ApiException.unavailable("no manager issued a %s certificate", role);
     }
 
     private Path swarmDir() {

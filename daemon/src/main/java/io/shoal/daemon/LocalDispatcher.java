@@ -38,7 +38,7 @@ final class LocalDispatcher implements Dispatcher {
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         return current().heartbeat(nodeId, sessionId);
     }
 

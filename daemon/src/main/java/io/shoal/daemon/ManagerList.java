@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * at a time and moves to the next when that one is unreachable or does not lead, learning the
  * managers' addresses from every session it opens (swarmkit's session carries the same list).
  */
-final class ManagerList implements Dispatcher {
+final class ManagerList implements Dispatcher, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ManagerList.class);
 
     private final TlsSource tls;
@@ -41,6 +41,18 @@ final class ManagerList implements Dispatcher {
     private synchronized RemoteDispatcher dispatcher() {
         if (dispatcher == null) dispatcher = RemoteDispatcher.connect(managers.get(current), tls);
         return dispatcher;
+    }
+
+    /** The managers' cluster ports as this node knows them now. */
+    synchronized List<String> managers() {
+        return List.copyOf(managers);
+    }
+
+    /** Closes the channel to the manager it talks to; a later call opens one again. */
+    @Override
+    public synchronized void close() {
+        if (dispatcher != null) dispatcher.close();
+        dispatcher = null;
     }
 
     /** The manager we talk to failed us: the next call goes to the next one. */
@@ -75,7 +87,7 @@ final class ManagerList implements Dispatcher {
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         return call(d -> d.heartbeat(nodeId, sessionId));
     }
 

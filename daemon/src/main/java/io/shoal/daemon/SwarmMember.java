@@ -24,9 +24,16 @@ import io.shoal.rpc.TlsMaterial;
 import io.shoal.rpc.StateTransfer;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import io.shoal.manager.role.Quorum;
+import io.shoal.manager.role.RaftMembers;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -55,12 +62,19 @@ public final class SwarmMember implements AutoCloseable {
     private volatile CertificateRenewer renewer;
     private String remoteLeaderAddr;
     private RemoteDispatcher remoteLeader;
+    private ManagerList managersInTurn;
+    private final ManagerList managerList;
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
     private final CountDownLatch wired = new CountDownLatch(1);
     private final ExecutorService transitions = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
 
-    /** A manager: a member of the Raft group, running the controllers while it leads. */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining) throws IOException {
+    /**
+     * A manager: a member of the Raft group, running the controllers while it leads.
+     *
+     * @param roleChanged told the role a heartbeat reports when it is not this member's
+     */
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining,
+                Consumer<String> roleChanged) throws IOException {
         this.state = state;
         memory = new MemoryStore();
         // Signed before Raft starts (by the new swarm's root, or the CA of the swarm joined): Raft is mutual TLS from the start.
@@ -75,10 +89,12 @@ public final class SwarmMember implements AutoCloseable {
                 minIndex -> fetchState(minIndex),
                 new RaftNode.Tls(RaftTls.keyManager(tls::current), RaftTls.trustManager(tls::current)), this::onLeadership, start);
         store = new Store(memory, raft, clock);
-        manager = new Manager(store, clock);
+        managerList = null;
+        manager = new Manager(store, clock, raftMembers());
         control = new ControlApi(store, clock);
         worker = new Worker(executor, swarmDir.resolve("worker"), dataKey(swarmDir));
-        agent = new Agent(state.nodeId(), ip(state), new LocalDispatcher(manager, this::leaderDispatcher), executor, worker);
+        agent = new Agent(state.nodeId(), ip(state),
+                new RoleWatch(new LocalDispatcher(manager, this::leaderDispatcher), state.role(), roleChanged), executor, worker);
         wired.countDown();
     }
 
@@ -118,13 +134,42 @@ public final class SwarmMember implements AutoCloseable {
         }
     }
 
+    private RaftMembers raftMembers() {
+        return new RaftMembers() {
+            @Override
+            public Set<String> members() {
+                return raft.members().keySet();
+            }
+
+            @Override
+            public String self() {
+                return state.nodeId();
+            }
+
+            @Override
+            public void remove(String memberId) throws IOException {
+                raft.removeMember(memberId);
+            }
+
+            @Override
+            public void transferLeadership(String memberId, Duration timeout) throws IOException {
+                raft.transferLeadership(memberId, timeout);
+            }
+        };
+    }
+
     /** The dispatcher of the leader when another manager leads, over the cluster port. */
     private synchronized Dispatcher leaderDispatcher() {
+        if (tls == null) return null;
         String leader = raft.leaderId();
-        if (leader == null) return null;
-        Node node = store.view(r -> r.node(leader));
+        Node node = leader == null ? null : store.view(r -> r.node(leader));
         String addr = node == null || node.managerStatus() == null ? null : node.managerStatus().addr();
-        if (addr == null) return null;
+        if (addr == null) {
+            // No leader known, as when this manager was just removed from the group: ask the other
+            // managers in turn, as a worker does; the leader's heartbeats then say it is a worker now.
+            if (managersInTurn == null && !otherManagers().isEmpty()) managersInTurn = new ManagerList(otherManagers(), tls);
+            return managersInTurn;
+        }
         if (!addr.equals(remoteLeaderAddr)) {
             remoteLeaderAddr = addr;
             remoteLeader = RemoteDispatcher.connect(addr, tls);
@@ -155,19 +200,20 @@ public final class SwarmMember implements AutoCloseable {
      * A worker: only the agent, talking to the managers' dispatcher over the cluster port, and the
      * renewal of its certificate through them.
      */
-    SwarmMember(SwarmState state, Path swarmDir, Executor executor, Dispatcher managers, CertificateRenewer renewer)
-            throws IOException {
+    SwarmMember(SwarmState state, Path swarmDir, Executor executor, ManagerList managers, CertificateRenewer renewer,
+                Consumer<String> roleChanged) throws IOException {
         this.state = state;
         this.renewer = renewer;
         tls = null;
         certificatesDir = swarmDir.resolve("certificates");
+        managerList = managers;
         raft = null;
         memory = null;
         store = null;
         manager = null;
         control = null;
         worker = new Worker(executor, swarmDir.resolve("worker"), dataKey(swarmDir));
-        agent = new Agent(state.nodeId(), ip(state), managers, executor, worker);
+        agent = new Agent(state.nodeId(), ip(state), new RoleWatch(managers, state.role(), roleChanged), executor, worker);
         firstLeadership.countDown();
         wired.countDown();
     }
@@ -232,6 +278,7 @@ public final class SwarmMember implements AutoCloseable {
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
                 .dispatcher(new LocalDispatcher(manager, () -> null))
                 .certificateIssuer(ca)
+                .peerAuthorizer(ca::refusal)
                 .raftMembership(this::admit)
                 .stateTransfer(this::exportState)
                 .start();
@@ -240,6 +287,11 @@ public final class SwarmMember implements AutoCloseable {
 
     /** A manager that joined with a manager token asks to be a Raft member: the leader adds it. */
     private void admit(io.shoal.rpc.NodeIdentity peer, String raftAddress, String clusterAddress) {
+        // A demoted manager's old certificate still says manager until it is renewed.
+        Node joining = store.view(r -> r.node(peer.nodeId()));
+        if (joining == null || !"manager".equals(joining.certifiedRole())) {
+            throw new ApiException(403, "node " + peer.nodeId() + " is not a manager of this swarm");
+        }
         try {
             raft.addMember(peer.nodeId(), raftAddress);
         } catch (IOException e) {
@@ -259,6 +311,49 @@ public final class SwarmMember implements AutoCloseable {
 
     boolean isLeader() {
         return raft != null && raft.isLeader();
+    }
+
+    /**
+     * The cluster ports of the other managers, the leader's first: where this node renews its
+     * certificate and asks to join the Raft group when its role changes.
+     */
+    synchronized List<String> otherManagers() {
+        if (store == null) return managerList.managers();
+        List<String> out = new ArrayList<>();
+        if (remoteLeaderAddr != null && !remoteLeaderAddr.equals(state.advertiseAddr())) out.add(remoteLeaderAddr);
+        for (Node n : store.view(ControlApi::raftMembers)) {
+            String addr = n.managerStatus().addr();
+            if (!n.id().equals(state.nodeId()) && addr != null && !out.contains(addr)) out.add(addr);
+        }
+        return out;
+    }
+
+    /**
+     * Leaves the Raft group as this manager leaves the swarm with --force: its node goes down and
+     * the group goes on without it. Best effort, since a forced leave must succeed even when the
+     * swarm has no quorum left to take these writes. The last member has no group to leave.
+     */
+    void leaveRaft() {
+        try {
+            if (raft.members().size() <= 1) return;
+            store.update(tx -> {
+                Node n = tx.node(state.nodeId());
+                if (n != null) {
+                    tx.update(n.withStatus(new Node.Status("down", "node left the swarm", n.status() == null ? null : n.status().addr()))
+                            .withManagerStatus(null));
+                }
+                return null;
+            });
+            if (raft.isLeader()) {
+                List<Node> members = store.view(ControlApi::raftMembers);
+                Optional<String> successor = Quorum.successor(members, state.nodeId());
+                if (successor.isPresent()) raft.transferLeadership(successor.get(), Duration.ofSeconds(5));
+            }
+            raft.removeMember(state.nodeId());
+            log.info("left the Raft group");
+        } catch (RuntimeException | IOException e) {
+            log.warn("leaving the Raft group failed (the managers will see this node down): {}", e.getMessage());
+        }
     }
 
     /**
@@ -287,6 +382,12 @@ public final class SwarmMember implements AutoCloseable {
         if (clusterPort != null) clusterPort.close();
         agent.close();
         transitions.shutdownNow();
+        // The channels the agent used: a node that changes role closes this membership and goes on.
+        synchronized (this) {
+            if (managerList != null) managerList.close();
+            if (managersInTurn != null) managersInTurn.close();
+            if (remoteLeader != null) remoteLeader.close();
+        }
         if (manager == null) return;
         manager.follow();
         try {

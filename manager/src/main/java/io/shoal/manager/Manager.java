@@ -7,6 +7,8 @@ import io.shoal.manager.orchestrator.replicated.ReplicatedOrchestrator;
 import io.shoal.manager.orchestrator.restart.RestartSupervisor;
 import io.shoal.manager.orchestrator.taskreaper.TaskReaper;
 import io.shoal.manager.orchestrator.update.Updater;
+import io.shoal.manager.role.RaftMembers;
+import io.shoal.manager.role.RoleManager;
 import io.shoal.manager.scheduler.Scheduler;
 import io.shoal.store.Store;
 import java.time.Clock;
@@ -24,12 +26,14 @@ public final class Manager {
 
     private final Store store;
     private final Clock clock;
+    private final RaftMembers raft;
     private List<Controller> controllers = List.of();
     private Dispatcher dispatcher;
 
-    public Manager(Store store, Clock clock) {
+    public Manager(Store store, Clock clock, RaftMembers raft) {
         this.store = store;
         this.clock = clock;
+        this.raft = raft;
     }
 
     public synchronized void lead() {
@@ -43,7 +47,8 @@ public final class Manager {
                 new Updater(store, clock),
                 new TaskReaper(store),
                 new Allocator(store, clock),
-                new Scheduler(store, clock));
+                new Scheduler(store, clock),
+                new RoleManager(store, raft));
         controllers.forEach(Controller::start);
     }
 

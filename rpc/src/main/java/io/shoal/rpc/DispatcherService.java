@@ -45,9 +45,10 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
 
     @Override
     public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
-        unary(out, () -> HeartbeatResponse.newBuilder()
-                .setPeriodNanos(dispatcher.heartbeat(peer(), req.getSessionId()))
-                .build());
+        unary(out, () -> {
+            var beat = dispatcher.heartbeat(peer(), req.getSessionId());
+            return HeartbeatResponse.newBuilder().setPeriodNanos(beat.periodNanos()).setRole(beat.role()).build();
+        });
     }
 
     @Override

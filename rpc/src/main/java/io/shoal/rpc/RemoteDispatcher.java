@@ -74,10 +74,10 @@ public final class RemoteDispatcher implements Dispatcher, AutoCloseable {
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireUnbroken(sessionId);
-        return call("heartbeat", () -> stub().heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build()))
-                .getPeriodNanos();
+        var r = call("heartbeat", () -> stub().heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build()));
+        return new Heartbeat(r.getPeriodNanos(), r.getRole());
     }
 
     @Override

@@ -38,10 +38,10 @@ final class FakeDispatcher implements Dispatcher {
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         calls.add("heartbeat " + nodeId);
         require(nodeId, sessionId);
-        return NEXT_PERIOD;
+        return new Heartbeat(NEXT_PERIOD, "worker");
     }
 
     @Override

@@ -16,10 +16,11 @@ public interface Dispatcher {
     Session register(String nodeId, Node.Description description, String addr);
 
     /**
-     * Keeps the session alive; returns the period within which the next heartbeat must come.
-     * Throws {@link SessionInvalidException} when the session is unknown (the agent registers again).
+     * Keeps the session alive; returns the period within which the next heartbeat must come and
+     * the role the managers certify the node for. Throws {@link SessionInvalidException} when the
+     * session is unknown (the agent registers again).
      */
-    long heartbeat(String nodeId, String sessionId);
+    Heartbeat heartbeat(String nodeId, String sessionId);
 
     /**
      * Streams the tasks assigned to this node: first one {@link Assignments.Type#COMPLETE} message
@@ -31,6 +32,12 @@ public interface Dispatcher {
     void updateTaskStatus(String nodeId, String sessionId, List<TaskStatusUpdate> updates);
 
     record Session(String sessionId, long heartbeatPeriodNanos, List<String> managers) {}
+
+    /**
+     * {@code role} is {@link io.shoal.api.Node#certifiedRole()}: how a promoted or demoted node
+     * learns of it (swarmkit's session messages carry the node object for the same reason).
+     */
+    record Heartbeat(long periodNanos, String role) {}
 
     final class SessionInvalidException extends RuntimeException {
         public SessionInvalidException(String message) {

@@ -3,6 +3,7 @@ package io.shoal.daemon.engineapi;
 import io.shoal.api.Node;
 import io.shoal.daemon.Daemon;
 import io.shoal.manager.control.ControlApi;
+import io.shoal.manager.role.Quorum;
 import java.util.Comparator;
 import java.util.Set;
 
@@ -47,7 +48,7 @@ public final class NodeRoutes {
     private Node withLeader(Node n) {
         if (n.managerStatus() == null) return n;
         String leader = daemon.manager().leaderId();
-        String reachability = "down".equals(n.status() == null ? null : n.status().state()) ? "unreachable" : "reachable";
+        String reachability = Quorum.isReachable(n) ? "reachable" : "unreachable";
         return n.withManagerStatus(new Node.ManagerStatus(n.id().equals(leader), reachability, n.managerStatus().addr()));
     }
 }

@@ -12,6 +12,7 @@ import io.shoal.api.Version;
 import io.shoal.manager.allocator.PortAllocator;
 import io.shoal.manager.ca.JoinToken;
 import io.shoal.manager.ca.RootCa;
+import io.shoal.manager.role.Quorum;
 import io.shoal.store.Kind;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
@@ -114,21 +115,36 @@ public final class ControlApi {
             if (node.version().index() != version) throw ApiException.conflict("update out of sequence");
             Node.Spec next = new Node.Spec(spec.name(), spec.labels(),
                     blankTo(spec.role(), node.spec().role()), blankTo(spec.availability(), node.spec().availability()));
-            if ("manager".equals(node.spec().role()) && "worker".equals(next.role()) && managers(tx) <= 1) {
-                throw ApiException.invalid("attempting to demote the last manager of the swarm");
-            }
-            if (!Objects.equals(next.role(), node.spec().role())) {
-                throw new ApiException(501, "changing a node's role needs the multi-manager swarm, which this daemon does not run yet");
-            }
+            if ("manager".equals(node.spec().role()) && "worker".equals(next.role())) checkDemotion(tx, node);
             tx.update(node.withSpec(next));
             return null;
         });
     }
 
+    /**
+     * Swarmkit's demotion checks. The role manager on the leader then takes the node out of the
+     * Raft group; a promotion needs no check, the node joins the group itself.
+     */
+    private static void checkDemotion(ReadTx tx, Node node) {
+        // Not in the group (a promotion not carried out yet, or a manager that left): nothing to keep.
+        if (node.managerStatus() == null) return;
+        List<Node> members = raftMembers(tx);
+        if (members.size() <= 1) throw ApiException.invalid("attempting to demote the last manager of the swarm");
+        if (!Quorum.canRemove(members, members.size(), node.id())) {
+            throw ApiException.invalid("can't remove member from the raft: this would result in a loss of quorum");
+        }
+    }
+
+    /** The nodes that are members of the managers' Raft group: those with a ManagerStatus. */
+    public static List<Node> raftMembers(ReadTx r) {
+        return r.nodes().stream().filter(n -> n.managerStatus() != null).toList();
+    }
+
     public void removeNode(String idOrName, boolean force) {
         store.update(tx -> {
             Node node = node(tx, idOrName);
-            if ("manager".equals(node.spec().role())) {
+            // A manager that left the group (swarm leave --force) may go; a member must be demoted first.
+            if ("manager".equals(node.spec().role()) && node.managerStatus() != null) {
                 throw ApiException.invalid("node %s is a cluster manager and is a member of the raft cluster. "
                         + "It must be demoted to worker before removal", node.id());
             }
@@ -213,10 +229,6 @@ public final class ControlApi {
             case Node n -> n.hostname() != null ? n.hostname() : n.spec().name();
             default -> null;
         };
-    }
-
-    private static long managers(ReadTx r) {
-        return r.nodes().stream().filter(n -> "manager".equals(n.spec().role())).count();
     }
 
     private static int modeName(ServiceSpec.Mode m) {

@@ -39,6 +39,8 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     /** A node's session: when it last beat, and the period it was told then (it beats by that one until the next answer). */
     private record SessionState(String sessionId, long lastHeartbeatNanos, long periodNanos) {}
 
+    /** Marks a late node that had no session here at all. */
+
     private final Store store;
     private final Clock clock;
     private final Map<String, SessionState> sessions = new ConcurrentHashMap<>();
@@ -62,15 +64,20 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
         requireRunning();
         String sessionId = Ids.newId();
         long period = heartbeatPeriodNanos();
-        // The session exists before the node reads as ready, so the heartbeat check never finds a
-        // ready node without one (and marks it down right after it registered).
-        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
-        store.update(tx -> {
-            Node node = tx.node(nodeId);
-            if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
-            tx.update(node.withDescription(description).withStatus(new Node.Status("ready", null, addr)));
-            return null;
-        });
+        // The session first: the heartbeat checker takes a ready node without one for a late one.
+        SessionState session = new SessionState(sessionId, System.nanoTime(), period);
+        sessions.put(nodeId, session);
+        try {
+            store.update(tx -> {
+                Node node = tx.node(nodeId);
+                if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
+                tx.update(node.withDescription(description).withStatus(new Node.Status("ready", null, addr)));
+                return null;
+            });
+        } catch (RuntimeException e) {
+            sessions.remove(nodeId, session);
+            throw e;
+        }
         log.info("node {} registered, session {}", nodeId, sessionId);
         // The cluster ports of every manager, so an agent can find the leader again when this one goes.
         List<String> managers = store.view(r -> r.nodes().stream()
@@ -80,11 +87,13 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     }
 
     @Override
-    public long heartbeat(String nodeId, String sessionId) {
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireSession(nodeId, sessionId);
         long period = heartbeatPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
-        return period;
+        Node node = store.view(r -> r.node(nodeId));
+        if (node == null) throw new SessionInvalidException("node " + nodeId + " was removed from the swarm");
+        return new Heartbeat(period, node.certifiedRole());
     }
 
     @Override

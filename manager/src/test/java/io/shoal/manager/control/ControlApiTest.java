@@ -212,6 +212,53 @@ class ControlApiTest {
         assertNull(h.node("n1"));
     }
 
+    private Node manager(String id) {
+        return h.addNode(Harness.newNode(id).withSpec(new Node.Spec(id, null, "manager", "active"))
+                .withManagerStatus(new Node.ManagerStatus(false, "reachable", id + ":2377")));
+    }
+
+    private void setRole(String id, String role) {
+        api.updateNode(id, h.node(id).version().index(), new Node.Spec(id, null, role, null));
+    }
+
+    @Test
+    void promotionAndDemotionFollowSwarmkitsChecks() {
+        manager("m1");
+        h.addNode(Harness.newNode("w1"));
+        assertTrue(refused(400, () -> setRole("m1", "worker")).getMessage()
+                .contains("attempting to demote the last manager of the swarm"));
+
+        setRole("w1", "manager");
+        Node promoted = h.node("w1");
+        assertEquals("manager", promoted.spec().role());
+        assertNull(promoted.managerStatus(), "a Raft member only once it has joined");
+        assertEquals("manager", promoted.certifiedRole(), "the CA certifies it as a manager at once");
+
+        // Three members, one down: removing another would leave one of two.
+        manager("m2");
+        manager("m3");
+        h.setNodeState("m3", "down");
+        assertTrue(refused(400, () -> setRole("m2", "worker")).getMessage()
+                .contains("can't remove member from the raft: this would result in a loss of quorum"));
+        h.setNodeState("m3", "ready");
+        setRole("m2", "worker");
+        assertEquals("worker", h.node("m2").spec().role());
+        assertEquals("manager", h.node("m2").certifiedRole(), "until the role manager has removed it");
+    }
+
+    @Test
+    void aRaftMemberCannotBeRemovedButAManagerThatLeftCan() {
+        manager("m1");
+        manager("m2");
+        assertTrue(refused(400, () -> api.removeNode("m2", true)).getMessage().contains(
+                "is a cluster manager and is a member of the raft cluster. It must be demoted to worker before removal"));
+        // swarm leave --force: out of the group and down, still a manager by its spec
+        Node left = h.node("m2");
+        h.update(left.withManagerStatus(null).withStatus(new Node.Status("down", "node left the swarm", null)));
+        api.removeNode("m2", false);
+        assertNull(h.node("m2"));
+    }
+
     @Test
     void swarmUpdatesAreVersionedAndRotateTokens() {
         var c = h.createCluster(null);

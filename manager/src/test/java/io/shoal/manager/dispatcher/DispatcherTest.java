@@ -77,9 +77,25 @@ class DispatcherTest {
         assertTrue(n1.isReady());
         assertEquals("10.0.0.7", n1.status().addr());
         assertEquals(Duration.ofSeconds(2).toNanos(), s.heartbeatPeriodNanos());
-        assertEquals(Duration.ofSeconds(2).toNanos(), dispatcher.heartbeat("n1", s.sessionId()));
+        assertEquals(Duration.ofSeconds(2).toNanos(), dispatcher.heartbeat("n1", s.sessionId()).periodNanos());
         assertEquals(404, assertThrows(io.shoal.api.ApiException.class,
                 () -> dispatcher.register("n9", DESCRIPTION, "10.0.0.9")).status());
+    }
+
+    @Test
+    void heartbeatsTellTheNodeWhichRoleItIsCertifiedFor() {
+        Session s = dispatcher().register("n1", DESCRIPTION, "10.0.0.1");
+        assertEquals("worker", dispatcher.heartbeat("n1", s.sessionId()).role());
+        Node n1 = h.node("n1");
+        h.update(n1.withSpec(new Node.Spec(null, null, "manager", "active")));
+        assertEquals("manager", dispatcher.heartbeat("n1", s.sessionId()).role(), "promoted");
+        // Demoted but still a Raft member: a manager until the leader has removed it.
+        n1 = h.node("n1");
+        h.update(n1.withSpec(new Node.Spec(null, null, "worker", "active"))
+                .withManagerStatus(new Node.ManagerStatus(false, "reachable", "10.0.0.1:2377")));
+        assertEquals("manager", dispatcher.heartbeat("n1", s.sessionId()).role());
+        h.update(h.node("n1").withManagerStatus(null));
+        assertEquals("worker", dispatcher.heartbeat("n1", s.sessionId()).role());
     }
 
     @Test

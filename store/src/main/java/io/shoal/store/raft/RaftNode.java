@@ -229,6 +229,22 @@ public final class RaftNode implements Proposer, AutoCloseable {
     }
 
 
+    /** Removes a member: the group goes on without it, and its log is no longer replicated to it. */
+    public void removeMember(String memberId) throws IOException {
+        Map<String, String> next = members();
+        if (next.remove(memberId) == null) return;
+        setMembers(next);
+    }
+
+    /**
+     * Hands leadership to {@code memberId} and waits until it leads (or the timeout passes), so a
+     * leader that is to leave the group does not take the swarm's writes with it.
+     */
+    public void transferLeadership(String memberId, java.time.Duration timeout) throws IOException {
+        RaftClientReply r = client.admin().transferLeadership(RaftPeerId.valueOf(memberId), timeout.toMillis());
+        if (!r.isSuccess()) throw new IOException("transferring leadership to " + memberId + " failed: " + r.getException());
+    }
+
     private void setMembers(Map<String, String> members) throws IOException {
         List<RaftPeer> peers = new ArrayList<>();
         members.forEach((id, addr) -> peers.add(RaftPeer.newBuilder().setId(id).setAddress(addr).build()));

@@ -136,4 +136,26 @@ class RaftGroupTest {
         create(a.store(), "after-join");
         eventually(() -> b.memory().view(r -> r.byName(io.shoal.store.Kind.SERVICE, "after-join")) != null);
     }
+
+    @Test
+    void aLeaderHandsOverThenLeavesAndTheGroupGoesOnWithoutIt() throws Exception {
+        Member a = start("a", RaftNode.Start.BOOTSTRAP);
+        eventually(() -> a.leads().get() > 0);
+        Member b = start("b", RaftNode.Start.JOIN);
+        Member c = start("c", RaftNode.Start.JOIN);
+        a.raft().addMember(b.id(), b.address());
+        a.raft().addMember(c.id(), c.address());
+
+        a.raft().transferLeadership(b.id(), java.time.Duration.ofSeconds(10));
+        eventually(() -> b.raft().isLeader() && !a.raft().isLeader());
+        // What a demoted leader's successor does: take it out of the group.
+        b.raft().removeMember(a.id());
+        assertEquals(Map.of(b.id(), b.address(), c.id(), c.address()), b.raft().members());
+        a.raft().close();
+        create(c.store(), "without-a");
+        eventually(() -> b.memory().view(r -> r.services().size()) == 1);
+        // Removing a member that is not there changes nothing.
+        b.raft().removeMember(a.id());
+        assertEquals(2, c.raft().members().size());
+    }
 }
