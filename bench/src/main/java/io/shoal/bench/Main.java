@@ -25,7 +25,7 @@ public final class Main {
             if (a.equals("-v")) verbose = true;
             else sections.add(a);
         }
-        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "failover");
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         long t0 = System.nanoTime();
@@ -34,8 +34,8 @@ public final class Main {
                 case "scheduler" -> SchedulerBench.run(1000, 10_000, 5);
                 case "swarm" -> swarm(verbose);
                 case "oci" -> oci(verbose);
-                case "failover" -> FailoverBench.run(5);
-                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, failover)");
+                case "cluster" -> ClusterBench.run(3, 5);
+                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);
