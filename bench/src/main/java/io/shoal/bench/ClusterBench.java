@@ -54,7 +54,11 @@ final class ClusterBench {
                 median(joined), median(ready));
 
         failover(failovers);
+        writes();
+    }
 
+    /** Replicated writes only: 3 managers beside 1, in the same run. */
+    static void writes() throws Exception {
         double single = writes(1), three = writes(3);
         System.out.printf("service updates acknowledged, %d clients for %d s: 1 manager %.0f/s, 3 managers %.0f/s"
                 + " (%.0f%% of the unreplicated rate); target ≥ 2000/s with 3 managers%n",

@@ -35,7 +35,8 @@ public final class Main {
                 case "swarm" -> swarm(verbose);
                 case "oci" -> oci(verbose);
                 case "cluster" -> ClusterBench.run(3, 5);
-                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster)");
+                case "writes" -> ClusterBench.writes();
+                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster, writes)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);

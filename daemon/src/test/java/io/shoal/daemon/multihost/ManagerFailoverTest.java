@@ -64,6 +64,8 @@ class ManagerFailoverTest {
             }
             // The swarm's state on every node's disk (Raft log, snapshots, the worker's tasks) is sealed.
             d1.dockerOk("service", "update", "--detach", "--env-add", "MORE=" + secret + "-2", "web");
+            // The update finishes before the leader dies: failover in the middle of a rolling update is another story.
+            eventually(CONVERGE, () -> updateState(d1).equals("completed"));
             for (DaemonProcess d : List.of(d1, d2, d3, d4)) {
                 assertEquals(List.of(), DiskSearch.filesContaining(d.dataDir().resolve("swarm"), secret),
                         "the service's env is on disk in clear");
@@ -96,6 +98,14 @@ class ManagerFailoverTest {
     }
 
     /** Hostname → MANAGER STATUS as {@code docker node ls} shows it (empty for a worker), or empty when refused. */
+    static String updateState(DaemonProcess d) {
+        try {
+            return d.dockerOk("service", "inspect", "--format", "{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}", "web").trim();
+        } catch (Exception e) {
+            return "";
+        }
+    }
+
     static Map<String, String> managers(DaemonProcess d) {
         try {
             var r = d.docker("node", "ls", "--format", "{{.Hostname}} {{.ManagerStatus}}");

@@ -49,7 +49,14 @@ class WorkerJoinTest {
             assertNotEquals(0, otherCa.exit());
             assertTrue(otherCa.err().contains("remote CA does not match fingerprint"), otherCa.err());
 
-            String joined = worker.dockerOk("swarm", "join", "--token", token, remote);
+            // A token rotated away is refused; its successor works.
+            String rotated = manager.dockerOk("swarm", "join-token", "--rotate", "-q", "worker").trim();
+            assertNotEquals(token, rotated);
+            var stale = worker.docker("swarm", "join", "--token", token, remote);
+            assertNotEquals(0, stale.exit());
+            assertTrue(stale.err().contains("A valid join token is necessary to join this cluster"), stale.err());
+
+            String joined = worker.dockerOk("swarm", "join", "--token", rotated, remote);
             assertTrue(joined.contains("This node joined a swarm as a worker"), joined);
             assertEquals("active", worker.dockerOk("info", "--format", "{{.Swarm.LocalNodeState}}").trim());
             var onWorker = worker.docker("node", "ls");
