@@ -88,6 +88,8 @@ public final class Agent implements AutoCloseable {
                     s = dispatcher.register(nodeId, executor.describe(), addr);
                     subscription = dispatcher.assignments(nodeId, s.sessionId(), worker::assign);
                     setSession(s);
+                    if (hadSession) worker.reportAgain();
+                    hadSession = true;
                     backoff.reset();
                     LOG.info("session {} with the dispatcher", s.sessionId());
                     long period = s.heartbeatPeriodNanos();
@@ -110,6 +112,9 @@ public final class Agent implements AutoCloseable {
             // closed
         }
     }
+
+    /** Whether a session came before the current one, whose leader may have lost statuses it acknowledged. */
+    private boolean hadSession; // the session thread's own
 
     private void runStatus() {
         var backoff = new Backoff();

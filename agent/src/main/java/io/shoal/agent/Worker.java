@@ -52,6 +52,18 @@ public final class Worker implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues every held task's last status again, for a new session: the dispatcher acknowledges
+     * reports before it writes them, so a leader that died meanwhile may have lost some. Managers
+     * drop a report that does not move a task forward, so sending one twice does no harm.
+     */
+    public synchronized void reportAgain() {
+        for (TaskRunner r : runners.values()) {
+            Task t = r.held().task();
+            if (t.status() != null) statuses.offer(t.id(), t.status());
+        }
+    }
+
     /** Applies assignments: a COMPLETE set replaces what this node runs, an INCREMENTAL one changes it. */
     public synchronized void assign(Assignments a) {
         if (closed) return;

@@ -173,6 +173,17 @@ class AgentTest {
     }
 
     @Test
+    void aNewSessionReportsEveryTaskAgainInCaseTheOldLeaderLostTheReports() throws IOException {
+        Task t = shTask("exec sleep 300", RUNNING, Map.of());
+        var d = startAgent(t);
+        until("running", () -> d.reached(t.id(), RUNNING));
+
+        d.loseReceivedStatuses();
+        d.invalidateSessions();
+        until("running reported again", () -> d.reached(t.id(), RUNNING));
+    }
+
+    @Test
     void restartedDaemonReadoptsRunningTasksAndLearnsHowOthersEnded() throws IOException {
         Path work = Files.createDirectories(tmp.resolve("work"));
         Task keeps = shTask("echo started >> starts; exec sleep 300", RUNNING, Map.of("Dir", work.toString()));

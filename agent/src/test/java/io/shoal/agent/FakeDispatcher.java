@@ -76,6 +76,11 @@ final class FakeDispatcher implements Dispatcher {
         }
     }
 
+    /** What a leader that died before writing the reports it acknowledged leaves behind: nothing of them. */
+    synchronized void loseReceivedStatuses() {
+        received.clear();
+    }
+
     /** Adds or changes a task, as the managers would, and streams the change. */
     synchronized void put(Task t) {
         tasks.put(t.id(), t);
