@@ -118,9 +118,11 @@ class AgentTest {
 
     @Test
     void desiredShutdownStopsWithTheStopSignal() throws IOException {
-        Task t = shTask("trap 'exit 0' TERM; while :; do sleep 0.02; done", RUNNING, Map.of());
+        Path work = Files.createDirectories(tmp.resolve("work"));
+        Task t = shTask("trap 'exit 0' TERM; touch trapped; while :; do sleep 0.02; done", RUNNING, Map.of("Dir", work.toString()));
         var d = startAgent(t);
-        until("running", () -> d.reached(t.id(), RUNNING));
+        // RUNNING comes as the process starts; the signal must come after the shell set its trap.
+        until("trap set", () -> d.reached(t.id(), RUNNING) && Files.exists(work.resolve("trapped")));
         long pid = pid(d, t);
 
         d.put(t.withDesiredState(SHUTDOWN));
