@@ -46,8 +46,15 @@ class OciRegistryPullTest {
                 String ps = ps(d, "nope");
                 return ps.contains("Rejected") && ps.contains("No such image: " + registry.host + "/test/nothing:1");
             });
-            String rejected = daemon.dockerOk("service", "ps", "-q", "--no-trunc", "nope").lines().toList().getLast();
-            assertEquals("rejected", taskField(daemon, rejected, "{{.Status.State}}"));
+            // Rejected tasks are retried and the oldest reaped meanwhile: inspect one that is still listed.
+            eventually(CONVERGE, () -> {
+                try {
+                    String newest = d.dockerOk("service", "ps", "-q", "--no-trunc", "nope").lines().findFirst().orElseThrow();
+                    return "rejected".equals(taskField(d, newest, "{{.Status.State}}"));
+                } catch (Exception | AssertionError e) {
+                    return false;
+                }
+            });
         } finally {
             OciHost.tearDown(daemon, dir);
         }
