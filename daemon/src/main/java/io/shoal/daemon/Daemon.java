@@ -63,8 +63,7 @@ public final class Daemon implements AutoCloseable {
         } else if (saved != null) {
             log.info("resuming swarm membership as node {}", saved.nodeId());
             // The operator's --listen-addr wins over the saved one: a data dir restored on another host listens there.
-            SwarmState resumed = options.listenAddrExplicit() ? new SwarmState(saved.nodeId(), saved.clusterId(),
-                    saved.raftAddress(), saved.advertiseAddr(), saved.role(), options.listenAddr(), saved.remoteManagers()) : saved;
+            SwarmState resumed = options.listenAddrExplicit() ? saved.withListenAddr(options.listenAddr()) : saved;
             member = new SwarmMember(resumed, swarmDir(), executor, clock, false, this::roleReported);
             try {
                 member.awaitStore();

@@ -14,6 +14,10 @@ import java.nio.file.StandardCopyOption;
 public record SwarmState(String nodeId, String clusterId, String raftAddress, String advertiseAddr, String role,
                          String listenAddr, java.util.List<String> remoteManagers) {
 
+    SwarmState withListenAddr(String addr) {
+        return new SwarmState(nodeId, clusterId, raftAddress, advertiseAddr, role, addr, remoteManagers);
+    }
+
     static SwarmState load(Path file) throws IOException {
         return Files.exists(file) ? Json.MAPPER.readValue(file.toFile(), SwarmState.class) : null;
     }

@@ -21,4 +21,11 @@ final class Hosts {
         assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
         TestNetwork.sweepLeftovers();
     }
+
+    /** {@code first} (on {@code host}) inits a swarm and the others join it with the manager token. */
+    static void formManagers(TestNetwork.Host host, DaemonProcess first, DaemonProcess... others) throws Exception {
+        first.dockerOk("swarm", "init", "--advertise-addr", host.address());
+        String token = first.dockerOk("swarm", "join-token", "-q", "manager").trim();
+        for (DaemonProcess d : others) d.dockerOk("swarm", "join", "--token", token, host.address() + ":2377");
+    }
 }

@@ -6,7 +6,6 @@ import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
@@ -18,7 +17,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -37,11 +35,7 @@ class QuorumTest {
 
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> reason = TestNetwork.unavailableReason()
-                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
-        reason.ifPresent(r -> System.out.println("QuorumTest skipped: " + r));
-        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
-        TestNetwork.sweepLeftovers();
+        Hosts.assumeAvailable(QuorumTest.class);
     }
 
     @Test
@@ -51,10 +45,7 @@ class QuorumTest {
             DaemonProcess d1 = h1.daemon(dir.resolve("h1"));
             DaemonProcess d2 = h2.daemon(dir.resolve("h2"));
             DaemonProcess d3 = h3.daemon(dir.resolve("h3"));
-            d1.dockerOk("swarm", "init", "--advertise-addr", h1.address());
-            String token = d1.dockerOk("swarm", "join-token", "-q", "manager").trim();
-            d2.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
-            d3.dockerOk("swarm", "join", "--token", token, h1.address() + ":2377");
+            Hosts.formManagers(h1, d1, d2, d3);
             try {
                 eventually(CONVERGE, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable")));
             } catch (AssertionError e) {

@@ -203,6 +203,10 @@ final class StoreStateMachine extends BaseStateMachine {
         return last.getIndex();
     }
 
+    private static StateImage openSnapshot(Path file, long index, DataKey key) throws IOException {
+        return StateImage.decode(key.open(Files.readAllBytes(file), DataKey.indexBytes("snapshot", index)));
+    }
+
     private void writeSnapshot(TermIndex at, byte[] image) throws IOException {
         File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
         File tmp = new File(file.getPath() + ".tmp");
@@ -222,8 +226,7 @@ final class StoreStateMachine extends BaseStateMachine {
         storage.loadLatestSnapshot();
         SingleFileSnapshotInfo snapshot = storage.getLatestSnapshot();
         if (snapshot == null) return;
-        byte[] sealed = Files.readAllBytes(snapshot.getFile().getPath());
-        StateImage image = StateImage.decode(key.open(sealed, DataKey.indexBytes("snapshot", snapshot.getIndex())));
+        StateImage image = openSnapshot(snapshot.getFile().getPath(), snapshot.getIndex(), key);
         synchronized (applying) {
             memory.restore(image.index(), image.objects());
             setLastAppliedTermIndex(snapshot.getTermIndex());
@@ -240,9 +243,10 @@ final class StoreStateMachine extends BaseStateMachine {
     public CompletableFuture<TermIndex> notifyInstallSnapshotFromLeader(RoleInfoProto role, TermIndex firstInLeaderLog) {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                StateImage image = StateImage.decode(peers.fetch(firstInLeaderLog.getIndex() - 1));
+                byte[] fetched = peers.fetch(firstInLeaderLog.getIndex() - 1);
+                StateImage image = StateImage.decode(fetched);
                 TermIndex at = TermIndex.valueOf(image.term(), image.index());
-                writeSnapshot(at, StateImage.encode(image.term(), image.index(), image.objects()));
+                writeSnapshot(at, fetched);
                 log.info("caught up from another manager's state at index {}", at.getIndex());
                 return at;
             } catch (IOException e) {
@@ -273,7 +277,7 @@ final class StoreStateMachine extends BaseStateMachine {
             }
         }
         if (latest != null) {
-            StateImage image = StateImage.decode(key.open(Files.readAllBytes(latest), DataKey.indexBytes("snapshot", snapshotIndex)));
+            StateImage image = openSnapshot(latest, snapshotIndex, key);
             memory.restore(image.index(), image.objects());
         }
         try (EntryLog entries = new EntryLog(groupDir.resolve("entries"), key)) {
