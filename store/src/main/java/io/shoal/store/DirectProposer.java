@@ -1,5 +1,6 @@
 package io.shoal.store;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -18,11 +19,7 @@ public final class DirectProposer implements Proposer {
     @Override
     public synchronized CompletableFuture<Long> propose(Batch batch) {
         long i = ++index;
-        try {
-            memory.apply(i, batch);
-            return CompletableFuture.completedFuture(i);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(e);
-        }
+        var refusal = memory.apply(i, List.of(batch)).getFirst();
+        return refusal == null ? CompletableFuture.completedFuture(i) : CompletableFuture.failedFuture(refusal);
     }
 }

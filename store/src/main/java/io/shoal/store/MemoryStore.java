@@ -88,36 +88,48 @@ public final class MemoryStore {
     }
 
     /**
-     * Applies a committed batch at log index {@code index}. Either every change applies or none
-     * does; the refusal is thrown to the proposer and the index is still consumed.
+     * Applies the batches of the committed log entry at {@code index}, in order. Each batch applies
+     * whole or not at all; the result holds, in the batches' places, null for a batch applied and
+     * the refusal of one that was not (the index is consumed either way).
      */
-    public List<Event> apply(long index, Batch batch) {
-        List<Event> events = new ArrayList<>(batch.changes().size());
+    public List<ApiException> apply(long index, List<Batch> batches) {
+        List<ApiException> refusals = new ArrayList<>(batches.size());
+        List<Event> events = new ArrayList<>();
         lock.writeLock().lock();
         try {
             appliedIndex = index;
-            check(batch);
             Version version = new Version(index);
-            for (Change c : batch.changes()) {
-                Kind kind = c.kind();
-                StoredObject before = tables.get(kind).get(c.object().id());
-                StoredObject after = c.op() == Change.Op.DELETE ? null : c.object().committed(version, batch.at());
-                put(kind, before, after);
-                events.add(new Event(c.op(), kind, before, after, index));
+            for (Batch batch : batches) {
+                try {
+                    check(batch);
+                } catch (ApiException refused) {
+                    refusals.add(refused);
+                    continue;
+                }
+                refusals.add(null);
+                for (Change c : batch.changes()) {
+                    Kind kind = c.kind();
+                    StoredObject before = tables.get(kind).get(c.object().id());
+                    StoredObject after = c.op() == Change.Op.DELETE ? null : c.object().committed(version, batch.at());
+                    put(kind, before, after);
+                    events.add(new Event(c.op(), kind, before, after, index));
+                }
             }
         } finally {
             lock.writeLock().unlock();
         }
-        for (var l : listeners) l.accept(events);
+        if (!events.isEmpty()) {
+            for (var l : listeners) l.accept(events);
+        }
         synchronized (appliedMonitor) {
             appliedMonitor.notifyAll();
         }
-        return events;
+        return refusals;
     }
 
     /** Refuses the batch if any change is based on a version that has moved, or breaks a unique name. */
     private void check(Batch batch) {
-        Map<Kind, Map<String, String>> namesTaken = new EnumMap<>(Kind.class);
+        Names names = new Names();
         for (Change c : batch.changes()) {
             Kind kind = c.kind();
             String id = c.object().id();
@@ -131,18 +143,38 @@ public final class MemoryStore {
                     if (current.version().index() != c.basedOn()) throw ApiException.conflict("update out of sequence");
                 }
             }
-            if (kind.uniqueNames && c.op() != Change.Op.DELETE) {
+            if (!kind.uniqueNames) continue;
+            if (c.op() != Change.Op.DELETE) {
                 String name = Kind.nameOf(c.object());
-                String owner = namesTaken.computeIfAbsent(kind, k -> new HashMap<>(idsByName.get(k))).get(name);
+                String owner = names.owner(kind, name);
                 if (owner != null && !owner.equals(id)) {
                     throw ApiException.conflict("name conflicts with an existing object: %s %s already exists",
                             kind.wireName(), name);
                 }
-                if (current != null) namesTaken.get(kind).remove(Kind.nameOf(current));
-                namesTaken.get(kind).put(name, id);
-            } else if (kind.uniqueNames && current != null) {
-                namesTaken.computeIfAbsent(kind, k -> new HashMap<>(idsByName.get(k))).remove(Kind.nameOf(current));
+                if (current != null) names.release(kind, Kind.nameOf(current));
+                names.claim(kind, name, id);
+            } else if (current != null) {
+                names.release(kind, Kind.nameOf(current));
             }
+        }
+    }
+
+    /** The unique names as a batch being checked leaves them: the name index with the batch's claims and releases over it. */
+    private final class Names {
+        private final Map<Kind, Map<String, String>> claimed = new EnumMap<>(Kind.class);
+
+        String owner(Kind kind, String name) {
+            Map<String, String> mine = claimed.get(kind);
+            return mine != null && mine.containsKey(name) ? mine.get(name) : idsByName.get(kind).get(name);
+        }
+
+        void claim(Kind kind, String name, String id) {
+            claimed.computeIfAbsent(kind, k -> new HashMap<>()).put(name, id);
+        }
+
+        /** A null owner marks a name this batch gives up. */
+        void release(Kind kind, String name) {
+            claimed.computeIfAbsent(kind, k -> new HashMap<>()).put(name, null);
         }
     }
 

@@ -76,6 +76,15 @@ public final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * The system property that gives the daemons' JVM options, for a benchmark that measures the
+     * daemon as {@code bin/shoal} runs it rather than as the tests do.
+     */
+    public static final String JVM_OPTIONS = "shoal.daemon.jvm";
+
+    /** Small heap and C1 only: tests start many short-lived daemons on two cores. */
+    private static final String TEST_JVM_OPTIONS = "-Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+
     private final Path dir;
     private final Path socket;
     private final Options options;
@@ -147,8 +156,9 @@ public final class DaemonProcess implements AutoCloseable {
     public DaemonProcess start() throws IOException {
         List<String> cmd = new ArrayList<>(options.commandPrefix());
         cmd.addAll(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(List.of(System.getProperty(JVM_OPTIONS, TEST_JVM_OPTIONS).trim().split("\\s+")));
+        cmd.addAll(List.of("--enable-native-access=ALL-UNNAMED",
                 "-cp", options.classPath(),
                 "io.shoal.daemon.Main", "daemon",
                 "--data-dir", dataDir().toString(), "--socket", socket.toString(),

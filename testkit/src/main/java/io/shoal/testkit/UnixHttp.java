@@ -10,6 +10,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -89,6 +90,70 @@ public final class UnixHttp {
             return parse(out.toByteArray());
         } finally {
             if (watchdog != null) watchdog.interrupt();
+        }
+    }
+
+    /**
+     * A connection kept open across requests, as an API client's pool keeps them (the calls of
+     * {@link UnixHttp} each open and close one, as the docker CLI does per command). Not for
+     * concurrent use; bodies must come with a Content-Length, as the Engine API sends them.
+     */
+    public KeepAlive keepAlive() throws IOException {
+        return new KeepAlive(socket);
+    }
+
+    public static final class KeepAlive implements AutoCloseable {
+        private static final byte[] CRLF2 = {'\r', '\n', '\r', '\n'};
+        private final SocketChannel ch;
+        private byte[] pending = new byte[1 << 16];
+        private int length;
+
+        private KeepAlive(Path socket) throws IOException {
+            ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            ch.connect(UnixDomainSocketAddress.of(socket));
+        }
+
+        public Response send(String method, String path, String json) throws IOException {
+            byte[] body = json == null ? new byte[0] : json.getBytes(StandardCharsets.UTF_8);
+            String head = method + " " + path + " HTTP/1.1\r\nHost: docker\r\n"
+                    + (json == null ? "" : "Content-Type: application/json\r\n")
+                    + "Content-Length: " + body.length + "\r\n\r\n";
+            ByteBuffer out = ByteBuffer.allocate(head.length() + body.length)
+                    .put(head.getBytes(StandardCharsets.US_ASCII)).put(body).flip();
+            while (out.hasRemaining()) ch.write(out);
+            int headEnd;
+            while ((headEnd = indexOf(CRLF2)) < 0) fill();
+            headEnd += CRLF2.length;
+            String headers = new String(pending, 0, headEnd, StandardCharsets.ISO_8859_1).toLowerCase(Locale.ROOT);
+            int at = headers.indexOf("\r\ncontent-length:");
+            if (at < 0) throw new IOException("response without Content-Length: " + headers);
+            int total = headEnd + Integer.parseInt(headers.substring(at + 17, headers.indexOf("\r\n", at + 2)).trim());
+            while (length < total) fill();
+            byte[] response = Arrays.copyOf(pending, total);
+            System.arraycopy(pending, total, pending, 0, length - total);
+            length -= total;
+            return parse(response);
+        }
+
+        private int indexOf(byte[] what) {
+            outer:
+            for (int i = 0; i + what.length <= length; i++) {
+                for (int j = 0; j < what.length; j++) if (pending[i + j] != what[j]) continue outer;
+                return i;
+            }
+            return -1;
+        }
+
+        private void fill() throws IOException {
+            if (length == pending.length) pending = Arrays.copyOf(pending, pending.length * 2);
+            int n = ch.read(ByteBuffer.wrap(pending, length, pending.length - length));
+            if (n < 0) throw new IOException("connection closed by the daemon");
+            length += n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            ch.close();
         }
     }
 

@@ -67,6 +67,9 @@ public final class EngineApiServer implements AutoCloseable {
         Files.createDirectories(socket.toAbsolutePath().getParent());
         Files.deleteIfExists(socket);
         connector.setUnixDomainPath(socket);
+        // Many clients connecting at once (scripts, a stack deploy, a benchmark) would otherwise
+        // find the listen queue full and be refused with EAGAIN.
+        connector.setAcceptQueueSize(1024);
         server.addConnector(connector);
         server.setHandler(new Handler.Abstract() {
             @Override

@@ -6,6 +6,7 @@ import io.shoal.api.Service;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 
 /**
@@ -22,11 +23,11 @@ public final class PortAllocator {
      * The published ports of {@code service}'s endpoint spec with every ingress port assigned,
      * keeping the ports it already had; refuses ports another service holds.
      */
-    public static List<PortConfig> allocate(Service service, List<Service> others) {
+    public static List<PortConfig> allocate(Service service, Supplier<List<Service>> others) {
         var spec = service.spec().endpointSpec();
         if (spec == null || spec.ports() == null || spec.ports().isEmpty()) return List.of();
         Map<String, Service> taken = new HashMap<>();
-        for (Service o : others) {
+        for (Service o : others.get()) {
             if (o.id().equals(service.id())) continue;
             for (PortConfig p : published(o)) {
                 if (isIngress(p)) taken.put(key(p.protocol(), p.publishedPort()), o);

@@ -192,7 +192,7 @@ public final class ControlApi {
         var spec = s.spec().endpointSpec();
         var withMode = new ServiceSpec.EndpointSpec(spec == null || spec.mode() == null || spec.mode().isEmpty()
                 ? "vip" : spec.mode(), spec == null ? null : spec.ports());
-        return new Service.Endpoint(withMode, PortAllocator.allocate(s, tx.services()), null);
+        return new Service.Endpoint(withMode, PortAllocator.allocate(s, tx::services), null);
     }
 
     /** Resolves a service by full id, unique id prefix or name, as Docker does. */

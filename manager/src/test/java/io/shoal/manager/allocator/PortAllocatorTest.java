@@ -30,7 +30,7 @@ class PortAllocatorTest {
     void dynamicPortsComeFromTheRangeAndSkipTakenOnes() {
         Service a = service("a", List.of(port(80, 0)), List.of(new PortConfig(null, "tcp", 80, 30000, "ingress")));
         Service b = service("b", List.of(port(80, 0), port(81, 0), new PortConfig(null, "udp", 53, 0, null)), null);
-        List<PortConfig> got = PortAllocator.allocate(b, List.of(a, b));
+        List<PortConfig> got = PortAllocator.allocate(b, () -> List.of(a, b));
         assertEquals(List.of(
                 new PortConfig(null, "tcp", 80, 30001, "ingress"),
                 new PortConfig(null, "tcp", 81, 30002, "ingress"),
@@ -41,16 +41,16 @@ class PortAllocatorTest {
     void hostModePortsAreNotAllocated() {
         Service a = service("a", List.of(new PortConfig(null, "tcp", 80, 8080, "host")), null);
         Service b = service("b", List.of(new PortConfig(null, "tcp", 80, 8080, "host")), null);
-        var allocatedA = PortAllocator.allocate(a, List.of());
+        var allocatedA = PortAllocator.allocate(a, () -> List.of());
         Service aStored = service("a", List.of(new PortConfig(null, "tcp", 80, 8080, "host")), allocatedA);
-        assertEquals(List.of(new PortConfig(null, "tcp", 80, 8080, "host")), PortAllocator.allocate(b, List.of(aStored)));
+        assertEquals(List.of(new PortConfig(null, "tcp", 80, 8080, "host")), PortAllocator.allocate(b, () -> List.of(aStored)));
     }
 
     @Test
     void anIngressPortHeldByAnotherServiceIsRefused() {
         Service a = service("a", List.of(port(80, 8080)), List.of(new PortConfig(null, "tcp", 80, 8080, "ingress")));
         Service b = service("b", List.of(port(81, 8080)), null);
-        ApiException e = assertThrows(ApiException.class, () -> PortAllocator.allocate(b, List.of(a)));
+        ApiException e = assertThrows(ApiException.class, () -> PortAllocator.allocate(b, () -> List.of(a)));
         assertTrue(e.getMessage().startsWith("port '8080' is already in use by service 'a' (a)"), e.getMessage());
     }
 
@@ -58,7 +58,7 @@ class PortAllocatorTest {
     void noPortsNoEndpointPorts() {
         Service a = new Service("a", Version.NONE, null, null,
                 Harness.replicated("a", Harness.template("app:1"), 1), null, null, null, null, null);
-        assertEquals(List.of(), PortAllocator.allocate(a, List.of()));
+        assertEquals(List.of(), PortAllocator.allocate(a, () -> List.of()));
         ServiceSpec spec = a.spec();
         assertEquals(null, spec.endpointSpec());
     }

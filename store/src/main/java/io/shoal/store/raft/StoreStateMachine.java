@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -34,9 +35,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Raft state machine: applies committed batches to the {@link MemoryStore} and writes and
- * loads its snapshots. The reply to a proposal is "OK" or "ERR status message", the store's
- * verdict, which every manager reaches alike.
+ * The Raft state machine: applies committed entries (each a group of batches, see {@link Entry})
+ * to the {@link MemoryStore} and writes and loads its snapshots.
  *
  * <p>Nothing of the store reaches the disk in clear: a batch travels as the entry's "state machine
  * data", which Ratis strips from its own log and hands to {@link #data()}, where the {@link EntryLog}
@@ -160,22 +160,19 @@ final class StoreStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> applyTransaction(TransactionContext trx) {
         LogEntryProto entry = trx.getLogEntry();
-        String reply;
+        List<String> verdicts;
         synchronized (applying) {
             try {
                 ByteString inline = stateMachineData(entry);
                 byte[] content = inline.isEmpty() ? content(entry.getIndex()) : inline.toByteArray();
-                memory.apply(entry.getIndex(), Batch.decode(content));
-                reply = "OK";
-            } catch (ApiException e) {
-                reply = "ERR " + e.status() + " " + e.getMessage();
+                verdicts = memory.apply(entry.getIndex(), Entry.decode(content)).stream().map(Entry::verdict).toList();
             } catch (IOException | RuntimeException e) {
                 log.error("cannot apply log entry {}", entry.getIndex(), e);
-                reply = "ERR 500 cannot apply log entry: " + e.getMessage();
+                verdicts = List.of("ERR 500 cannot apply log entry: " + e.getMessage());
             }
             updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         }
-        return CompletableFuture.completedFuture(Message.valueOf(reply));
+        return CompletableFuture.completedFuture(Entry.reply(verdicts));
     }
 
     /** The whole store at the last applied entry, in clear, for a manager catching up (over mutual TLS). */
@@ -284,11 +281,7 @@ final class StoreStateMachine extends BaseStateMachine {
             for (long i = snapshotIndex + 1; i <= entries.lastIndex(); i++) {
                 byte[] content = entries.get(i);
                 if (content == null) continue;
-                try {
-                    memory.apply(i, Batch.decode(content));
-                } catch (ApiException e) {
-                    log.warn("recovery: skipping entry {}: {}", i, e.getMessage());
-                }
+                memory.apply(i, Entry.decode(content));
             }
         }
         return memory;
@@ -310,9 +303,5 @@ final class StoreStateMachine extends BaseStateMachine {
     public void close() throws IOException {
         super.close();
         if (entries != null) entries.close();
-    }
-
-    static String decodeReply(Message m) {
-        return m.getContent().toString(StandardCharsets.UTF_8);
     }
 }

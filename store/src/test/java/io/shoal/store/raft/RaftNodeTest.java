@@ -100,4 +100,47 @@ class RaftNodeTest {
         assertThrows(Exception.class, () -> new RaftNode(dir.resolve("raft"), id, address, "cluster1", new MemoryStore(),
                 DataKey.loadOrCreate(dir.resolve("dek")), StateSource.NONE, null, l -> { }, RaftNode.Start.RESUME).close());
     }
+
+    /**
+     * Concurrent writers share entries, and each batch keeps its own verdict: in a burst of creates
+     * where every name is wanted by two writers, exactly one of each pair wins, the other is refused
+     * alone, and the burst takes fewer entries than writes.
+     */
+    @Test
+    void concurrentWritesShareEntriesAndKeepTheirOwnVerdicts() throws Exception {
+        MemoryStore memory = new MemoryStore();
+        CountDownLatch leader = new CountDownLatch(1);
+        try (RaftNode raft = new RaftNode(dir.resolve("raft"), Ids.newId(), "127.0.0.1:" + freePort(), "cluster1", memory,
+                DataKey.generate(), StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.BOOTSTRAP)) {
+            assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
+            Store store = new Store(memory, raft, Clock.systemUTC());
+            int names = 100;
+            long before = memory.appliedIndex();
+            java.util.concurrent.atomic.AtomicInteger created = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.atomic.AtomicInteger conflicts = new java.util.concurrent.atomic.AtomicInteger();
+            CountDownLatch go = new CountDownLatch(1);
+            List<Thread> writers = new java.util.ArrayList<>();
+            for (int i = 0; i < 2 * names; i++) {
+                Service s = service("svc" + (i % names));
+                writers.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        go.await();
+                        store.update(tx -> { tx.create(s); return null; });
+                        created.incrementAndGet();
+                    } catch (ApiException e) {
+                        if (e.status() == 409) conflicts.incrementAndGet();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }));
+            }
+            go.countDown();
+            for (Thread t : writers) t.join();
+            assertEquals(names, created.get());
+            assertEquals(names, conflicts.get());
+            assertEquals(names, (long) memory.view(r -> r.services().size()));
+            long entries = memory.appliedIndex() - before;
+            assertTrue(entries < 2 * names, "every write took an entry of its own: " + entries);
+        }
+    }
 }
