@@ -66,6 +66,12 @@ final class OciBench {
         awaitNodeReady();
         Thread.sleep(2000);
         long idleKib = Procs.rssKib(daemon.pid());
+        // A daemon runs for days: start and remove n containers first, so that its JIT has compiled
+        // the start path instead of competing with runc for the two cores while it is measured.
+        call("POST", "/services/create", spec("warm-up", n), 201);
+        await("warm-up", n, BATCH_POLL_MILLIS);
+        call("DELETE", "/services/warm-up", null, 200);
+        awaitNoContainers();
 
         // 1. One task at a time, alternating with bare runc so that both see the same load: n services of one
         // replica, each awaited, and after each the same container from a bundle of Shoal's first task
