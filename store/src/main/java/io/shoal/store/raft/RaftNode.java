@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.ratis.client.RaftClient;
@@ -33,6 +34,8 @@ import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -154,10 +157,17 @@ public final class RaftNode implements Proposer, AutoCloseable {
 
     private CompletableFuture<RaftClientReply> send(byte[] entry) {
         RaftClient used = client;
-        return used.async().send(Message.valueOf(ByteString.copyFrom(entry))).exceptionally(t -> noLeader(used));
+        return used.async().send(Message.valueOf(ByteString.copyFrom(entry))).exceptionally(t -> {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            if (cause instanceof RaftRetryFailureException || cause instanceof AlreadyClosedException) return noLeader(used);
+            throw ApiException.unavailable("write failed: %s", cause.getMessage());
+        });
     }
 
-    /** Docker's words for a write that found no leader to take it: the client gave up retrying. */
+    /**
+     * Docker's words for a write that found no leader to take it: the client gave up retrying (or
+     * its window was closed by an earlier request that did).
+     */
     static final String NO_LEADER = "The swarm does not have a leader. It's possible that too few managers are online. "
             + "Make sure more than half of the managers are online.";
 
