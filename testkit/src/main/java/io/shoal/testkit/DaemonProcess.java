@@ -117,12 +117,6 @@ public final class DaemonProcess implements AutoCloseable {
         return Files.isRegularFile(built) ? built.toString() : own;
     }
 
-    /** Whether {@link Options#classPath()} of {@link Options#local()} can start a daemon. */
-    public static boolean daemonClassesPresent() {
-        return ClassLoader.getSystemResource("io/shoal/daemon/Main.class") != null
-                || Files.isRegularFile(Path.of(daemonClassPath()));
-    }
-
     public Options options() {
         return options;
     }

@@ -7,12 +7,10 @@ import io.shoal.testkit.TestNetwork;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.TestNetwork.Host;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,13 +24,7 @@ class DaemonInHostTest {
 
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> reason = TestNetwork.unavailableReason()
-                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER))
-                .or(() -> DaemonProcess.daemonClassesPresent() ? Optional.empty()
-                        : Optional.of("no daemon classes: build daemon/target/shoal.jar (mvn install -DskipTests) or pass -Dshoal.jar"));
-        reason.ifPresent(r -> System.out.println("DaemonInHostTest skipped: " + r));
-        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
-        TestNetwork.sweepLeftovers();
+        Hosts.assumeAvailable(DaemonInHostTest.class);
     }
 
     @Test

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
@@ -16,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,11 +32,7 @@ class NodeLifecycleTest {
 
     @BeforeAll
     static void requirements() throws Exception {
-        Optional<String> reason = TestNetwork.unavailableReason()
-                .or(() -> DaemonProcess.dockerCliPresent() ? Optional.empty() : Optional.of("no docker CLI at " + DaemonProcess.DOCKER));
-        reason.ifPresent(r -> System.out.println("NodeLifecycleTest skipped: " + r));
-        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
-        TestNetwork.sweepLeftovers();
+        Hosts.assumeAvailable(NodeLifecycleTest.class);
     }
 
     @Test

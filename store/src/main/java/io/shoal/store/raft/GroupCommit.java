@@ -15,19 +15,18 @@ import org.apache.ratis.protocol.RaftClientReply;
  * out at once.
  */
 final class GroupCommit {
-    /**
-     * Entries in flight at a time. One: while it is committed the next one fills, so groups grow
-     * with the load (measured here, two in flight made groups half as large and writes slower).
-     */
-    static final int IN_FLIGHT = 1;
     /** A group stops growing at this size (a larger batch still goes, alone). */
-    static final int MAX_BYTES = 1 << 20;
+    private static final int MAX_BYTES = 1 << 20;
 
     private record Pending(byte[] batch, CompletableFuture<Long> applied) {}
 
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
     private final Function<byte[], CompletableFuture<RaftClientReply>> send;
-    private int inFlight;
+    /**
+     * Whether an entry is in flight. Only one is: while it is committed the next one fills, so groups
+     * grow with the load (measured here, two in flight made groups half as large and writes slower).
+     */
+    private boolean sending;
 
     /** @param send proposes an entry's content to the Raft group */
     GroupCommit(Function<byte[], CompletableFuture<RaftClientReply>> send) {
@@ -39,8 +38,8 @@ final class GroupCommit {
         Pending p = new Pending(batch, new CompletableFuture<>());
         synchronized (this) {
             queue.add(p);
-            if (inFlight == IN_FLIGHT) return p.applied;
-            inFlight++;
+            if (sending) return p.applied;
+            sending = true;
         }
         sendNext();
         return p.applied;
@@ -56,7 +55,7 @@ final class GroupCommit {
                 group.add(p);
             }
             if (group.isEmpty()) {
-                inFlight--;
+                sending = false;
                 return;
             }
         }

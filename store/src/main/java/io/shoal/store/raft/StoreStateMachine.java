@@ -281,7 +281,9 @@ final class StoreStateMachine extends BaseStateMachine {
             for (long i = snapshotIndex + 1; i <= entries.lastIndex(); i++) {
                 byte[] content = entries.get(i);
                 if (content == null) continue;
-                memory.apply(i, Entry.decode(content));
+                for (var refusal : memory.apply(i, Entry.decode(content))) {
+                    if (refusal != null) log.warn("recovery: a batch of entry {} was refused again: {}", i, refusal.getMessage());
+                }
             }
         }
         return memory;
