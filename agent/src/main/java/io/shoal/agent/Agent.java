@@ -21,8 +21,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Agent implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
-    /** How long status reports are collected before they are sent together. */
-    private static final Duration STATUS_LINGER = Duration.ofMillis(5);
 
     private final String nodeId;
     private final String addr;
@@ -120,7 +118,7 @@ public final class Agent implements AutoCloseable {
         var backoff = new Backoff();
         try {
             while (!isClosed()) {
-                List<TaskStatusUpdate> batch = worker.takeStatuses(STATUS_LINGER);
+                List<TaskStatusUpdate> batch = worker.takeStatuses();
                 for (;;) {
                     Dispatcher.Session s = awaitSession();
                     try {

@@ -253,13 +253,18 @@ final class TaskRunner {
         return report(status.state().isBefore(STARTING) ? REJECTED : FAILED, e.getMessage(), e.getMessage(), null);
     }
 
-    /** Records and queues a new state; never one earlier than (or equal to) the one already reported. */
+    /**
+     * Records and queues a new state; never one earlier than (or equal to) the one already reported.
+     * The states before STARTING are not saved: a daemon restarted meanwhile takes the task up from
+     * the last saved one, and accepting and preparing again does no harm (prepare finds its work
+     * done), while a container may exist from STARTING on.
+     */
     private boolean report(TaskState state, String message, String err, Integer exitCode) {
         if (!state.isAfter(status.state())) return false;
         long pid = controller.pid();
         var container = pid == 0 ? null : new TaskStatus.ContainerStatus(id, pid, exitCode == null ? 0 : exitCode);
         status = new TaskStatus(Instant.now(), state, message, err, container, null);
-        persist();
+        if (!state.isBefore(STARTING)) persist();
         statuses.offer(id, status);
         return true;
     }

@@ -9,7 +9,6 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -106,8 +105,8 @@ public final class Worker implements AutoCloseable {
     }
 
     /** The next batch of status reports for the dispatcher; see {@link StatusQueue#take}. */
-    List<TaskStatusUpdate> takeStatuses(Duration linger) throws InterruptedException {
-        return statuses.take(linger);
+    List<TaskStatusUpdate> takeStatuses() throws InterruptedException {
+        return statuses.take();
     }
 
     @Override

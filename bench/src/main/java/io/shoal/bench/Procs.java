@@ -44,6 +44,18 @@ final class Procs {
         return 0;
     }
 
+    /** User plus system CPU time a process has used so far, in milliseconds (0 when it is gone). */
+    static long cpuMillis(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of stat (utime, stime), in clock ticks of 1/100 s on Linux
+            return (Long.parseLong(rest[11]) + Long.parseLong(rest[12])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Every process on the host, read from /proc/PID/stat (no RSS: that costs a second read each). */
     static Map<Long, Proc> scan() {
         Map<Long, Proc> all = new HashMap<>();

@@ -17,7 +17,11 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.client.RaftClientConfigKeys;
@@ -28,13 +32,17 @@ import javax.net.ssl.TrustManager;
 import org.apache.ratis.conf.Parameters;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.grpc.GrpcTlsConfig;
+import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.protocol.exceptions.AlreadyClosedException;
+import org.apache.ratis.protocol.exceptions.LeaderNotReadyException;
+import org.apache.ratis.protocol.exceptions.LeaderSteppingDownException;
 import org.apache.ratis.protocol.exceptions.RaftRetryFailureException;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
@@ -45,8 +53,8 @@ import org.apache.ratis.util.TimeDuration;
 
 /**
  * This manager's member of the swarm's Raft group (Apache Ratis): the durable, replicated log
- * whose state machine is the {@link MemoryStore}. Proposals go through a Ratis client, which
- * finds the leader by itself.
+ * whose state machine is the {@link MemoryStore}. While this member leads, proposals go straight to
+ * its server; otherwise through a Ratis client, which finds the leader by itself.
  */
 public final class RaftNode implements Proposer, AutoCloseable {
     /**
@@ -66,6 +74,14 @@ public final class RaftNode implements Proposer, AutoCloseable {
     private final RaftPeer self;
     private final StoreStateMachine stateMachine;
     private final GroupCommit proposals = new GroupCommit(this::send);
+    private final ClientId localClient = ClientId.randomId();
+    private final AtomicLong localCalls = new AtomicLong();
+    /**
+     * Completes the leader's own proposals: their replies come on the thread that applies entries,
+     * which must not be the one to send the next group (measured: writes half as fast).
+     */
+    private final ExecutorService localReplies = Executors.newSingleThreadExecutor(
+            Thread.ofPlatform().name("raft-local-replies").daemon().factory());
 
     /**
      * @param dir        where the log and snapshots live
@@ -155,7 +171,46 @@ public final class RaftNode implements Proposer, AutoCloseable {
         return proposals.propose(batch.encode());
     }
 
+    /**
+     * An entry's content to the leader: the leader's own (every controller's and dispatcher's write
+     * goes through the leader) straight to its server, sparing a gRPC and TLS round trip to itself
+     * (a one-manager write took ~2 ms less); a follower's through the client.
+     */
     private CompletableFuture<RaftClientReply> send(byte[] entry) {
+        if (!isLeader()) return sendThroughClient(entry);
+        RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(localClient).setServerId(self.getId())
+                .setGroupId(groupId).setCallId(localCalls.incrementAndGet()).setMessage(Message.valueOf(ByteString.copyFrom(entry)))
+                .setType(RaftClientRequest.writeRequestType()).build();
+        CompletableFuture<RaftClientReply> submitted;
+        try {
+            submitted = server.submitClientRequestAsync(request);
+        } catch (IOException e) {
+            return sendThroughClient(entry);
+        }
+        // Refused on submission (leadership just went): the entry is not in the log, so the client
+        // may send it to the new leader. Refused later, it may have been appended and be committed
+        // by the next leader: sending it again could apply it twice, so that write fails instead.
+        if (submitted.isDone() && !submitted.isCompletedExceptionally() && leadershipMoved(submitted.join())) {
+            return sendThroughClient(entry);
+        }
+        return submitted.orTimeout(LOCAL_TIMEOUT_SECONDS, TimeUnit.SECONDS).handleAsync((reply, failure) -> {
+            Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+            if (cause instanceof TimeoutException) throw ApiException.unavailable(NO_LEADER);
+            if (cause != null) throw ApiException.unavailable("write failed: %s", cause.getMessage());
+            if (leadershipMoved(reply)) throw ApiException.unavailable("write failed: this manager stopped leading before it was committed");
+            return reply;
+        }, localReplies);
+    }
+
+    /** About as long as the client retries before it gives up (see newClient). */
+    private static final long LOCAL_TIMEOUT_SECONDS = 5;
+
+    private static boolean leadershipMoved(RaftClientReply reply) {
+        return reply.getNotLeaderException() != null || reply.getException() instanceof LeaderNotReadyException
+                || reply.getException() instanceof LeaderSteppingDownException;
+    }
+
+    private CompletableFuture<RaftClientReply> sendThroughClient(byte[] entry) {
         RaftClient used = client;
         return used.async().send(Message.valueOf(ByteString.copyFrom(entry))).exceptionally(t -> {
             Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
@@ -271,5 +326,6 @@ public final class RaftNode implements Proposer, AutoCloseable {
     public void close() throws IOException {
         client.close();
         server.close();
+        localReplies.shutdown();
     }
 }
