@@ -188,8 +188,9 @@ public final class RaftNode implements Proposer, AutoCloseable {
             return sendThroughClient(entry);
         }
         // Refused on submission (leadership just went): the entry is not in the log, so the client
-        // may send it to the new leader. Refused later, it may have been appended and be committed
-        // by the next leader: sending it again could apply it twice, so that write fails instead.
+        // may send it to the new leader. Refused later (this leader lost its quorum and stepped
+        // down), it may be in the log and be committed by the next leader: sending it again could
+        // apply it twice, so that write fails as the client's would, for want of a leader.
         if (submitted.isDone() && !submitted.isCompletedExceptionally() && leadershipMoved(submitted.join())) {
             return sendThroughClient(entry);
         }
@@ -197,7 +198,7 @@ public final class RaftNode implements Proposer, AutoCloseable {
             Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
             if (cause instanceof TimeoutException) throw ApiException.unavailable(NO_LEADER);
             if (cause != null) throw ApiException.unavailable("write failed: %s", cause.getMessage());
-            if (leadershipMoved(reply)) throw ApiException.unavailable("write failed: this manager stopped leading before it was committed");
+            if (leadershipMoved(reply)) throw ApiException.unavailable(NO_LEADER);
             return reply;
         }, localReplies);
     }
