@@ -233,7 +233,7 @@ final class OciBench {
             String cmd = h.info().commandLine().orElse("");
             if (!cmd.contains(data)) continue;
             try {
-                // A container's monitor works in its bundle; the executor's spare monitors, waiting in /, are not per container.
+                // A container's monitor works in its bundle; the executor's spawner, in /, is not per container.
                 if (!Files.readSymbolicLink(Path.of("/proc", Long.toString(h.pid()), "cwd")).startsWith(bundles)) continue;
             } catch (IOException e) {
                 continue;

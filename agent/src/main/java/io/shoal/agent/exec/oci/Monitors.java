@@ -1,80 +1,92 @@
 package io.shoal.agent.exec.oci;
 
 import io.shoal.agent.exec.Launcher;
+import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The containers' monitors, and spares of them started ahead of need. A monitor is a detached
- * {@code setsid sh} that runs {@code runc run --keep} in the foreground and keeps its exit status
- * (see {@link OciExecutor}). Starting one from the JVM costs three program starts (jspawnhelper,
- * setsid, sh: 15–70 ms here, more under load) before runc's own; a spare has paid them already
- * and waits on its stdin for the bundle and the container id, so a container start pays only sh's
- * fork and runc's exec, as a bare {@code runc run} does. A spare whose daemon dies reads EOF and
- * exits.
+ * Starts the containers' monitors. A monitor is a shell that runs {@code runc run --keep} in the
+ * foreground and keeps its exit status (see {@link OciExecutor}). It must outlive the daemon, so it
+ * is not the daemon's child: one long-lived spawner ({@code setsid sh}, in a session of its own)
+ * forks each monitor twice over, so that the monitor is orphaned at once and reaped by init.
+ * A monitor thus costs two forks of a small shell, where a process started from the JVM costs three
+ * program starts (jspawnhelper, setsid, sh: ~18 ms of CPU a container here, on the cores runc needs).
+ *
+ * <p>A monitor writes its own pid to the bundle's {@code monitor} file before it runs runc, and its
+ * container id to the spawner's stdout when it has recorded the exit code; the daemon reads those
+ * lines. A spawner whose daemon dies reads EOF and exits; its monitors carry on.
  */
 final class Monitors {
     private static final Logger LOG = LoggerFactory.getLogger(Monitors.class);
 
     /**
-     * $@ is {@code runc --root ROOT}. Stdin gives the bundle and the id, then is let go (the daemon's
-     * pipe must not tie the container's life to the daemon's). A background job of a non-interactive
-     * sh would ignore INT and QUIT, and so would the container: runc runs in the foreground.
+     * $@ is {@code runc --root ROOT}; fd 3 is the pipe to the daemon, which runc and the container
+     * must not inherit. A background job of a non-interactive sh would ignore INT and QUIT, and so
+     * would the container: runc runs in the foreground of its monitor.
      */
     private static final String SCRIPT = """
-            IFS= read -r b && IFS= read -r id || exit 0
-            cd "$b" || exit 1
-            exec </dev/null 2>>"$b/monitor.log"
-            "$@" --log "$b/runc.log" --log-format json run --keep --pid-file "$b/init.pid" --bundle "$b" "$id" >"$b/stdout.log" 2>"$b/stderr.log"
-            echo $? >"$b/exitcode.tmp" && mv "$b/exitcode.tmp" "$b/exitcode"
+            exec 3>&1 >/dev/null 2>&1
+            while IFS= read -r b && IFS= read -r id; do
+              ( (
+                cd "$b" || { echo "$id" >&3; exit 1; }
+                exec 2>>"$b/monitor.log"
+                read -r pid rest </proc/self/stat
+                echo "$pid" >"$b/monitor"
+                "$@" --log "$b/runc.log" --log-format json run --keep --pid-file "$b/init.pid" --bundle "$b" "$id" >"$b/stdout.log" 2>"$b/stderr.log" 3>&-
+                echo $? >"$b/exitcode.tmp" && mv "$b/exitcode.tmp" "$b/exitcode"
+                echo "$id" >&3
+              ) </dev/null & )
+            done
             """;
 
     private final List<String> argv;
-    private final int spares;
-    private final ConcurrentLinkedQueue<Process> ready = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger coming = new AtomicInteger();
+    private final Map<String, CompletableFuture<Void>> ends = new ConcurrentHashMap<>();
+    private Process spawner; // guarded by this
+    private OutputStream orders; // guarded by this
 
-    /** {@code spares}: how many to keep ready, as many as containers may start at once. */
-    Monitors(Path setsid, Runc runc, int spares) {
-        List<String> a = new ArrayList<>(List.of(setsid.toString(), "/bin/sh", "-c", SCRIPT, "shoal-monitor"));
+    Monitors(Path setsid, Runc runc) {
+        List<String> a = new ArrayList<>(List.of(setsid.toString(), "/bin/sh", "-c", SCRIPT, "shoal-spawner"));
         a.addAll(runc.argv());
         this.argv = List.copyOf(a);
-        this.spares = spares;
     }
 
     /**
-     * A monitor now running runc for container {@code id} of {@code bundle} (a spare, or a new one when
-     * none is ready); {@code beforeRun} gets its pid first.
+     * Has a monitor run runc for container {@code id} of {@code bundle}; the result completes when
+     * the monitor has recorded the container's exit code (or could not go into the bundle).
      */
-    Process start(Path bundle, String id, PidSink beforeRun) throws IOException, InterruptedException {
+    CompletableFuture<Void> start(Path bundle, String id) throws IOException, InterruptedException {
+        CompletableFuture<Void> end = new CompletableFuture<>();
+        ends.put(id, end);
         byte[] order = (bundle.toAbsolutePath() + "\n" + id + "\n").getBytes(StandardCharsets.UTF_8);
-        for (;;) {
-            Process m = ready.poll();
-            if (m == null) m = spawn();
-            try {
-                beforeRun.accept(m.pid());
-            } catch (IOException e) {
-                m.destroyForcibly();
-                throw e;
+        synchronized (this) {
+            for (boolean retried = false; ; retried = true) {
+                try {
+                    if (spawner == null || !spawner.isAlive()) startSpawner();
+                    orders.write(order);
+                    orders.flush();
+                    return end;
+                } catch (IOException e) {
+                    // the spawner died (killed by hand, say): start another, once
+                    spawner = null;
+                    if (retried) {
+                        ends.remove(id, end);
+                        throw e;
+                    }
+                }
             }
-            try (OutputStream in = m.getOutputStream()) {
-                in.write(order);
-            } catch (IOException e) {
-                // the spare died (killed by hand, say): take another
-                m.destroyForcibly();
-                continue;
-            }
-            return m;
         }
     }
 
@@ -87,34 +99,20 @@ final class Monitors {
         }
     }
 
-    @FunctionalInterface
-    interface PidSink {
-        void accept(long pid) throws IOException;
-    }
-
-    /**
-     * Starts spares in the background up to the number to keep. Called once a container's start is
-     * over, not when its spare is taken: the spare's three program starts would compete with runc
-     * for the CPU and delay the very start they replace.
-     */
-    void replenish() {
-        if (ready.size() + coming.get() >= spares) return;
-        coming.incrementAndGet();
-        Thread.ofVirtual().name("monitor-spare").start(() -> {
-            try {
-                ready.add(spawn());
+    private void startSpawner() throws IOException, InterruptedException {
+        Process p = Launcher.start(new ProcessBuilder(argv).directory(new File("/")).redirectError(ProcessBuilder.Redirect.DISCARD));
+        spawner = p;
+        orders = p.getOutputStream();
+        // Until every monitor of this spawner has ended: they hold its stdout after it is gone.
+        Thread.ofVirtual().name("monitor-ends").start(() -> {
+            try (var lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String id; (id = lines.readLine()) != null; ) {
+                    CompletableFuture<Void> end = ends.remove(id);
+                    if (end != null) end.complete(null);
+                }
             } catch (IOException e) {
-                LOG.warn("starting a spare container monitor failed: {}", e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                coming.decrementAndGet();
+                LOG.warn("reading the container monitors' ends failed: {}", e.getMessage());
             }
         });
-    }
-
-    private Process spawn() throws IOException, InterruptedException {
-        return Launcher.start(new ProcessBuilder(argv).directory(new File("/"))
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD));
     }
 }

@@ -143,22 +143,21 @@ public final class OciController implements TaskController {
         try {
             env.starts().acquire();
             try {
-                Process monitor = env.monitors().start(bundle, id, pid -> write("monitor", pid + "\n"));
-                CompletableFuture<?> exit = monitor.onExit();
+                CompletableFuture<Void> ended = env.monitors().start(bundle, id);
                 Path pidFile = bundle.resolve("init.pid");
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
-                while (!Files.exists(pidFile) && !exit.isDone()) {
+                while (!Files.exists(pidFile) && !ended.isDone()) {
                     if (System.nanoTime() > deadline) throw new ExecException("starting container failed: runc did not start it within " + START_TIMEOUT_SECONDS + "s");
                     Thread.sleep(PID_POLL_MILLIS);
                 }
                 if (!Files.exists(pidFile)) {
-                    started = new Started(exit, 0);
+                    started = new Started(ended, 0);
                     throw new ExecException("starting container failed: " + runcError());
                 }
-                started = new Started(exit, readPid(pidFile));
+                // A monitor killed by hand tells nothing: its process's end is watched too.
+                started = new Started(CompletableFuture.anyOf(ended, monitorProcessExit()), readPid(pidFile));
             } finally {
                 env.starts().release();
-                env.monitors().replenish();
             }
             startHealth();
         } catch (IOException e) {
@@ -335,15 +334,19 @@ public final class OciController implements TaskController {
     /** What this controller started, or what an earlier daemon started, re-adopted from the monitor file. */
     private synchronized Started started() throws ExecException {
         if (started == null && Files.exists(bundle.resolve("monitor"))) {
-            long monitorPid = readPid(bundle.resolve("monitor"));
-            CompletableFuture<?> monitorExit = ProcessHandle.of(monitorPid)
-                    .filter(h -> Monitors.isMonitorOf(h.pid(), bundle))
-                    .<CompletableFuture<?>>map(ProcessHandle::onExit)
-                    .orElse(CompletableFuture.completedFuture(null));
             Path pidFile = bundle.resolve("init.pid");
-            started = new Started(monitorExit, Files.exists(pidFile) ? readPid(pidFile) : 0);
+            started = new Started(monitorProcessExit(), Files.exists(pidFile) ? readPid(pidFile) : 0);
         }
         return started;
+    }
+
+    /** The end of the monitor process named in the bundle's {@code monitor} file (done if it is gone). */
+    private CompletableFuture<?> monitorProcessExit() throws ExecException {
+        long monitorPid = readPid(bundle.resolve("monitor"));
+        return ProcessHandle.of(monitorPid)
+                .filter(h -> Monitors.isMonitorOf(h.pid(), bundle))
+                .<CompletableFuture<?>>map(ProcessHandle::onExit)
+                .orElse(CompletableFuture.completedFuture(null));
     }
 
     private static long readPid(Path file) throws ExecException {

@@ -24,9 +24,9 @@ import java.util.concurrent.Semaphore;
  * writes), {@code hostname}, {@code hosts} and {@code resolv.conf} (bind-mounted into /etc), and
  * the files of its monitor.
  *
- * <p>The monitor: a detached {@code setsid sh -c} wrapper around {@code runc run --keep} (started
- * ahead of need by {@link Monitors}), whose pid the daemon writes to {@code monitor}; it lets runc
- * write {@code init.pid} (the container's init) and
+ * <p>The monitor: a shell around {@code runc run --keep}, forked by {@link Monitors}' spawner and
+ * orphaned at once, which writes its pid to {@code monitor}; it lets runc write {@code init.pid}
+ * (the container's init) and
  * {@code runc.log} (runc's own errors), sends the container's stdout and stderr to {@code
  * stdout.log} and {@code stderr.log}, and when the container ends writes {@code exitcode} (runc
  * propagates the container's status, 128 + N for a signal). It outlives the daemon, so a restarted
@@ -88,7 +88,7 @@ public final class OciExecutor implements Executor {
         Path init = INIT_CANDIDATES.stream().filter(Files::isExecutable).findFirst().orElse(null);
         Runc r = new Runc(runc, this.stateDir.resolve("runc"));
         this.env = new Env(images, r, this.stateDir.resolve("volumes"),
-                new Monitors(which("setsid"), r, CONCURRENT_STARTS), init, new Semaphore(CONCURRENT_STARTS));
+                new Monitors(which("setsid"), r), init, new Semaphore(CONCURRENT_STARTS));
     }
 
     /** Whether this host can run the oci executor: root and runc on the PATH. */

@@ -118,6 +118,19 @@ class OciExecutorTest {
     }
 
     @Test
+    void aMonitorKilledByHandEndsItsTaskAndTakesItsContainerAlong() throws Exception {
+        var c = started(OciTestSupport.sh("sleep 1000", Map.of()));
+        long container = c.pid();
+        long monitor = Long.parseLong(Files.readString(c.bundle().resolve("monitor")).strip());
+        assertTrue(Monitors.isMonitorOf(monitor, c.bundle()), "the monitor file names the monitor");
+        ProcessHandle.of(monitor).orElseThrow().destroyForcibly();
+        // It can tell no end: the daemon sees its process go, and a container left without its monitor must not run on.
+        var e = assertThrows(ExecException.class, c::await);
+        assertTrue(e.getMessage().contains("exit status unknown"), e.getMessage());
+        until("the container is gone", () -> !io.shoal.agent.TestSupport.alive(container));
+    }
+
+    @Test
     void refusesWhatItCannotRun() throws Exception {
         var present = controller(OciTestSupport.task(Map.of("Command", List.of("true")), null));
         // The image source says which image is missing.
