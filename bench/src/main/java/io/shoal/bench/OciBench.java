@@ -173,36 +173,42 @@ final class OciBench {
     /**
      * Polls /tasks every {@code pollMillis} until the service has {@code replicas} running tasks. Not
      * back to back: on two cores a poll loop would take a core from the daemon and runc while they
-     * start the containers (bare runc, measured without polling, had both). A task stays ASSIGNED until
-     * its agent's first report is committed (RUNNING, when the start takes under the agent's
-     * 250 ms linger for the states on the way), so 10 ms polls catch it; the batch, whose answers list every task, is polled less often (its RUNNING times
-     * are the agent's timestamps, so only the end of convergence is seen up to a poll late).
+     * start the containers (bare runc, measured without polling, had both); and on one kept-alive
+     * connection, as an API client's pool keeps it (a new connection per poll cost the daemon ~2 ms
+     * each). A task stays ASSIGNED until its agent's first report is committed (RUNNING, when the
+     * start takes under the agent's 250 ms linger for the states on the way), so 10 ms polls catch
+     * it; the batch, whose answers list every task, is polled less often (its RUNNING times are the
+     * agent's timestamps, so only the end of convergence is seen up to a poll late).
      */
     private Map<String, Obs> await(String service, int replicas, long pollMillis) throws Exception {
         Map<String, Obs> seen = new HashMap<>();
         String path = "/tasks?filters=" + java.net.URLEncoder.encode("{\"service\":{\"" + service + "\":true}}", StandardCharsets.UTF_8);
         long t0 = System.nanoTime();
-        while (true) {
-            int running = 0;
-            for (JsonNode t : JSON.readTree(call("GET", path, null, 200))) {
-                Obs o = seen.computeIfAbsent(t.path("ID").asText(), k -> new Obs());
-                o.task = t.path("ID").asText();
-                o.created = Instant.parse(t.path("CreatedAt").asText());
-                String state = t.path("Status").path("State").asText();
-                Instant ts = Instant.parse(t.path("Status").path("Timestamp").asText());
-                if (state.equals("assigned")) o.assigned = ts;
-                if (state.equals("running")) {
-                    if (o.running == null) o.running = ts;
-                    running++;
+        try (UnixHttp.KeepAlive poller = http.keepAlive()) {
+            while (true) {
+                int running = 0;
+                UnixHttp.Response r = poller.send("GET", API + path, null);
+                if (r.status() != 200) throw new IllegalStateException("GET " + path + " -> " + r.status() + ": " + r.body());
+                for (JsonNode t : JSON.readTree(r.body())) {
+                    Obs o = seen.computeIfAbsent(t.path("ID").asText(), k -> new Obs());
+                    o.task = t.path("ID").asText();
+                    o.created = Instant.parse(t.path("CreatedAt").asText());
+                    String state = t.path("Status").path("State").asText();
+                    Instant ts = Instant.parse(t.path("Status").path("Timestamp").asText());
+                    if (state.equals("assigned")) o.assigned = ts;
+                    if (state.equals("running")) {
+                        if (o.running == null) o.running = ts;
+                        running++;
+                    }
+                    if (state.equals("failed") || state.equals("rejected")) {
+                        throw new IllegalStateException("task " + o.task + " " + state + ": " + t.path("Status").path("Err").asText());
+                    }
                 }
-                if (state.equals("failed") || state.equals("rejected")) {
-                    throw new IllegalStateException("task " + o.task + " " + state + ": " + t.path("Status").path("Err").asText());
-                }
+                if (running == replicas) return seen;
+                if (System.nanoTime() - t0 > TIMEOUT_NANOS) throw new IllegalStateException(service + ": not converged, " + running + " running");
+                if (verbose) System.err.printf("%s: %d running%n", service, running);
+                Thread.sleep(pollMillis);
             }
-            if (running == replicas) return seen;
-            if (System.nanoTime() - t0 > TIMEOUT_NANOS) throw new IllegalStateException(service + ": not converged, " + running + " running");
-            if (verbose) System.err.printf("%s: %d running%n", service, running);
-            Thread.sleep(pollMillis);
         }
     }
 
