@@ -4,6 +4,7 @@ import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,12 +68,13 @@ final class StatusQueue {
         return batch;
     }
 
+    /** Of the waiting statuses (there is one at least); nanoTime values compare by their difference. */
     private long earliestDue() {
-        long min = 0;
-        boolean first = true;
-        for (Pending p : pending.values()) {
-            if (first || p.dueNanos() - min < 0) min = p.dueNanos();
-            first = false;
+        Iterator<Pending> it = pending.values().iterator();
+        long min = it.next().dueNanos();
+        while (it.hasNext()) {
+            long due = it.next().dueNanos();
+            if (due - min < 0) min = due;
         }
         return min;
     }

@@ -4,6 +4,7 @@ import static io.shoal.agent.TestSupport.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.agent.exec.ExecException;
@@ -125,7 +126,7 @@ class OciExecutorTest {
         assertTrue(Monitors.isMonitorOf(monitor, c.bundle()), "the monitor file names the monitor");
         ProcessHandle.of(monitor).orElseThrow().destroyForcibly();
         // It can tell no end: the daemon sees its process go, and a container left without its monitor must not run on.
-        var e = assertThrows(ExecException.class, c::await);
+        var e = assertThrows(ExecException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(30), c::await));
         assertTrue(e.getMessage().contains("exit status unknown"), e.getMessage());
         until("the container is gone", () -> !io.shoal.agent.TestSupport.alive(container));
     }
