@@ -32,9 +32,6 @@ public final class OciController implements TaskController {
     private static final long KILL_TIMEOUT_SECONDS = 10;
     private static final long START_TIMEOUT_SECONDS = 60;
 
-    /** runc writes init.pid ~100 ms after it starts; starts are few at a time (see {@code Env.starts}), so polling is cheap. */
-    private static final long PID_POLL_MILLIS = 2;
-
     private final Task task;
     private final String id;
     private final Path bundle;
@@ -143,12 +140,18 @@ public final class OciController implements TaskController {
         try {
             env.starts().acquire();
             try {
-                CompletableFuture<Void> ended = env.monitors().start(bundle, id);
-                Path pidFile = bundle.resolve("init.pid");
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(START_TIMEOUT_SECONDS);
-                while (!Files.exists(pidFile) && !ended.isDone()) {
-                    if (System.nanoTime() > deadline) throw new ExecException("starting container failed: runc did not start it within " + START_TIMEOUT_SECONDS + "s");
-                    Thread.sleep(PID_POLL_MILLIS);
+                Path pidFile = env.pidFiles().of(id);
+                CompletableFuture<Void> running = env.pidFiles().appearance(id);
+                CompletableFuture<Void> ended;
+                try {
+                    ended = env.monitors().start(id);
+                    CompletableFuture.anyOf(running, ended).get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                } catch (TimeoutException e) {
+                    throw new ExecException("starting container failed: runc did not start it within " + START_TIMEOUT_SECONDS + "s");
+                } catch (ExecutionException e) {
+                    throw new ExecException("starting container failed: " + e.getCause(), e);
+                } finally {
+                    running.cancel(false);
                 }
                 if (!Files.exists(pidFile)) {
                     started = new Started(ended, 0);
@@ -198,7 +201,7 @@ public final class OciController implements TaskController {
         } catch (IOException | NumberFormatException e) {
             throw new ExecException("task: reading exit status: " + e.getMessage(), e);
         }
-        if (!Files.exists(bundle.resolve("init.pid"))) throw new ExecException("starting container failed: " + runcError());
+        if (!Files.exists(env.pidFiles().of(id))) throw new ExecException("starting container failed: " + runcError());
         if (unhealthy || health() == Health.UNHEALTHY) throw new ExecException("task: container is unhealthy");
         OciSpec.Plan plan = plan();
         return new Exit(code, plan != null && Cgroups.oomKilled(plan.cgroupsPath()));
@@ -249,6 +252,7 @@ public final class OciController implements TaskController {
             }
             if (Mounts.isMountPoint(rootfs)) throw new ExecException("removing container: " + rootfs + " is still mounted");
             deleteTree(bundle);
+            Files.deleteIfExists(env.pidFiles().of(id));
         } catch (IOException e) {
             throw new ExecException("removing container: " + e.getMessage(), e);
         }
@@ -262,9 +266,9 @@ public final class OciController implements TaskController {
     public synchronized long pid() {
         try {
             Started s = started();
-            if (s != null && s.pid() == 0 && Files.exists(bundle.resolve("init.pid"))) {
+            if (s != null && s.pid() == 0 && Files.exists(env.pidFiles().of(id))) {
                 // adopted while runc was still starting it (the daemon died in between)
-                started = s = new Started(s.monitorExit(), readPid(bundle.resolve("init.pid")));
+                started = s = new Started(s.monitorExit(), readPid(env.pidFiles().of(id)));
             }
             return s == null ? 0 : s.pid();
         } catch (ExecException e) {
@@ -334,7 +338,7 @@ public final class OciController implements TaskController {
     /** What this controller started, or what an earlier daemon started, re-adopted from the monitor file. */
     private synchronized Started started() throws ExecException {
         if (started == null && Files.exists(bundle.resolve("monitor"))) {
-            Path pidFile = bundle.resolve("init.pid");
+            Path pidFile = env.pidFiles().of(id);
             started = new Started(monitorProcessExit(), Files.exists(pidFile) ? readPid(pidFile) : 0);
         }
         return started;
@@ -342,11 +346,7 @@ public final class OciController implements TaskController {
 
     /** The end of the monitor process named in the bundle's {@code monitor} file (done if it is gone). */
     private CompletableFuture<?> monitorProcessExit() throws ExecException {
-        long monitorPid = readPid(bundle.resolve("monitor"));
-        return ProcessHandle.of(monitorPid)
-                .filter(h -> Monitors.isMonitorOf(h.pid(), bundle))
-                .<CompletableFuture<?>>map(ProcessHandle::onExit)
-                .orElse(CompletableFuture.completedFuture(null));
+        return env.monitors().processEnd(readPid(bundle.resolve("monitor")), bundle);
     }
 
     private static long readPid(Path file) throws ExecException {
