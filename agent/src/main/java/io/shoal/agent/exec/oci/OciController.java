@@ -98,14 +98,15 @@ public final class OciController implements TaskController {
             }
             String hostname = plan.config().path("hostname").asText();
             boolean hostNet = OciSpec.hostNetwork(task);
-            write("hostname", hostname + "\n");
-            write("hosts", hostNet && Files.isRegularFile(Path.of("/etc/hosts")) ? Files.readString(Path.of("/etc/hosts"))
+            // Written in place: nothing reads them before plan.json exists, and a prepare cut short is done again.
+            Files.writeString(bundle.resolve("hostname"), hostname + "\n");
+            Files.writeString(bundle.resolve("hosts"), hostNet && Files.isRegularFile(Path.of("/etc/hosts")) ? Files.readString(Path.of("/etc/hosts"))
                     : "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-            if (host.resolvConf() != null) write("resolv.conf", Files.readString(Path.of("/etc/resolv.conf")));
-            write("config.json", OciSpec.OCI.writerWithDefaultPrettyPrinter().writeValueAsString(plan.config()));
+            if (host.resolvConf() != null) Files.copy(Path.of("/etc/resolv.conf"), bundle.resolve("resolv.conf"), StandardCopyOption.REPLACE_EXISTING);
+            Files.write(bundle.resolve("config.json"), OciSpec.OCI.writeValueAsBytes(plan.config()));
             var meta = OciSpec.OCI.createObjectNode().put("stopSignal", plan.stopSignal()).put("cgroupsPath", plan.cgroupsPath());
             meta.set("healthCheck", OciSpec.OCI.valueToTree(plan.healthCheck()));
-            write("plan.json", meta.toString()); // last: its presence means prepared
+            writeAtomically("plan.json", meta.toString()); // last: its presence means prepared
             synchronized (this) {
                 cachedPlan = plan;
             }
@@ -394,7 +395,7 @@ public final class OciController implements TaskController {
         return msg.isEmpty() ? "runc exited without starting the container" : msg;
     }
 
-    private void write(String name, String content) throws IOException {
+    private void writeAtomically(String name, String content) throws IOException {
         Path tmp = bundle.resolve(name + ".tmp");
         Files.writeString(tmp, content);
         Files.move(tmp, bundle.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
