@@ -64,11 +64,12 @@ final class Monitors {
             until wait; do :; done
             """;
 
-    private final List<String> argv;
+    /** How often the sweeper looks for monitors that ended without a word (see {@link #processEnd}). */
     private static final long SWEEP_MILLIS = 1000;
 
     private record Watched(long pid, Path bundle) {}
 
+    private final List<String> argv;
     private final Map<String, CompletableFuture<Void>> ends = new ConcurrentHashMap<>();
     private final Map<CompletableFuture<Void>, Watched> watched = new ConcurrentHashMap<>();
     private boolean sweeping; // guarded by this

@@ -132,6 +132,40 @@ class OciExecutorTest {
     }
 
     @Test
+    void startsOrderedAtOnceEachGetAMonitorOfTheirOwnAndPidFilesOnATmpfs() throws Exception {
+        List<OciController> cs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            OciController c = controller(OciTestSupport.sh("sleep 1000", Map.of()));
+            c.prepare();
+            cs.add(c);
+        }
+        // Six orders on the spawner's pipe at once (the executor lets two run at a time): none lost,
+        // none read by two monitors.
+        try (var starts = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+            for (OciController c : cs) fs.add(starts.submit(() -> {
+                c.start();
+                return null;
+            }));
+            for (var f : fs) f.get(120, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        java.util.Set<Long> inits = new java.util.HashSet<>();
+        java.util.Set<Long> monitors = new java.util.HashSet<>();
+        for (OciController c : cs) {
+            assertTrue(io.shoal.agent.TestSupport.alive(c.pid()), "container " + c.bundle().getFileName() + " runs");
+            inits.add(c.pid());
+            long monitor = Long.parseLong(Files.readString(c.bundle().resolve("monitor")).strip());
+            assertTrue(Monitors.isMonitorOf(monitor, c.bundle()), "its monitor works in its bundle");
+            monitors.add(monitor);
+        }
+        assertEquals(6, inits.size(), "six containers");
+        assertEquals(6, monitors.size(), "six monitors");
+        Path pidFile = base.resolve("state/run").resolve(cs.getFirst().bundle().getFileName() + ".pid");
+        assertEquals(Long.toString(cs.getFirst().pid()), Files.readString(pidFile).strip());
+        assertEquals("tmpfs", Files.getFileStore(pidFile).type(), "runc's O_SYNC write of the pid file must not wait for a disk");
+    }
+
+    @Test
     void refusesWhatItCannotRun() throws Exception {
         var present = controller(OciTestSupport.task(Map.of("Command", List.of("true")), null));
         // The image source says which image is missing.
