@@ -2,6 +2,7 @@ package io.shoal.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.UnixHttp;
 import java.io.File;
@@ -32,8 +33,6 @@ final class OciBench {
     private static final long SINGLE_POLL_MILLIS = 10;
     /** As {@code docker service create}'s progress display polls. */
     private static final long PROGRESS_POLL_MILLIS = 200;
-    /** As many as the agent starts at once on this machine (OciExecutor: one per core, at least two). */
-    private static final int OCI_CONCURRENT_STARTS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     private final DaemonProcess daemon;
     private final UnixHttp http;
@@ -112,7 +111,7 @@ final class OciBench {
         // 2. The baseline of the batch: n bare containers started as many at a time as the agent starts them.
         List<BareContainer> bareBatch = new ArrayList<>();
         for (int i = 0; i < n; i++) bareBatch.add(bareBundle(n + i, template));
-        double bareConcurrent = bareBatch(bareBatch, bareRoot, OCI_CONCURRENT_STARTS);
+        double bareConcurrent = bareBatch(bareBatch, bareRoot, OciExecutor.CONCURRENT_STARTS);
         removeBare(bareRoot);
 
         // 3. --replicas n at once: convergence, then memory with n containers running.
@@ -143,7 +142,7 @@ final class OciBench {
         System.out.printf("overhead ratio created→RUNNING / bare (medians):  %.2f×%n", median(sc) / median(bs));
         double[] ba = batch.values().stream().mapToDouble(Obs::createdToRunning).sorted().toArray();
         System.out.printf("--replicas %d: all running %.2f s after POST /services/create (target < 5 s); bare runc of %d one after another %.2f s, %d at a time %.2f s%n",
-                n, converge, n, bareTotal, OCI_CONCURRENT_STARTS, bareConcurrent);
+                n, converge, n, bareTotal, OciExecutor.CONCURRENT_STARTS, bareConcurrent);
         System.out.printf("  per task created → RUNNING in the batch: median %.0f ms, p90 %.0f ms, max %.0f ms%n",
                 ms(median(ba)), ms(p90(ba)), ms(ba[ba.length - 1]));
         System.out.printf("daemon CPU per container started: %.0f ms one at a time (service create to RUNNING seen), %.0f ms in the batch%n",

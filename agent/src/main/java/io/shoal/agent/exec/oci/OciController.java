@@ -35,6 +35,8 @@ public final class OciController implements TaskController {
     private final Task task;
     private final String id;
     private final Path bundle;
+    /** runc's pid file for the container's init; it exists once the container runs. */
+    private final Path pidFile;
     private final OciExecutor.Env env;
     private Started started; // guarded by this; null until started here or found on disk
     private HealthMonitor health; // guarded by this
@@ -48,6 +50,7 @@ public final class OciController implements TaskController {
         this.id = task.id();
         this.bundle = bundle;
         this.env = env;
+        this.pidFile = env.pidFiles().of(id);
     }
 
     /** The bundle directory: config.json, rootfs, stdout.log, stderr.log, ... */
@@ -141,7 +144,6 @@ public final class OciController implements TaskController {
         try {
             env.starts().acquire();
             try {
-                Path pidFile = env.pidFiles().of(id);
                 CompletableFuture<Void> running = env.pidFiles().appearance(id);
                 CompletableFuture<Void> ended;
                 try {
@@ -202,7 +204,7 @@ public final class OciController implements TaskController {
         } catch (IOException | NumberFormatException e) {
             throw new ExecException("task: reading exit status: " + e.getMessage(), e);
         }
-        if (!Files.exists(env.pidFiles().of(id))) throw new ExecException("starting container failed: " + runcError());
+        if (!Files.exists(pidFile)) throw new ExecException("starting container failed: " + runcError());
         if (unhealthy || health() == Health.UNHEALTHY) throw new ExecException("task: container is unhealthy");
         OciSpec.Plan plan = plan();
         return new Exit(code, plan != null && Cgroups.oomKilled(plan.cgroupsPath()));
@@ -253,7 +255,7 @@ public final class OciController implements TaskController {
             }
             if (Mounts.isMountPoint(rootfs)) throw new ExecException("removing container: " + rootfs + " is still mounted");
             deleteTree(bundle);
-            Files.deleteIfExists(env.pidFiles().of(id));
+            Files.deleteIfExists(pidFile);
         } catch (IOException e) {
             throw new ExecException("removing container: " + e.getMessage(), e);
         }
@@ -267,9 +269,9 @@ public final class OciController implements TaskController {
     public synchronized long pid() {
         try {
             Started s = started();
-            if (s != null && s.pid() == 0 && Files.exists(env.pidFiles().of(id))) {
+            if (s != null && s.pid() == 0 && Files.exists(pidFile)) {
                 // adopted while runc was still starting it (the daemon died in between)
-                started = s = new Started(s.monitorExit(), readPid(env.pidFiles().of(id)));
+                started = s = new Started(s.monitorExit(), readPid(pidFile));
             }
             return s == null ? 0 : s.pid();
         } catch (ExecException e) {
@@ -339,7 +341,6 @@ public final class OciController implements TaskController {
     /** What this controller started, or what an earlier daemon started, re-adopted from the monitor file. */
     private synchronized Started started() throws ExecException {
         if (started == null && Files.exists(bundle.resolve("monitor"))) {
-            Path pidFile = env.pidFiles().of(id);
             started = new Started(monitorProcessExit(), Files.exists(pidFile) ? readPid(pidFile) : 0);
         }
         return started;

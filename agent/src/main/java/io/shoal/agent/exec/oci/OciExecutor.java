@@ -43,7 +43,7 @@ public final class OciExecutor implements Executor {
             Path.of("/sbin/docker-init"), Path.of("/usr/libexec/docker/docker-init"), Path.of("/usr/bin/tini-static"));
 
     /** Containers started at once; see {@link Env}. */
-    private static final int CONCURRENT_STARTS = Math.max(2, Runtime.getRuntime().availableProcessors());
+    public static final int CONCURRENT_STARTS = Math.max(2, Runtime.getRuntime().availableProcessors());
 
     private final Path stateDir;
     private final String hostname;
@@ -84,9 +84,8 @@ public final class OciExecutor implements Executor {
             Files.createDirectories(this.stateDir.resolve("volumes"));
             Files.createDirectories(this.stateDir.resolve("runc"));
             // Kept while the daemon restarts (containers outlive it), gone with the host's reboot, as their processes are.
-            if (!Mounts.isMountPoint(Files.createDirectories(this.stateDir.resolve("run")))) {
-                Mounts.tmpfs("mode=0700", this.stateDir.resolve("run"));
-            }
+            Path run = Files.createDirectories(this.stateDir.resolve("run"));
+            if (!Mounts.isMountPoint(run)) Mounts.tmpfs("mode=0700", run);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
