@@ -1,13 +1,12 @@
 package io.shoal.bench;
 
+import io.shoal.common.FileTrees;
 import io.shoal.testkit.DaemonProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (DESIGN §6.6).
@@ -121,9 +120,8 @@ public final class Main {
     }
 
     private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        try {
+            FileTrees.delete(dir);
         } catch (IOException e) {
             System.err.println("removing " + dir + ": " + e);
         }

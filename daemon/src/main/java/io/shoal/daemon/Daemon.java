@@ -1,5 +1,6 @@
 package io.shoal.daemon;
 
+import io.shoal.common.FileTrees;
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.image.ImageStore;
 import io.shoal.api.ApiException;
@@ -28,10 +29,8 @@ import java.net.NetworkInterface;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -170,7 +169,7 @@ public final class Daemon implements AutoCloseable {
                                List<String> remoteAddrs) throws IOException {
         SwarmState state = managerState(nodeId, certs.identity().clusterId(), ip, requestedListen, remoteAddrs);
         SwarmMember m = new SwarmMember(state, swarmDir(), executor, clock, true, this::roleReported);
-        start(m, state, () -> joinRaft(m, certs, remoteAddrs), () -> deleteTree(swarmDir()));
+        start(m, state, () -> joinRaft(m, certs, remoteAddrs), () -> FileTrees.delete(swarmDir()));
         member = m;
         log.info("joined swarm {} as manager node {}", state.clusterId(), nodeId);
     }
@@ -263,7 +262,7 @@ public final class Daemon implements AutoCloseable {
         try {
             m = new SwarmMember(state, swarmDir(), executor, clock, false, this::roleReported);
         } catch (IOException | RuntimeException e) {
-            deleteTree(swarmDir());
+            FileTrees.delete(swarmDir());
             throw e;
         }
         start(m, state, () -> {
@@ -277,7 +276,7 @@ public final class Daemon implements AutoCloseable {
                 tx.create(node);
                 return null;
             });
-        }, () -> deleteTree(swarmDir()));
+        }, () -> FileTrees.delete(swarmDir()));
         member = m;
         log.info("initialized swarm {} as node {}", clusterId, nodeId);
         return nodeId;
@@ -300,7 +299,7 @@ public final class Daemon implements AutoCloseable {
         Path raftDir = swarmDir().resolve("raft");
         Path previous = swarmDir().resolve("raft.previous");
         List<StoredObject> objects = RaftNode.recover(raftDir, was.clusterId(), SwarmMember.dataKey(swarmDir()));
-        deleteTree(previous);
+        FileTrees.delete(previous);
         Files.move(raftDir, previous);
         SwarmState state = managerState(was.nodeId(), was.clusterId(), advertiseIp, listenAddr, List.of());
         SwarmMember m;
@@ -319,14 +318,14 @@ public final class Daemon implements AutoCloseable {
             m.startAgent();
         } catch (IOException | RuntimeException e) {
             log.error("--force-new-cluster failed, going back to the previous Raft state: {}", e.getMessage());
-            deleteTree(raftDir);
+            FileTrees.delete(raftDir);
             Files.move(previous, raftDir);
             member = new SwarmMember(was, swarmDir(), executor, clock, false, this::roleReported);
             member.openClusterPort();
             member.startAgent();
             throw e;
         }
-        deleteTree(previous);
+        FileTrees.delete(previous);
         member = m;
         log.info("forced a new cluster of swarm {} from {} objects, as its only manager", state.clusterId(), objects.size());
         return state.nodeId();
@@ -344,7 +343,7 @@ public final class Daemon implements AutoCloseable {
         if (m.isManager()) m.leaveRaft();
         m.close();
         member = null;
-        deleteTree(swarmDir());
+        FileTrees.delete(swarmDir());
         log.info("left the swarm");
     }
 
@@ -398,7 +397,7 @@ public final class Daemon implements AutoCloseable {
             String ip = was.advertiseAddr().substring(0, was.advertiseAddr().lastIndexOf(':'));
             if ("manager".equals(role)) {
                 // The worker keeps its session (and heartbeats) while the new Raft member joins and catches up.
-                deleteTree(swarmDir().resolve("raft"));
+                FileTrees.delete(swarmDir().resolve("raft"));
                 SwarmState state = managerState(was.nodeId(), was.clusterId(), ip, null, managers);
                 SwarmMember promoted = new SwarmMember(state, swarmDir(), executor, clock, true, this::roleReported);
                 AtomicBoolean workerClosed = new AtomicBoolean();
@@ -407,7 +406,7 @@ public final class Daemon implements AutoCloseable {
                     workerClosed.set(true);
                     m.close();
                 }, () -> {
-                    deleteTree(swarmDir().resolve("raft"));
+                    FileTrees.delete(swarmDir().resolve("raft"));
                     was.save(stateFile());
                     if (!workerClosed.get()) return;
                     // The worker was closed: back to work as one; the next heartbeat tries again.
@@ -417,7 +416,7 @@ public final class Daemon implements AutoCloseable {
                 member = promoted;
             } else {
                 m.close();
-                deleteTree(swarmDir().resolve("raft"));
+                FileTrees.delete(swarmDir().resolve("raft"));
                 SwarmState state = new SwarmState(was.nodeId(), was.clusterId(), null, was.advertiseAddr(), "worker", null,
                         List.copyOf(managers));
                 state.save(stateFile());
@@ -487,13 +486,6 @@ public final class Daemon implements AutoCloseable {
             return Integer.parseInt(hostPort.substring(i + 1));
         } catch (NumberFormatException e) {
             throw ApiException.invalid("invalid listen address %s", hostPort);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 

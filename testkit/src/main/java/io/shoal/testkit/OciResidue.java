@@ -1,5 +1,6 @@
 package io.shoal.testkit;
 
+import io.shoal.common.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +93,7 @@ public final class OciResidue {
                     }
                 }
             }
-            if (mountsUnder(dir).isEmpty()) deleteTree(dir);
+            if (mountsUnder(dir).isEmpty()) FileTrees.delete(dir);
             else System.err.println("left " + dir + ": still mounted " + mountsUnder(dir));
         } catch (IOException e) {
             System.err.println("sweeping " + dir + ": " + e);
@@ -110,13 +111,6 @@ public final class OciResidue {
                         .anyMatch(pid -> ProcessHandle.of(pid).flatMap(h -> h.info().command()).map(c -> c.endsWith("/java")).orElse(false));
                 if (!daemonAlive) sweep(d);
             }
-        }
-    }
-
-    public static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 

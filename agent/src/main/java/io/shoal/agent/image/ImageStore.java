@@ -1,5 +1,6 @@
 package io.shoal.agent.image;
 
+import io.shoal.common.FileTrees;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -12,7 +13,6 @@ import java.io.InputStream;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
@@ -106,7 +106,7 @@ public final class ImageStore implements ImageSource {
         this.refsFile = stateDir.resolve("repositories.json");
         this.registry = new RegistryClient(http);
         for (Path p : List.of(blobs, layers, images)) Files.createDirectories(p);
-        LayerUnpacker.deleteTree(tmp);
+        FileTrees.delete(tmp);
         Files.createDirectories(tmp);
         readState();
     }
@@ -177,7 +177,7 @@ public final class ImageStore implements ImageSource {
             throw ApiException.invalid("invalid image archive: %s", e.getMessage());
         } finally {
             gc.readLock().unlock();
-            LayerUnpacker.deleteTree(work);
+            FileTrees.delete(work);
         }
     }
 
@@ -449,11 +449,11 @@ public final class ImageStore implements ImageSource {
                             + r.diffId() + " but the image config says " + diffId);
                 }
                 JSON.writeValue(work.resolve("layer.json").toFile(), new LayerInfo(diffId, r.tarSize(), r.contentSize()));
-                LayerUnpacker.deleteTree(dir); // a leftover without layer.json
+                FileTrees.delete(dir); // a leftover without layer.json
                 if (!LayerUnpacker.moveIntoPlace(work, dir)) throw new IOException("layer directory " + dir + " appeared");
                 log.debug("unpacked layer {} ({} bytes)", diffId, r.contentSize());
             } finally {
-                LayerUnpacker.deleteTree(work);
+                FileTrees.delete(work);
             }
         }
     }
@@ -711,7 +711,7 @@ public final class ImageStore implements ImageSource {
             blobsUsed.addAll(o.manifestDigests());
         }
         for (String d : s.diffIds()) {
-            if (stillUsed.add(d)) LayerUnpacker.deleteTree(layers.resolve(Digests.hex(d)));
+            if (stillUsed.add(d)) FileTrees.delete(layers.resolve(Digests.hex(d)));
         }
         for (String b : s.manifestDigests()) if (!blobsUsed.contains(b)) Files.deleteIfExists(blobs.resolve(Digests.hex(b)));
         if (!blobsUsed.contains(id)) Files.deleteIfExists(blobs.resolve(Digests.hex(id)));

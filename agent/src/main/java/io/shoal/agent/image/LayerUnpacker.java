@@ -1,5 +1,6 @@
 package io.shoal.agent.image;
 
+import io.shoal.common.FileTrees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -164,20 +165,10 @@ final class LayerUnpacker {
 
     private static void removeExisting(Path p) throws IOException {
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            deleteTree(p);
+            FileTrees.delete(p);
         } else {
             Files.deleteIfExists(p);
         }
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) return;
-        if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
-            try (var children = Files.list(p)) {
-                for (Path c : (Iterable<Path>) children::iterator) deleteTree(c);
-            }
-        }
-        Files.deleteIfExists(p);
     }
 
     /** Moves {@code from} to {@code to} in one step, or reports that {@code to} exists already. */

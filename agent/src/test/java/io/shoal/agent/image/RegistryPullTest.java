@@ -1,5 +1,6 @@
 package io.shoal.agent.image;
 
+import io.shoal.common.FileTrees;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -89,7 +90,7 @@ class RegistryPullTest {
             registry.destroy();
             if (!registry.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) registry.destroyForcibly().waitFor();
         }
-        if (registryDir != null) LayerUnpacker.deleteTree(registryDir);
+        if (registryDir != null) FileTrees.delete(registryDir);
     }
 
     @BeforeEach

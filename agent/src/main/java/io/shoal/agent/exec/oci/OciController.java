@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.common.FileTrees;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.Stop;
@@ -14,7 +15,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -254,7 +254,7 @@ public final class OciController implements TaskController {
                 if (!left.isEmpty()) throw new ExecException("removing container: cgroups still in use: " + left);
             }
             if (Mounts.isMountPoint(rootfs)) throw new ExecException("removing container: " + rootfs + " is still mounted");
-            deleteTree(bundle);
+            FileTrees.delete(bundle);
             Files.deleteIfExists(pidFile);
         } catch (IOException e) {
             throw new ExecException("removing container: " + e.getMessage(), e);
@@ -400,14 +400,5 @@ public final class OciController implements TaskController {
         Path tmp = bundle.resolve(name + ".tmp");
         Files.writeString(tmp, content);
         Files.move(tmp, bundle.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    }
-
-    /** Deletes the bundle without following symlinks or crossing into a mount (the caller checked rootfs is unmounted). */
-    private static void deleteTree(Path dir) throws IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (NoSuchFileException e) {
-            // never prepared, or already removed
-        }
     }
 }

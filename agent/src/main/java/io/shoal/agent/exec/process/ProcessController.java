@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.process;
 
+import io.shoal.common.FileTrees;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.Launcher;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -156,10 +156,8 @@ final class ProcessController implements TaskController {
     @Override
     public void remove() throws ExecException, InterruptedException {
         terminate();
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        } catch (NoSuchFileException e) {
-            // never prepared, or already removed
+        try {
+            FileTrees.delete(dir);
         } catch (IOException e) {
             throw new ExecException("removing " + dir + ": " + e.getMessage(), e);
         }

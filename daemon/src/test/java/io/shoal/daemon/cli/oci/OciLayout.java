@@ -1,10 +1,10 @@
 package io.shoal.daemon.cli.oci;
 
+import io.shoal.common.FileTrees;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.shoal.testkit.OciResidue;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ record OciLayout(byte[] config, List<byte[]> layers, byte[] manifest) {
             for (byte[] l : layers) ls.add(descriptor("application/vnd.oci.image.layer.v1.tar+gzip", l));
             return new OciLayout(config, layers, JSON.writeValueAsBytes(m));
         } finally {
-            OciResidue.deleteTree(work);
+            FileTrees.delete(work);
         }
     }
 
@@ -61,7 +61,7 @@ record OciLayout(byte[] config, List<byte[]> layers, byte[] manifest) {
             if (!r.ok()) throw new AssertionError("tar: " + r.out());
             return out;
         } finally {
-            OciResidue.deleteTree(root);
+            FileTrees.delete(root);
         }
     }
 
