@@ -45,7 +45,7 @@ final class FakeDispatcher implements Dispatcher {
     @Override
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         if (!validSessions.contains(sessionId)) throw new SessionInvalidException("unknown session " + sessionId);
-        return new Heartbeat(HEARTBEAT_NANOS, "worker");
+        return new Heartbeat(HEARTBEAT_NANOS, io.shoal.pki.NodeRole.WORKER);
     }
 
     @Override

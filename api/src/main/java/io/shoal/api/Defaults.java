@@ -20,7 +20,7 @@ public final class Defaults {
     public static TaskSpec.RestartPolicy restartPolicy(TaskSpec spec) {
         var p = spec == null ? null : spec.restartPolicy();
         return new TaskSpec.RestartPolicy(
-                p == null || p.condition() == null || p.condition().isEmpty() ? "any" : p.condition(),
+                p == null || p.condition() == null ? RestartCondition.ANY : p.condition(),
                 p == null || p.delay() == null ? RESTART_DELAY : p.delay(),
                 p == null || p.maxAttempts() == null ? 0L : p.maxAttempts(),
                 p == null || p.window() == null ? 0L : p.window());
@@ -30,10 +30,10 @@ public final class Defaults {
         return new ServiceSpec.UpdateConfig(
                 u == null || u.parallelism() == null ? 1L : u.parallelism(),
                 u == null || u.delay() == null ? 0L : u.delay(),
-                u == null || u.failureAction() == null || u.failureAction().isEmpty() ? "pause" : u.failureAction(),
+                u == null || u.failureAction() == null ? FailureAction.PAUSE : u.failureAction(),
                 u == null || u.monitor() == null || u.monitor() == 0 ? UPDATE_MONITOR : u.monitor(),
                 u == null || u.maxFailureRatio() == null ? 0.0 : u.maxFailureRatio(),
-                u == null || u.order() == null || u.order().isEmpty() ? "stop-first" : u.order());
+                u == null || u.order() == null ? UpdateOrder.STOP_FIRST : u.order());
     }
 
     public static long stopGracePeriod(ContainerSpec c) {

@@ -22,6 +22,7 @@ public final class Json {
     public static final ObjectMapper MAPPER = strictStrings(JsonMapper.builder()
             .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE)
             .addModule(new JavaTimeModule())
+            .addModule(new WireModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
             // Docker ignores fields it does not know, and newer CLIs send some.

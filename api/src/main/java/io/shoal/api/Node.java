@@ -3,6 +3,7 @@ package io.shoal.api;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
+import io.shoal.pki.NodeRole;
 import java.util.Map;
 
 public record Node(
@@ -15,8 +16,7 @@ public record Node(
         Status status,
         ManagerStatus managerStatus) implements StoredObject {
 
-    /** Role worker|manager, Availability active|pause|drain. */
-    public record Spec(String name, Map<String, String> labels, String role, String availability) {}
+    public record Spec(String name, Map<String, String> labels, NodeRole role, NodeAvailability availability) {}
 
     public record Description(String hostname, Platform platform, Resources resources, Engine engine,
                               @JsonProperty("TLSInfo") TlsInfo tlsInfo) {}
@@ -27,11 +27,9 @@ public record Node(
 
     public record TlsInfo(String trustRoot, String certIssuerSubject, String certIssuerPublicKey) {}
 
-    /** State unknown|down|ready|disconnected. */
-    public record Status(String state, String message, String addr) {}
+    public record Status(NodeState state, String message, String addr) {}
 
-    /** Reachability unknown|unreachable|reachable. */
-    public record ManagerStatus(boolean leader, String reachability, String addr) {}
+    public record ManagerStatus(boolean leader, Reachability reachability, String addr) {}
 
     @Override
     public Node committed(Version v, Instant now) {
@@ -61,17 +59,30 @@ public record Node(
      * to become one. A demoted manager stays one until the leader has removed it from the group,
      * so it never stops its Raft member while the group still counts on it.
      */
-    public String certifiedRole() {
-        return managerStatus != null || "manager".equals(spec.role()) ? "manager" : "worker";
+    public NodeRole certifiedRole() {
+        return managerStatus != null || spec.role() == NodeRole.MANAGER ? NodeRole.MANAGER : NodeRole.WORKER;
     }
 
     public boolean isReady() {
-        return status != null && "ready".equals(status.state());
+        return status != null && status.state() == NodeState.READY;
     }
 
     /** Missed its heartbeats (or left): what runs there is out of the managers' reach. */
     public boolean isDown() {
-        return status != null && "down".equals(status.state());
+        return status != null && status.state() == NodeState.DOWN;
+    }
+
+    /** Its availability, active unless set otherwise (swarmkit's zero value). */
+    public NodeAvailability availability() {
+        return spec == null || spec.availability() == null ? NodeAvailability.ACTIVE : spec.availability();
+    }
+
+    /**
+     * Whether the managers may give this node new tasks: it is ready and active. The scheduler's
+     * first filter and the global orchestrator ask this, and nothing else decides it.
+     */
+    public boolean takesTasks() {
+        return isReady() && availability() == NodeAvailability.ACTIVE;
     }
 
     public String hostname() {

@@ -20,8 +20,13 @@ public record Service(
 
     public record VirtualIP(@JsonProperty("NetworkID") String networkId, String addr) {}
 
-    /** State updating|paused|completed|rollback_started|rollback_paused|rollback_completed. */
-    public record UpdateStatus(String state, Instant startedAt, Instant completedAt, String message) {}
+    public record UpdateStatus(UpdateState state, Instant startedAt, Instant completedAt, String message) {
+
+        /** An update or rollback is rolling out. */
+        public static boolean isRollingOut(UpdateStatus s) {
+            return s != null && s.state() != null && s.state().isRollingOut();
+        }
+    }
 
     public record ServiceStatus(long runningTasks, long desiredTasks, long completedTasks) {}
 
@@ -53,4 +58,7 @@ public record Service(
                 jobStatus);
     }
 
+    public ServiceMode mode() {
+        return spec.mode();
+    }
 }

@@ -22,8 +22,8 @@ public record TaskSpec(
 
     public record Reservations(long nanoCPUs, long memoryBytes, JsonNode genericResources) {}
 
-    /** Condition is one of none, on-failure, any; durations in nanoseconds. */
-    public record RestartPolicy(String condition, Long delay, Long maxAttempts, Long window) {}
+    /** Durations in nanoseconds. */
+    public record RestartPolicy(RestartCondition condition, Long delay, Long maxAttempts, Long window) {}
 
     public record Placement(
             List<String> constraints,

@@ -1,5 +1,10 @@
 package io.shoal.bench;
 
+import io.shoal.api.EndpointMode;
+import io.shoal.api.NodeAvailability;
+import io.shoal.api.NodeState;
+import io.shoal.api.ServiceMode;
+import io.shoal.pki.NodeRole;
 import io.shoal.api.Node;
 import io.shoal.api.Platform;
 import io.shoal.api.Service;
@@ -172,8 +177,8 @@ final class SchedulerBench {
         });
         TaskSpec spec = new TaskSpec(null, null, null, null, null, null, 0, null, null, null);
         var serviceSpec = new ServiceSpec(SERVICE, Map.of(), spec,
-                new ServiceSpec.Mode(new ServiceSpec.Replicated((long) taskCount), null, null, null), null, null, null,
-                new ServiceSpec.EndpointSpec("vip", List.of()));
+                new ServiceMode.Replicated(taskCount), null, null, null,
+                new ServiceSpec.EndpointSpec(EndpointMode.VIP, List.of()));
         store.update(tx -> {
             tx.create(new Service(SERVICE, Version.NONE, null, null, serviceSpec, null, null, null, null, null));
             return null;
@@ -193,9 +198,9 @@ final class SchedulerBench {
     /** A ready, active linux/amd64 worker with 4 CPUs and 8 GiB. */
     private static Node node(String id) {
         return new Node(id, Version.NONE, null, null,
-                new Node.Spec(id, Map.of(), "worker", "active"),
+                new Node.Spec(id, Map.of(), NodeRole.WORKER, NodeAvailability.ACTIVE),
                 new Node.Description(id, new Platform("x86_64", "linux"), new Node.Resources(4 * CPU, 8 * GIB),
                         new Node.Engine("25.0", Map.of(), List.of()), null),
-                new Node.Status("ready", null, "10.0.0.1"), null);
+                new Node.Status(NodeState.READY, null, "10.0.0.1"), null);
     }
 }

@@ -1,5 +1,8 @@
 package io.shoal.daemon;
 
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
+import io.shoal.pki.NodeRole;
 import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.Node;
@@ -8,7 +11,6 @@ import io.shoal.manager.ca.CertificateIssuer;
 import io.shoal.manager.ca.ClusterJoinTokens;
 import io.shoal.manager.ca.JoinToken;
 import io.shoal.manager.ca.NodeCertificates;
-import io.shoal.manager.ca.NodeRole;
 import io.shoal.manager.ca.RootCa;
 import io.shoal.rpc.IssuedCertificate;
 import io.shoal.rpc.NodeCertificateIssuer;
@@ -72,8 +74,8 @@ final class ClusterCa implements NodeCertificateIssuer {
         // The node appears in `docker node ls` at once; its agent fills in the description when it registers.
         store.update(tx -> {
             tx.create(new Node(issued.nodeId(), Version.NONE, null, null,
-                    new Node.Spec(null, null, issued.role().apiName(), "active"), null,
-                    new Node.Status("unknown", null, null), null));
+                    new Node.Spec(null, null, issued.role(), NodeAvailability.ACTIVE), null,
+                    new Node.Status(NodeState.UNKNOWN, null, null), null));
             return null;
         });
         return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
@@ -88,7 +90,7 @@ final class ClusterCa implements NodeCertificateIssuer {
         Cluster c = cluster();
         Node node = store.view(r -> r.node(peer.nodeId()));
         if (node == null) throw new ApiException(403, "node " + peer.nodeId() + " was removed from the swarm");
-        NodeRole role = NodeRole.fromApiName(node.certifiedRole()).orElseThrow();
+        NodeRole role = node.certifiedRole();
         CertificateIssuer.Issued issued = issuer(c).issueFor(peer.nodeId(), role, csrPem, List.of());
         return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
     }

@@ -1,5 +1,11 @@
 package io.shoal.daemon;
 
+import io.shoal.pki.NodeRole;
+import io.shoal.manager.control.SwarmControl;
+import io.shoal.manager.control.NodeControl;
+import io.shoal.api.Reachability;
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
 import io.shoal.common.FileTrees;
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.image.ImageStore;
@@ -55,7 +61,7 @@ public final class Daemon implements AutoCloseable {
         this.executor = executor;
         this.images = images;
         SwarmState saved = SwarmState.load(stateFile());
-        if (saved != null && "worker".equals(saved.role())) {
+        if (saved != null && saved.role() == NodeRole.WORKER) {
             log.info("resuming swarm membership as worker node {}", saved.nodeId());
             member = worker(saved, loadCertificates());
             member.startAgent();
@@ -107,11 +113,6 @@ public final class Daemon implements AutoCloseable {
         return member;
     }
 
-    /** Reads the store of this manager; outside a swarm, Docker's refusal. */
-    public <R> R managerView(java.util.function.Function<io.shoal.store.ReadTx, R> reader) {
-        return manager().store.view(reader);
-    }
-
     public io.shoal.manager.control.ControlApi control() {
         return manager().control;
     }
@@ -135,7 +136,7 @@ public final class Daemon implements AutoCloseable {
      * names, gets a node certificate for the token, then runs an agent against the managers.
      */
     public synchronized void join(List<String> remoteAddrs, String token, String listenAddr, String advertiseAddr,
-                                  String availability) throws IOException {
+                                  NodeAvailability availability) throws IOException {
         requireOutsideSwarm();
         if (remoteAddrs == null || remoteAddrs.isEmpty()) throw ApiException.invalid("at least 1 RemoteAddr is required to join");
         JoinToken joinToken = JoinToken.parse(token);
@@ -156,7 +157,7 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         SwarmState state = new SwarmState(issued.nodeId(), certs.identity().clusterId(), null,
-                ip + ":" + port(options.listenAddr(), 2377), "worker", null, List.copyOf(remoteAddrs));
+                ip + ":" + port(options.listenAddr(), 2377), NodeRole.WORKER, null, List.copyOf(remoteAddrs));
         state.save(stateFile());
         SwarmMember m = worker(state, certs);
         m.startAgent();
@@ -207,7 +208,7 @@ public final class Daemon implements AutoCloseable {
                 ? options.listenAddr() : requestedListen;
         int clusterPort = port(listen, 2377);
         String listenHost = listen.contains(":") ? listen.substring(0, listen.lastIndexOf(':')) : "0.0.0.0";
-        return new SwarmState(nodeId, clusterId, ip + ":" + (clusterPort + 1), ip + ":" + clusterPort, "manager",
+        return new SwarmState(nodeId, clusterId, ip + ":" + (clusterPort + 1), ip + ":" + clusterPort, NodeRole.MANAGER,
                 listenHost + ":" + clusterPort, List.copyOf(remoteManagers));
     }
 
@@ -245,10 +246,10 @@ public final class Daemon implements AutoCloseable {
     }
 
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
-                                    String availability) throws IOException {
+                                    NodeAvailability availability) throws IOException {
         if (forceNewCluster && member != null && member.isManager()) return forceNewCluster(listenAddr, advertiseAddr);
         requireOutsideSwarm();
-        if (spec != null) io.shoal.manager.control.ControlApi.checkSwarmSpec(spec);
+        if (spec != null) SwarmControl.check(spec);
         String advertiseIp = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr
                 : options.advertiseAddr());
         String nodeId = Ids.newId();
@@ -268,9 +269,9 @@ public final class Daemon implements AutoCloseable {
         start(m, state, () -> {
             m.awaitLeader();
             Node node = new Node(nodeId, Version.NONE, null, null,
-                    new Node.Spec(null, null, "manager", availability == null || availability.isEmpty() ? "active" : availability),
-                    executor.describe(), new Node.Status("unknown", null, advertiseIp),
-                    new Node.ManagerStatus(true, "reachable", state.advertiseAddr()));
+                    new Node.Spec(null, null, NodeRole.MANAGER, availability == null ? NodeAvailability.ACTIVE : availability),
+                    executor.describe(), new Node.Status(NodeState.UNKNOWN, null, advertiseIp),
+                    new Node.ManagerStatus(true, Reachability.REACHABLE, state.advertiseAddr()));
             m.store.update(tx -> {
                 tx.create(cluster);
                 tx.create(node);
@@ -309,7 +310,7 @@ public final class Daemon implements AutoCloseable {
             m.store.batch(b -> {
                 for (StoredObject o : objects) {
                     StoredObject fresh = o instanceof Node n && n.id().equals(state.nodeId())
-                            ? n.withManagerStatus(new Node.ManagerStatus(true, "reachable", state.advertiseAddr())) : o;
+                            ? n.withManagerStatus(new Node.ManagerStatus(true, Reachability.REACHABLE, state.advertiseAddr())) : o;
                     b.update(tx -> tx.create(fresh));
                 }
             });
@@ -350,7 +351,7 @@ public final class Daemon implements AutoCloseable {
     /** Docker's refusal for a manager leaving without --force (moby's Cluster.Leave), with its quorum arithmetic. */
     private static String managerLeaving(SwarmMember m) {
         String msg = "You are attempting to leave the swarm on a node that is participating as a manager. ";
-        List<Node> managers = m.store.view(ControlApi::raftMembers);
+        List<Node> managers = m.store.view(NodeControl::raftMembers);
         long reachable = managers.stream().filter(Quorum::isReachable).count();
         long unreachable = managers.size() - reachable;
         if (Quorum.leavingLosesQuorum(reachable, unreachable)) {
@@ -368,9 +369,9 @@ public final class Daemon implements AutoCloseable {
      * A heartbeat reported another role for this node (it was promoted or demoted): switch in the
      * background, one switch at a time, since the switch closes the agent whose heartbeat told us.
      */
-    private void roleReported(String role) {
+    private void roleReported(NodeRole role) {
         if (!switchingRole.compareAndSet(false, true)) return;
-        Thread.ofVirtual().name("role-" + role).start(() -> {
+        Thread.ofVirtual().name("role-" + role.apiName()).start(() -> {
             try {
                 followRole(role);
             } finally {
@@ -387,15 +388,15 @@ public final class Daemon implements AutoCloseable {
      * next heartbeat that reports the role. Until the switch is done the API still sees the old
      * membership, as in Docker, where a promoted node serves as a manager only once it is one.
      */
-    private synchronized void followRole(String role) {
+    private synchronized void followRole(NodeRole role) {
         SwarmMember m = member;
-        if (m == null || role.equals(m.state.role())) return;
+        if (m == null || role == m.state.role()) return;
         try {
             List<String> managers = m.otherManagers();
             NodeCertificates certs = renewFor(role, loadCertificates(), managers);
             SwarmState was = m.state;
             String ip = was.advertiseAddr().substring(0, was.advertiseAddr().lastIndexOf(':'));
-            if ("manager".equals(role)) {
+            if (role == NodeRole.MANAGER) {
                 // The worker keeps its session (and heartbeats) while the new Raft member joins and catches up.
                 FileTrees.delete(swarmDir().resolve("raft"));
                 SwarmState state = managerState(was.nodeId(), was.clusterId(), ip, null, managers);
@@ -417,7 +418,7 @@ public final class Daemon implements AutoCloseable {
             } else {
                 m.close();
                 FileTrees.delete(swarmDir().resolve("raft"));
-                SwarmState state = new SwarmState(was.nodeId(), was.clusterId(), null, was.advertiseAddr(), "worker", null,
+                SwarmState state = new SwarmState(was.nodeId(), was.clusterId(), null, was.advertiseAddr(), NodeRole.WORKER, null,
                         List.copyOf(managers));
                 state.save(stateFile());
                 SwarmMember demoted = worker(state, certs);
@@ -431,14 +432,14 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** This node's certificate for {@code role}: the one it has, or a new one from the first manager that issues it. */
-    private NodeCertificates renewFor(String role, NodeCertificates current, List<String> managers) throws IOException {
-        if (current.identity().role().apiName().equals(role)) return current;
+    private NodeCertificates renewFor(NodeRole role, NodeCertificates current, List<String> managers) throws IOException {
+        if (current.identity().role() == role) return current;
         TlsMaterial tls = TlsMaterial.fromPem(current.privateKeyPem(), current.certificateChainPem(), current.rootCaPem());
         for (String manager : managers) {
             NodeCertificates.Request request = NodeCertificates.Request.generate();
             try (CaClient ca = CaClient.authenticated(manager, tls)) {
                 IssuedCertificate issued = ca.renew(request.csrPem());
-                if (!role.equals(issued.role())) continue; // that manager has not seen the change yet
+                if (!role.apiName().equals(issued.role())) continue; // that manager has not seen the change yet
                 NodeCertificates renewed = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
                 renewed.save(certificatesDir());
                 return renewed;
@@ -446,7 +447,7 @@ public final class Daemon implements AutoCloseable {
                 log.info("renewing the certificate at {} failed: {}", manager, e.getMessage());
             }
         }
-        throw ApiException.unavailable("no manager issued a %s certificate", role);
+        throw ApiException.unavailable("no manager issued a %s certificate", role.apiName());
     }
 
     private Path swarmDir() {

@@ -1,5 +1,6 @@
 package io.shoal.daemon;
 
+import io.shoal.pki.NodeRole;
 import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher;
@@ -13,10 +14,10 @@ import java.util.function.Consumer;
  */
 final class RoleWatch implements Dispatcher {
     private final Dispatcher dispatcher;
-    private final String role;
-    private final Consumer<String> changed;
+    private final NodeRole role;
+    private final Consumer<NodeRole> changed;
 
-    RoleWatch(Dispatcher dispatcher, String role, Consumer<String> changed) {
+    RoleWatch(Dispatcher dispatcher, NodeRole role, Consumer<NodeRole> changed) {
         this.dispatcher = dispatcher;
         this.role = role;
         this.changed = changed;
@@ -30,7 +31,7 @@ final class RoleWatch implements Dispatcher {
     @Override
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         Heartbeat beat = dispatcher.heartbeat(nodeId, sessionId);
-        if (beat.role() != null && !beat.role().isEmpty() && !beat.role().equals(role)) changed.accept(beat.role());
+        if (beat.role() != null && beat.role() != role) changed.accept(beat.role());
         return beat;
     }
 

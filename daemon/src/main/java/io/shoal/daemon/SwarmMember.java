@@ -1,5 +1,9 @@
 package io.shoal.daemon;
 
+import io.shoal.pki.NodeRole;
+import io.shoal.manager.control.NodeControl;
+import io.shoal.api.Reachability;
+import io.shoal.api.NodeState;
 import io.shoal.agent.Agent;
 import io.shoal.agent.Worker;
 import io.shoal.agent.exec.Executor;
@@ -74,7 +78,7 @@ public final class SwarmMember implements AutoCloseable {
      * @param roleChanged told the role a heartbeat reports when it is not this member's
      */
     SwarmMember(SwarmState state, Path swarmDir, Executor executor, Clock clock, boolean joining,
-                Consumer<String> roleChanged) throws IOException {
+                Consumer<NodeRole> roleChanged) throws IOException {
         this.state = state;
         memory = new MemoryStore();
         // Signed before Raft starts (by the new swarm's root, or the CA of the swarm joined): Raft is mutual TLS from the start.
@@ -91,7 +95,7 @@ public final class SwarmMember implements AutoCloseable {
         store = new Store(memory, raft, clock);
         managerList = null;
         manager = new Manager(store, clock, raftMembers());
-        control = new ControlApi(store, clock);
+        control = new ControlApi(store, clock, raft::leaderId);
         worker = new Worker(executor, swarmDir.resolve("worker"), dataKey(swarmDir));
         agent = new Agent(state.nodeId(), ip(state),
                 new RoleWatch(new LocalDispatcher(manager, this::leaderDispatcher), state.role(), roleChanged), executor, worker);
@@ -201,7 +205,7 @@ public final class SwarmMember implements AutoCloseable {
      * renewal of its certificate through them.
      */
     SwarmMember(SwarmState state, Path swarmDir, Executor executor, ManagerList managers, CertificateRenewer renewer,
-                Consumer<String> roleChanged) throws IOException {
+                Consumer<NodeRole> roleChanged) throws IOException {
         this.state = state;
         this.renewer = renewer;
         tls = null;
@@ -289,7 +293,7 @@ public final class SwarmMember implements AutoCloseable {
     private void admit(io.shoal.rpc.NodeIdentity peer, String raftAddress, String clusterAddress) {
         // A demoted manager's old certificate still says manager until it is renewed.
         Node joining = store.view(r -> r.node(peer.nodeId()));
-        if (joining == null || !"manager".equals(joining.certifiedRole())) {
+        if (joining == null || joining.certifiedRole() != NodeRole.MANAGER) {
             throw new ApiException(403, "node " + peer.nodeId() + " is not a manager of this swarm");
         }
         try {
@@ -299,7 +303,7 @@ public final class SwarmMember implements AutoCloseable {
         }
         store.update(tx -> {
             Node node = tx.node(peer.nodeId());
-            if (node != null) tx.update(node.withManagerStatus(new Node.ManagerStatus(false, "reachable", clusterAddress)));
+            if (node != null) tx.update(node.withManagerStatus(new Node.ManagerStatus(false, Reachability.REACHABLE, clusterAddress)));
             return null;
         });
         log.info("manager {} joined the Raft group at {}", peer.nodeId(), raftAddress);
@@ -321,7 +325,7 @@ public final class SwarmMember implements AutoCloseable {
         if (store == null) return managerList.managers();
         List<String> out = new ArrayList<>();
         if (remoteLeaderAddr != null && !remoteLeaderAddr.equals(state.advertiseAddr())) out.add(remoteLeaderAddr);
-        for (Node n : store.view(ControlApi::raftMembers)) {
+        for (Node n : store.view(NodeControl::raftMembers)) {
             String addr = n.managerStatus().addr();
             if (!n.id().equals(state.nodeId()) && addr != null && !out.contains(addr)) out.add(addr);
         }
@@ -339,13 +343,13 @@ public final class SwarmMember implements AutoCloseable {
             store.update(tx -> {
                 Node n = tx.node(state.nodeId());
                 if (n != null) {
-                    tx.update(n.withStatus(new Node.Status("down", "node left the swarm", n.status() == null ? null : n.status().addr()))
+                    tx.update(n.withStatus(new Node.Status(NodeState.DOWN, "node left the swarm", n.status() == null ? null : n.status().addr()))
                             .withManagerStatus(null));
                 }
                 return null;
             });
             if (raft.isLeader()) {
-                List<Node> members = store.view(ControlApi::raftMembers);
+                List<Node> members = store.view(NodeControl::raftMembers);
                 Optional<String> successor = Quorum.successor(members, state.nodeId());
                 if (successor.isPresent()) raft.transferLeadership(successor.get(), Duration.ofSeconds(5));
             }

@@ -1,5 +1,6 @@
 package io.shoal.daemon;
 
+import io.shoal.pki.NodeRole;
 import io.shoal.api.Json;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -11,7 +12,7 @@ import java.nio.file.StandardCopyOption;
  * {@code listenAddr} is where the cluster port (node RPC with mutual TLS) listens; a worker keeps
  * the cluster ports of the managers it reaches in {@code remoteManagers}.
  */
-public record SwarmState(String nodeId, String clusterId, String raftAddress, String advertiseAddr, String role,
+public record SwarmState(String nodeId, String clusterId, String raftAddress, String advertiseAddr, NodeRole role,
                          String listenAddr, java.util.List<String> remoteManagers) {
 
     SwarmState withListenAddr(String addr) {

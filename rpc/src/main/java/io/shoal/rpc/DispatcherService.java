@@ -47,7 +47,7 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
     public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
         unary(out, () -> {
             var beat = dispatcher.heartbeat(peer(), req.getSessionId());
-            return HeartbeatResponse.newBuilder().setPeriodNanos(beat.periodNanos()).setRole(beat.role()).build();
+            return HeartbeatResponse.newBuilder().setPeriodNanos(beat.periodNanos()).setRole(beat.role().apiName()).build();
         });
     }
 

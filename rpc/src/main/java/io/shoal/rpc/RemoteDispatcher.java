@@ -5,6 +5,7 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
+import io.shoal.pki.NodeRole;
 import io.shoal.api.ApiException;
 import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
@@ -77,7 +78,7 @@ public final class RemoteDispatcher implements Dispatcher, AutoCloseable {
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireUnbroken(sessionId);
         var r = call("heartbeat", () -> stub().heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build()));
-        return new Heartbeat(r.getPeriodNanos(), r.getRole());
+        return new Heartbeat(r.getPeriodNanos(), NodeRole.fromApiName(r.getRole()).orElse(null));
     }
 
     @Override

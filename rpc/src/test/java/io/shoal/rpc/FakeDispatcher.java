@@ -41,7 +41,7 @@ final class FakeDispatcher implements Dispatcher {
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         calls.add("heartbeat " + nodeId);
         require(nodeId, sessionId);
-        return new Heartbeat(NEXT_PERIOD, "worker");
+        return new Heartbeat(NEXT_PERIOD, io.shoal.pki.NodeRole.WORKER);
     }
 
     @Override

@@ -72,7 +72,7 @@ class RpcTest {
         assertEquals(List.of("register node-a 10.0.0.2"), dispatcher.calls);
         assertEquals(List.of(DESCRIPTION), dispatcher.descriptions);
 
-        assertEquals(new io.shoal.api.dispatcher.Dispatcher.Heartbeat(FakeDispatcher.NEXT_PERIOD, "worker"), remote.heartbeat("node-a", session.sessionId()));
+        assertEquals(new io.shoal.api.dispatcher.Dispatcher.Heartbeat(FakeDispatcher.NEXT_PERIOD, io.shoal.pki.NodeRole.WORKER), remote.heartbeat("node-a", session.sessionId()));
 
         var received = new CopyOnWriteArrayList<Assignments>();
         try (var subscription = remote.assignments("node-a", session.sessionId(), received::add)) {

@@ -1,6 +1,7 @@
 package io.shoal.api.dispatcher;
 
 import io.shoal.api.Node;
+import io.shoal.pki.NodeRole;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -37,7 +38,7 @@ public interface Dispatcher {
      * {@code role} is {@link io.shoal.api.Node#certifiedRole()}: how a promoted or demoted node
      * learns of it (swarmkit's session messages carry the node object for the same reason).
      */
-    record Heartbeat(long periodNanos, String role) {}
+    record Heartbeat(long periodNanos, NodeRole role) {}
 
     final class SessionInvalidException extends RuntimeException {
         public SessionInvalidException(String message) {

@@ -68,7 +68,18 @@ public record ApiRequest(String method, String path, Map<String, String> params,
         }
     }
 
+    /**
+     * What was wrong with a body, as a user can act on it: the refusal of a field's value where
+     * the mapping made one (an unknown word, a malformed mode), else where the JSON went wrong.
+     */
     static ApiException badJson(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ApiException refusal) return refusal;
+        }
+        if (e instanceof MismatchedInputException m && m.getPath().isEmpty() && m.getTargetType() != null
+                && m.getTargetType().isRecord()) {
+            return ApiException.invalid("invalid JSON: the request body must be an object");
+        }
         if (e instanceof MismatchedInputException m && !m.getPath().isEmpty()) {
             String field = m.getPath().stream()
                     .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")

@@ -11,7 +11,6 @@ import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.daemon.Daemon;
 import io.shoal.daemon.SwarmMember;
-import io.shoal.manager.control.ControlApi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -74,18 +73,18 @@ public final class LogRoutes {
 
     public Object serviceLogs(ApiRequest req) {
         Options o = Options.of(req);
-        Service service = daemon.managerView(tx -> ControlApi.service(tx, req.param("id")));
+        Service service = daemon.control().services().get(req.param("id"));
         if (service.spec().taskTemplate() == null || service.spec().taskTemplate().containerSpec() == null) {
             throw ApiException.invalid("logs only supported on container tasks");
         }
         boolean tty = service.spec().taskTemplate().containerSpec().tty();
         SwarmMember member = daemon.manager();
-        return reply(o, tty, member, () -> localTasks(member,
-                daemon.managerView(tx -> tx.tasksOfService(service.id()))), !o.query().follow() ? null : Boolean.TRUE);
+        return reply(o, tty, member, () -> localTasks(member, member.control.tasks().ofService(service.id())),
+                !o.query().follow() ? null : Boolean.TRUE);
     }
 
     public Object taskLogs(ApiRequest req) {
-        return taskLogs(req, daemon.managerView(tx -> ControlApi.task(tx, req.param("id"))));
+        return taskLogs(req, daemon.control().tasks().get(req.param("id")));
     }
 
     /** {@code docker logs}: a container is a task of this node. */

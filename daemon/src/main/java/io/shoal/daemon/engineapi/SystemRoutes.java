@@ -2,13 +2,15 @@ package io.shoal.daemon.engineapi;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.shoal.api.Cluster;
+import io.shoal.api.ApiException;
 import io.shoal.api.Json;
 import io.shoal.api.Node;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.daemon.Daemon;
 import io.shoal.daemon.SwarmMember;
+import io.shoal.manager.control.NodeControl;
+import io.shoal.pki.NodeRole;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,20 +98,21 @@ public final class SystemRoutes {
             for (String addr : m.state.remoteManagers()) managers.addObject().put("NodeID", "").put("Addr", addr);
             return s;
         }
-        List<Node> nodes = m.store.view(r -> r.nodes());
-        Cluster cluster = m.store.view(r -> r.cluster());
+        List<Node> nodes = m.control.nodes().list(NodeControl.Query.ALL);
         s.put("NodeID", m.state.nodeId()).put("NodeAddr", m.state.advertiseAddr().replaceAll(":\\d+$", ""))
                 .put("LocalNodeState", "active").put("ControlAvailable", true).put("Error", "")
                 .put("Nodes", nodes.size())
-                .put("Managers", nodes.stream().filter(n -> "manager".equals(n.spec().role())).count());
+                .put("Managers", nodes.stream().filter(n -> n.spec().role() == NodeRole.MANAGER).count());
         ArrayNode managers = s.putArray("RemoteManagers");
         for (Node n : nodes) {
             if (n.managerStatus() != null) managers.addObject().put("NodeID", n.id()).put("Addr", n.managerStatus().addr());
         }
-        if (cluster != null) {
-            ObjectNode c = Json.MAPPER.valueToTree(cluster.withoutSecrets());
+        try {
+            ObjectNode c = Json.MAPPER.valueToTree(m.control.swarm().get());
             c.remove("JoinTokens");
             s.set("Cluster", c);
+        } catch (ApiException e) {
+            // a manager that has not caught up with the swarm yet: no cluster to show
         }
         return s;
     }

@@ -2,6 +2,8 @@ package io.shoal.manager.allocator;
 
 import io.shoal.api.ApiException;
 import io.shoal.api.PortConfig;
+import io.shoal.api.Protocol;
+import io.shoal.api.PublishMode;
 import io.shoal.api.Service;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,8 +38,8 @@ public final class PortAllocator {
         List<PortConfig> previous = published(service);
         List<PortConfig> out = new ArrayList<>();
         for (PortConfig p : spec.ports()) {
-            PortConfig withDefaults = new PortConfig(p.name(), protocol(p), p.targetPort(), p.publishedPort(),
-                    p.publishMode() == null || p.publishMode().isEmpty() ? "ingress" : p.publishMode());
+            PortConfig withDefaults = new PortConfig(p.name(), p.protocolOrDefault(), p.targetPort(), p.publishedPort(),
+                    p.publishModeOrDefault());
             if (!isIngress(withDefaults)) {
                 out.add(withDefaults);
                 continue;
@@ -63,14 +65,14 @@ public final class PortAllocator {
 
     private static long reuse(List<PortConfig> previous, PortConfig p) {
         for (PortConfig old : previous) {
-            if (old.targetPort() == p.targetPort() && old.protocol().equals(p.protocol()) && isIngress(old)) {
+            if (old.targetPort() == p.targetPort() && old.protocol() == p.protocol() && isIngress(old)) {
                 return old.publishedPort();
             }
         }
         return 0;
     }
 
-    private static long firstFree(Map<String, Service> taken, String protocol) {
+    private static long firstFree(Map<String, Service> taken, Protocol protocol) {
         for (int port = DYNAMIC_FIRST; port <= DYNAMIC_LAST; port++) {
             if (!taken.containsKey(key(protocol, port))) return port;
         }
@@ -78,14 +80,10 @@ public final class PortAllocator {
     }
 
     private static boolean isIngress(PortConfig p) {
-        return p.publishMode() == null || p.publishMode().isEmpty() || "ingress".equals(p.publishMode());
+        return p.publishModeOrDefault() == PublishMode.INGRESS;
     }
 
-    private static String protocol(PortConfig p) {
-        return p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol();
-    }
-
-    private static String key(String protocol, long port) {
-        return protocol + "/" + port;
+    private static String key(Protocol protocol, long port) {
+        return protocol.wireName() + "/" + port;
     }
 }

@@ -1,5 +1,6 @@
 package io.shoal.manager.ca;
 
+import io.shoal.pki.NodeRole;
 import io.shoal.api.ApiException;
 import java.util.Objects;
 

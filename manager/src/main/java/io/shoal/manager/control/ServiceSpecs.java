@@ -1,6 +1,10 @@
 package io.shoal.manager.control;
 
 import io.shoal.api.ApiException;
+import io.shoal.api.EndpointMode;
+import io.shoal.api.FailureAction;
+import io.shoal.api.PublishMode;
+import io.shoal.api.ServiceMode;
 import io.shoal.api.PortConfig;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.TaskSpec;
@@ -14,11 +18,6 @@ import java.util.regex.Pattern;
 final class ServiceSpecs {
     /** A DNS label: the service name is the name other services resolve. */
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9](?:[a-zA-Z0-9_.-]{0,61}[a-zA-Z0-9])?");
-    private static final Set<String> CONDITIONS = Set.of("none", "on-failure", "any");
-    private static final Set<String> FAILURE_ACTIONS = Set.of("pause", "continue", "rollback");
-    private static final Set<String> ORDERS = Set.of("stop-first", "start-first");
-    private static final Set<String> PROTOCOLS = Set.of("tcp", "udp", "sctp");
-    private static final Set<String> PUBLISH_MODES = Set.of("ingress", "host");
 
     private ServiceSpecs() {}
 
@@ -35,17 +34,19 @@ final class ServiceSpecs {
         validateEndpoint(spec.endpointSpec());
     }
 
-    private static void validateMode(ServiceSpec.Mode mode) {
-        if (mode == null) return;
-        int set = (mode.replicated() != null ? 1 : 0) + (mode.global() != null ? 1 : 0)
-                + (mode.replicatedJob() != null ? 1 : 0) + (mode.globalJob() != null ? 1 : 0);
-        if (set > 1) throw ApiException.invalid("invalid mode: exactly one of Replicated, Global, ReplicatedJob, GlobalJob may be set");
-        if (mode.replicatedJob() != null || mode.globalJob() != null) {
-            throw new ApiException(501, "job services (replicated-job, global-job) are not supported by this daemon yet");
+    private static void validateMode(ServiceMode mode) {
+        switch (mode) {
+            case null -> { }
+            case ServiceMode.Replicated r when r.replicas() < 0 ->
+                    throw ApiException.invalid("invalid replicas %d: the number of replicas must be 0 or more", r.replicas());
+            case ServiceMode.ReplicatedJob j -> throw jobsUnsupported();
+            case ServiceMode.GlobalJob j -> throw jobsUnsupported();
+            default -> { }
         }
-        if (mode.replicated() != null && mode.replicated().replicas() != null && mode.replicated().replicas() < 0) {
-            throw ApiException.invalid("invalid replicas %d: the number of replicas must be 0 or more", mode.replicated().replicas());
-        }
+    }
+
+    private static ApiException jobsUnsupported() {
+        return new ApiException(501, "job services (replicated-job, global-job) are not supported by this daemon yet");
     }
 
     private static void validateTask(TaskSpec task) {
@@ -57,9 +58,6 @@ final class ServiceSpecs {
         }
         var r = task.restartPolicy();
         if (r != null) {
-            if (r.condition() != null && !r.condition().isEmpty() && !CONDITIONS.contains(r.condition())) {
-                throw ApiException.invalid("TaskSpec: RestartPolicy: invalid condition %s: must be one of none, on-failure, any", r.condition());
-            }
             nonNegative("TaskSpec: RestartPolicy: restart-delay", r.delay());
             nonNegative("TaskSpec: RestartPolicy: restart-window", r.window());
             nonNegative("TaskSpec: RestartPolicy: restart-max-attempts", r.maxAttempts());
@@ -91,45 +89,30 @@ final class ServiceSpecs {
         nonNegative(what + ": parallelism", u.parallelism());
         nonNegative(what + ": delay", u.delay());
         nonNegative(what + ": monitor", u.monitor());
-        if (u.failureAction() != null && !u.failureAction().isEmpty()
-                && (!FAILURE_ACTIONS.contains(u.failureAction()) || !mayRollback && u.failureAction().equals("rollback"))) {
-            throw ApiException.invalid("%s: invalid failure action %s", what, u.failureAction());
+        if (!mayRollback && u.failureAction() == FailureAction.ROLLBACK) {
+            throw ApiException.invalid("%s: invalid failure action %s", what, u.failureAction().wireName());
         }
         if (u.maxFailureRatio() != null && (u.maxFailureRatio() < 0 || u.maxFailureRatio() > 1)) {
             throw ApiException.invalid("%s: max failure ratio must be between 0 and 1", what);
         }
-        if (u.order() != null && !u.order().isEmpty() && !ORDERS.contains(u.order())) {
-            throw ApiException.invalid("%s: invalid order %s: must be stop-first or start-first", what, u.order());
-        }
     }
 
     private static void validateEndpoint(ServiceSpec.EndpointSpec e) {
-        if (e == null) return;
-        if (e.mode() != null && !e.mode().isEmpty() && !e.mode().equals("vip") && !e.mode().equals("dnsrr")) {
-            throw ApiException.invalid("EndpointSpec: invalid mode %s: must be vip or dnsrr", e.mode());
-        }
-        if (e.ports() == null) return;
+        if (e == null || e.ports() == null) return;
         Set<String> published = new HashSet<>();
         for (PortConfig p : e.ports()) {
+            if (p == null) throw ApiException.invalid("EndpointSpec: a port must be an object, not null");
             if (p.targetPort() < 1 || p.targetPort() > 65535) {
                 throw ApiException.invalid("EndpointSpec: invalid target port %d", p.targetPort());
             }
             if (p.publishedPort() < 0 || p.publishedPort() > 65535) {
                 throw ApiException.invalid("EndpointSpec: invalid published port %d", p.publishedPort());
             }
-            if (p.protocol() != null && !p.protocol().isEmpty() && !PROTOCOLS.contains(p.protocol())) {
-                throw ApiException.invalid("EndpointSpec: invalid protocol %s", p.protocol());
-            }
-            if (p.publishMode() != null && !p.publishMode().isEmpty() && !PUBLISH_MODES.contains(p.publishMode())) {
-                throw ApiException.invalid("EndpointSpec: invalid publish mode %s", p.publishMode());
-            }
-            String protocol = p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol();
-            if (p.publishedPort() != 0 && !published.add(protocol + "/" + p.publishedPort())) {
+            if (p.publishedPort() != 0 && !published.add(p.protocolOrDefault().wireName() + "/" + p.publishedPort())) {
                 throw ApiException.invalid("EndpointSpec: duplicate published ports provided");
             }
         }
-        if ("dnsrr".equals(e.mode()) && e.ports().stream().anyMatch(p -> p.publishMode() == null
-                || p.publishMode().isEmpty() || p.publishMode().equals("ingress"))) {
+        if (e.mode() == EndpointMode.DNSRR && e.ports().stream().anyMatch(p -> p.publishModeOrDefault() == PublishMode.INGRESS)) {
             throw ApiException.invalid("EndpointSpec: port published with ingress mode can't be used with dnsrr mode");
         }
     }

@@ -5,6 +5,7 @@ import io.shoal.api.Cluster;
 import io.shoal.api.Defaults;
 import io.shoal.api.Ids;
 import io.shoal.api.Node;
+import io.shoal.api.NodeState;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.dispatcher.Assignments;
@@ -71,7 +72,7 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
             store.update(tx -> {
                 Node node = tx.node(nodeId);
                 if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
-                tx.update(node.withDescription(description).withStatus(new Node.Status("ready", null, addr)));
+                tx.update(node.withDescription(description).withStatus(new Node.Status(NodeState.READY, null, addr)));
                 return null;
             });
         } catch (RuntimeException e) {
@@ -207,7 +208,7 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
                         if (!isLate(s, now, period)) continue;
                         if (s != null) sessions.remove(n.id(), s);
                         log.warn("node {} missed its heartbeats: marking it down", n.id());
-                        b.update(tx -> tx.update(n.withStatus(new Node.Status("down", "heartbeat failure", n.status().addr()))));
+                        b.update(tx -> tx.update(n.withStatus(new Node.Status(NodeState.DOWN, "heartbeat failure", n.status().addr()))));
                     }
                 });
             } catch (InterruptedException e) {

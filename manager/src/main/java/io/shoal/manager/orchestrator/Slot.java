@@ -1,6 +1,7 @@
 package io.shoal.manager.orchestrator;
 
 import io.shoal.api.Service;
+import io.shoal.api.ServiceMode;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.orchestrator.restart.RestartPolicy;
@@ -10,7 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * The tasks that have filled one place of a service over time: a slot number for a replicated
@@ -19,11 +19,11 @@ import java.util.function.Function;
  */
 public record Slot(String key, List<Task> tasks) {
 
-    /** Groups a service's tasks by slot number (replicated) or node (global), oldest task first. */
-    public static Map<String, Slot> of(List<Task> tasks, Function<Task, String> keyOf) {
+    /** Groups a service's tasks by the place they fill ({@link ServiceMode#slotOf}), oldest task first. */
+    public static Map<String, Slot> of(List<Task> tasks, ServiceMode mode) {
         Map<String, List<Task>> byKey = new LinkedHashMap<>();
         for (Task t : tasks) {
-            String key = keyOf.apply(t);
+            String key = mode.slotOf(t);
             if (key != null) byKey.computeIfAbsent(key, k -> new ArrayList<>()).add(t);
         }
         Map<String, Slot> out = new LinkedHashMap<>();
@@ -32,14 +32,6 @@ public record Slot(String key, List<Task> tasks) {
             out.put(k, new Slot(k, List.copyOf(list)));
         });
         return out;
-    }
-
-    public static String bySlotNumber(Task t) {
-        return Long.toString(t.slot());
-    }
-
-    public static String byNode(Task t) {
-        return t.nodeId();
     }
 
     public List<Task> runnable() {

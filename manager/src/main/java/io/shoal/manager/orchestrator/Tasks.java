@@ -26,17 +26,4 @@ public final class Tasks {
     public static Set<String> downNodes(Collection<Node> nodes) {
         return nodes.stream().filter(Node::isDown).map(Node::id).collect(Collectors.toSet());
     }
-
-    public static boolean isReplicated(Service s) {
-        return s.spec().mode() != null && s.spec().mode().replicated() != null;
-    }
-
-    public static boolean isGlobal(Service s) {
-        return s.spec().mode() != null && s.spec().mode().global() != null;
-    }
-
-    public static long replicas(Service s) {
-        Long r = s.spec().mode().replicated().replicas();
-        return r == null ? 1 : r;
-    }
 }

@@ -13,7 +13,7 @@ public final class Quorum {
     private Quorum() {}
 
     public static boolean isReachable(Node n) {
-        return n.status() == null || !"down".equals(n.status().state());
+        return !n.isDown();
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.shoal.manager.role;
 
 import io.shoal.api.Node;
+import io.shoal.pki.NodeRole;
 import io.shoal.store.Event;
 import io.shoal.store.Kind;
 import io.shoal.store.Store;
@@ -42,7 +43,7 @@ public final class RoleManager extends Controller {
         // node seen with one is in the member list read next.
         Map<String, Node> nodes = store.view(r -> r.nodes().stream().collect(Collectors.toMap(Node::id, Function.identity())));
         Set<String> before = raft.members();
-        String leaving = before.stream().filter(id -> nodes.get(id) == null || "worker".equals(nodes.get(id).spec().role()))
+        String leaving = before.stream().filter(id -> nodes.get(id) == null || nodes.get(id).spec().role() == NodeRole.WORKER)
                 .findFirst().orElse(null);
         // One membership change per pass; the rest of the pass sees the group it left.
         if (leaving != null && !remove(leaving, before, nodes)) return;

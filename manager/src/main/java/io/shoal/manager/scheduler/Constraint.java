@@ -2,6 +2,7 @@ package io.shoal.manager.scheduler;
 
 import io.shoal.api.ApiException;
 import io.shoal.api.Node;
+import io.shoal.pki.NodeRole;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -105,7 +106,7 @@ public final class Constraint {
             case HOSTNAME -> node.hostname();
             case IP -> node.status() == null ? null : node.status().addr();
             // An absent role is swarmkit's zero value, worker.
-            case ROLE -> node.spec() == null || node.spec().role() == null ? "worker" : node.spec().role();
+            case ROLE -> (node.spec() == null || node.spec().role() == null ? NodeRole.WORKER : node.spec().role()).apiName();
             case OS -> d == null || d.platform() == null ? null : d.platform().os();
             case ARCH -> d == null || d.platform() == null ? null : d.platform().architecture();
             case NODE_LABEL -> nodeLabel(node, label);

@@ -1,11 +1,13 @@
 package io.shoal.manager.scheduler;
 
 import io.shoal.api.PortConfig;
+import io.shoal.api.Protocol;
+import io.shoal.api.PublishMode;
 import io.shoal.api.Service;
 import java.util.List;
 
 /** A port a task publishes directly on its node (PublishMode host), which only one task per node can hold. */
-record HostPort(String protocol, long port) {
+record HostPort(Protocol protocol, long port) {
 
     /**
      * The host-mode ports of a service's tasks. Tasks carry no endpoint of their own here, so they
@@ -17,12 +19,12 @@ record HostPort(String protocol, long port) {
             return List.of();
         }
         return service.spec().endpointSpec().ports().stream()
-                .filter(p -> "host".equals(p.publishMode()) && p.publishedPort() != 0)
+                .filter(p -> p.publishMode() == PublishMode.HOST && p.publishedPort() != 0)
                 .map(HostPort::of)
                 .toList();
     }
 
     private static HostPort of(PortConfig p) {
-        return new HostPort(p.protocol() == null || p.protocol().isEmpty() ? "tcp" : p.protocol(), p.publishedPort());
+        return new HostPort(p.protocolOrDefault(), p.publishedPort());
     }
 }

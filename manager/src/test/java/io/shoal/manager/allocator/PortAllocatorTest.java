@@ -1,5 +1,7 @@
 package io.shoal.manager.allocator;
 
+import io.shoal.api.PublishMode;
+import io.shoal.api.Protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,27 +30,27 @@ class PortAllocatorTest {
 
     @Test
     void dynamicPortsComeFromTheRangeAndSkipTakenOnes() {
-        Service a = service("a", List.of(port(80, 0)), List.of(new PortConfig(null, "tcp", 80, 30000, "ingress")));
-        Service b = service("b", List.of(port(80, 0), port(81, 0), new PortConfig(null, "udp", 53, 0, null)), null);
+        Service a = service("a", List.of(port(80, 0)), List.of(new PortConfig(null, Protocol.TCP, 80, 30000, PublishMode.INGRESS)));
+        Service b = service("b", List.of(port(80, 0), port(81, 0), new PortConfig(null, Protocol.UDP, 53, 0, null)), null);
         List<PortConfig> got = PortAllocator.allocate(b, () -> List.of(a, b));
         assertEquals(List.of(
-                new PortConfig(null, "tcp", 80, 30001, "ingress"),
-                new PortConfig(null, "tcp", 81, 30002, "ingress"),
-                new PortConfig(null, "udp", 53, 30000, "ingress")), got, "udp/30000 is a different port from tcp/30000");
+                new PortConfig(null, Protocol.TCP, 80, 30001, PublishMode.INGRESS),
+                new PortConfig(null, Protocol.TCP, 81, 30002, PublishMode.INGRESS),
+                new PortConfig(null, Protocol.UDP, 53, 30000, PublishMode.INGRESS)), got, "udp/30000 is a different port from tcp/30000");
     }
 
     @Test
     void hostModePortsAreNotAllocated() {
-        Service a = service("a", List.of(new PortConfig(null, "tcp", 80, 8080, "host")), null);
-        Service b = service("b", List.of(new PortConfig(null, "tcp", 80, 8080, "host")), null);
+        Service a = service("a", List.of(new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.HOST)), null);
+        Service b = service("b", List.of(new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.HOST)), null);
         var allocatedA = PortAllocator.allocate(a, () -> List.of());
-        Service aStored = service("a", List.of(new PortConfig(null, "tcp", 80, 8080, "host")), allocatedA);
-        assertEquals(List.of(new PortConfig(null, "tcp", 80, 8080, "host")), PortAllocator.allocate(b, () -> List.of(aStored)));
+        Service aStored = service("a", List.of(new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.HOST)), allocatedA);
+        assertEquals(List.of(new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.HOST)), PortAllocator.allocate(b, () -> List.of(aStored)));
     }
 
     @Test
     void anIngressPortHeldByAnotherServiceIsRefused() {
-        Service a = service("a", List.of(port(80, 8080)), List.of(new PortConfig(null, "tcp", 80, 8080, "ingress")));
+        Service a = service("a", List.of(port(80, 8080)), List.of(new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.INGRESS)));
         Service b = service("b", List.of(port(81, 8080)), null);
         ApiException e = assertThrows(ApiException.class, () -> PortAllocator.allocate(b, () -> List.of(a)));
         assertTrue(e.getMessage().startsWith("port '8080' is already in use by service 'a' (a)"), e.getMessage());

@@ -1,5 +1,6 @@
 package io.shoal.manager.ca;
 
+import io.shoal.pki.NodeRole;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,5 +1,9 @@
 package io.shoal.manager.dispatcher;
 
+import io.shoal.pki.NodeRole;
+import io.shoal.api.Reachability;
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.orchestrator.Harness.await;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static io.shoal.manager.orchestrator.Harness.replicated;
@@ -37,9 +41,9 @@ class DispatcherTest {
 
     @BeforeEach
     void start() {
-        h.addNode(newNode("n1").withStatus(new Node.Status("unknown", null, null)));
-        h.addNode(newNode("n2").withStatus(new Node.Status("unknown", null, null)));
-        service = h.service(h.api.createService(replicated("web", template("app:1"), 1)));
+        h.addNode(newNode("n1").withStatus(new Node.Status(NodeState.UNKNOWN, null, null)));
+        h.addNode(newNode("n2").withStatus(new Node.Status(NodeState.UNKNOWN, null, null)));
+        service = h.service(h.api.services().create(replicated("web", template("app:1"), 1)));
     }
 
     @AfterEach
@@ -85,17 +89,17 @@ class DispatcherTest {
     @Test
     void heartbeatsTellTheNodeWhichRoleItIsCertifiedFor() {
         Session s = dispatcher().register("n1", DESCRIPTION, "10.0.0.1");
-        assertEquals("worker", dispatcher.heartbeat("n1", s.sessionId()).role());
+        assertEquals(NodeRole.WORKER, dispatcher.heartbeat("n1", s.sessionId()).role());
         Node n1 = h.node("n1");
-        h.update(n1.withSpec(new Node.Spec(null, null, "manager", "active")));
-        assertEquals("manager", dispatcher.heartbeat("n1", s.sessionId()).role(), "promoted");
+        h.update(n1.withSpec(new Node.Spec(null, null, NodeRole.MANAGER, NodeAvailability.ACTIVE)));
+        assertEquals(NodeRole.MANAGER, dispatcher.heartbeat("n1", s.sessionId()).role(), "promoted");
         // Demoted but still a Raft member: a manager until the leader has removed it.
         n1 = h.node("n1");
-        h.update(n1.withSpec(new Node.Spec(null, null, "worker", "active"))
-                .withManagerStatus(new Node.ManagerStatus(false, "reachable", "10.0.0.1:2377")));
-        assertEquals("manager", dispatcher.heartbeat("n1", s.sessionId()).role());
+        h.update(n1.withSpec(new Node.Spec(null, null, NodeRole.WORKER, NodeAvailability.ACTIVE))
+                .withManagerStatus(new Node.ManagerStatus(false, Reachability.REACHABLE, "10.0.0.1:2377")));
+        assertEquals(NodeRole.MANAGER, dispatcher.heartbeat("n1", s.sessionId()).role());
         h.update(h.node("n1").withManagerStatus(null));
-        assertEquals("worker", dispatcher.heartbeat("n1", s.sessionId()).role());
+        assertEquals(NodeRole.WORKER, dispatcher.heartbeat("n1", s.sessionId()).role());
     }
 
     @Test
@@ -194,7 +198,7 @@ class DispatcherTest {
             }
         });
         try {
-            Node down = await("n1 down", () -> h.node("n1"), n -> "down".equals(n.status().state()));
+            Node down = await("n1 down", () -> h.node("n1"), n -> n.isDown());
             assertEquals("heartbeat failure", down.status().message());
             assertEquals("10.0.0.1", down.status().addr());
             assertThrows(SessionInvalidException.class, () -> dispatcher.heartbeat("n1", s1.sessionId()));

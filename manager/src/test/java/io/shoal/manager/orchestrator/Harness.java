@@ -1,5 +1,10 @@
 package io.shoal.manager.orchestrator;
 
+import io.shoal.pki.NodeRole;
+import io.shoal.api.RestartCondition;
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
+import io.shoal.api.ServiceMode;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.shoal.api.Cluster;
@@ -44,7 +49,7 @@ public final class Harness implements AutoCloseable {
     public final Clock clock = Clock.systemUTC();
     public final MemoryStore memory = new MemoryStore();
     public final Store store = new Store(memory, new DirectProposer(memory), clock);
-    public final ControlApi api = new ControlApi(store, clock);
+    public final ControlApi api = new ControlApi(store, clock, () -> null);
     private final List<Controller> started = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
 
@@ -76,7 +81,7 @@ public final class Harness implements AutoCloseable {
         return new TaskSpec(null, container(image), null, null, null, null, 0, null, null, null);
     }
 
-    public static TaskSpec withRestart(TaskSpec t, String condition, Long delayNanos, Long maxAttempts) {
+    public static TaskSpec withRestart(TaskSpec t, RestartCondition condition, Long delayNanos, Long maxAttempts) {
         return new TaskSpec(t.pluginSpec(), t.containerSpec(), t.networkAttachmentSpec(), t.resources(),
                 new TaskSpec.RestartPolicy(condition, delayNanos, maxAttempts, null), t.placement(), t.forceUpdate(),
                 t.runtime(), t.networks(), t.logDriver());
@@ -95,17 +100,17 @@ public final class Harness implements AutoCloseable {
 
     /** Restart right away (no delay): the default 5 s delay would slow every test down. */
     public static TaskSpec quick(String image) {
-        return withRestart(template(image), "any", 0L, null);
+        return withRestart(template(image), RestartCondition.ANY, 0L, null);
     }
 
     public static ServiceSpec replicated(String name, TaskSpec template, long replicas) {
         return new ServiceSpec(name, null, template,
-                new ServiceSpec.Mode(new ServiceSpec.Replicated(replicas), null, null, null), null, null, null, null);
+                new ServiceMode.Replicated(replicas), null, null, null, null);
     }
 
     public static ServiceSpec global(String name, TaskSpec template) {
         return new ServiceSpec(name, null, template,
-                new ServiceSpec.Mode(null, new ServiceSpec.Global(), null, null), null, null, null, null);
+                new ServiceMode.Global(), null, null, null, null);
     }
 
     public static ServiceSpec withUpdateConfig(ServiceSpec s, ServiceSpec.UpdateConfig u) {
@@ -114,7 +119,7 @@ public final class Harness implements AutoCloseable {
     }
 
     public static ServiceSpec withReplicas(ServiceSpec s, long replicas) {
-        return s.withMode(new ServiceSpec.Mode(new ServiceSpec.Replicated(replicas), null, null, null));
+        return s.withMode(new ServiceMode.Replicated(replicas));
     }
 
     public static ServiceSpec withPorts(ServiceSpec s, io.shoal.api.PortConfig... ports) {
@@ -125,10 +130,10 @@ public final class Harness implements AutoCloseable {
     // ---- nodes and the cluster ----------------------------------------------------------------
 
     public static Node newNode(String id) {
-        return new Node(id, Version.NONE, null, null, new Node.Spec(id, Map.of(), "worker", "active"),
+        return new Node(id, Version.NONE, null, null, new Node.Spec(id, Map.of(), NodeRole.WORKER, NodeAvailability.ACTIVE),
                 new Node.Description(id, new Platform("x86_64", "linux"), new Node.Resources(4_000_000_000L, 8L << 30),
                         null, null),
-                new Node.Status("ready", null, "10.0.0.1"), null);
+                new Node.Status(NodeState.READY, null, "10.0.0.1"), null);
     }
 
     public static Node withLabels(Node n, Map<String, String> labels) {
@@ -141,13 +146,13 @@ public final class Harness implements AutoCloseable {
         return node(n.id());
     }
 
-    public void setAvailability(String nodeId, String availability) {
+    public void setAvailability(String nodeId, NodeAvailability availability) {
         Node n = node(nodeId);
         var s = n.spec();
         update(n.withSpec(new Node.Spec(s.name(), s.labels(), s.role(), availability)));
     }
 
-    public void setNodeState(String nodeId, String state) {
+    public void setNodeState(String nodeId, NodeState state) {
         Node n = node(nodeId);
         update(n.withStatus(new Node.Status(state, null, n.status() == null ? null : n.status().addr())));
     }
@@ -188,7 +193,7 @@ public final class Harness implements AutoCloseable {
     }
 
     public Service service(String idOrName) {
-        return store.view(r -> ControlApi.service(r, idOrName));
+        return api.services().get(idOrName);
     }
 
     public Node node(String id) {

@@ -1,5 +1,6 @@
 package io.shoal.manager.role;
 
+import io.shoal.api.NodeState;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -12,7 +13,7 @@ import org.junit.jupiter.api.Test;
 
 class QuorumTest {
     private static Node down(String id) {
-        return newNode(id).withStatus(new Node.Status("down", "heartbeat failure", null));
+        return newNode(id).withStatus(new Node.Status(NodeState.DOWN, "heartbeat failure", null));
     }
 
     @Test

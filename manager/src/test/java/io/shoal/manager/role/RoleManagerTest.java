@@ -1,5 +1,9 @@
 package io.shoal.manager.role;
 
+import io.shoal.pki.NodeRole;
+import io.shoal.api.Reachability;
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -57,8 +61,8 @@ class RoleManagerTest {
     @BeforeEach
     void threeManagersAndAWorker() {
         for (String id : List.of("m1", "m2", "m3")) {
-            h.addNode(newNode(id).withSpec(new Node.Spec(id, null, "manager", "active"))
-                    .withManagerStatus(new Node.ManagerStatus(false, "reachable", id + ":2377")));
+            h.addNode(newNode(id).withSpec(new Node.Spec(id, null, NodeRole.MANAGER, NodeAvailability.ACTIVE))
+                    .withManagerStatus(new Node.ManagerStatus(false, Reachability.REACHABLE, id + ":2377")));
             raft.members.add(id);
         }
         h.addNode(newNode("w1"));
@@ -71,17 +75,17 @@ class RoleManagerTest {
 
     private void demote(String id) {
         Node n = h.node(id);
-        h.update(n.withSpec(new Node.Spec(id, null, "worker", "active")));
+        h.update(n.withSpec(new Node.Spec(id, null, NodeRole.WORKER, NodeAvailability.ACTIVE)));
     }
 
     @Test
     void aDemotedManagerLeavesTheGroupThenIsCertifiedAsWorker() {
         demote("m2");
-        assertEquals("manager", h.node("m2").certifiedRole(), "still a member");
+        assertEquals(NodeRole.MANAGER, h.node("m2").certifiedRole(), "still a member");
         roles.reconcile();
         assertNull(h.node("m2").managerStatus(), "out of the group: no ManagerStatus");
         assertEquals(Set.of("m1", "m3"), raft.members());
-        assertEquals("worker", h.node("m2").certifiedRole());
+        assertEquals(NodeRole.WORKER, h.node("m2").certifiedRole());
         assertNotNull(h.node("m3").managerStatus());
     }
 
@@ -96,12 +100,12 @@ class RoleManagerTest {
 
     @Test
     void noRemovalThatWouldLoseTheQuorum() {
-        h.setNodeState("m3", "down");
+        h.setNodeState("m3", NodeState.DOWN);
         demote("m2");
         roles.reconcile();
         assertEquals(Set.of("m1", "m2", "m3"), raft.members());
         assertNotNull(h.node("m2").managerStatus());
-        h.setNodeState("m3", "ready");
+        h.setNodeState("m3", NodeState.READY);
         roles.reconcile();
         assertEquals(Set.of("m1", "m3"), raft.members(), "removed once m3 is back");
     }

@@ -1,5 +1,8 @@
 package io.shoal.manager.scheduler;
 
+import io.shoal.api.Protocol;
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.scheduler.Fixtures.CPU;
 import static io.shoal.manager.scheduler.Fixtures.GIB;
 import static io.shoal.manager.scheduler.Fixtures.node;
@@ -33,9 +36,9 @@ class FilterTest {
     void readyWantsAReadyActiveNode() {
         Filter f = new ReadyFilter();
         assertTrue(f.check(info(node("a"))));
-        assertFalse(f.check(info(withAvailability(node("a"), "drain"))));
-        assertFalse(f.check(info(withAvailability(node("a"), "pause"))));
-        assertFalse(f.check(info(node("a").withStatus(new Node.Status("down", null, null)))));
+        assertFalse(f.check(info(withAvailability(node("a"), NodeAvailability.DRAIN))));
+        assertFalse(f.check(info(withAvailability(node("a"), NodeAvailability.PAUSE))));
+        assertFalse(f.check(info(node("a").withStatus(new Node.Status(NodeState.DOWN, null, null)))));
         assertEquals("1 node not available for new tasks", f.explain(1));
         assertEquals("3 nodes not available for new tasks", f.explain(3));
     }
@@ -93,10 +96,10 @@ class FilterTest {
 
     @Test
     void hostPortsConflictWithTasksHoldingThem() {
-        HostPort p8080 = new HostPort("tcp", 8080);
+        HostPort p8080 = new HostPort(Protocol.TCP, 8080);
         Filter f = HostPortFilter.forTask(List.of(p8080)).orElseThrow();
         NodeInfo n = info(node("a"));
-        n.add(running("t1", "other", "a", spec()), List.of(new HostPort("udp", 8080)));
+        n.add(running("t1", "other", "a", spec()), List.of(new HostPort(Protocol.UDP, 8080)));
         assertTrue(f.check(n), "another protocol is another port");
         n.add(running("t2", "other", "a", spec()), List.of(p8080));
         assertFalse(f.check(n));
@@ -130,7 +133,7 @@ class FilterTest {
         NodeInfo busy2 = info(withLabels(node("busy2"), Map.of("zone", "a")));
         busy2.add(running("t2", "x", "busy2", reserving(2 * CPU, 0)), List.of());
         NodeInfo elsewhere = info(withLabels(node("b"), Map.of("zone", "b")));
-        NodeInfo drained = info(withAvailability(node("d"), "drain"));
+        NodeInfo drained = info(withAvailability(node("d"), NodeAvailability.DRAIN));
         assertEquals("insufficient resources on 2 nodes; 1 node not available for new tasks; "
                 + "scheduling constraints not satisfied on 1 node", p.explain(List.of(busy, elsewhere, busy2, drained)));
         assertEquals("", p.explain(List.of(info(withLabels(node("ok"), Map.of("zone", "a"))))));

@@ -1,5 +1,11 @@
 package io.shoal.manager.scheduler;
 
+import io.shoal.pki.NodeRole;
+import io.shoal.api.EndpointMode;
+import io.shoal.api.PublishMode;
+import io.shoal.api.Protocol;
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
 import io.shoal.api.Node;
 import io.shoal.api.Platform;
 import io.shoal.api.PortConfig;
@@ -34,10 +40,10 @@ final class Fixtures {
     /** A ready, active linux/amd64 worker with 4 CPUs and 8 GiB. */
     static Node node(String id) {
         return new Node(id, Version.NONE, null, null,
-                new Node.Spec(id, Map.of(), "worker", "active"),
+                new Node.Spec(id, Map.of(), NodeRole.WORKER, NodeAvailability.ACTIVE),
                 new Node.Description(id, new Platform("x86_64", "linux"), new Node.Resources(4 * CPU, 8 * GIB),
                         new Node.Engine("25.0", Map.of(), List.of()), null),
-                new Node.Status("ready", null, "10.0.0.1"), null);
+                new Node.Status(NodeState.READY, null, "10.0.0.1"), null);
     }
 
     static Node withLabels(Node n, Map<String, String> labels) {
@@ -45,7 +51,7 @@ final class Fixtures {
         return n.withSpec(new Node.Spec(s.name(), labels, s.role(), s.availability()));
     }
 
-    static Node withAvailability(Node n, String availability) {
+    static Node withAvailability(Node n, NodeAvailability availability) {
         var s = n.spec();
         return n.withSpec(new Node.Spec(s.name(), s.labels(), s.role(), availability));
     }
@@ -88,13 +94,13 @@ final class Fixtures {
     }
 
     static Service service(String id, TaskSpec template, PortConfig... ports) {
-        var endpoint = new ServiceSpec.EndpointSpec("vip", List.of(ports));
+        var endpoint = new ServiceSpec.EndpointSpec(EndpointMode.VIP, List.of(ports));
         var spec = new ServiceSpec(id, Map.of(), template, null, null, null, null, endpoint);
         return new Service(id, Version.NONE, null, null, spec, null, null, null, null, null);
     }
 
     static PortConfig hostPort(long port) {
-        return new PortConfig(null, "tcp", 80, port, "host");
+        return new PortConfig(null, Protocol.TCP, 80, port, PublishMode.HOST);
     }
 
     /** A task the allocator has just made PENDING, not bound to a node. */

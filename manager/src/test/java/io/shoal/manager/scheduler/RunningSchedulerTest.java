@@ -1,5 +1,6 @@
 package io.shoal.manager.scheduler;
 
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.scheduler.Fixtures.CPU;
 import static io.shoal.manager.scheduler.Fixtures.node;
 import static io.shoal.manager.scheduler.Fixtures.pending;
@@ -57,7 +58,7 @@ class RunningSchedulerTest {
         awaitTask("db-2", t -> "no suitable node (insufficient resources on 1 node)".equals(t.status().err()));
 
         // A drained node joining changes the reason; making it active lets the task go there.
-        write(withAvailability(node("n2"), "drain"), true);
+        write(withAvailability(node("n2"), NodeAvailability.DRAIN), true);
         awaitTask("db-2", t -> ("no suitable node (1 node not available for new tasks; "
                 + "insufficient resources on 1 node)").equals(t.status().err()));
         write(store.view(tx -> tx.node("n2")).withSpec(node("n2").spec()), false);

@@ -1,5 +1,6 @@
 package io.shoal.manager.scheduler;
 
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.scheduler.Fixtures.CPU;
 import static io.shoal.manager.scheduler.Fixtures.GIB;
 import static io.shoal.manager.scheduler.Fixtures.hostPort;
@@ -210,7 +211,7 @@ class SchedulerTest {
         scheduler.reconcile();
         assertEquals(version, task("web-1").version().index(), "same reason, no write");
 
-        create(withAvailability(node("n3"), "drain"));
+        create(withAvailability(node("n3"), NodeAvailability.DRAIN));
         scheduler.reconcile();
         assertWaiting("web-1",
                 "no suitable node (scheduling constraints not satisfied on 2 nodes; 1 node not available for new tasks)");

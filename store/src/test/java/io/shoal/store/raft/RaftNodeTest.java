@@ -37,7 +37,7 @@ class RaftNodeTest {
 
     public static Service service(String name) {
         var spec = new ServiceSpec(name, Map.of("env", "secret-value"), null,
-                new ServiceSpec.Mode(new ServiceSpec.Replicated(2L), null, null, null), null, null, null, null);
+                new io.shoal.api.ServiceMode.Replicated(2), null, null, null, null);
         return new Service(Ids.newId(), Version.NONE, null, null, spec, null, null, null, null, null);
     }
 

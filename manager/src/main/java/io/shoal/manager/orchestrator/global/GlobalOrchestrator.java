@@ -1,7 +1,9 @@
 package io.shoal.manager.orchestrator.global;
 
 import io.shoal.api.Node;
+import io.shoal.api.NodeAvailability;
 import io.shoal.api.Service;
+import io.shoal.api.ServiceMode;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
@@ -40,7 +42,7 @@ public final class GlobalOrchestrator extends Controller {
         record Work(Service service, List<Task> tasks) {}
         record State(List<Node> nodes, List<Work> work) {}
         State state = store.view(r -> new State(r.nodes(), r.services().stream()
-                .filter(Tasks::isGlobal)
+                .filter(s -> s.mode() instanceof ServiceMode.Global)
                 .map(s -> new Work(s, r.tasksOfService(s.id())))
                 .toList()));
         Instant now = clock.instant();
@@ -50,12 +52,12 @@ public final class GlobalOrchestrator extends Controller {
     }
 
     private void reconcile(Store.Batcher b, Service service, List<Task> tasks, List<Node> nodes, Instant now) {
-        Map<String, Slot> slots = Slot.of(tasks, Slot::byNode);
+        Map<String, Slot> slots = Slot.of(tasks, service.mode());
         Set<String> down = Tasks.downNodes(nodes);
         List<Constraint> constraints = constraints(service);
         for (Node node : nodes) {
             Slot slot = slots.remove(node.id());
-            if (!matches(node, constraints) || "drain".equals(node.spec().availability())) {
+            if (!matches(node, constraints) || node.availability() == NodeAvailability.DRAIN) {
                 if (slot != null) shutDown(b, slot);
             } else if ((slot == null || !slot.isOccupied(service, down)) && placesTasksOn(node, constraints)) {
                 Task t = Tasks.newTask(service, 0, node.id(), TaskState.RUNNING, now);
@@ -66,13 +68,13 @@ public final class GlobalOrchestrator extends Controller {
         for (Slot slot : slots.values()) shutDown(b, slot);
     }
 
-    /** Whether the orchestrator would give {@code node} a task of this global service: it exists, is ready, active and matches. */
+    /** Whether the orchestrator would give {@code node} a task of this global service: it exists, takes tasks and matches. */
     public static boolean placesTasksOn(Node node, Service service) {
         return placesTasksOn(node, constraints(service));
     }
 
     private static boolean placesTasksOn(Node node, List<Constraint> constraints) {
-        return node != null && node.isReady() && "active".equals(node.spec().availability()) && matches(node, constraints);
+        return node != null && node.takesTasks() && matches(node, constraints);
     }
 
     private static boolean matches(Node node, List<Constraint> constraints) {

@@ -1,6 +1,7 @@
 package io.shoal.manager.orchestrator.replicated;
 
 import io.shoal.api.Service;
+import io.shoal.api.ServiceMode;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
@@ -37,25 +38,24 @@ public final class ReplicatedOrchestrator extends Controller {
 
     @Override
     protected void reconcile() {
-        record Work(Service service, List<Task> tasks) {}
+        record Work(Service service, long replicas, List<Task> tasks) {}
         record State(List<Work> work, Set<String> downNodes) {}
         State state = store.view(r -> new State(r.services().stream()
-                .filter(Tasks::isReplicated)
-                .map(s -> new Work(s, r.tasksOfService(s.id())))
+                .filter(s -> s.mode() instanceof ServiceMode.Replicated)
+                .map(s -> new Work(s, ((ServiceMode.Replicated) s.mode()).replicas(), r.tasksOfService(s.id())))
                 .toList(), Tasks.downNodes(r.nodes())));
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), state.downNodes(), now);
+            for (Work w : state.work()) reconcile(b, w.service(), w.replicas(), w.tasks(), state.downNodes(), now);
         });
     }
 
-    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Set<String> down, Instant now) {
-        Map<String, Slot> slots = Slot.of(tasks, Slot::bySlotNumber);
+    private void reconcile(Store.Batcher b, Service service, long want, List<Task> tasks, Set<String> down, Instant now) {
+        Map<String, Slot> slots = Slot.of(tasks, service.mode());
         List<Slot> occupied = new ArrayList<>();
         for (Slot s : slots.values()) {
             if (s.isOccupied(service, down)) occupied.add(s);
         }
-        long want = Tasks.replicas(service);
         if (occupied.size() < want) {
             long missing = want - occupied.size();
             for (long slot = 1; missing > 0; slot++) {

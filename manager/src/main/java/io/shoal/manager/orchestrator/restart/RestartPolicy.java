@@ -20,9 +20,9 @@ public final class RestartPolicy {
     public static boolean shouldRestart(Task ended, Slot slot, Service service) {
         var policy = Defaults.restartPolicy(service.spec().taskTemplate());
         boolean byCondition = switch (policy.condition()) {
-            case "none" -> false;
-            case "on-failure" -> ended.state() != TaskState.COMPLETE;
-            default -> true;
+            case NONE -> false;
+            case ON_FAILURE -> ended.state() != TaskState.COMPLETE;
+            case ANY -> true;
         };
         if (!byCondition) return false;
         if (policy.maxAttempts() <= 0) return true;

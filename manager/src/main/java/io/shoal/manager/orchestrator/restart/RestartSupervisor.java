@@ -1,7 +1,9 @@
 package io.shoal.manager.orchestrator.restart;
 
 import io.shoal.api.Node;
+import io.shoal.api.NodeAvailability;
 import io.shoal.api.Service;
+import io.shoal.api.ServiceMode;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
@@ -16,7 +18,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -74,11 +75,13 @@ public final class RestartSupervisor extends Controller {
         nextDueMillis = nextDue[0];
     }
 
-    /** A node that still may run this service's tasks; a down node's tasks are moved only for replicated services. */
+    /**
+     * A node that still may run this service's tasks; a down node's tasks are moved only where a
+     * task may fill its slot on another node, not where the slot is the node.
+     */
     private static boolean canKeepRunning(Node node, Service service) {
-        if (node == null) return false;
-        if ("drain".equals(node.spec().availability())) return false;
-        return !Tasks.isReplicated(service) || !"down".equals(node.status() == null ? null : node.status().state());
+        if (node == null || node.availability() == NodeAvailability.DRAIN) return false;
+        return service.mode().runsPerNode() || !node.isDown();
     }
 
     private void restart(io.shoal.store.Tx tx, Task ended, Service service, Instant now) {
@@ -92,18 +95,19 @@ public final class RestartSupervisor extends Controller {
 
     private void moveOffNode(io.shoal.store.Tx tx, Task t, Service service, Instant now) {
         tx.update(t.withDesiredState(TaskState.SHUTDOWN));
-        if (Tasks.isReplicated(service)) tx.create(replacement(t, service, TaskState.RUNNING, now));
+        if (!service.mode().runsPerNode()) tx.create(replacement(t, service, TaskState.RUNNING, now));
     }
 
+    /** A new task for the ended one's slot: on the same node where the slot is the node. */
     private static Task replacement(Task old, Service service, TaskState desired, Instant now) {
-        String node = Tasks.isGlobal(service) ? old.nodeId() : null;
+        String node = service.mode().runsPerNode() ? old.nodeId() : null;
         return Tasks.newTask(service, old.slot(), node, desired, now);
     }
 
     private static Slot slotOf(ReadTx r, Task t, Service service) {
-        Function<Task, String> key = Tasks.isGlobal(service) ? Slot::byNode : Slot::bySlotNumber;
-        List<Task> siblings = r.tasksOfService(service.id()).stream()
-                .filter(o -> key.apply(o) != null && key.apply(o).equals(key.apply(t))).toList();
-        return Slot.of(siblings, key).values().iterator().next();
+        ServiceMode mode = service.mode();
+        String key = mode.slotOf(t);
+        List<Task> siblings = r.tasksOfService(service.id()).stream().filter(o -> key.equals(mode.slotOf(o))).toList();
+        return Slot.of(siblings, mode).values().iterator().next();
     }
 }

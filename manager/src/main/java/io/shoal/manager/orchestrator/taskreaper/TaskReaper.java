@@ -52,8 +52,7 @@ public final class TaskReaper extends Controller {
             }
             if (service != null && state.limit() >= 0) {
                 long keep = Math.max(state.limit(), RestartPolicy.historyNeeded(service));
-                Function<Task, String> key = Tasks.isGlobal(service) ? Slot::byNode : Slot::bySlotNumber;
-                for (Slot slot : Slot.of(tasks, key).values()) {
+                for (Slot slot : Slot.of(tasks, service.mode()).values()) {
                     List<Task> history = slot.tasks();
                     for (int i = 0; i < history.size() - keep; i++) {
                         Task t = history.get(i);

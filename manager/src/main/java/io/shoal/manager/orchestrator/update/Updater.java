@@ -1,6 +1,10 @@
 package io.shoal.manager.orchestrator.update;
 
 import io.shoal.api.Defaults;
+import io.shoal.api.FailureAction;
+import io.shoal.api.ServiceMode;
+import io.shoal.api.UpdateOrder;
+import io.shoal.api.UpdateState;
 import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
@@ -57,7 +61,7 @@ public final class Updater extends Controller {
         record Work(Service service, List<Task> tasks) {}
         record State(List<Work> work, Map<String, Node> nodes) {}
         State state = store.view(r -> new State(r.services().stream()
-                .filter(s -> isRollingOut(s.updateStatus()))
+                .filter(s -> Service.UpdateStatus.isRollingOut(s.updateStatus()))
                 .map(s -> new Work(s, r.tasksOfService(s.id())))
                 .toList(), r.nodes().stream().collect(Collectors.toMap(Node::id, n -> n))));
         Instant now = clock.instant();
@@ -66,22 +70,17 @@ public final class Updater extends Controller {
         });
     }
 
-    static boolean isRollingOut(Service.UpdateStatus s) {
-        return s != null && ("updating".equals(s.state()) || "rollback_started".equals(s.state()));
-    }
-
     private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Map<String, Node> nodes, Instant now) {
         Service.UpdateStatus status = service.updateStatus();
-        boolean rollingBack = "rollback_started".equals(status.state());
+        boolean rollingBack = status.state() == UpdateState.ROLLBACK_STARTED;
         ServiceSpec.UpdateConfig config = Defaults.updateConfig(
                 rollingBack ? service.spec().rollbackConfig() : service.spec().updateConfig());
         TaskSpec current = service.spec().taskTemplate();
-        Function<Task, String> key = Tasks.isGlobal(service) ? Slot::byNode : Slot::bySlotNumber;
-        Map<String, Slot> slots = Slot.of(tasks, key);
+        Map<String, Slot> slots = Slot.of(tasks, service.mode());
         Set<String> down = Tasks.downNodes(nodes.values());
 
         List<Task> failures = tasks.stream().filter(t -> isFailure(t, current, status.startedAt())).toList();
-        if (!failures.isEmpty() && !"continue".equals(config.failureAction())
+        if (!failures.isEmpty() && config.failureAction() != FailureAction.CONTINUE
                 && failures.size() > config.maxFailureRatio() * slots.size()) {
             b.update(tx -> tx.update(afterFailure(service, config, failures.getFirst(), rollingBack, now)));
             return;
@@ -107,7 +106,7 @@ public final class Updater extends Controller {
         }
         // Replicated slots still to be refilled: the orchestrator picks the lowest free slot numbers,
         // not necessarily the ones the update emptied, so count them rather than name them.
-        if (Tasks.isReplicated(service)) inFlight += (int) Math.max(0, Tasks.replicas(service) - occupied);
+        if (service.mode() instanceof ServiceMode.Replicated r) inFlight += (int) Math.max(0, r.replicas() - occupied);
         if (candidates.isEmpty() && inFlight == 0) {
             // As swarmkit does, watch the new tasks for one more monitor period before calling the
             // update complete: a failure in that window still triggers the failure action.
@@ -115,7 +114,7 @@ public final class Updater extends Controller {
             if (now.isBefore(doneAt.plusNanos(config.monitor()))) return;
             batchDoneAt.remove(service.id());
             b.update(tx -> tx.update(service.withUpdateStatus(new Service.UpdateStatus(
-                    rollingBack ? "rollback_completed" : "completed", status.startedAt(), now,
+                    rollingBack ? UpdateState.ROLLBACK_COMPLETED : UpdateState.COMPLETED, status.startedAt(), now,
                     rollingBack ? "rollback completed" : "update completed"))));
             return;
         }
@@ -127,11 +126,11 @@ public final class Updater extends Controller {
         if (doneAt != null && now.isBefore(doneAt.plusNanos(config.delay()))) return;
 
         long parallelism = config.parallelism() == 0 ? Long.MAX_VALUE : config.parallelism();
-        boolean startFirst = "start-first".equals(config.order());
+        boolean startFirst = config.order() == UpdateOrder.START_FIRST;
         candidates.stream().limit(parallelism).forEach(slot -> {
             if (startFirst) {
                 Task stale = slot.runnable().getFirst();
-                Task fresh = Tasks.newTask(service, stale.slot(), Tasks.isGlobal(service) ? stale.nodeId() : null,
+                Task fresh = Tasks.newTask(service, stale.slot(), service.mode().runsPerNode() ? stale.nodeId() : null,
                         TaskState.RUNNING, now);
                 b.update(tx -> tx.create(fresh));
             } else {
@@ -147,7 +146,7 @@ public final class Updater extends Controller {
      * must not hold the update back. (Replicated slots are counted in {@link #reconcile}.)
      */
     private static boolean willBeRefilled(Slot slot, Service service, Map<String, Node> nodes) {
-        return Tasks.isGlobal(service) && slot.newest().desiredState() != TaskState.REMOVE
+        return service.mode().runsPerNode() && slot.newest().desiredState() != TaskState.REMOVE
                 && GlobalOrchestrator.placesTasksOn(nodes.get(slot.key()), service);
     }
 
@@ -160,11 +159,11 @@ public final class Updater extends Controller {
     private static Service afterFailure(Service service, ServiceSpec.UpdateConfig config, Task failed,
                                         boolean rollingBack, Instant now) {
         String cause = "due to failure or early termination of task " + failed.id();
-        if ("rollback".equals(config.failureAction()) && !rollingBack && service.previousSpec() != null) {
+        if (config.failureAction() == FailureAction.ROLLBACK && !rollingBack && service.previousSpec() != null) {
             return service.withSpec(service.previousSpec(), service.spec()).withUpdateStatus(
-                    new Service.UpdateStatus("rollback_started", now, null, "update rolled back " + cause));
+                    new Service.UpdateStatus(UpdateState.ROLLBACK_STARTED, now, null, "update rolled back " + cause));
         }
-        return service.withUpdateStatus(new Service.UpdateStatus(rollingBack ? "rollback_paused" : "paused",
+        return service.withUpdateStatus(new Service.UpdateStatus(rollingBack ? UpdateState.ROLLBACK_PAUSED : UpdateState.PAUSED,
                 service.updateStatus().startedAt(), null, (rollingBack ? "rollback paused " : "update paused ") + cause));
     }
 }

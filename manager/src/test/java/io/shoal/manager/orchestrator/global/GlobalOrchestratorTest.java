@@ -1,5 +1,7 @@
 package io.shoal.manager.orchestrator.global;
 
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.orchestrator.Harness.global;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static io.shoal.manager.orchestrator.Harness.template;
@@ -27,9 +29,9 @@ class GlobalOrchestratorTest {
         h.addNode(withLabels(newNode("n1"), Map.of("zone", "a")));
         h.addNode(withLabels(newNode("n2"), Map.of("zone", "b")));
         h.addNode(newNode("n3"));
-        h.setNodeState("n3", "down");
+        h.setNodeState("n3", NodeState.DOWN);
         h.addNode(newNode("n4"));
-        h.setAvailability("n4", "drain");
+        h.setAvailability("n4", NodeAvailability.DRAIN);
     }
 
     @AfterEach
@@ -43,7 +45,7 @@ class GlobalOrchestratorTest {
 
     @Test
     void oneTaskPerReadyActiveNode() {
-        String id = h.api.createService(global("agent", template("app:1")));
+        String id = h.api.services().create(global("agent", template("app:1")));
         orchestrator.reconcile();
         List<Task> tasks = h.tasks(id);
         assertEquals(List.of("n1", "n2"), runnableNodes(id), Harness.brief(tasks));
@@ -55,18 +57,18 @@ class GlobalOrchestratorTest {
 
     @Test
     void onlyNodesMatchingTheConstraints() {
-        String id = h.api.createService(global("agent", withConstraints(template("app:1"), "node.labels.zone==a")));
+        String id = h.api.services().create(global("agent", withConstraints(template("app:1"), "node.labels.zone==a")));
         orchestrator.reconcile();
         assertEquals(List.of("n1"), runnableNodes(id));
     }
 
     @Test
     void followsNodesBeingDrainedAddedAndRemoved() {
-        String id = h.api.createService(global("agent", template("app:1")));
+        String id = h.api.services().create(global("agent", template("app:1")));
         orchestrator.reconcile();
         for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING);
 
-        h.setAvailability("n1", "drain");
+        h.setAvailability("n1", NodeAvailability.DRAIN);
         orchestrator.reconcile();
         Task onN1 = h.tasks(id).stream().filter(t -> "n1".equals(t.nodeId())).findFirst().orElseThrow();
         assertEquals(TaskState.SHUTDOWN, onN1.desiredState());
@@ -83,7 +85,7 @@ class GlobalOrchestratorTest {
         assertEquals(TaskState.SHUTDOWN, onN2.desiredState());
 
         // Back to active: n1 gets a new task once its old one has stopped.
-        h.setAvailability("n1", "active");
+        h.setAvailability("n1", NodeAvailability.ACTIVE);
         orchestrator.reconcile();
         assertEquals(List.of("n5"), runnableNodes(id), "not while the old task on n1 still runs");
         h.report(onN1.id(), TaskState.SHUTDOWN);

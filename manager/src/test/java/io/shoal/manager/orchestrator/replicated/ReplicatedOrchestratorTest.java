@@ -1,5 +1,7 @@
 package io.shoal.manager.orchestrator.replicated;
 
+import io.shoal.api.RestartCondition;
+import io.shoal.api.NodeState;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static io.shoal.manager.orchestrator.Harness.replicated;
 import static io.shoal.manager.orchestrator.Harness.template;
@@ -31,14 +33,14 @@ class ReplicatedOrchestratorTest {
     }
 
     private String create(ServiceSpec spec) {
-        String id = h.api.createService(spec);
+        String id = h.api.services().create(spec);
         orchestrator.reconcile();
         return id;
     }
 
     private void scale(String id, long replicas) {
         var s = h.service(id);
-        h.api.updateService(id, s.version().index(), withReplicas(s.spec(), replicas), false);
+        h.api.services().update(id, s.version().index(), withReplicas(s.spec(), replicas), false);
         orchestrator.reconcile();
     }
 
@@ -132,7 +134,7 @@ class ReplicatedOrchestratorTest {
         assertEquals(1, h.tasks(id).size());
 
         // Its node dies before it could say it stopped: it never will, so the slot is refilled now.
-        h.setNodeState("n1", "down");
+        h.setNodeState("n1", NodeState.DOWN);
         orchestrator.reconcile();
         List<Task> tasks = h.tasks(id);
         assertEquals(2, tasks.size());
@@ -143,7 +145,7 @@ class ReplicatedOrchestratorTest {
     void restartConditionNoneLeavesACompletedSlotEmpty() throws Exception {
         h.addNode(newNode("n1"));
         RestartSupervisor supervisor = h.start(new RestartSupervisor(h.store, h.clock));
-        String id = create(replicated("job", withRestart(template("app:1"), "none", 0L, null), 2));
+        String id = create(replicated("job", withRestart(template("app:1"), RestartCondition.NONE, 0L, null), 2));
         for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING, "n1");
         Task done = h.exit(h.tasks(id).getFirst().id(), 0);
 

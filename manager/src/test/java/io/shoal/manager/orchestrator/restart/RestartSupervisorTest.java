@@ -1,5 +1,8 @@
 package io.shoal.manager.orchestrator.restart;
 
+import io.shoal.api.RestartCondition;
+import io.shoal.api.NodeState;
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.orchestrator.Harness.await;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static io.shoal.manager.orchestrator.Harness.replicated;
@@ -40,8 +43,8 @@ class RestartSupervisorTest {
     }
 
     /** A service of one replica whose slot-1 task runs on n1. */
-    private Task runningTask(String condition, long delayNanos, Long maxAttempts) {
-        String id = h.api.createService(replicated("web", withRestart(template("app:1"), condition, delayNanos, maxAttempts), 1));
+    private Task runningTask(RestartCondition condition, long delayNanos, Long maxAttempts) {
+        String id = h.api.services().create(replicated("web", withRestart(template("app:1"), condition, delayNanos, maxAttempts), 1));
         Service s = h.service(id);
         Task t = Tasks.newTask(s, 1, null, TaskState.RUNNING, h.clock.instant());
         h.create(t);
@@ -59,7 +62,7 @@ class RestartSupervisorTest {
 
     @Test
     void conditionAnyReplacesAnEndedTaskInTheSameSlot() {
-        Task first = runningTask("any", 0, null);
+        Task first = runningTask(RestartCondition.ANY, 0, null);
         h.exit(first.id(), 0);
         Task second = afterRetired(first);
         assertEquals(1, second.slot());
@@ -77,7 +80,7 @@ class RestartSupervisorTest {
     @Test
     void aDelayedReplacementWaitsReadyThenRuns() {
         long delay = Duration.ofMillis(200).toNanos();
-        Task first = runningTask("any", delay, null);
+        Task first = runningTask(RestartCondition.ANY, delay, null);
         h.exit(first.id(), 1);
         Task second = afterRetired(first);
         assertEquals(TaskState.READY, second.desiredState(), "held at READY during the delay");
@@ -91,7 +94,7 @@ class RestartSupervisorTest {
 
     @Test
     void onFailureDoesNotRestartASuccessfulExit() {
-        Task first = runningTask("on-failure", 0, null);
+        Task first = runningTask(RestartCondition.ON_FAILURE, 0, null);
         h.exit(first.id(), 0);
         assertNull(afterRetired(first), "exit 0 is not a failure");
         assertEquals(1, h.tasks(first.serviceId()).size());
@@ -99,7 +102,7 @@ class RestartSupervisorTest {
 
     @Test
     void onFailureRestartsAFailure() {
-        Task first = runningTask("on-failure", 0, null);
+        Task first = runningTask(RestartCondition.ON_FAILURE, 0, null);
         h.exit(first.id(), 2);
         Task second = afterRetired(first);
         assertEquals(1, second.slot());
@@ -107,7 +110,7 @@ class RestartSupervisorTest {
 
     @Test
     void maxAttemptsTwoStopsAfterThreeRuns() {
-        Task t = runningTask("any", 0, 2L);
+        Task t = runningTask(RestartCondition.ANY, 0, 2L);
         for (int run = 1; run <= 3; run++) {
             h.exit(t.id(), 1);
             Task next = afterRetired(t);
@@ -123,20 +126,20 @@ class RestartSupervisorTest {
 
     @Test
     void movesTasksOffDrainedDownAndRemovedNodes() {
-        Task first = runningTask("any", Duration.ofSeconds(5).toNanos(), null);
+        Task first = runningTask(RestartCondition.ANY, Duration.ofSeconds(5).toNanos(), null);
 
-        h.setAvailability("n1", "drain");
+        h.setAvailability("n1", NodeAvailability.DRAIN);
         Task second = afterRetired(first);
         assertEquals(1, second.slot());
         assertEquals(TaskState.RUNNING, second.desiredState(), "a move is not delayed by the restart delay");
         assertNull(second.nodeId());
 
         h.report(second.id(), TaskState.RUNNING, "n2");
-        h.setNodeState("n2", "down");
+        h.setNodeState("n2", NodeState.DOWN);
         Task third = afterRetired(h.task(second.id()));
         assertEquals(1, third.slot());
 
-        h.setAvailability("n1", "active");
+        h.setAvailability("n1", NodeAvailability.ACTIVE);
         h.report(third.id(), TaskState.RUNNING, "n1");
         h.removeNode("n1");
         Task fourth = afterRetired(h.task(third.id()));

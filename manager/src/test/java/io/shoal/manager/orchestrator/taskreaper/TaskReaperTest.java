@@ -41,7 +41,7 @@ class TaskReaperTest {
     @Test
     void keepsTheHistoryLimitPerSlot() {
         h.createCluster(swarmSpec(2L, null));
-        Service s = h.service(h.api.createService(replicated("web", template("app:1"), 2)));
+        Service s = h.service(h.api.services().create(replicated("web", template("app:1"), 2)));
         List<Task> slot1 = new ArrayList<>();
         for (int i = 0; i < 4; i++) slot1.add(task(s, 1, TaskState.FAILED, TaskState.SHUTDOWN));
         slot1.add(task(s, 1, TaskState.RUNNING, TaskState.RUNNING));
@@ -55,7 +55,7 @@ class TaskReaperTest {
 
     @Test
     void keepsFiveByDefault() {
-        Service s = h.service(h.api.createService(replicated("web", template("app:1"), 1)));
+        Service s = h.service(h.api.services().create(replicated("web", template("app:1"), 1)));
         for (int i = 0; i < 7; i++) task(s, 1, TaskState.FAILED, TaskState.SHUTDOWN);
         reaper.reconcile();
         assertEquals(5, h.tasks(s.id()).size());
@@ -63,7 +63,7 @@ class TaskReaperTest {
 
     @Test
     void deletesRemovedTasksOnceTheyHaveStopped() {
-        Service s = h.service(h.api.createService(replicated("web", template("app:1"), 1)));
+        Service s = h.service(h.api.services().create(replicated("web", template("app:1"), 1)));
         Task stopping = task(s, 1, TaskState.RUNNING, TaskState.REMOVE);
         Task neverPlaced = task(s, 2, TaskState.NEW, TaskState.REMOVE);
 
@@ -78,7 +78,7 @@ class TaskReaperTest {
 
     @Test
     void tasksOfADeletedServiceAreRemovedThenDeleted() {
-        Service s = h.service(h.api.createService(replicated("web", template("app:1"), 2)));
+        Service s = h.service(h.api.services().create(replicated("web", template("app:1"), 2)));
         Task running = task(s, 1, TaskState.RUNNING, TaskState.RUNNING);
         Task ended = task(s, 2, TaskState.FAILED, TaskState.SHUTDOWN);
         // Deleted behind the control API's back, as a half-done removal would leave it.
@@ -100,9 +100,9 @@ class TaskReaperTest {
 
     @Test
     void removeServiceThroughTheApi() {
-        Service s = h.service(h.api.createService(replicated("web", template("app:1"), 1)));
+        Service s = h.service(h.api.services().create(replicated("web", template("app:1"), 1)));
         Task running = task(s, 1, TaskState.RUNNING, TaskState.RUNNING);
-        h.api.removeService("web");
+        h.api.services().remove("web");
         reaper.reconcile();
         assertEquals(TaskState.REMOVE, h.task(running.id()).desiredState(), "the reaper tells its agent to stop it");
         reaper.reconcile();

@@ -1,5 +1,10 @@
 package io.shoal.manager.orchestrator.update;
 
+import io.shoal.api.UpdateState;
+import io.shoal.api.FailureAction;
+import io.shoal.api.UpdateOrder;
+import io.shoal.api.RestartCondition;
+import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.orchestrator.Harness.await;
 import static io.shoal.manager.orchestrator.Harness.global;
 import static io.shoal.manager.orchestrator.Harness.newNode;
@@ -69,7 +74,7 @@ class UpdaterTest {
     }
 
     private String createRunning(ServiceSpec spec, int tasks) {
-        String id = h.api.createService(spec);
+        String id = h.api.services().create(spec);
         h.awaitTasks(id, tasks + " tasks running", ts -> ts.stream().filter(t -> t.state() == TaskState.RUNNING
                 && t.isRunnable()).count() == tasks);
         return id;
@@ -77,10 +82,10 @@ class UpdaterTest {
 
     private void updateImage(String id, String image) {
         Service s = h.service(id);
-        h.api.updateService(id, s.version().index(), s.spec().withTaskTemplate(withImage(s.spec().taskTemplate(), image)), false);
+        h.api.services().update(id, s.version().index(), s.spec().withTaskTemplate(withImage(s.spec().taskTemplate(), image)), false);
     }
 
-    private Service awaitUpdateState(String id, String state) {
+    private Service awaitUpdateState(String id, UpdateState state) {
         try {
             return await("update state " + state, () -> h.service(id),
                     s -> s.updateStatus() != null && state.equals(s.updateStatus().state()));
@@ -103,17 +108,17 @@ class UpdaterTest {
         h.closeLater(() -> h.memory.removeListener(listener));
     }
 
-    private static ServiceSpec.UpdateConfig config(long parallelism, String failureAction, String order) {
+    private static ServiceSpec.UpdateConfig config(long parallelism, FailureAction failureAction, UpdateOrder order) {
         return new ServiceSpec.UpdateConfig(parallelism, 0L, failureAction, null, null, order);
     }
 
     private static ServiceSpec spec(String name, int replicas, ServiceSpec.UpdateConfig update) {
-        return withUpdateConfig(replicated(name, withRestart(template("app:1"), "any", RESTART_DELAY, null), replicas), update);
+        return withUpdateConfig(replicated(name, withRestart(template("app:1"), RestartCondition.ANY, RESTART_DELAY, null), replicas), update);
     }
 
     @Test
     void stopFirstKeepsAtMostParallelismSlotsDown() {
-        String id = createRunning(spec("web", 4, config(2, "pause", "stop-first")), 4);
+        String id = createRunning(spec("web", 4, config(2, FailureAction.PAUSE, UpdateOrder.STOP_FIRST)), 4);
         // After every committed batch: how many slots have no running task that is meant to run.
         AtomicInteger maxDown = new AtomicInteger();
         listen(events -> {
@@ -125,7 +130,7 @@ class UpdaterTest {
         });
 
         updateImage(id, "app:2");
-        Service done = awaitUpdateState(id, "completed");
+        Service done = awaitUpdateState(id, UpdateState.COMPLETED);
         awaitAllRunning(id, "app:2", 4);
         assertEquals(2, maxDown.get(), "two slots at a time, never more");
         assertNotNull(done.updateStatus().completedAt());
@@ -134,7 +139,7 @@ class UpdaterTest {
 
     @Test
     void startFirstStartsTheNewTaskBeforeStoppingTheOld() {
-        String id = createRunning(spec("web", 2, config(1, "pause", "start-first")), 2);
+        String id = createRunning(spec("web", 2, config(1, FailureAction.PAUSE, UpdateOrder.START_FIRST)), 2);
         // Per slot: the log index at which the new task was created, ran, and the old one was told to stop.
         Map<Long, Long> created = new ConcurrentHashMap<>(), ran = new ConcurrentHashMap<>(), stopped = new ConcurrentHashMap<>();
         listen(events -> {
@@ -147,7 +152,7 @@ class UpdaterTest {
         });
 
         updateImage(id, "app:2");
-        awaitUpdateState(id, "completed");
+        awaitUpdateState(id, UpdateState.COMPLETED);
         awaitAllRunning(id, "app:2", 2);
         // Listeners are called just after a batch is visible: wait for them to have seen it.
         await("both old tasks told to stop", () -> Set.copyOf(stopped.keySet()), k -> k.equals(Set.of(1L, 2L)));
@@ -159,10 +164,10 @@ class UpdaterTest {
 
     @Test
     void aFailingNewTaskPausesTheUpdate() {
-        String id = createRunning(spec("web", 2, config(1, "pause", "stop-first")), 2);
+        String id = createRunning(spec("web", 2, config(1, FailureAction.PAUSE, UpdateOrder.STOP_FIRST)), 2);
         agent.fails = t -> image(t).equals("app:2");
         updateImage(id, "app:2");
-        Service paused = awaitUpdateState(id, "paused");
+        Service paused = awaitUpdateState(id, UpdateState.PAUSED);
         assertTrue(paused.updateStatus().message().startsWith("update paused due to failure or early termination of task "),
                 paused.updateStatus().message());
         assertEquals("app:2", image(paused.spec()), "pausing keeps the new spec");
@@ -172,8 +177,8 @@ class UpdaterTest {
 
     @Test
     void aFailingNewTaskRollsBackWhenAskedTo() {
-        String id = createRunning(spec("web", 2, config(1, "rollback", "stop-first")), 2);
-        List<String> states = new CopyOnWriteArrayList<>();
+        String id = createRunning(spec("web", 2, config(1, FailureAction.ROLLBACK, UpdateOrder.STOP_FIRST)), 2);
+        List<UpdateState> states = new CopyOnWriteArrayList<>();
         listen(events -> {
             for (Event e : events) {
                 if (e.after() instanceof Service s && s.id().equals(id) && s.updateStatus() != null
@@ -185,42 +190,42 @@ class UpdaterTest {
         agent.fails = t -> image(t).equals("app:2");
         updateImage(id, "app:2");
 
-        Service rolledBack = awaitUpdateState(id, "rollback_completed");
+        Service rolledBack = awaitUpdateState(id, UpdateState.ROLLBACK_COMPLETED);
         assertEquals("app:1", image(rolledBack.spec()));
         assertEquals("app:2", image(rolledBack.previousSpec()));
-        await("the listener to see the last state", () -> List.copyOf(states), l -> l.contains("rollback_completed"));
-        assertEquals(List.of("updating", "rollback_started", "rollback_completed"), states);
+        await("the listener to see the last state", () -> List.copyOf(states), l -> l.contains(UpdateState.ROLLBACK_COMPLETED));
+        assertEquals(List.of(UpdateState.UPDATING, UpdateState.ROLLBACK_STARTED, UpdateState.ROLLBACK_COMPLETED), states);
         awaitAllRunning(id, "app:1", 2);
     }
 
     @Test
     void aManualRollbackRestoresThePreviousSpec() {
-        String id = createRunning(spec("web", 2, config(0, "pause", "stop-first")), 2);
+        String id = createRunning(spec("web", 2, config(0, FailureAction.PAUSE, UpdateOrder.STOP_FIRST)), 2);
         updateImage(id, "app:2");
-        awaitUpdateState(id, "completed");
+        awaitUpdateState(id, UpdateState.COMPLETED);
         awaitAllRunning(id, "app:2", 2);
 
         Service s = h.service(id);
-        h.api.updateService(id, s.version().index(), null, true);
+        h.api.services().update(id, s.version().index(), null, true);
         Service started = h.service(id);
         assertEquals("app:1", image(started.spec()));
         assertEquals("app:2", image(started.previousSpec()));
-        Service done = awaitUpdateState(id, "rollback_completed");
+        Service done = awaitUpdateState(id, UpdateState.ROLLBACK_COMPLETED);
         assertEquals("app:1", image(done.spec()));
         awaitAllRunning(id, "app:1", 2);
     }
 
     @Test
     void aGlobalUpdateCompletesWhenANodeWasDrained() {
-        String id = h.api.createService(withUpdateConfig(global("agent", template("app:1")), config(1, "pause", "stop-first")));
+        String id = h.api.services().create(withUpdateConfig(global("agent", template("app:1")), config(1, FailureAction.PAUSE, UpdateOrder.STOP_FIRST)));
         h.awaitTasks(id, "a task running on each node", ts -> ts.stream()
                 .filter(t -> t.isRunnable() && t.state() == TaskState.RUNNING).count() == 2);
-        h.setAvailability("n2", "drain");
+        h.setAvailability("n2", NodeAvailability.DRAIN);
         h.awaitTasks(id, "the task on n2 stopped", ts -> ts.stream()
                 .anyMatch(t -> "n2".equals(t.nodeId()) && t.state() == TaskState.SHUTDOWN));
 
         updateImage(id, "app:2");
-        awaitUpdateState(id, "completed");
+        awaitUpdateState(id, UpdateState.COMPLETED);
         awaitAllRunning(id, "app:2", 1);
         Set<String> nodes = new HashSet<>();
         for (Task t : h.runnable(id)) nodes.add(t.nodeId());
@@ -229,15 +234,15 @@ class UpdaterTest {
 
     @Test
     void aScaledDownSlotDoesNotHoldTheUpdateBack() {
-        String id = createRunning(spec("web", 3, config(1, "pause", "stop-first")), 3);
+        String id = createRunning(spec("web", 3, config(1, FailureAction.PAUSE, UpdateOrder.STOP_FIRST)), 3);
         Service s = h.service(id);
-        h.api.updateService(id, s.version().index(), Harness.withReplicas(s.spec(), 2), false);
+        h.api.services().update(id, s.version().index(), Harness.withReplicas(s.spec(), 2), false);
         // No task reaper runs here, so the removed slot's stopped task stays in the store.
         h.awaitTasks(id, "the surplus task stopped", ts -> ts.stream()
                 .anyMatch(t -> t.desiredState() == TaskState.REMOVE && t.state() == TaskState.SHUTDOWN));
 
         updateImage(id, "app:2");
-        awaitUpdateState(id, "completed");
+        awaitUpdateState(id, UpdateState.COMPLETED);
         awaitAllRunning(id, "app:2", 2);
     }
 }

@@ -1,0 +1,80 @@
+package io.shoal.api;
+
+/**
+ * How many tasks a service runs and where: a number of replicas, one per eligible node (global),
+ * or either of those run to completion (jobs). In JSON, as the Engine API has it, an object with
+ * exactly one member named for the mode: {@code {"Replicated":{"Replicas":3}}}, {@code {"Global":{}}}.
+ */
+public sealed interface ServiceMode {
+
+    /** Whether each task belongs to a node (one task per node) rather than to a numbered slot. */
+    boolean runsPerNode();
+
+    /**
+     * The place a task fills, which its replacements fill after it: its node for modes that run
+     * one task per node, else its slot number.
+     */
+    default String slotOf(Task task) {
+        return runsPerNode() ? task.nodeId() : Long.toString(task.slot());
+    }
+
+    /** The mode as the Engine API's {@code mode} filter names it. */
+    String filterName();
+
+    /** Whether the same mode, whatever its numbers: a service's mode may not change kind. */
+    default boolean sameKindAs(ServiceMode other) {
+        return other != null && getClass() == other.getClass();
+    }
+
+    /** A fixed number of tasks, one per slot numbered from 1. */
+    record Replicated(long replicas) implements ServiceMode {
+        @Override
+        public boolean runsPerNode() {
+            return false;
+        }
+
+        @Override
+        public String filterName() {
+            return "replicated";
+        }
+    }
+
+    /** One task on every node that may run it. */
+    record Global() implements ServiceMode {
+        @Override
+        public boolean runsPerNode() {
+            return true;
+        }
+
+        @Override
+        public String filterName() {
+            return "global";
+        }
+    }
+
+    /** Tasks run to completion, {@code totalCompletions} of them, at most {@code maxConcurrent} at once. */
+    record ReplicatedJob(long maxConcurrent, long totalCompletions) implements ServiceMode {
+        @Override
+        public boolean runsPerNode() {
+            return false;
+        }
+
+        @Override
+        public String filterName() {
+            return "replicated-job";
+        }
+    }
+
+    /** A task run to completion once on every node that may run it. */
+    record GlobalJob() implements ServiceMode {
+        @Override
+        public boolean runsPerNode() {
+            return true;
+        }
+
+        @Override
+        public String filterName() {
+            return "global-job";
+        }
+    }
+}

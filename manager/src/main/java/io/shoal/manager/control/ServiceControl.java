@@ -1,0 +1,128 @@
+package io.shoal.manager.control;
+
+import io.shoal.api.ApiException;
+import io.shoal.api.EndpointMode;
+import io.shoal.api.Ids;
+import io.shoal.api.Service;
+import io.shoal.api.ServiceMode;
+import io.shoal.api.ServiceSpec;
+import io.shoal.api.Task;
+import io.shoal.api.TaskState;
+import io.shoal.api.UpdateState;
+import io.shoal.api.Version;
+import io.shoal.manager.allocator.PortAllocator;
+import io.shoal.store.ReadTx;
+import io.shoal.store.Store;
+import java.time.Clock;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+
+/** Services: created, respecified, rolled back, removed, listed (swarmkit's controlapi service.go). */
+public final class ServiceControl {
+    private final Store store;
+    private final Clock clock;
+
+    ServiceControl(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    /**
+     * Which services a list shows: by id prefix, name prefix, label and mode name; with
+     * {@code status}, each with its running and desired task counts.
+     */
+    public record Query(List<String> idPrefixes, List<String> namePrefixes, List<String> labels, List<String> modes,
+                        boolean status) {
+        public static final Query ALL = new Query(List.of(), List.of(), List.of(), List.of(), false);
+    }
+
+    public String create(ServiceSpec requested) {
+        ServiceSpec spec = requested != null && (requested.name() == null || requested.name().isEmpty())
+                ? requested.withName(Names.random()) : requested;
+        ServiceSpecs.validate(spec);
+        ServiceSpec withMode = spec.mode() == null ? spec.withMode(new ServiceMode.Replicated(1)) : spec;
+        String id = Ids.newId();
+        return store.update(tx -> {
+            Service s = new Service(id, Version.NONE, null, null, withMode, null, null, null, null, null);
+            tx.create(s.withEndpoint(endpoint(s, tx)));
+            return id;
+        });
+    }
+
+    /**
+     * Replaces a service's spec, based on {@code version} (a stale one is refused); with
+     * {@code rollback} the previous spec comes back instead. A spec without a mode keeps the
+     * service's.
+     */
+    public void update(String ref, long version, ServiceSpec spec, boolean rollback) {
+        store.update(tx -> {
+            Service current = Refs.service(tx, ref);
+            if (current.version().index() != version) throw ApiException.conflict("update out of sequence");
+            ServiceSpec next;
+            if (rollback) {
+                if (current.previousSpec() == null) {
+                    throw ApiException.invalid("service %s does not have a previous spec", current.id());
+                }
+                next = current.previousSpec();
+            } else {
+                ServiceSpecs.validate(spec);
+                next = spec.mode() == null ? spec.withMode(current.mode()) : spec;
+                if (!Objects.equals(next.name(), current.spec().name())) {
+                    throw ApiException.invalid("renaming services is not supported");
+                }
+                if (!next.mode().sameKindAs(current.mode())) throw ApiException.invalid("service mode change is not allowed");
+            }
+            Service updated = current.withSpec(next, current.spec());
+            if (!next.taskTemplate().equals(current.spec().taskTemplate())
+                    || !tx.tasksOfService(current.id()).isEmpty() && rollback) {
+                var now = clock.instant();
+                updated = updated.withUpdateStatus(rollback
+                        ? new Service.UpdateStatus(UpdateState.ROLLBACK_STARTED, now, null, "manually requested rollback")
+                        : new Service.UpdateStatus(UpdateState.UPDATING, now, null, "update in progress"));
+            }
+            tx.update(updated.withEndpoint(endpoint(updated, tx)));
+            return null;
+        });
+    }
+
+    /** Deletes the service; the task reaper marks its tasks for removal, so their agents stop them. */
+    public void remove(String ref) {
+        store.update(tx -> {
+            tx.delete(Refs.service(tx, ref));
+            return null;
+        });
+    }
+
+    public Service get(String ref) {
+        return store.view(r -> Refs.service(r, ref));
+    }
+
+    public List<Service> list(Query q) {
+        return store.view(r -> r.services().stream()
+                .filter(s -> Selector.any(q.idPrefixes(), s.id()::startsWith))
+                .filter(s -> Selector.any(q.namePrefixes(), s.spec().name()::startsWith))
+                .filter(s -> Selector.labels(q.labels(), s.spec().labels()))
+                .filter(s -> Selector.any(q.modes(), s.mode().filterName()::equals))
+                .sorted(Comparator.comparing(Service::createdAt))
+                .map(s -> q.status() ? s.withServiceStatus(status(r, s)) : s)
+                .toList());
+    }
+
+    /** The tasks running beside those wanted: a replica count, or one per node that runs the service. */
+    private static Service.ServiceStatus status(ReadTx r, Service s) {
+        List<Task> tasks = r.tasksOfService(s.id());
+        long running = tasks.stream().filter(t -> t.isRunnable() && t.state() == TaskState.RUNNING).count();
+        long desired = s.mode() instanceof ServiceMode.Replicated rep ? rep.replicas()
+                : tasks.stream().filter(Task::isRunnable).map(Task::nodeId).distinct().count();
+        long completed = tasks.stream().filter(t -> t.state() == TaskState.COMPLETE).count();
+        return new Service.ServiceStatus(running, desired, completed);
+    }
+
+    private static Service.Endpoint endpoint(Service s, ReadTx tx) {
+        var spec = s.spec().endpointSpec();
+        var withMode = new ServiceSpec.EndpointSpec(spec == null || spec.mode() == null ? EndpointMode.VIP : spec.mode(),
+                spec == null ? null : spec.ports());
+        return new Service.Endpoint(withMode, PortAllocator.allocate(s, tx::services), null);
+    }
+}

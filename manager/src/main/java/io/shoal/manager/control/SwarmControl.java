@@ -1,0 +1,57 @@
+package io.shoal.manager.control;
+
+import io.shoal.api.ApiException;
+import io.shoal.api.Cluster;
+import io.shoal.api.SwarmSpec;
+import io.shoal.manager.ca.JoinToken;
+import io.shoal.manager.ca.RootCa;
+import io.shoal.store.Store;
+import java.time.Duration;
+
+/** The swarm's own settings and join tokens (swarmkit's controlapi cluster.go). */
+public final class SwarmControl {
+    private final Store store;
+
+    SwarmControl(Store store) {
+        this.store = store;
+    }
+
+    /** The swarm as the Engine API shows it: without the CA's key. */
+    public Cluster get() {
+        Cluster c = store.view(r -> r.cluster());
+        if (c == null) throw ApiException.unavailable("This node is not a swarm manager.");
+        return c.withoutSecrets();
+    }
+
+    public void update(long version, SwarmSpec spec, boolean rotateWorkerToken, boolean rotateManagerToken) {
+        if (spec == null) throw ApiException.invalid("swarm spec must be provided");
+        check(spec);
+        store.update(tx -> {
+            Cluster c = tx.cluster();
+            if (c == null) throw ApiException.unavailable("This node is not a swarm manager.");
+            if (c.version().index() != version) throw ApiException.conflict("update out of sequence");
+            Cluster next = c.withSpec(spec);
+            if (rotateWorkerToken || rotateManagerToken) {
+                next = next.withJoinTokens(new Cluster.JoinTokens(
+                        rotateWorkerToken ? JoinToken.parse(c.joinTokens().worker()).rotate().value() : c.joinTokens().worker(),
+                        rotateManagerToken ? JoinToken.parse(c.joinTokens().manager()).rotate().value() : c.joinTokens().manager()));
+            }
+            tx.update(next);
+            return null;
+        });
+    }
+
+    /** What {@code swarm init} and {@code swarm update} refuse in a swarm spec, with swarmkit's messages. */
+    public static void check(SwarmSpec spec) {
+        if (spec.orchestration() != null && spec.orchestration().taskHistoryRetentionLimit() != null
+                && spec.orchestration().taskHistoryRetentionLimit() < -1) {
+            throw ApiException.invalid("invalid task history retention limit %d", spec.orchestration().taskHistoryRetentionLimit());
+        }
+        if (spec.dispatcher() != null && spec.dispatcher().heartbeatPeriod() != null && spec.dispatcher().heartbeatPeriod() < 0) {
+            throw ApiException.invalid("heartbeat period cannot be negative");
+        }
+        if (spec.caConfig() != null && spec.caConfig().nodeCertExpiry() != null) {
+            RootCa.nodeCertExpiry(Duration.ofNanos(spec.caConfig().nodeCertExpiry()));
+        }
+    }
+}
