@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
@@ -17,9 +18,9 @@ public record ContainerSpec(
         String user,
         List<String> groups,
         JsonNode privileges,
-        @JsonProperty("TTY") boolean tty,
-        boolean openStdin,
-        boolean readOnly,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) @JsonProperty("TTY") boolean tty,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean openStdin,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean readOnly,
         List<Mount> mounts,
         String stopSignal,
         Long stopGracePeriod,
@@ -40,7 +41,7 @@ public record ContainerSpec(
             String target,
             String source,
             String type,
-            boolean readOnly,
+            @JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean readOnly,
             String consistency,
             JsonNode bindOptions,
             JsonNode volumeOptions,
@@ -48,8 +49,8 @@ public record ContainerSpec(
 
     public record TmpfsOptions(long sizeBytes, long mode, JsonNode options) {}
 
-    public record HealthConfig(List<String> test, long interval, long timeout, long retries, long startPeriod,
-                               long startInterval) {}
+    public record HealthConfig(List<String> test, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long interval, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long timeout, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long retries,
+                               @JsonInclude(JsonInclude.Include.NON_DEFAULT) long startPeriod, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long startInterval) {}
 
     public record FileTarget(String name, @JsonProperty("UID") String uid, @JsonProperty("GID") String gid, long mode) {}
 

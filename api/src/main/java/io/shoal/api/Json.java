@@ -25,6 +25,8 @@ public final class Json {
             .addModule(new WireModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+            // Only record components are fields: a question a record answers (isReady()) is not one.
+            .disable(MapperFeature.AUTO_DETECT_IS_GETTERS)
             // Docker ignores fields it does not know, and newer CLIs send some.
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             // Go leaves a missing or null number at zero; so do we.

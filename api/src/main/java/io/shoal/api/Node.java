@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
@@ -21,7 +22,7 @@ public record Node(
     public record Description(String hostname, Platform platform, Resources resources, Engine engine,
                               @JsonProperty("TLSInfo") TlsInfo tlsInfo) {}
 
-    public record Resources(long nanoCPUs, long memoryBytes) {}
+    public record Resources(@JsonInclude(JsonInclude.Include.NON_DEFAULT) long nanoCPUs, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long memoryBytes) {}
 
     public record Engine(String engineVersion, Map<String, String> labels, List<Map<String, String>> plugins) {}
 
@@ -29,7 +30,7 @@ public record Node(
 
     public record Status(NodeState state, String message, String addr) {}
 
-    public record ManagerStatus(boolean leader, Reachability reachability, String addr) {}
+    public record ManagerStatus(@JsonInclude(JsonInclude.Include.NON_DEFAULT) boolean leader, Reachability reachability, String addr) {}
 
     @Override
     public Node committed(Version v, Instant now) {

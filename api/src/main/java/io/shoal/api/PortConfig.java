@@ -1,7 +1,9 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 /** A published port. */
-public record PortConfig(String name, Protocol protocol, long targetPort, long publishedPort, PublishMode publishMode) {
+public record PortConfig(String name, Protocol protocol, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long targetPort,
+                         @JsonInclude(JsonInclude.Include.NON_DEFAULT) long publishedPort, PublishMode publishMode) {
 
     public PortConfig withPublishedPort(long p) {
         return new PortConfig(name, protocol, targetPort, p, publishMode);

@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
@@ -25,7 +26,8 @@ public record SwarmSpec(
 
     public record CaConfig(Long nodeCertExpiry, @JsonProperty("ExternalCAs") List<JsonNode> externalCAs,
                            @JsonProperty("SigningCACert") String signingCACert,
-                           @JsonProperty("SigningCAKey") String signingCAKey, long forceRotate) {}
+                           @JsonProperty("SigningCAKey") String signingCAKey,
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) long forceRotate) {}
 
     public record EncryptionConfig(boolean autoLockManagers) {}
 

@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
@@ -15,7 +16,7 @@ public record Task(
         Map<String, String> labels,
         TaskSpec spec,
         @JsonProperty("ServiceID") String serviceId,
-        long slot,
+        @JsonInclude(JsonInclude.Include.NON_DEFAULT) long slot,
         @JsonProperty("NodeID") String nodeId,
         TaskStatus status,
         TaskState desiredState,

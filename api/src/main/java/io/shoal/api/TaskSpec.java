@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
@@ -18,9 +19,9 @@ public record TaskSpec(
 
     public record Resources(Limits limits, Reservations reservations, Long swapBytes, Long memorySwappiness) {}
 
-    public record Limits(long nanoCPUs, long memoryBytes, long pids) {}
+    public record Limits(@JsonInclude(JsonInclude.Include.NON_DEFAULT) long nanoCPUs, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long memoryBytes, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long pids) {}
 
-    public record Reservations(long nanoCPUs, long memoryBytes, JsonNode genericResources) {}
+    public record Reservations(@JsonInclude(JsonInclude.Include.NON_DEFAULT) long nanoCPUs, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long memoryBytes, JsonNode genericResources) {}
 
     /** Durations in nanoseconds. */
     public record RestartPolicy(RestartCondition condition, Long delay, Long maxAttempts, Long window) {}
@@ -28,7 +29,7 @@ public record TaskSpec(
     public record Placement(
             List<String> constraints,
             List<Preference> preferences,
-            long maxReplicas,
+            @JsonInclude(JsonInclude.Include.NON_DEFAULT) long maxReplicas,
             List<Platform> platforms) {}
 
     public record Preference(Spread spread) {}

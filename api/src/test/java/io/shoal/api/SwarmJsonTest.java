@@ -11,7 +11,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -51,7 +50,6 @@ class SwarmJsonTest {
                 .get("Spec").get("EncryptionConfig").get("AutoLockManagers").toString());
     }
 
-    @Disabled("differs from Docker: CAConfig.ForceRotate is omitempty, but 0 is written")
     @Test
     void aCaConfigWithoutForceRotateHasNone() {
         assertRoundTrip("""

@@ -8,6 +8,7 @@ import io.shoal.api.StoredObject;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,7 +45,16 @@ public record Batch(Instant at, List<Change> changes) {
         return out.toByteArray();
     }
 
+    /** Reads a batch; anything but a whole, well-formed one is an IOException. */
     public static Batch decode(byte[] bytes, int offset, int length) throws IOException {
+        try {
+            return read(bytes, offset, length);
+        } catch (IllegalArgumentException | DateTimeException e) {
+            throw new IOException("batch: " + e.getMessage(), e);
+        }
+    }
+
+    private static Batch read(byte[] bytes, int offset, int length) throws IOException {
         Instant at = null;
         List<Change> changes = new ArrayList<>();
         try (JsonParser p = Json.MAPPER.createParser(bytes, offset, length)) {

@@ -127,7 +127,11 @@ public final class MemoryStore {
         return refusals;
     }
 
-    /** Refuses the batch if any change is based on a version that has moved, or breaks a unique name. */
+    /**
+     * Refuses the batch if any change is based on a version that has moved, or breaks a unique
+     * name. Names are checked against the batch as a whole: every name an updated or deleted object
+     * gives up is free before any is claimed, so two objects may swap their names in one batch.
+     */
     private void check(Batch batch) {
         Names names = new Names();
         for (Change c : batch.changes()) {
@@ -143,19 +147,18 @@ public final class MemoryStore {
                     if (current.version().index() != c.basedOn()) throw ApiException.conflict("update out of sequence");
                 }
             }
-            if (!kind.uniqueNames) continue;
-            if (c.op() != Change.Op.DELETE) {
-                String name = Kind.nameOf(c.object());
-                String owner = names.owner(kind, name);
-                if (owner != null && !owner.equals(id)) {
-                    throw ApiException.conflict("name conflicts with an existing object: %s %s already exists",
-                            kind.wireName(), name);
-                }
-                if (current != null) names.release(kind, Kind.nameOf(current));
-                names.claim(kind, name, id);
-            } else if (current != null) {
-                names.release(kind, Kind.nameOf(current));
+            if (kind.uniqueNames && current != null) names.release(kind, Kind.nameOf(current));
+        }
+        for (Change c : batch.changes()) {
+            Kind kind = c.kind();
+            if (!kind.uniqueNames || c.op() == Change.Op.DELETE) continue;
+            String name = Kind.nameOf(c.object());
+            String owner = names.owner(kind, name);
+            if (owner != null && !owner.equals(c.object().id())) {
+                throw ApiException.conflict("name conflicts with an existing object: %s %s already exists",
+                        kind.wireName(), name);
             }
+            names.claim(kind, name, c.object().id());
         }
     }
 
@@ -181,7 +184,8 @@ public final class MemoryStore {
     private void put(Kind kind, StoredObject before, StoredObject after) {
         String id = (after != null ? after : before).id();
         if (kind.uniqueNames) {
-            if (before != null) idsByName.get(kind).remove(Kind.nameOf(before));
+            // Only while the name is still this object's: another may have taken it in the same batch.
+            if (before != null) idsByName.get(kind).remove(Kind.nameOf(before), id);
             if (after != null) idsByName.get(kind).put(Kind.nameOf(after), id);
         }
         if (kind == Kind.TASK) {

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -147,8 +146,6 @@ class BatchTest {
         assertUnreadable(json);
     }
 
-    @Disabled("bug: Batch.decode lets the IllegalArgumentException of an unknown op or kind and the DateTimeParseException"
-            + " of an unreadable time through instead of an IOException")
     @ParameterizedTest
     @ValueSource(strings = {
             "{\"at\":\"yesterday\",\"changes\":[]}",

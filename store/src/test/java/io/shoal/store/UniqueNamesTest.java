@@ -12,7 +12,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.shoal.api.ApiException;
 import io.shoal.api.StoredObject;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -67,12 +66,9 @@ class UniqueNamesTest {
     }
 
     /**
-     * The batch is checked change by change, so the first rename finds its new name still held by
-     * the second object, which gives it up only later in the batch. swarmkit checks the same way,
-     * but there a transaction can go through a temporary name; a {@link Tx} folds every write of
-     * one object into one change, so here it cannot.
+     * A {@link Tx} folds every write of one object into one change, so a swap cannot go through a
+     * temporary name (as it can in swarmkit): the batch must be checked as a whole.
      */
-    @Disabled("bug: a swap of two names in one batch is refused (MemoryStore.check claims names in change order)")
     @ParameterizedTest
     @EnumSource(names = {"SERVICE", "NETWORK", "SECRET", "CONFIG"})
     void twoObjectsSwapTheirNamesInOneBatch(Kind kind) {

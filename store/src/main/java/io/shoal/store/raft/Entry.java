@@ -32,16 +32,25 @@ final class Entry {
         return buf.array();
     }
 
+    /** The batches of an entry; a count or length that does not fit the bytes there are is an IOException. */
     static List<Batch> decode(byte[] content) throws IOException {
         ByteBuffer buf = ByteBuffer.wrap(content);
-        int count = buf.getInt();
-        List<Batch> batches = new ArrayList<>(count);
+        int count = readLength(buf, "count");
+        List<Batch> batches = new ArrayList<>(Math.min(count, 1024));
         for (int i = 0; i < count; i++) {
-            int length = buf.getInt();
+            int length = readLength(buf, "length");
             batches.add(Batch.decode(content, buf.position(), length));
             buf.position(buf.position() + length);
         }
+        if (buf.hasRemaining()) throw new IOException("entry: " + buf.remaining() + " bytes after its " + count + " batches");
         return batches;
+    }
+
+    private static int readLength(ByteBuffer buf, String what) throws IOException {
+        if (buf.remaining() < Integer.BYTES) throw new IOException("entry cut short before a " + what);
+        int n = buf.getInt();
+        if (n < 0 || n > buf.remaining()) throw new IOException("entry: " + what + " " + n + " does not fit its " + buf.remaining() + " bytes");
+        return n;
     }
 
     static String verdict(ApiException refusal) {
