@@ -70,7 +70,7 @@ public final class SystemRoutes {
         }
         info.put("ID", m == null ? "" : m.state.nodeId())
                 .put("Containers", total).put("ContainersRunning", running).put("ContainersPaused", 0)
-                .put("ContainersStopped", total - running).put("Images", 0)
+                .put("ContainersStopped", total - running).put("Images", daemon.images().list().size())
                 .put("Driver", "overlay").put("DockerRootDir", daemon.options().dataDir().toString())
                 .put("Name", d.hostname()).put("NCPU", d.resources().nanoCPUs() / 1_000_000_000L)
                 .put("MemTotal", d.resources().memoryBytes()).put("OperatingSystem", osName()).put("OSType", "linux")

@@ -93,6 +93,18 @@ class BadInputTest {
     }
 
     @Test
+    void aNullPortIsRefused() throws Exception {
+        refused("POST", "/v1.45/services/create", spec("{\"Replicated\":{}}", "\"busybox\"", "")
+                .replaceFirst("}$", ",\"EndpointSpec\":{\"Ports\":[null]}}"), 400, "a port must be an object");
+    }
+
+    @Test
+    void endpointsNotServedYetSaySo() throws Exception {
+        refused("GET", "/v1.45/events", null, 501, "events are not supported by this daemon yet");
+        refused("GET", "/v1.45/system/df", null, 501, "system data usage is not supported by this daemon yet");
+    }
+
+    @Test
     void duplicateName() throws Exception {
         refused("POST", "/v1.45/services/create", GOOD, 409, "service good already exists");
     }

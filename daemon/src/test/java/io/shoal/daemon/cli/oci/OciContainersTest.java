@@ -49,6 +49,7 @@ class OciContainersTest {
         assertTrue(loaded.contains("Loaded image: busybox:latest"), loaded);
         String images = daemon.dockerOk("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}");
         assertTrue(images.lines().anyMatch(l -> l.startsWith("busybox:latest ")), images);
+        assertEquals("1", daemon.dockerOk("info", "--format", "{{.Images}}").trim(), "docker info counts the images loaded");
     }
 
     @AfterAll
