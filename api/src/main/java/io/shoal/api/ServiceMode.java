@@ -7,8 +7,22 @@ package io.shoal.api;
  */
 public sealed interface ServiceMode {
 
+    /** A fixed number of tasks, one per slot numbered from 1. */
+    record Replicated(long replicas) implements ServiceMode {}
+
+    /** One task on every node that may run it. */
+    record Global() implements ServiceMode {}
+
+    /** Tasks run to completion, {@code totalCompletions} of them, at most {@code maxConcurrent} at once. */
+    record ReplicatedJob(long maxConcurrent, long totalCompletions) implements ServiceMode {}
+
+    /** A task run to completion once on every node that may run it. */
+    record GlobalJob() implements ServiceMode {}
+
     /** Whether each task belongs to a node (one task per node) rather than to a numbered slot. */
-    boolean runsPerNode();
+    default boolean runsPerNode() {
+        return this instanceof Global || this instanceof GlobalJob;
+    }
 
     /**
      * The place a task fills, which its replacements fill after it: its node for modes that run
@@ -19,62 +33,17 @@ public sealed interface ServiceMode {
     }
 
     /** The mode as the Engine API's {@code mode} filter names it. */
-    String filterName();
+    default String filterName() {
+        return switch (this) {
+            case Replicated r -> "replicated";
+            case Global g -> "global";
+            case ReplicatedJob j -> "replicated-job";
+            case GlobalJob j -> "global-job";
+        };
+    }
 
     /** Whether the same mode, whatever its numbers: a service's mode may not change kind. */
     default boolean sameKindAs(ServiceMode other) {
         return other != null && getClass() == other.getClass();
-    }
-
-    /** A fixed number of tasks, one per slot numbered from 1. */
-    record Replicated(long replicas) implements ServiceMode {
-        @Override
-        public boolean runsPerNode() {
-            return false;
-        }
-
-        @Override
-        public String filterName() {
-            return "replicated";
-        }
-    }
-
-    /** One task on every node that may run it. */
-    record Global() implements ServiceMode {
-        @Override
-        public boolean runsPerNode() {
-            return true;
-        }
-
-        @Override
-        public String filterName() {
-            return "global";
-        }
-    }
-
-    /** Tasks run to completion, {@code totalCompletions} of them, at most {@code maxConcurrent} at once. */
-    record ReplicatedJob(long maxConcurrent, long totalCompletions) implements ServiceMode {
-        @Override
-        public boolean runsPerNode() {
-            return false;
-        }
-
-        @Override
-        public String filterName() {
-            return "replicated-job";
-        }
-    }
-
-    /** A task run to completion once on every node that may run it. */
-    record GlobalJob() implements ServiceMode {
-        @Override
-        public boolean runsPerNode() {
-            return true;
-        }
-
-        @Override
-        public String filterName() {
-            return "global-job";
-        }
     }
 }
