@@ -10,9 +10,10 @@ import io.shoal.api.SwarmSpec;
 import io.shoal.api.Task;
 import io.shoal.api.Version;
 import io.shoal.manager.allocator.PortAllocator;
-import io.shoal.manager.ca.JoinToken;
-import io.shoal.manager.ca.RootCa;
 import io.shoal.manager.role.Quorum;
+import io.shoal.pki.JoinToken;
+import io.shoal.pki.PkiException;
+import io.shoal.pki.RootCa;
 import io.shoal.store.Kind;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
@@ -184,7 +185,11 @@ public final class ControlApi {
             throw ApiException.invalid("heartbeat period cannot be negative");
         }
         if (spec.caConfig() != null && spec.caConfig().nodeCertExpiry() != null) {
-            RootCa.nodeCertExpiry(Duration.ofNanos(spec.caConfig().nodeCertExpiry()));
+            try {
+                RootCa.nodeCertExpiry(Duration.ofNanos(spec.caConfig().nodeCertExpiry()));
+            } catch (PkiException e) {
+                throw ApiException.of(e);
+            }
         }
     }
 
