@@ -8,8 +8,8 @@ import java.util.List;
  * What a TLS endpoint of a node presents and trusts: its key, its certificate chain (leaf first)
  * and the roots it trusts (the swarm's root CA). The same material serves both ends, so a node
  * certificate carries both the serverAuth and clientAuth extended key usages. A node's material
- * comes from its {@link NodeCertificates}; this record checks only that each part is there, so
- * that tests can also pair a certificate with roots it does not chain to.
+ * comes from its {@link NodeCertificates}, which checks that the parts belong together; this
+ * record only holds them.
  */
 public record TlsMaterial(PrivateKey key, List<X509Certificate> certChain, List<X509Certificate> trustRoots) implements TlsSource {
     public TlsMaterial {

@@ -21,20 +21,20 @@ final class CaService extends CaGrpc.CaImplBase {
             CaGrpc.getGetRootCaCertificateMethod().getFullMethodName(),
             CaGrpc.getIssueNodeCertificateMethod().getFullMethodName());
 
-    private final CertificateAuthority issuer;
+    private final CertificateAuthority ca;
 
-    CaService(CertificateAuthority issuer) {
-        this.issuer = issuer;
+    CaService(CertificateAuthority ca) {
+        this.ca = ca;
     }
 
     @Override
     public void getRootCaCertificate(GetRootCaCertificateRequest req, StreamObserver<GetRootCaCertificateResponse> out) {
-        DispatcherService.unary(out, () -> GetRootCaCertificateResponse.newBuilder().setRootCaPem(issuer.rootCaPem()).build());
+        DispatcherService.unary(out, () -> GetRootCaCertificateResponse.newBuilder().setRootCaPem(ca.rootCaPem()).build());
     }
 
     @Override
     public void issueNodeCertificate(IssueNodeCertificateRequest req, StreamObserver<NodeCertificate> out) {
-        DispatcherService.unary(out, () -> toProto(issuer.issue(req.getCsrPem(), req.getJoinToken(), role(req.getRequestedRole()))));
+        DispatcherService.unary(out, () -> toProto(ca.issue(req.getCsrPem(), req.getJoinToken(), role(req.getRequestedRole()))));
     }
 
     @Override
@@ -42,7 +42,7 @@ final class CaService extends CaGrpc.CaImplBase {
         DispatcherService.unary(out, () -> {
             NodeIdentity peer = PeerIdentityInterceptor.current();
             if (peer == null) throw new IllegalStateException("renewal without an authenticated peer");
-            return toProto(issuer.renew(peer, req.getCsrPem()));
+            return toProto(ca.renew(peer, req.getCsrPem()));
         });
     }
 

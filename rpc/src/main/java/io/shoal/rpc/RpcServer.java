@@ -73,7 +73,7 @@ public final class RpcServer implements AutoCloseable {
         private final InetSocketAddress listen;
         private final TlsSource tls;
         private Dispatcher dispatcher;
-        private CertificateAuthority issuer;
+        private CertificateAuthority ca;
         private PeerAuthorizer authorizer = PeerAuthorizer.ALLOW_ALL;
         private final List<BindableService> services = new ArrayList<>();
 
@@ -89,8 +89,8 @@ public final class RpcServer implements AutoCloseable {
         }
 
         /** Serves the Ca service from this certificate authority. */
-        public Builder certificateAuthority(CertificateAuthority i) {
-            this.issuer = i;
+        public Builder certificateAuthority(CertificateAuthority ca) {
+            this.ca = ca;
             return this;
         }
 
@@ -117,7 +117,7 @@ public final class RpcServer implements AutoCloseable {
         }
 
         public RpcServer start() throws IOException {
-            var interceptor = new PeerIdentityInterceptor(issuer == null ? java.util.Set.of() : CaService.OPEN_METHODS, authorizer);
+            var interceptor = new PeerIdentityInterceptor(ca == null ? java.util.Set.of() : CaService.OPEN_METHODS, authorizer);
             var b = NettyServerBuilder.forAddress(listen)
                     .sslContext(serverContext(tls))
                     .executor(Threads.VIRTUAL)
@@ -125,7 +125,7 @@ public final class RpcServer implements AutoCloseable {
                     // clients ping every RpcChannels.KEEPALIVE to notice a dead link under a quiet stream
                     .permitKeepAliveTime(RpcChannels.KEEPALIVE.toSeconds() / 2, TimeUnit.SECONDS);
             if (dispatcher != null) b.addService(ServerInterceptors.intercept(new DispatcherService(dispatcher), interceptor));
-            if (issuer != null) b.addService(ServerInterceptors.intercept(new CaService(issuer), interceptor));
+            if (ca != null) b.addService(ServerInterceptors.intercept(new CaService(ca), interceptor));
             for (var s : services) b.addService(ServerInterceptors.intercept(s, interceptor));
             Server server = b.build().start();
             LOG.info("cluster RPC listening on {} as node {}", server.getListenSockets(), tls.current().identity().nodeId());
