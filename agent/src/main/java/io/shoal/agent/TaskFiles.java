@@ -1,8 +1,8 @@
 package io.shoal.agent;
 
-import io.shoal.api.DataKey;
 import io.shoal.api.Json;
 import io.shoal.api.Task;
+import io.shoal.pki.DataKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
 package io.shoal.agent;
 
-import io.shoal.api.DataKey;
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.logs.LogCollector;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
+import io.shoal.pki.DataKey;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

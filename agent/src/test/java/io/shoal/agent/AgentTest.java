@@ -55,7 +55,7 @@ class AgentTest {
         var dispatcher = new FakeDispatcher();
         for (Task t : tasks) dispatcher.put(t);
         var executor = new ProcessExecutor(tmp.resolve("exec"), "host-1", "0.1.0", Map.of("test", "yes"));
-        var worker = new Worker(executor, tmp.resolve("worker"), io.shoal.api.DataKey.generate());
+        var worker = new Worker(executor, tmp.resolve("worker"), io.shoal.pki.DataKey.generate());
         var agent = new Agent("node-1", "127.0.0.1", dispatcher, executor, worker);
         dispatchers.add(dispatcher);
         workers.add(worker);

@@ -1,5 +1,7 @@
 package io.shoal.api;
 
+import io.shoal.pki.PkiException;
+
 /**
  * A refusal the caller can act on, carrying the Engine API status code; the HTTP layer turns it
  * into {@code {"message": ...}}.
@@ -26,6 +28,14 @@ public final class ApiException extends RuntimeException {
 
     public static ApiException conflict(String format, Object... args) {
         return new ApiException(409, args.length == 0 ? format : format.formatted(args));
+    }
+
+    /** A PKI refusal as the Engine API and the cluster port answer it: bad input 400, not allowed 403. */
+    public static ApiException of(PkiException e) {
+        return new ApiException(switch (e.kind()) {
+            case INVALID -> 400;
+            case DENIED -> 403;
+        }, e.getMessage());
     }
 
     public static ApiException unavailable(String format, Object... args) {

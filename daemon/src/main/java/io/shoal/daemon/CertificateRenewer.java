@@ -1,10 +1,8 @@
 package io.shoal.daemon;
 
-import io.shoal.manager.ca.NodeCertificates;
+import io.shoal.pki.MutableTls;
+import io.shoal.pki.NodeCertificates;
 import io.shoal.rpc.CaClient;
-import io.shoal.rpc.IssuedCertificate;
-import io.shoal.rpc.MutableTls;
-import io.shoal.rpc.TlsMaterial;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -53,11 +51,6 @@ final class CertificateRenewer implements AutoCloseable {
         this.thread = Thread.ofVirtual().name("certificate-renewer").start(this::run);
     }
 
-    /** The TLS material of a node's certificates, for the cluster port's server and channels. */
-    static TlsMaterial material(NodeCertificates certs) {
-        return TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
-    }
-
     private void run() {
         try {
             while (true) {
@@ -89,9 +82,8 @@ final class CertificateRenewer implements AutoCloseable {
         NodeCertificates.Request request = NodeCertificates.Request.generate();
         for (String manager : managers.get()) {
             try (CaClient ca = CaClient.authenticated(manager, tls)) {
-                IssuedCertificate issued = ca.renew(request.csrPem());
-                NodeCertificates renewed = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
-                tls.update(material(renewed));
+                NodeCertificates renewed = NodeCertificates.of(request, ca.renew(request.csrPem()));
+                tls.update(renewed.tls());
                 renewed.save(dir);
                 current = renewed;
                 log.info("renewed the node certificate through {}: valid until {}", manager, renewed.notAfter());

@@ -16,17 +16,17 @@ import io.shoal.api.Ids;
 import io.shoal.api.Node;
 import io.shoal.api.SwarmSpec;
 import io.shoal.api.Version;
-import io.shoal.manager.ca.JoinToken;
-import io.shoal.manager.ca.NodeCertificates;
-import io.shoal.manager.ca.RootCa;
+import io.shoal.manager.ca.ClusterCa;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.role.Quorum;
+import io.shoal.pki.JoinToken;
+import io.shoal.pki.MutableTls;
+import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeRole;
+import io.shoal.pki.RootCa;
 import io.shoal.rpc.CaClient;
-import io.shoal.rpc.IssuedCertificate;
 import io.shoal.rpc.RaftMembership;
 import io.shoal.api.StoredObject;
-import io.shoal.rpc.MutableTls;
-import io.shoal.rpc.TlsMaterial;
 import io.shoal.store.raft.RaftNode;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -144,19 +144,19 @@ public final class Daemon implements AutoCloseable {
         RootCa root = RootCa.fromCertificatePem(CaClient.fetchRootCa(remote, java.time.Duration.ofSeconds(10)));
         joinToken.checkRootCa(root);
         NodeCertificates.Request request = NodeCertificates.Request.generate();
-        IssuedCertificate issued;
+        NodeCertificates certs;
         try (CaClient ca = CaClient.joining(remote, List.of(root.certificate()))) {
-            issued = ca.issue(request.csrPem(), token, "");
+            certs = NodeCertificates.of(request, ca.issue(request.csrPem(), token, null));
         }
-        NodeCertificates certs = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
         Files.createDirectories(swarmDir());
         certs.save(certificatesDir());
         String ip = advertiseIp(advertiseAddr != null && !advertiseAddr.isEmpty() ? advertiseAddr : options.advertiseAddr());
-        if ("manager".equals(issued.role())) {
-            joinAsManager(issued.nodeId(), certs, ip, listenAddr, remoteAddrs);
+        String nodeId = certs.identity().nodeId();
+        if (certs.identity().role() == NodeRole.MANAGER) {
+            joinAsManager(nodeId, certs, ip, listenAddr, remoteAddrs);
             return;
         }
-        SwarmState state = new SwarmState(issued.nodeId(), certs.identity().clusterId(), null,
+        SwarmState state = new SwarmState(nodeId, certs.identity().clusterId(), null,
                 ip + ":" + port(options.listenAddr(), 2377), NodeRole.WORKER, null, List.copyOf(remoteAddrs));
         state.save(stateFile());
         SwarmMember m = worker(state, certs);
@@ -177,11 +177,10 @@ public final class Daemon implements AutoCloseable {
 
     /** Asks the managers, one after the other, to add this manager to the Raft group, then catches up. */
     private static void joinRaft(SwarmMember m, NodeCertificates certs, List<String> managers) {
-        TlsMaterial tls = TlsMaterial.fromPem(certs.privateKeyPem(), certs.certificateChainPem(), certs.rootCaPem());
         RuntimeException failure = ApiException.unavailable("no manager to join the Raft group through");
         for (String manager : managers) {
             try {
-                RaftMembership.request(manager, tls, m.state.raftAddress(), m.state.advertiseAddr());
+                RaftMembership.request(manager, certs.tls(), m.state.raftAddress(), m.state.advertiseAddr());
                 m.awaitStore();
                 return;
             } catch (RuntimeException e) {
@@ -239,7 +238,7 @@ public final class Daemon implements AutoCloseable {
 
     /** A worker's membership: its agent talks to the managers, and its certificate is renewed through them. */
     private SwarmMember worker(SwarmState state, NodeCertificates certs) throws IOException {
-        MutableTls tls = new MutableTls(CertificateRenewer.material(certs));
+        MutableTls tls = new MutableTls(certs.tls());
         ManagerList managers = new ManagerList(state.remoteManagers(), tls);
         return new SwarmMember(state, swarmDir(), executor, managers,
                 new CertificateRenewer(certificatesDir(), certs, tls, managers::addresses, clock), this::roleReported);
@@ -434,13 +433,11 @@ public final class Daemon implements AutoCloseable {
     /** This node's certificate for {@code role}: the one it has, or a new one from the first manager that issues it. */
     private NodeCertificates renewFor(NodeRole role, NodeCertificates current, List<String> managers) throws IOException {
         if (current.identity().role() == role) return current;
-        TlsMaterial tls = TlsMaterial.fromPem(current.privateKeyPem(), current.certificateChainPem(), current.rootCaPem());
         for (String manager : managers) {
             NodeCertificates.Request request = NodeCertificates.Request.generate();
-            try (CaClient ca = CaClient.authenticated(manager, tls)) {
-                IssuedCertificate issued = ca.renew(request.csrPem());
-                if (!role.apiName().equals(issued.role())) continue; // that manager has not seen the change yet
-                NodeCertificates renewed = NodeCertificates.of(request, issued.certChainPem(), issued.rootCaPem());
+            try (CaClient ca = CaClient.authenticated(manager, current.tls())) {
+                NodeCertificates renewed = NodeCertificates.of(request, ca.renew(request.csrPem()));
+                if (renewed.identity().role() != role) continue; // that manager has not seen the change yet
                 renewed.save(certificatesDir());
                 return renewed;
             } catch (RuntimeException e) {

@@ -5,7 +5,7 @@ import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher;
 import io.shoal.rpc.RemoteDispatcher;
-import io.shoal.rpc.TlsSource;
+import io.shoal.pki.TlsSource;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

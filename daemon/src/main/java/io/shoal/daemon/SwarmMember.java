@@ -12,19 +12,21 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher;
 import java.util.List;
 import io.shoal.manager.Manager;
-import io.shoal.manager.ca.NodeCertificates;
+import io.shoal.manager.ca.ClusterCa;
 import io.shoal.api.Node;
 import io.shoal.rpc.RemoteDispatcher;
 import io.shoal.rpc.RpcServer;
-import io.shoal.rpc.MutableTls;
 import java.net.InetSocketAddress;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
-import io.shoal.api.DataKey;
+import io.shoal.pki.DataKey;
+import io.shoal.pki.MutableTls;
+import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeIdentity;
+import io.shoal.pki.NodeRole;
+import io.shoal.pki.TlsManagers;
 import io.shoal.store.raft.RaftNode;
-import io.shoal.rpc.RaftTls;
-import io.shoal.rpc.TlsMaterial;
 import io.shoal.rpc.StateTransfer;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -83,15 +85,15 @@ public final class SwarmMember implements AutoCloseable {
         memory = new MemoryStore();
         // Signed before Raft starts (by the new swarm's root, or the CA of the swarm joined): Raft is mutual TLS from the start.
         certificatesDir = swarmDir.resolve("certificates");
-        tls = new MutableTls(CertificateRenewer.material(NodeCertificates.load(certificatesDir)
-                .orElseThrow(() -> new IOException("no node certificate in " + certificatesDir))));
+        tls = new MutableTls(NodeCertificates.load(certificatesDir)
+                .orElseThrow(() -> new IOException("no node certificate in " + certificatesDir)).tls());
         Path raftDir = swarmDir.resolve("raft");
         RaftNode.Start start = RaftNode.hasState(raftDir, state.clusterId()) ? RaftNode.Start.RESUME
                 : joining ? RaftNode.Start.JOIN : RaftNode.Start.BOOTSTRAP;
         raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.clusterId(), memory,
                 dataKey(swarmDir),
                 minIndex -> fetchState(minIndex),
-                new RaftNode.Tls(RaftTls.keyManager(tls::current), RaftTls.trustManager(tls::current)), this::onLeadership, start);
+                new RaftNode.Tls(TlsManagers.keyManager(tls), TlsManagers.trustManager(tls, NodeRole.MANAGER)), this::onLeadership, start);
         store = new Store(memory, raft, clock);
         managerList = null;
         manager = new Manager(store, clock, raftMembers());
@@ -107,7 +109,6 @@ public final class SwarmMember implements AutoCloseable {
      * its own copy of the store, and the one it joined through), over mutual TLS.
      */
     private byte[] fetchState(long minIndex) throws IOException {
-        TlsMaterial own = tls.current();
         Set<String> managers = new LinkedHashSet<>();
         for (Node n : store.view(r -> r.nodes())) {
             if (n.managerStatus() != null && n.managerStatus().addr() != null && !n.id().equals(state.nodeId())) {
@@ -118,7 +119,7 @@ public final class SwarmMember implements AutoCloseable {
         IOException failed = new IOException("no manager could give the swarm's state at index " + minIndex + " or later");
         for (String addr : managers) {
             try {
-                return StateTransfer.fetch(addr, own, minIndex);
+                return StateTransfer.fetch(addr, tls, minIndex);
             } catch (RuntimeException e) {
                 failed.addSuppressed(e);
             }
@@ -281,7 +282,7 @@ public final class SwarmMember implements AutoCloseable {
         String listen = state.listenAddr() != null ? state.listenAddr() : "0.0.0.0:" + port(state.advertiseAddr());
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.substring(0, listen.lastIndexOf(':')), port(listen)), tls)
                 .dispatcher(new LocalDispatcher(manager, () -> null))
-                .certificateIssuer(ca)
+                .certificateAuthority(ca)
                 .peerAuthorizer(ca::refusal)
                 .raftMembership(this::admit)
                 .stateTransfer(this::exportState)
@@ -290,7 +291,7 @@ public final class SwarmMember implements AutoCloseable {
     }
 
     /** A manager that joined with a manager token asks to be a Raft member: the leader adds it. */
-    private void admit(io.shoal.rpc.NodeIdentity peer, String raftAddress, String clusterAddress) {
+    private void admit(NodeIdentity peer, String raftAddress, String clusterAddress) {
         // A demoted manager's old certificate still says manager until it is renewed.
         Node joining = store.view(r -> r.node(peer.nodeId()));
         if (joining == null || joining.certifiedRole() != NodeRole.MANAGER) {

@@ -1,6 +1,10 @@
 package io.shoal.rpc;
 
 import io.grpc.ManagedChannel;
+import io.shoal.pki.IssuedCertificate;
+import io.shoal.pki.NodeRole;
+import io.shoal.pki.Pem;
+import io.shoal.pki.TlsSource;
 import io.shoal.rpc.proto.CaGrpc;
 import io.shoal.rpc.proto.GetRootCaCertificateRequest;
 import io.shoal.rpc.proto.IssueNodeCertificateRequest;
@@ -22,7 +26,8 @@ import java.util.function.Supplier;
  *     {@link #issue} with a CSR and the token;</li>
  * <li>from then on {@link #authenticated} with the issued certificate, and {@link #renew}.</li>
  * </ol>
- * Refusals come back as {@link io.shoal.api.ApiException} with the CA's message.
+ * Refusals come back as {@link io.shoal.api.ApiException} with the CA's message; a malformed
+ * answer as a {@link io.shoal.pki.PkiException}.
  */
 public final class CaClient implements AutoCloseable {
     private final ManagedChannel channel;
@@ -59,10 +64,11 @@ public final class CaClient implements AutoCloseable {
                 .getRootCaPem();
     }
 
-    /** Asks for a certificate for a new node; {@code requestedRole} is "worker" or "manager". */
-    public IssuedCertificate issue(String csrPem, String joinToken, String requestedRole) {
+    /** Asks for a certificate for a new node; {@code requestedRole} null for whatever the token grants. */
+    public IssuedCertificate issue(String csrPem, String joinToken, NodeRole requestedRole) {
         var req = IssueNodeCertificateRequest.newBuilder()
-                .setCsrPem(csrPem).setJoinToken(joinToken).setRequestedRole(requestedRole).build();
+                .setCsrPem(csrPem).setJoinToken(joinToken)
+                .setRequestedRole(requestedRole == null ? "" : requestedRole.apiName()).build();
         return fromProto(call("joining the swarm", () -> stub().issueNodeCertificate(req)));
     }
 
@@ -81,8 +87,10 @@ public final class CaClient implements AutoCloseable {
         return CaGrpc.newBlockingStub(channel).withDeadlineAfter(callTimeout.toNanos(), TimeUnit.NANOSECONDS);
     }
 
+    /** The certificates as sent; who they are for is read from the leaf, not from the message's fields. */
     private static IssuedCertificate fromProto(NodeCertificate c) {
-        return new IssuedCertificate(c.getNodeId(), c.getRole(), c.getCertChainPem(), c.getRootCaPem());
+        return new IssuedCertificate(Pem.parseCertificates("issued certificate", c.getCertChainPem()),
+                Pem.parseCertificate("root CA certificate", c.getRootCaPem()));
     }
 
     private static <T> T call(String what, Supplier<T> rpc) {

@@ -5,6 +5,7 @@ import io.grpc.stub.StreamObserver;
 import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.pki.NodeIdentity;
 import io.shoal.rpc.proto.AssignmentsMessage;
 import io.shoal.rpc.proto.AssignmentsRequest;
 import io.shoal.rpc.proto.DispatcherGrpc;
@@ -103,7 +104,7 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
     }
 
     private static String peer() {
-        NodeIdentity peer = NodeIdentity.current();
+        NodeIdentity peer = PeerIdentityInterceptor.current();
         if (peer == null) throw new IllegalStateException("dispatcher call without an authenticated peer");
         return peer.nodeId();
     }

@@ -6,13 +6,15 @@ import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.shoal.api.ApiException;
 import io.shoal.api.dispatcher.Dispatcher.SessionInvalidException;
+import io.shoal.pki.PkiException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Our exceptions across the wire. A {@link SessionInvalidException} travels as NOT_FOUND marked
  * with the trailer {@code shoal-error: session-invalid}; an {@link ApiException} as the nearest
- * gRPC code with its HTTP status in {@code shoal-api-status}, so both come back as they left.
+ * gRPC code with its HTTP status in {@code shoal-api-status}, so both come back as they left; a
+ * {@link PkiException} as the {@code ApiException} the Engine API would make of it (400 or 403).
  * Transport failures (UNAVAILABLE, DEADLINE_EXCEEDED, ...) become {@code ApiException(503)},
  * which the agent retries with backoff.
  */
@@ -24,7 +26,8 @@ final class Errors {
     static final String SESSION_INVALID = "session-invalid";
 
     /** Server side: what to send for an exception thrown by the dispatcher or the CA. */
-    static StatusException toStatus(RuntimeException e) {
+    static StatusException toStatus(RuntimeException thrown) {
+        RuntimeException e = thrown instanceof PkiException p ? ApiException.of(p) : thrown;
         var trailers = new Metadata();
         Status status;
         switch (e) {

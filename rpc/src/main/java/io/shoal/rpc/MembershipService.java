@@ -1,6 +1,8 @@
 package io.shoal.rpc;
 
 import io.grpc.stub.StreamObserver;
+import io.shoal.pki.NodeIdentity;
+import io.shoal.pki.TlsSource;
 import io.shoal.rpc.proto.JoinRaftRequest;
 import io.shoal.rpc.proto.JoinRaftResponse;
 import io.shoal.rpc.proto.MembershipGrpc;
@@ -16,14 +18,14 @@ final class MembershipService extends MembershipGrpc.MembershipImplBase {
     @Override
     public void joinRaft(JoinRaftRequest req, StreamObserver<JoinRaftResponse> out) {
         DispatcherService.unary(out, () -> {
-            NodeIdentity peer = NodeIdentity.requireManager("join the Raft group");
+            NodeIdentity peer = PeerIdentityInterceptor.requireManager("join the Raft group");
             membership.join(peer, req.getRaftAddress(), req.getClusterAddress());
             return JoinRaftResponse.getDefaultInstance();
         });
     }
 
     /** Asks the manager at {@code target} to add this manager (the owner of {@code tls}) to the Raft group. */
-    static void join(String target, TlsMaterial tls, String raftAddress, String clusterAddress) {
+    static void join(String target, TlsSource tls, String raftAddress, String clusterAddress) {
         var channel = RpcChannels.mutualTls(target, tls);
         try {
             MembershipGrpc.newBlockingStub(channel)

@@ -1,5 +1,6 @@
 package io.shoal.rpc;
 
+import io.shoal.pki.NodeIdentity;
 import java.util.Optional;
 
 /**

@@ -8,6 +8,10 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.shoal.api.ApiException;
+import io.shoal.pki.NodeIdentity;
+import io.shoal.pki.NodeRole;
+import io.shoal.pki.PkiException;
 import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -20,13 +24,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates every call on the cluster port. TLS has already checked that a presented client
- * certificate chains to the swarm's root (an unknown CA fails the handshake); here a call without
- * one is refused unless its method is open to joining nodes, the peer's node id and role are read
- * from the certificate into the {@link Context}, and the {@link PeerAuthorizer} may refuse the
- * node (a removed one).
+ * certificate is a node certificate of this swarm and cluster ({@link io.shoal.pki.TlsManagers}: an unknown CA
+ * fails the handshake); here a call without one is refused unless its method is open to joining
+ * nodes, the peer's {@link NodeIdentity} is put in the {@link Context} for the services to read
+ * ({@link #current()}), and the {@link PeerAuthorizer} may refuse the node (a removed one).
  */
 final class PeerIdentityInterceptor implements ServerInterceptor {
     private static final Logger LOG = LoggerFactory.getLogger(PeerIdentityInterceptor.class);
+    private static final Context.Key<NodeIdentity> PEER = Context.key("shoal-peer-identity");
 
     private final Set<String> openMethods;
     private final PeerAuthorizer authorizer;
@@ -49,7 +54,7 @@ final class PeerIdentityInterceptor implements ServerInterceptor {
         NodeIdentity peer;
         try {
             peer = NodeIdentity.of(cert);
-        } catch (IllegalArgumentException e) {
+        } catch (PkiException e) {
             return refuse(call, Status.UNAUTHENTICATED.withDescription(e.getMessage()), remote);
         }
         Optional<String> refusal;
@@ -62,7 +67,19 @@ final class PeerIdentityInterceptor implements ServerInterceptor {
             return refuse(call, Status.PERMISSION_DENIED.withDescription(
                     "node " + peer.nodeId() + " may not call the managers: " + refusal.get()), remote);
         }
-        return Contexts.interceptCall(Context.current().withValue(NodeIdentity.CONTEXT_KEY, peer), call, headers, next);
+        return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
+    }
+
+    /** The peer of the call being served, or null outside one or for a peer without a certificate. */
+    static NodeIdentity current() {
+        return PEER.get();
+    }
+
+    /** The calling node, which must hold a manager certificate to do {@code what}. */
+    static NodeIdentity requireManager(String what) {
+        NodeIdentity peer = current();
+        if (peer == null || peer.role() != NodeRole.MANAGER) throw new ApiException(403, "only a manager may " + what);
+        return peer;
     }
 
     private static X509Certificate peerCertificate(SSLSession session) {

@@ -11,6 +11,7 @@ import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
+import io.shoal.pki.TlsSource;
 import io.shoal.rpc.proto.AssignmentsMessage;
 import io.shoal.rpc.proto.AssignmentsRequest;
 import io.shoal.rpc.proto.DispatcherGrpc;

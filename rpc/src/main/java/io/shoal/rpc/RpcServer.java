@@ -10,6 +10,9 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.pki.CertificateAuthority;
+import io.shoal.pki.TlsManagers;
+import io.shoal.pki.TlsSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
@@ -25,8 +28,8 @@ import org.slf4j.LoggerFactory;
  * services are added, on one gRPC server with TLS.
  *
  * <p>One port, one server, like swarmkit. TLS <em>requests</em> a client certificate and verifies
- * any that is presented against the swarm's root (a certificate from another CA fails the
- * handshake), but does not demand one, because a joining node has none yet. The
+ * any that is presented as a node certificate of this swarm and cluster ({@link TlsManagers}: a
+ * certificate from another CA fails the handshake), but does not demand one, because a joining node has none yet. The
  * {@link PeerIdentityInterceptor} then refuses every call without a certificate (UNAUTHENTICATED)
  * except {@code Ca/GetRootCaCertificate} and {@code Ca/IssueNodeCertificate}, so everything else —
  * the dispatcher included — is mutual TLS in effect. The alternative, a second port for joining,
@@ -70,7 +73,7 @@ public final class RpcServer implements AutoCloseable {
         private final InetSocketAddress listen;
         private final TlsSource tls;
         private Dispatcher dispatcher;
-        private NodeCertificateIssuer issuer;
+        private CertificateAuthority ca;
         private PeerAuthorizer authorizer = PeerAuthorizer.ALLOW_ALL;
         private final List<BindableService> services = new ArrayList<>();
 
@@ -85,9 +88,9 @@ public final class RpcServer implements AutoCloseable {
             return this;
         }
 
-        /** Serves the Ca service from this issuer. */
-        public Builder certificateIssuer(NodeCertificateIssuer i) {
-            this.issuer = i;
+        /** Serves the Ca service from this certificate authority. */
+        public Builder certificateAuthority(CertificateAuthority ca) {
+            this.ca = ca;
             return this;
         }
 
@@ -114,7 +117,7 @@ public final class RpcServer implements AutoCloseable {
         }
 
         public RpcServer start() throws IOException {
-            var interceptor = new PeerIdentityInterceptor(issuer == null ? java.util.Set.of() : CaService.OPEN_METHODS, authorizer);
+            var interceptor = new PeerIdentityInterceptor(ca == null ? java.util.Set.of() : CaService.OPEN_METHODS, authorizer);
             var b = NettyServerBuilder.forAddress(listen)
                     .sslContext(serverContext(tls))
                     .executor(Threads.VIRTUAL)
@@ -122,7 +125,7 @@ public final class RpcServer implements AutoCloseable {
                     // clients ping every RpcChannels.KEEPALIVE to notice a dead link under a quiet stream
                     .permitKeepAliveTime(RpcChannels.KEEPALIVE.toSeconds() / 2, TimeUnit.SECONDS);
             if (dispatcher != null) b.addService(ServerInterceptors.intercept(new DispatcherService(dispatcher), interceptor));
-            if (issuer != null) b.addService(ServerInterceptors.intercept(new CaService(issuer), interceptor));
+            if (ca != null) b.addService(ServerInterceptors.intercept(new CaService(ca), interceptor));
             for (var s : services) b.addService(ServerInterceptors.intercept(s, interceptor));
             Server server = b.build().start();
             LOG.info("cluster RPC listening on {} as node {}", server.getListenSockets(), tls.current().identity().nodeId());
@@ -133,7 +136,7 @@ public final class RpcServer implements AutoCloseable {
     private static SslContext serverContext(TlsSource tls) {
         try {
             return GrpcSslContexts.configure(SslContextBuilder.forServer(TlsManagers.keyManager(tls)), SslProvider.JDK)
-                    .trustManager(TlsManagers.loggingClientTrust(tls.current().trustRoots()))
+                    .trustManager(TlsManagers.trustManager(tls))
                     .clientAuth(ClientAuth.OPTIONAL)
                     .build();
         } catch (SSLException e) {

@@ -1,6 +1,7 @@
 package io.shoal.rpc;
 
 import io.grpc.stub.StreamObserver;
+import io.shoal.pki.TlsSource;
 import io.shoal.rpc.proto.FetchStateRequest;
 import io.shoal.rpc.proto.FetchStateResponse;
 import io.shoal.rpc.proto.StateTransferGrpc;
@@ -18,12 +19,12 @@ final class StateTransferService extends StateTransferGrpc.StateTransferImplBase
     @Override
     public void fetch(FetchStateRequest req, StreamObserver<FetchStateResponse> out) {
         DispatcherService.unary(out, () -> {
-            NodeIdentity.requireManager("fetch the swarm's state");
+            PeerIdentityInterceptor.requireManager("fetch the swarm's state");
             return FetchStateResponse.newBuilder().setState(ByteString.copyFrom(transfer.export(req.getMinIndex()))).build();
         });
     }
 
-    static byte[] fetch(String target, TlsMaterial tls, long minIndex) {
+    static byte[] fetch(String target, TlsSource tls, long minIndex) {
         var channel = RpcChannels.mutualTls(target, tls);
         try {
             return StateTransferGrpc.newBlockingStub(channel)

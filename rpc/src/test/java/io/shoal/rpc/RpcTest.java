@@ -12,56 +12,54 @@ import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher.SessionInvalidException;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
+import io.shoal.pki.MutableTls;
+import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeIdentity;
+import io.shoal.pki.NodeRole;
+import io.shoal.pki.Pem;
+import io.shoal.pki.RootCa;
+import io.shoal.pki.TlsManagers;
+import io.shoal.pki.TlsMaterial;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
-import java.security.KeyPair;
+import java.security.GeneralSecurityException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/** The cluster port's calls, end to end over the real server, channels and TLS. */
 class RpcTest {
-    private static final String TOKEN = "SWMTKN-1-test-secret";
     private static final Instant T0 = Instant.parse("2025-01-02T03:04:05.123456789Z");
     private static final Node.Description DESCRIPTION =
             new Node.Description("host-a", null, new Node.Resources(2_000_000_000L, 1L << 30), null, null);
 
-    private final TestPki pki = new TestPki("swarm-1");
-    private final FakeDispatcher dispatcher = new FakeDispatcher(List.of(task("t1", TaskState.RUNNING)));
-    private final FakeIssuer issuer = new FakeIssuer();
-    private final AtomicInteger authorizations = new AtomicInteger();
-    private RpcServer server;
+    private TestClusterPort port;
+    private FakeDispatcher dispatcher;
     private String target;
     private RemoteDispatcher remote;
 
     @BeforeEach
     void start() throws IOException {
-        server = RpcServer.builder(new InetSocketAddress("127.0.0.1", 0), pki.node("manager-1", NodeIdentity.MANAGER_OU))
-                .dispatcher(dispatcher)
-                .certificateIssuer(issuer)
-                .peerAuthorizer(peer -> {
-                    authorizations.incrementAndGet();
-                    return peer.nodeId().equals("node-removed")
-                            ? Optional.of("node node-removed was removed from the swarm")
-                            : Optional.empty();
-                })
-                .start();
-        target = "127.0.0.1:" + server.port();
-        remote = RemoteDispatcher.connect(target, pki.node("node-a", NodeIdentity.WORKER_OU));
+        port = new TestClusterPort(List.of(task("t1", TaskState.RUNNING)));
+        dispatcher = port.dispatcher;
+        target = port.target;
+        remote = RemoteDispatcher.connect(target, port.swarm.node("node-a", NodeRole.WORKER));
     }
 
     @AfterEach
     void stop() {
         remote.close();
-        server.close();
+        port.close();
     }
 
     @Test
@@ -103,39 +101,6 @@ class RpcTest {
     }
 
     @Test
-    void aClientWithoutCertificateIsRefusedByTheDispatcher() {
-        try (var anonymous = new RemoteDispatcher(RpcChannels.serverAuthenticated(target, List.of(pki.root)), Duration.ofSeconds(5))) {
-            var e = assertThrows(ApiException.class, () -> anonymous.register("node-a", DESCRIPTION, "10.0.0.2"));
-            assertEquals(401, e.status());
-            assertTrue(e.getMessage().contains("requires a client certificate"), e.getMessage());
-        }
-        assertEquals(List.of(), dispatcher.calls);
-    }
-
-    @Test
-    void aCertificateFromAnotherCaFailsTheHandshake() {
-        var rogue = new TestPki("swarm-2").node("node-a", NodeIdentity.WORKER_OU);
-        // it trusts the real root, so only the server's check of the client certificate can fail
-        var material = new TlsMaterial(rogue.key(), rogue.certChain(), List.of(pki.root));
-        try (var client = new RemoteDispatcher(RpcChannels.mutualTls(target, material), Duration.ofSeconds(5))) {
-            var e = assertThrows(ApiException.class, () -> client.register("node-a", DESCRIPTION, "10.0.0.2"));
-            assertEquals(503, e.status(), e.getMessage());
-        }
-        assertEquals(List.of(), dispatcher.calls);
-        assertEquals(0, authorizations.get(), "no call may reach the interceptor");
-    }
-
-    @Test
-    void aRemovedNodeIsRefusedWithPermissionDenied() {
-        try (var removed = RemoteDispatcher.connect(target, pki.node("node-removed", NodeIdentity.WORKER_OU))) {
-            var e = assertThrows(ApiException.class, () -> removed.register("node-removed", DESCRIPTION, "10.0.0.3"));
-            assertEquals(403, e.status());
-            assertTrue(e.getMessage().contains("node node-removed was removed from the swarm"), e.getMessage());
-        }
-        assertEquals(List.of(), dispatcher.calls);
-    }
-
-    @Test
     void sessionInvalidCrossesTheWire() {
         remote.register("node-a", DESCRIPTION, "10.0.0.2");
         var e = assertThrows(SessionInvalidException.class, () -> remote.heartbeat("node-a", "stale"));
@@ -158,7 +123,7 @@ class RpcTest {
     void aStreamBrokenByTheServerInvalidatesTheSessionLocally() {
         var session = remote.register("node-a", DESCRIPTION, "10.0.0.2");
         remote.assignments("node-a", session.sessionId(), a -> { });
-        server.close(); // cancels the stream
+        port.server.close(); // cancels the stream
         await(() -> {
             try {
                 remote.heartbeat("node-a", session.sessionId());
@@ -173,11 +138,11 @@ class RpcTest {
 
     @Test
     void anUnreachableManagerIsUnavailable() throws IOException {
-        int port;
+        int free;
         try (var s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            port = s.getLocalPort();
+            free = s.getLocalPort();
         }
-        try (var client = RemoteDispatcher.connect("127.0.0.1:" + port, pki.node("node-a", NodeIdentity.WORKER_OU))) {
+        try (var client = RemoteDispatcher.connect("127.0.0.1:" + free, port.swarm.node("node-a", NodeRole.WORKER))) {
             var e = assertThrows(ApiException.class, () -> client.register("node-a", DESCRIPTION, "10.0.0.2"));
             assertEquals(503, e.status());
         }
@@ -186,79 +151,53 @@ class RpcTest {
     @Test
     void aNodeJoinsThroughTheCaWithoutACertificateThenRenews() {
         String rootPem = CaClient.fetchRootCa(target, Duration.ofSeconds(5));
-        assertEquals(pki.root, Pem.certificates(rootPem).getFirst()); // what the caller checks against the token digest
+        X509Certificate root = Pem.parseCertificate("root", rootPem);
+        port.swarm.tokens.worker().checkRootCa(RootCa.fromCertificatePem(rootPem)); // what the joining daemon checks
 
-        KeyPair key = TestPki.ecKey();
-        IssuedCertificate issued;
-        try (var ca = CaClient.joining(target, Pem.certificates(rootPem))) {
-            var refused = assertThrows(ApiException.class, () -> ca.issue(TestPki.csr(key), "SWMTKN-1-wrong", "worker"));
-            assertEquals(400, refused.status());
-            assertTrue(refused.getMessage().contains("valid join token"), refused.getMessage());
-            var notAllowed = assertThrows(ApiException.class, () -> ca.renew(TestPki.csr(key)));
-            assertEquals(401, notAllowed.status());
-
-            issued = ca.issue(TestPki.csr(key), TOKEN, "worker");
+        var request = NodeCertificates.Request.generate();
+        NodeCertificates joined;
+        try (var ca = CaClient.joining(target, List.of(root))) {
+            joined = NodeCertificates.of(request, ca.issue(request.csrPem(), port.swarm.tokens.worker().value(), null));
         }
-        assertEquals("node-joined", issued.nodeId());
-        assertEquals("worker", issued.role());
-        assertEquals(rootPem, issued.rootCaPem());
+        assertEquals(new NodeIdentity("node-joined-1", NodeRole.WORKER, "swarm-1"), joined.identity());
+        assertEquals(port.ca.issued, List.of(joined.identity()));
+        assertEquals(List.of(root), joined.tls().trustRoots());
 
-        var material = new TlsMaterial(key.getPrivate(), Pem.certificates(issued.certChainPem()), Pem.certificates(issued.rootCaPem()));
-        assertEquals(new NodeIdentity("node-joined", NodeIdentity.WORKER_OU, "swarm-1"), material.identity());
-        try (var joined = RemoteDispatcher.connect(target, material)) {
-            joined.register("node-joined", DESCRIPTION, "10.0.0.9");
+        try (var node = RemoteDispatcher.connect(target, joined.tls())) {
+            node.register("node-joined-1", DESCRIPTION, "10.0.0.9");
         }
-        assertEquals(List.of("register node-joined 10.0.0.9"), dispatcher.calls);
+        assertEquals(List.of("register node-joined-1 10.0.0.9"), dispatcher.calls);
 
-        try (var ca = CaClient.authenticated(target, material)) {
-            var renewed = ca.renew(TestPki.csr(TestPki.ecKey()));
-            assertEquals("node-joined", renewed.nodeId());
+        var next = NodeCertificates.Request.generate();
+        try (var ca = CaClient.authenticated(target, joined.tls())) {
+            assertEquals(joined.identity(), NodeCertificates.of(next, ca.renew(next.csrPem())).identity());
         }
-        assertEquals(material.identity(), issuer.renewedFor.get());
+        assertEquals(List.of(joined.identity()), port.ca.renewedFor);
     }
 
     @Test
-    void aServerWithAWorkerCertificateIsNotTakenForAManager() throws IOException {
-        try (var impostor = RpcServer.builder(new InetSocketAddress("127.0.0.1", 0), pki.node("worker-9", NodeIdentity.WORKER_OU))
-                        .dispatcher(dispatcher).start();
-                var client = RemoteDispatcher.connect("127.0.0.1:" + impostor.port(), pki.node("node-a", NodeIdentity.WORKER_OU))) {
-            var e = assertThrows(ApiException.class, () -> client.register("node-a", DESCRIPTION, "10.0.0.2"));
-            assertEquals(503, e.status());
-            assertTrue(e.getMessage().contains("TLS handshake"), e.getMessage());
+    void theServerPresentsARenewedCertificateWithoutARestart() throws Exception {
+        TlsMaterial first = port.swarm.node("manager-2", NodeRole.MANAGER);
+        MutableTls tls = new MutableTls(first);
+        try (RpcServer server = RpcServer.builder(new InetSocketAddress("127.0.0.1", 0), tls)
+                .dispatcher(dispatcher).start()) {
+            assertEquals(first.certChain().getFirst(), presented(server.port()));
+            TlsMaterial renewed = port.swarm.node("manager-2", NodeRole.MANAGER);
+            tls.update(renewed);
+            assertEquals(renewed.certChain().getFirst(), presented(server.port()));
         }
-        assertEquals(List.of(), dispatcher.calls);
     }
 
-    @Test
-    void pemRoundTrips() {
-        var m = pki.node("node-a", NodeIdentity.WORKER_OU);
-        var back = TlsMaterial.fromPem(Pem.encode(m.key()), Pem.encode(m.certChain()), Pem.encode(pki.root));
-        assertEquals(m.certChain(), back.certChain());
-        assertEquals(m.key(), back.key());
-        assertEquals(List.of(pki.root), back.trustRoots());
-    }
-
-    private final class FakeIssuer implements NodeCertificateIssuer {
-        final AtomicReference<NodeIdentity> renewedFor = new AtomicReference<>();
-
-        @Override
-        public String rootCaPem() {
-            return Pem.encode(pki.root);
-        }
-
-        @Override
-        public IssuedCertificate issue(String csrPem, String joinToken, String requestedRole) {
-            if (!TOKEN.equals(joinToken)) throw ApiException.invalid("A valid join token is necessary to join this cluster");
-            String ou = requestedRole.equals("manager") ? NodeIdentity.MANAGER_OU : NodeIdentity.WORKER_OU;
-            var cert = pki.signCsr(csrPem, "node-joined", ou);
-            return new IssuedCertificate("node-joined", requestedRole, Pem.encode(cert), rootCaPem());
-        }
-
-        @Override
-        public IssuedCertificate renew(NodeIdentity peer, String csrPem) {
-            renewedFor.set(peer);
-            var cert = pki.signCsr(csrPem, peer.nodeId(), peer.role());
-            return new IssuedCertificate(peer.nodeId(), "worker", Pem.encode(cert), rootCaPem());
+    /** The certificate the server at {@code port} presents to a new connection. */
+    private X509Certificate presented(int serverPort) throws IOException, GeneralSecurityException {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new TrustManager[] {TlsManagers.trustManager(List.of(port.swarm.root.certificate()))}, null);
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", serverPort)) {
+            var params = s.getSSLParameters();
+            params.setApplicationProtocols(new String[] {"h2"}); // gRPC's server insists on ALPN h2
+            s.setSSLParameters(params);
+            s.startHandshake();
+            return (X509Certificate) s.getSession().getPeerCertificates()[0];
         }
     }
 

@@ -3,6 +3,7 @@ package io.shoal.daemon.engineapi;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.api.ApiException;
 import io.shoal.api.Json;
+import io.shoal.pki.PkiException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -92,6 +93,8 @@ public final class EngineApiServer implements AutoCloseable {
             reply = dispatch(request);
         } catch (ApiException e) {
             reply = error(e.status(), e.getMessage());
+        } catch (PkiException e) {
+            reply = error(ApiException.of(e).status(), e.getMessage());
         } catch (Exception e) {
             log.error("{} {} failed", request.getMethod(), request.getHttpURI().getPath(), e);
             reply = error(500, "internal error: " + e);

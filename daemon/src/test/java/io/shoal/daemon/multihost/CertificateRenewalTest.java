@@ -4,14 +4,12 @@ import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.pki.NodeCertificates;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestNetwork.Host;
-import java.io.ByteArrayInputStream;
 import java.math.BigInteger;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,7 +47,7 @@ class CertificateRenewalTest {
                     h1.address() + ":2377");
             manager.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "2", "busybox", "sleep", "1000");
 
-            Path managerCert = certificate(manager), workerCert = certificate(worker);
+            Path managerCert = certificates(manager), workerCert = certificates(worker);
             X509Certificate first = read(workerCert);
             assertEquals(EXPIRY.plusSeconds(EXPIRY.toSeconds()).toSeconds(),
                     Duration.between(first.getNotBefore().toInstant(), first.getNotAfter().toInstant()).toSeconds(),
@@ -90,13 +88,13 @@ class CertificateRenewalTest {
         return h.daemonOptions().withCommandPrefix(prefix);
     }
 
-    private static Path certificate(DaemonProcess d) {
-        return d.dataDir().resolve("swarm/certificates/swarm-node.crt");
+    private static Path certificates(DaemonProcess d) {
+        return d.dataDir().resolve("swarm/certificates");
     }
 
-    private static X509Certificate read(Path pem) throws Exception {
-        byte[] bytes = Files.readAllBytes(pem);
-        return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(bytes));
+    /** The node's own certificate, as the daemon loads it: the file holds key and certificate together. */
+    private static X509Certificate read(Path certificates) throws Exception {
+        return NodeCertificates.load(certificates).orElseThrow().tls().certChain().getFirst();
     }
 
     private static long running(DaemonProcess d, String node) {

@@ -3,8 +3,9 @@ package io.shoal.manager.control;
 import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.SwarmSpec;
-import io.shoal.manager.ca.JoinToken;
-import io.shoal.manager.ca.RootCa;
+import io.shoal.pki.JoinToken;
+import io.shoal.pki.PkiException;
+import io.shoal.pki.RootCa;
 import io.shoal.store.Store;
 import java.time.Duration;
 
@@ -51,7 +52,11 @@ public final class SwarmControl {
             throw ApiException.invalid("heartbeat period cannot be negative");
         }
         if (spec.caConfig() != null && spec.caConfig().nodeCertExpiry() != null) {
-            RootCa.nodeCertExpiry(Duration.ofNanos(spec.caConfig().nodeCertExpiry()));
+            try {
+                RootCa.nodeCertExpiry(Duration.ofNanos(spec.caConfig().nodeCertExpiry()));
+            } catch (PkiException e) {
+                throw ApiException.of(e);
+            }
         }
     }
 }

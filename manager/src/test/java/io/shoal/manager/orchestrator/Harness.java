@@ -8,8 +8,6 @@ import io.shoal.api.ServiceMode;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.shoal.api.Cluster;
-import io.shoal.manager.ca.ClusterJoinTokens;
-import io.shoal.manager.ca.RootCa;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
 import io.shoal.api.Node;
@@ -25,6 +23,8 @@ import io.shoal.api.TaskStatus;
 import io.shoal.api.Version;
 import io.shoal.manager.Controller;
 import io.shoal.manager.control.ControlApi;
+import io.shoal.pki.ClusterJoinTokens;
+import io.shoal.pki.RootCa;
 import io.shoal.store.DirectProposer;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;

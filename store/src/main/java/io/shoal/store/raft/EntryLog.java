@@ -1,6 +1,6 @@
 package io.shoal.store.raft;
 
-import io.shoal.api.DataKey;
+import io.shoal.pki.DataKey;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,8 +1,8 @@
 package io.shoal.store.raft;
 
-import io.shoal.api.DataKey;
 import io.shoal.api.ApiException;
 import io.shoal.api.StoredObject;
+import io.shoal.pki.DataKey;
 import io.shoal.store.Batch;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Proposer;
@@ -58,8 +58,8 @@ import org.apache.ratis.util.TimeDuration;
  */
 public final class RaftNode implements Proposer, AutoCloseable {
     /**
-     * The key and trust managers of the Raft transport's mutual TLS (see the rpc module's
-     * RaftTls); null only where members talk over loopback in tests.
+     * The key and trust managers of the Raft transport's mutual TLS (the pki module's
+     * TlsManagers, accepting managers only); null only where members talk over loopback in tests.
      */
     public record Tls(KeyManager keys, TrustManager trust) {}
 

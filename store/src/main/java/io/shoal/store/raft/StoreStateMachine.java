@@ -1,7 +1,7 @@
 package io.shoal.store.raft;
 
-import io.shoal.api.DataKey;
 import io.shoal.api.ApiException;
+import io.shoal.pki.DataKey;
 import io.shoal.store.Batch;
 import io.shoal.store.MemoryStore;
 import java.io.File;

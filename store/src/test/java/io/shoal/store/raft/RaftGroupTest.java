@@ -1,6 +1,5 @@
 package io.shoal.store.raft;
 
-import io.shoal.api.DataKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -10,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shoal.api.ApiException;
 import io.shoal.api.Ids;
 import io.shoal.api.Service;
+import io.shoal.pki.DataKey;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
 import java.nio.file.Path;

@@ -1,6 +1,5 @@
 package io.shoal.store.raft;
 
-import io.shoal.api.DataKey;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -11,6 +10,7 @@ import io.shoal.api.Ids;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Version;
+import io.shoal.pki.DataKey;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
 import io.shoal.testkit.DiskSearch;

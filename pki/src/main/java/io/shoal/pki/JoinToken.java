@@ -1,6 +1,5 @@
-package io.shoal.manager.ca;
+package io.shoal.pki;
 
-import io.shoal.api.ApiException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -71,7 +70,7 @@ public record JoinToken(String digest, String secret) {
      */
     public void checkRootCa(RootCa root) {
         if (!matches(root)) {
-            throw ApiException.invalid("remote CA does not match fingerprint. Expected: %s",
+            throw PkiException.invalid("remote CA does not match fingerprint. Expected: %s",
                     HexFormat.of().formatHex(rootDigest()));
         }
     }
@@ -104,7 +103,7 @@ public record JoinToken(String digest, String secret) {
                 && new BigInteger(s, 36).bitLength() <= maxBits;
     }
 
-    private static ApiException invalid() {
-        return ApiException.invalid("invalid join token");
+    private static PkiException invalid() {
+        return PkiException.invalid("invalid join token");
     }
 }

@@ -1,40 +1,43 @@
-package io.shoal.daemon;
+package io.shoal.manager.ca;
 
-import io.shoal.api.NodeState;
-import io.shoal.api.NodeAvailability;
-import io.shoal.pki.NodeRole;
 import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
+import io.shoal.api.Ids;
 import io.shoal.api.Node;
+import io.shoal.api.NodeAvailability;
+import io.shoal.api.NodeState;
 import io.shoal.api.Version;
-import io.shoal.manager.ca.CertificateIssuer;
-import io.shoal.manager.ca.ClusterJoinTokens;
-import io.shoal.manager.ca.JoinToken;
-import io.shoal.manager.ca.NodeCertificates;
-import io.shoal.manager.ca.RootCa;
-import io.shoal.rpc.IssuedCertificate;
-import io.shoal.rpc.NodeCertificateIssuer;
-import io.shoal.rpc.NodeIdentity;
+import io.shoal.pki.CertificateAuthority;
+import io.shoal.pki.CertificateIssuer;
+import io.shoal.pki.ClusterJoinTokens;
+import io.shoal.pki.IssuedCertificate;
+import io.shoal.pki.JoinToken;
+import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeIdentity;
+import io.shoal.pki.NodeRole;
+import io.shoal.pki.PkiException;
+import io.shoal.pki.RootCa;
 import io.shoal.store.Store;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 
 /**
- * The swarm's certificate authority as the cluster port serves it: the root CA and join tokens
- * come from the cluster object in the store (so any manager that leads can sign), and a node that
- * joins is registered in the store as it gets its certificate.
+ * The swarm's certificate authority as a manager runs it: the root CA and join tokens come from
+ * the cluster object in the store (so any manager that leads can sign), a node that joins is
+ * registered in the store as it gets its certificate, and a node the store no longer knows is
+ * refused.
  */
-final class ClusterCa implements NodeCertificateIssuer {
+public final class ClusterCa implements CertificateAuthority {
     private final Store store;
 
-    ClusterCa(Store store) {
+    public ClusterCa(Store store) {
         this.store = store;
     }
 
     /** The root CA and tokens a new swarm starts with. */
-    static Cluster withNewRoot(Cluster cluster) {
+    public static Cluster withNewRoot(Cluster cluster) {
         RootCa root = RootCa.create();
         ClusterJoinTokens tokens = ClusterJoinTokens.generate(root);
         return new Cluster(cluster.id(), cluster.version(), cluster.createdAt(), cluster.updatedAt(), cluster.spec(),
@@ -55,9 +58,8 @@ final class ClusterCa implements NodeCertificateIssuer {
         var policy = new CertificateIssuer.Policy(
                 new ClusterJoinTokens(JoinToken.parse(c.joinTokens().worker()), JoinToken.parse(c.joinTokens().manager())),
                 c.spec().caConfig() == null || c.spec().caConfig().nodeCertExpiry() == null ? null
-                        : Duration.ofNanos(c.spec().caConfig().nodeCertExpiry()),
-                Set.of());
-        return new CertificateIssuer(root, c.id(), () -> policy);
+                        : Duration.ofNanos(c.spec().caConfig().nodeCertExpiry()));
+        return new CertificateIssuer(root, c.id(), () -> policy, Ids::newId, Clock.systemUTC());
     }
 
     @Override
@@ -66,19 +68,17 @@ final class ClusterCa implements NodeCertificateIssuer {
     }
 
     @Override
-    public IssuedCertificate issue(String csrPem, String joinToken, String requestedRole) {
-        Cluster c = cluster();
-        NodeRole role = requestedRole == null || requestedRole.isEmpty() ? null
-                : NodeRole.fromApiName(requestedRole).orElseThrow(() -> ApiException.invalid("invalid role %s", requestedRole));
-        CertificateIssuer.Issued issued = issuer(c).issue(csrPem, joinToken, role, List.of());
+    public IssuedCertificate issue(String csrPem, String joinToken, NodeRole requestedRole) {
+        IssuedCertificate issued = issuer(cluster()).issue(csrPem, joinToken, requestedRole, List.of());
+        NodeIdentity id = issued.identity();
         // The node appears in `docker node ls` at once; its agent fills in the description when it registers.
         store.update(tx -> {
-            tx.create(new Node(issued.nodeId(), Version.NONE, null, null,
-                    new Node.Spec(null, null, issued.role(), NodeAvailability.ACTIVE), null,
+            tx.create(new Node(id.nodeId(), Version.NONE, null, null,
+                    new Node.Spec(null, null, id.role(), NodeAvailability.ACTIVE), null,
                     new Node.Status(NodeState.UNKNOWN, null, null), null));
             return null;
         });
-        return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
+        return issued;
     }
 
     /**
@@ -89,20 +89,17 @@ final class ClusterCa implements NodeCertificateIssuer {
     public IssuedCertificate renew(NodeIdentity peer, String csrPem) {
         Cluster c = cluster();
         Node node = store.view(r -> r.node(peer.nodeId()));
-        if (node == null) throw new ApiException(403, "node " + peer.nodeId() + " was removed from the swarm");
+        if (node == null) throw PkiException.denied("node %s was removed from the swarm", peer.nodeId());
         NodeRole role = node.certifiedRole();
-        CertificateIssuer.Issued issued = issuer(c).issueFor(peer.nodeId(), role, csrPem, List.of());
-        return new IssuedCertificate(issued.nodeId(), issued.role().apiName(), issued.certificateChainPem(), issued.rootCaPem());
+        return issuer(c).issueFor(peer.nodeId(), role, csrPem, List.of());
     }
 
     /**
      * The first manager's certificate, signed by the new swarm's root before anything is stored:
      * the Raft transport is mutual TLS from the first write on.
      */
-    static NodeCertificates firstManager(Cluster c, String nodeId, List<String> addresses) {
-        NodeCertificates.Request request = NodeCertificates.Request.generate();
-        var issued = issuer(c).issueFor(nodeId, NodeRole.MANAGER, request.csrPem(), addresses);
-        return NodeCertificates.of(request, issued.certificateChainPem(), issued.rootCaPem());
+    public static NodeCertificates firstManager(Cluster c, String nodeId, List<String> addresses) {
+        return issuer(c).nodeCertificates(nodeId, NodeRole.MANAGER, addresses);
     }
 
     /**
@@ -111,7 +108,7 @@ final class ClusterCa implements NodeCertificateIssuer {
      * new one), so a node the store does not know is one that was removed; swarmkit keeps an
      * explicit list of removed ids for the same decision.
      */
-    Optional<String> refusal(NodeIdentity peer) {
+    public Optional<String> refusal(NodeIdentity peer) {
         return store.view(r -> r.node(peer.nodeId())) == null
                 ? Optional.of("node " + peer.nodeId() + " was removed from the swarm") : Optional.empty();
     }

@@ -1,4 +1,4 @@
-package io.shoal.manager.ca;
+package io.shoal.pki;
 
 import java.io.StringWriter;
 import java.math.BigInteger;

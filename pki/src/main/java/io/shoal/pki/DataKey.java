@@ -1,10 +1,10 @@
-package io.shoal.api;
+package io.shoal.pki;
 
+import io.shoal.common.FileTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -55,15 +55,9 @@ public final class DataKey {
             if (raw.length != KEY_BYTES) throw new IOException("the data key in " + file + " is not " + KEY_BYTES + " bytes");
             return new DataKey(raw);
         }
-        Files.createDirectories(file.getParent());
-        byte[] raw = new byte[KEY_BYTES];
-        RANDOM.nextBytes(raw);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.write(tmp, raw, StandardOpenOption.WRITE, StandardOpenOption.SYNC);
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        return new DataKey(raw);
+        DataKey created = generate();
+        FileTrees.writeAtomically(file, created.key.getEncoded(), PosixFilePermissions.fromString("rw-------"));
+        return created;
     }
 
     public byte[] seal(byte[] plaintext, byte[] associated) {

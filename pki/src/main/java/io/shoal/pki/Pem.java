@@ -1,6 +1,5 @@
-package io.shoal.manager.ca;
+package io.shoal.pki;
 
-import io.shoal.api.ApiException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
@@ -19,8 +18,13 @@ import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.PKCS8EncryptedPrivateKeyInfo;
 
-/** PEM in and out. Every parse failure is an {@link ApiException} 400 saying what was wrong. */
-final class Pem {
+/**
+ * PEM in and out, the one reader of keys and certificates in the swarm: keys in PKCS#8, SEC1
+ * ({@code EC PRIVATE KEY}) or PKCS#1 ({@code RSA PRIVATE KEY}), certificates, CSRs. Every parse
+ * failure is a {@link PkiException} of kind INVALID saying what was wrong, prefixed with what was
+ * being read.
+ */
+public final class Pem {
     private static final Base64.Encoder BASE64 = Base64.getMimeEncoder(64, new byte[] {'\n'});
 
     private Pem() {}
@@ -29,7 +33,7 @@ final class Pem {
         return "-----BEGIN " + type + "-----\n" + BASE64.encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
-    static String certificate(X509Certificate cert) {
+    public static String certificate(X509Certificate cert) {
         try {
             return encode("CERTIFICATE", cert.getEncoded());
         } catch (CertificateException e) {
@@ -37,40 +41,40 @@ final class Pem {
         }
     }
 
-    static String certificates(List<X509Certificate> chain) {
+    public static String certificates(List<X509Certificate> chain) {
         StringBuilder b = new StringBuilder();
         chain.forEach(c -> b.append(certificate(c)));
         return b.toString();
     }
 
     /** PKCS#8 ({@code PRIVATE KEY}), which the JDK and gRPC's netty TLS both read. */
-    static String privateKey(PrivateKey key) {
+    public static String privateKey(PrivateKey key) {
         return encode("PRIVATE KEY", key.getEncoded());
     }
 
     /** One or more certificates, in order; at least one. */
-    static List<X509Certificate> parseCertificates(String what, String pem) {
+    public static List<X509Certificate> parseCertificates(String what, String pem) {
         if (pem == null || !pem.contains("-----BEGIN CERTIFICATE-----")) {
-            throw ApiException.invalid("%s: no PEM certificate found", what);
+            throw PkiException.invalid("%s: no PEM certificate found", what);
         }
         try {
             var certs = CertificateFactory.getInstance("X.509")
                     .generateCertificates(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-            if (certs.isEmpty()) throw ApiException.invalid("%s: no PEM certificate found", what);
+            if (certs.isEmpty()) throw PkiException.invalid("%s: no PEM certificate found", what);
             return certs.stream().map(c -> (X509Certificate) c).toList();
         } catch (CertificateException e) {
-            throw ApiException.invalid("%s: malformed certificate: %s", what, e.getMessage());
+            throw PkiException.invalid("%s: malformed certificate: %s", what, e.getMessage());
         }
     }
 
-    static X509Certificate parseCertificate(String what, String pem) {
+    public static X509Certificate parseCertificate(String what, String pem) {
         List<X509Certificate> certs = parseCertificates(what, pem);
-        if (certs.size() != 1) throw ApiException.invalid("%s: expected one certificate, found %d", what, certs.size());
+        if (certs.size() != 1) throw PkiException.invalid("%s: expected one certificate, found %d", what, certs.size());
         return certs.getFirst();
     }
 
     /** An unencrypted private key: PKCS#8, SEC1 ({@code EC PRIVATE KEY}) or PKCS#1 ({@code RSA PRIVATE KEY}). */
-    static PrivateKey parsePrivateKey(String what, String pem) {
+    public static PrivateKey parsePrivateKey(String what, String pem) {
         Object o = parseOne(what, pem);
         var converter = new JcaPEMKeyConverter();
         try {
@@ -78,28 +82,28 @@ final class Pem {
                 case PrivateKeyInfo info -> converter.getPrivateKey(info);
                 case PEMKeyPair pair -> converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC1 may omit the public key
                 case PEMEncryptedKeyPair _, PKCS8EncryptedPrivateKeyInfo _ ->
-                        throw ApiException.invalid("%s: encrypted private keys are not supported", what);
-                default -> throw ApiException.invalid("%s: not a private key", what);
+                        throw PkiException.invalid("%s: encrypted private keys are not supported", what);
+                default -> throw PkiException.invalid("%s: not a private key", what);
             };
         } catch (IOException e) {
-            throw ApiException.invalid("%s: malformed private key: %s", what, e.getMessage());
+            throw PkiException.invalid("%s: malformed private key: %s", what, e.getMessage());
         }
     }
 
     static PKCS10CertificationRequest parseCsr(String pem) {
         if (parseOne("CSR", pem) instanceof PKCS10CertificationRequest csr) return csr;
-        throw ApiException.invalid("CSR: not a PEM certificate request");
+        throw PkiException.invalid("CSR: not a PEM certificate request");
     }
 
     private static Object parseOne(String what, String pem) {
-        if (pem == null || pem.isBlank()) throw ApiException.invalid("%s: empty", what);
+        if (pem == null || pem.isBlank()) throw PkiException.invalid("%s: empty", what);
         try (var parser = new PEMParser(new StringReader(pem))) {
             Object o = parser.readObject();
-            if (o == null) throw ApiException.invalid("%s: no PEM block found", what);
+            if (o == null) throw PkiException.invalid("%s: no PEM block found", what);
             return o;
         } catch (IOException | RuntimeException e) {
-            if (e instanceof ApiException a) throw a;
-            throw ApiException.invalid("%s: malformed PEM: %s", what, e.getMessage());
+            if (e instanceof PkiException p) throw p;
+            throw PkiException.invalid("%s: malformed PEM: %s", what, e.getMessage());
         }
     }
 }

@@ -1,13 +1,10 @@
-package io.shoal.manager.ca;
+package io.shoal.pki;
 
-import io.shoal.pki.NodeRole;
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shoal.api.ApiException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +27,18 @@ class NodeCertificatesTest {
     private NodeCertificates node(NodeRole role, Duration expiry, Instant at) {
         var req = NodeCertificates.Request.generate();
         var cert = root.sign(req.csrPem(), new NodeIdentity("n1", role, "c1"), expiry, List.of(), at);
-        return NodeCertificates.of(req, Pem.certificate(cert), root.certificatePem());
+        return NodeCertificates.of(req, new IssuedCertificate(List.of(cert), root.certificate()));
+    }
+
+    private String pem(NodeCertificates n) throws IOException {
+        Path dir = Files.createTempDirectory(tmp, "pem");
+        n.save(dir);
+        return Files.readString(dir.resolve(NodeCertificates.FILE));
+    }
+
+    private static void assertSame(NodeCertificates expected, NodeCertificates actual) {
+        assertEquals(expected.identity(), actual.identity());
+        assertEquals(expected.tls(), actual.tls());
     }
 
     @Test
@@ -42,68 +50,92 @@ class NodeCertificatesTest {
     }
 
     @Test
-    void savesAndLoadsBackWithAPrivateKeyFile() throws IOException {
+    void savesAndLoadsBackAsOnePrivateFile() throws IOException {
         NodeCertificates n = node(NodeRole.MANAGER, null, Instant.now());
         Path dir = tmp.resolve("certificates");
         n.save(dir);
 
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(NodeCertificates.KEY_FILE))));
-        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(NodeCertificates.CERT_FILE))));
+        Path file = dir.resolve(NodeCertificates.FILE);
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
         try (Stream<Path> files = Files.list(dir)) {
-            assertEquals(3, files.count(), "no temporary files left");
+            assertEquals(List.of(file), files.toList(), "no temporary files left");
         }
+        assertTrue(Files.readString(file).startsWith("-----BEGIN PRIVATE KEY-----"));
 
         NodeCertificates back = NodeCertificates.load(dir).orElseThrow();
-        assertEquals(n.identity(), back.identity());
-        assertEquals(n.privateKey(), back.privateKey());
-        assertArrayEquals(n.certificateChain(), back.certificateChain());
-        assertEquals(n.rootCa(), back.rootCa());
-        assertEquals(n.privateKeyPem(), Files.readString(dir.resolve(NodeCertificates.KEY_FILE)));
-        assertTrue(n.privateKeyPem().startsWith("-----BEGIN PRIVATE KEY-----"));
+        assertSame(n, back);
+        assertEquals(List.of(root.certificate()), back.tls().trustRoots());
     }
 
     @Test
-    void savingAgainReplacesTheFilesAndKeepsTheKeyPrivate() throws IOException {
+    void savingAgainReplacesKeyAndCertificateTogether() throws IOException {
         Path dir = tmp.resolve("certs");
         node(NodeRole.WORKER, null, Instant.now()).save(dir);
         NodeCertificates renewed = node(NodeRole.WORKER, null, Instant.now());
         renewed.save(dir);
-        assertEquals(renewed.privateKey(), NodeCertificates.load(dir).orElseThrow().privateKey());
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(NodeCertificates.KEY_FILE))));
+        assertSame(renewed, NodeCertificates.load(dir).orElseThrow());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(NodeCertificates.FILE))));
     }
 
     @Test
-    void aNodeWithoutFilesHasNothingToLoad() throws IOException {
+    void aSaveInterruptedBeforeItsRenameLeavesThePreviousPairLoadable() throws IOException {
+        Path dir = tmp.resolve("certs");
+        NodeCertificates previous = node(NodeRole.WORKER, null, Instant.now());
+        previous.save(dir);
+        // What a save that died before its rename leaves: the whole new file, under its temporary name.
+        NodeCertificates next = node(NodeRole.WORKER, null, Instant.now());
+        Path leftOver = dir.resolve("." + NodeCertificates.FILE + ".tmp");
+        Files.writeString(leftOver, pem(next));
+
+        assertSame(previous, NodeCertificates.load(dir).orElseThrow());
+
+        next.save(dir);
+        assertSame(next, NodeCertificates.load(dir).orElseThrow());
+        assertFalse(Files.exists(leftOver));
+    }
+
+    @Test
+    void aNodeWithoutAFileHasNothingToLoad() throws IOException {
         assertTrue(NodeCertificates.load(tmp).isEmpty());
         assertTrue(NodeCertificates.load(tmp.resolve("missing")).isEmpty());
     }
 
     @Test
-    void mismatchedOrIncompleteFilesAreAnErrorNotAnAbsence() throws IOException {
-        Path dir = tmp.resolve("certs");
-        node(NodeRole.WORKER, null, Instant.now()).save(dir);
-        Files.writeString(dir.resolve(NodeCertificates.KEY_FILE), node(NodeRole.WORKER, null, Instant.now()).privateKeyPem());
-        var e = assertThrows(IOException.class, () -> NodeCertificates.load(dir));
+    void aMismatchedOrIncompleteFileIsAnErrorNotAnAbsence() throws IOException {
+        Path file = tmp.resolve(NodeCertificates.FILE);
+        String mine = pem(node(NodeRole.WORKER, null, Instant.now()));
+        String other = pem(node(NodeRole.WORKER, null, Instant.now()));
+        String otherKey = other.substring(0, other.indexOf("-----BEGIN CERTIFICATE-----"));
+        String myCertificates = mine.substring(mine.indexOf("-----BEGIN CERTIFICATE-----"));
+
+        Files.writeString(file, otherKey + myCertificates);
+        var e = assertThrows(IOException.class, () -> NodeCertificates.load(tmp));
         assertTrue(e.getMessage().contains("does not match"), e.getMessage());
-        Files.delete(dir.resolve(NodeCertificates.ROOT_CA_FILE));
-        e = assertThrows(IOException.class, () -> NodeCertificates.load(dir));
-        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+
+        Files.writeString(file, mine.substring(0, mine.lastIndexOf("-----BEGIN CERTIFICATE-----")));
+        e = assertThrows(IOException.class, () -> NodeCertificates.load(tmp));
+        assertTrue(e.getMessage().contains("no root CA certificate"), e.getMessage());
+
+        Files.writeString(file, otherKey);
+        e = assertThrows(IOException.class, () -> NodeCertificates.load(tmp));
+        assertTrue(e.getMessage().contains("no certificate after the key"), e.getMessage());
     }
 
     @Test
     void refusesACertificateFromAnotherRoot() {
         NodeCertificates n = node(NodeRole.WORKER, null, Instant.now());
         RootCa other = RootCa.create();
-        var e = assertThrows(ApiException.class, () -> NodeCertificates.fromPem(n.privateKeyPem(), n.certificateChainPem(), other.certificatePem()));
+        var e = assertThrows(PkiException.class, () -> new NodeCertificates(n.tls().key(), n.tls().certChain(), other.certificate()));
         assertTrue(e.getMessage().contains("not issued by the swarm's root CA"), e.getMessage());
     }
 
     @Test
-    void anExpiredCertificateStillLoadsSoItCanBeRenewed() {
+    void anExpiredCertificateStillLoadsSoItCanBeRenewed() throws IOException {
         NodeCertificates old = node(NodeRole.WORKER, Duration.ofHours(1), NOW.minus(Duration.ofDays(30)));
         assertTrue(old.isExpired(Instant.now()));
-        assertTrue(old.needsRenewal(Instant.now()));
+        old.save(tmp);
+        assertSame(old, NodeCertificates.load(tmp).orElseThrow());
     }
 
     @Test
@@ -127,21 +159,16 @@ class NodeCertificatesTest {
         assertTrue(Duration.between(low, min).compareTo(Duration.ofHours(2)) < 0, "spread reaches the low end");
         assertTrue(Duration.between(max, high).compareTo(Duration.ofHours(2)) < 0, "spread reaches the high end");
 
-        assertFalse(n.needsRenewal(low));
-        assertFalse(n.needsRenewal(high.minusSeconds(1)));
-        assertTrue(n.needsRenewal(high));
         assertFalse(n.isExpired(high));
         assertTrue(n.isExpired(n.notAfter()));
     }
 
     @Test
-    void givesTheJdkAndNettyWhatTheyNeed() {
+    void itsTlsMaterialIsItsKeyChainAndRoot() {
         NodeCertificates n = node(NodeRole.MANAGER, null, Instant.now());
-        assertEquals(1, n.keyManagerFactory().getKeyManagers().length);
-        assertEquals(1, n.trustManagerFactory().getTrustManagers().length);
-        assertEquals("TLSv1.3", n.sslContext().getProtocol());
-        assertEquals(root.certificate(), n.rootCa());
-        assertEquals(1, n.certificateChain().length);
-        assertEquals(n.certificate(), Pem.parseCertificates("chain", n.certificateChainPem()).getFirst());
+        TlsMaterial tls = n.tls();
+        assertTrue(RootCa.keyMatches(tls.key(), tls.certChain().getFirst().getPublicKey()));
+        assertEquals(List.of(root.certificate()), tls.trustRoots());
+        assertEquals(n.identity(), tls.identity());
     }
 }

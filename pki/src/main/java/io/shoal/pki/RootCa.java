@@ -1,7 +1,5 @@
-package io.shoal.manager.ca;
+package io.shoal.pki;
 
-import io.shoal.pki.NodeRole;
-import io.shoal.api.ApiException;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -19,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -113,7 +110,7 @@ public final class RootCa {
         X509Certificate cert = checkedCaCertificate(certificatePem);
         PrivateKey key = Pem.parsePrivateKey("CA key", keyPem);
         if (!keyMatches(key, cert.getPublicKey())) {
-            throw ApiException.invalid("CA key does not match the CA certificate");
+            throw PkiException.invalid("CA key does not match the CA certificate");
         }
         return new RootCa(cert, key);
     }
@@ -145,11 +142,6 @@ public final class RootCa {
         return digest.clone();
     }
 
-    /** {@code sha256:<hex>}, as swarmkit prints it. */
-    public String digestHex() {
-        return "sha256:" + HexFormat.of().formatHex(digest);
-    }
-
     /**
      * The node certificate lifetime to use for a cluster's {@code NodeCertExpiry}: the default
      * when unset or zero, refused below one hour with swarmkit's message.
@@ -157,7 +149,7 @@ public final class RootCa {
     public static Duration nodeCertExpiry(Duration configured) {
         if (configured == null || configured.isZero()) return DEFAULT_NODE_CERT_EXPIRY;
         if (configured.compareTo(MIN_NODE_CERT_EXPIRY) < 0) {
-            throw ApiException.invalid("minimum certificate expiry time is: %s", goDuration(MIN_NODE_CERT_EXPIRY));
+            throw PkiException.invalid("minimum certificate expiry time is: %s", goDuration(MIN_NODE_CERT_EXPIRY));
         }
         return configured;
     }
@@ -168,16 +160,12 @@ public final class RootCa {
         try {
             PublicKey pub = csr.getPublicKey();
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(pub))) {
-                throw ApiException.invalid("CSR signature is invalid");
+                throw PkiException.invalid("CSR signature is invalid");
             }
             return pub;
         } catch (GeneralSecurityException | OperatorCreationException | PKCSException | IllegalArgumentException e) {
-            throw ApiException.invalid("CSR cannot be verified: %s", e.getMessage());
+            throw PkiException.invalid("CSR cannot be verified: %s", e.getMessage());
         }
-    }
-
-    public X509Certificate sign(String csrPem, NodeIdentity identity, Duration expiry, List<String> addresses) {
-        return sign(csrPem, identity, expiry, addresses, Instant.now());
     }
 
     /**
@@ -236,7 +224,7 @@ public final class RootCa {
         return switch (key.getAlgorithm()) {
             case "EC" -> "SHA256withECDSA";
             case "RSA" -> "SHA256withRSA";
-            default -> throw ApiException.invalid("unsupported key algorithm %s (use ECDSA or RSA)", key.getAlgorithm());
+            default -> throw PkiException.invalid("unsupported key algorithm %s (use ECDSA or RSA)", key.getAlgorithm());
         };
     }
 
@@ -269,11 +257,11 @@ public final class RootCa {
 
     private static X509Certificate checkedCaCertificate(String pem) {
         X509Certificate cert = Pem.parseCertificate("CA certificate", pem);
-        if (cert.getBasicConstraints() < 0) throw ApiException.invalid("CA certificate is not a CA (basic constraints CA:FALSE)");
+        if (cert.getBasicConstraints() < 0) throw PkiException.invalid("CA certificate is not a CA (basic constraints CA:FALSE)");
         try {
             cert.checkValidity();
         } catch (CertificateException e) {
-            throw ApiException.invalid("CA certificate is not valid now: %s", e.getMessage());
+            throw PkiException.invalid("CA certificate is not valid now: %s", e.getMessage());
         }
         return cert;
     }

@@ -1,4 +1,4 @@
-package io.shoal.rpc;
+package io.shoal.pki;
 
 /**
  * Where a TLS endpoint takes the node's key and certificate from at each handshake: fixed

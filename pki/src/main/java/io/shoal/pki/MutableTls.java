@@ -1,4 +1,4 @@
-package io.shoal.rpc;
+package io.shoal.pki;
 
 import java.util.Objects;
 

@@ -1,7 +1,5 @@
-package io.shoal.manager.ca;
+package io.shoal.pki;
 
-import io.shoal.pki.NodeRole;
-import io.shoal.api.ApiException;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
 import java.util.Objects;
@@ -14,8 +12,10 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateHolder;
 
 /**
- * Who a node certificate speaks for, in swarmkit's layout: CN = node id, OU = role, O = cluster id.
- * Reading it does not check who issued the certificate; {@link PeerAuthenticator} does.
+ * Who a node certificate speaks for, in swarmkit's layout: CN = node id, OU = role, O = cluster
+ * id, exactly one of each. This is the one reading of a peer's certificate: the TLS trust
+ * managers, the cluster port's calls and the CA all use it. Reading it does not check who issued
+ * the certificate; {@link TlsManagers} does.
  */
 public record NodeIdentity(String nodeId, NodeRole role, String clusterId) {
     public NodeIdentity {
@@ -31,13 +31,13 @@ public record NodeIdentity(String nodeId, NodeRole role, String clusterId) {
         try {
             subject = new JcaX509CertificateHolder(cert).getSubject();
         } catch (CertificateEncodingException e) {
-            throw ApiException.invalid("unreadable certificate: %s", e.getMessage());
+            throw PkiException.invalid("unreadable certificate: %s", e.getMessage());
         }
         String cn = single(subject, BCStyle.CN, "CN");
         String ou = single(subject, BCStyle.OU, "OU");
         String o = single(subject, BCStyle.O, "O");
         NodeRole role = NodeRole.fromOu(ou)
-                .orElseThrow(() -> ApiException.invalid("certificate has an unknown role (OU) %s", ou));
+                .orElseThrow(() -> PkiException.invalid("certificate has an unknown role (OU) %s", ou));
         return new NodeIdentity(cn, role, o);
     }
 
@@ -52,13 +52,13 @@ public record NodeIdentity(String nodeId, NodeRole role, String clusterId) {
     private static String single(X500Name name, ASN1ObjectIdentifier attr, String label) {
         RDN[] rdns = name.getRDNs(attr);
         if (rdns.length != 1 || rdns[0].isMultiValued()) {
-            throw ApiException.invalid("certificate subject %s must carry exactly one %s", name, label);
+            throw PkiException.invalid("certificate subject %s must carry exactly one %s", name, label);
         }
         if (!(rdns[0].getFirst().getValue() instanceof ASN1String str)) {
-            throw ApiException.invalid("certificate subject %s is not a string", label);
+            throw PkiException.invalid("certificate subject %s is not a string", label);
         }
         String v = str.getString();
-        if (v.isBlank()) throw ApiException.invalid("certificate subject has an empty %s", label);
+        if (v.isBlank()) throw PkiException.invalid("certificate subject has an empty %s", label);
         return v;
     }
 }
