@@ -14,8 +14,7 @@ import java.nio.file.StandardCopyOption;
  * exists, and a prepare cut short is done again. {@code plan.json} comes last, renamed into place,
  * so that its presence means prepared. It is not flushed to disk: a bundle is worth nothing after
  * the host's crash (its overlay mount and its container are gone, and prepare runs again), and a
- * flush on every start cost 0.3 ms here when idle and up to 5–7 ms while other writes kept the disk
- * busy.
+ * flush on every start cost 0.25 ms here when idle, up to 5–7 ms with the disk busy.
  */
 record Bundle(Path dir, Path pidFile) {
 

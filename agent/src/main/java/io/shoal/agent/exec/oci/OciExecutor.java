@@ -2,6 +2,7 @@ package io.shoal.agent.exec.oci;
 
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.exec.NodeFacts;
+import io.shoal.agent.exec.TaskIds;
 import io.shoal.agent.image.ImageSource;
 import io.shoal.api.Node;
 import io.shoal.api.Task;
@@ -109,9 +110,8 @@ public final class OciExecutor implements Executor {
 
     @Override
     public OciController controller(Task task) {
-        if (!task.id().matches("[A-Za-z0-9][A-Za-z0-9_.-]*")) throw new IllegalArgumentException("bad task id: " + task.id());
-        Path containers = stateDir.resolve("containers");
-        return new OciController(task, new Bundle(containers.resolve(task.id()), env.pidFiles().of(task.id())), env);
+        String id = TaskIds.check(task.id());
+        return new OciController(task, new Bundle(stateDir.resolve("containers").resolve(id), env.pidFiles().of(id)), env);
     }
 
     private static Path which(String name) {
