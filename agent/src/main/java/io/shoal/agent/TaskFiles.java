@@ -2,12 +2,12 @@ package io.shoal.agent;
 
 import io.shoal.api.Json;
 import io.shoal.api.Task;
+import io.shoal.common.FileTrees;
 import io.shoal.pki.DataKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -49,9 +49,7 @@ final class TaskFiles {
 
     /** Replaces the task's file atomically: a reader sees the old or the new content, never a part. */
     void write(Task task) throws IOException {
-        Path tmp = dir.resolve(task.id() + SUFFIX + ".tmp");
-        Files.write(tmp, key.seal(Json.MAPPER.writeValueAsBytes(task), place(task.id())));
-        Files.move(tmp, dir.resolve(task.id() + SUFFIX), StandardCopyOption.ATOMIC_MOVE);
+        FileTrees.writeAtomically(dir.resolve(task.id() + SUFFIX), key.seal(Json.MAPPER.writeValueAsBytes(task), place(task.id())));
     }
 
     void delete(String taskId) throws IOException {

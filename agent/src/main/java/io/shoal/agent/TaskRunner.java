@@ -1,15 +1,10 @@
 package io.shoal.agent;
 
-import static io.shoal.api.TaskState.ACCEPTED;
 import static io.shoal.api.TaskState.COMPLETE;
-import static io.shoal.api.TaskState.FAILED;
-import static io.shoal.api.TaskState.PREPARING;
-import static io.shoal.api.TaskState.READY;
-import static io.shoal.api.TaskState.REJECTED;
-import static io.shoal.api.TaskState.RUNNING;
-import static io.shoal.api.TaskState.SHUTDOWN;
 import static io.shoal.api.TaskState.STARTING;
 
+import io.shoal.agent.Transitions.Action;
+import io.shoal.agent.Transitions.ProcessState;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.TaskController;
@@ -28,8 +23,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Drives one task through its states on a virtual thread of its own, one step at a time as
- * swarmkit's exec.Do does, and reports each new state (persisted first, then queued for the
- * dispatcher). The thread owns the task's status and controller; other threads only hand it a
+ * swarmkit's exec.Do does: {@link Transitions} decides each step, the runner does it (calls the
+ * controller, waits for the process) and reports each new state (persisted first, then queued for
+ * the dispatcher). The thread owns the task's status and controller; other threads only hand it a
  * newer task, a removal or a close.
  */
 final class TaskRunner {
@@ -52,8 +48,9 @@ final class TaskRunner {
     // owned by the runner thread
     private Task task;
     private volatile TaskStatus status; // volatile: the node's view (held) reads it from other threads
-    private CompletableFuture<Exit> exit;
+    private CompletableFuture<Exit> exit; // null until the process is waited for
     private Thread waiter;
+    private String error; // the controller's, once it failed
 
     /** {@code task} carries the status to start from: the last one reported, or the manager's for a new task. */
     TaskRunner(Task task, TaskController controller, TaskFiles files, StatusQueue statuses, LogCollector logs,
@@ -145,59 +142,77 @@ final class TaskRunner {
         }
     }
 
-    /**
-     * One step towards the desired state, as swarmkit's exec.Do: returns false when there is nothing
-     * to do until the task changes or its process exits.
-     */
+    /** One step towards the desired state; false when there is nothing to do until the task changes or its process exits. */
     private boolean step() throws InterruptedException {
-        TaskState state = status.state();
-        TaskState desired = task.desiredState();
-        if (!desired.isBefore(SHUTDOWN)) {
-            if (!state.isBefore(COMPLETE)) return false;
-            if (exit != null && exit.isDone()) return exited();
-            if (!state.isBefore(STARTING) && exit == null) awaitExit(); // to learn the exit code
-            try {
-                controller.shutdown();
-            } catch (ExecException e) {
-                return fatal(e);
+        return execute(Transitions.next(status.state(), task.desiredState(), process()));
+    }
+
+    private boolean execute(Action action) throws InterruptedException {
+        switch (action) {
+            case Action.Nothing _ -> {
+                return false;
             }
-            logs.finish(id);
-            return report(SHUTDOWN, "shutdown", null, exit == null ? null : exitCode());
-        }
-        if (state.isAfter(desired)) return false;
-        switch (state) {
-            case PREPARING -> {
+            case Action.Report r -> {
+                return report(r);
+            }
+            case Action.Prepare _ -> {
                 try {
                     controller.prepare();
                 } catch (ExecException e) {
-                    return fatal(e);
+                    return failed(e);
                 }
-                return report(READY, "prepared", null, null);
+                return report(Transitions.PREPARED);
             }
-            case STARTING -> {
+            case Action.Start _ -> {
                 try {
                     controller.start();
                 } catch (ExecException e) {
-                    return fatal(e);
+                    return failed(e);
                 }
-                return report(RUNNING, "started", null, null);
+                return report(Transitions.STARTED);
             }
-            case RUNNING -> {
-                if (exit == null) {
-                    captureLogs();
-                    awaitExit();
+            case Action.AwaitExit _ -> {
+                captureLogs();
+                awaitExit();
+                return true;
+            }
+            case Action.Shutdown s -> {
+                if (s.awaitExitFirst()) awaitExit();
+                try {
+                    controller.shutdown();
+                } catch (ExecException e) {
+                    return failed(e);
                 }
-                return exit.isDone() && exited();
+                return report(Transitions.shutDown(exit == null ? null : exitCode()));
             }
-            default -> {}
         }
-        if (!state.isBefore(desired)) return false;
-        return switch (state) {
-            case NEW, PENDING, ASSIGNED -> report(ACCEPTED, "accepted", null, null);
-            case ACCEPTED -> report(PREPARING, "preparing", null, null);
-            case READY -> report(STARTING, "starting", null, null);
-            default -> false;
-        };
+    }
+
+    /** What is known of the task's process, from what the controller said and the waiter learned. */
+    private ProcessState process() throws InterruptedException {
+        if (error != null) return new ProcessState.Failed(error);
+        if (exit == null) return new ProcessState.NotStarted();
+        if (!exit.isDone()) return new ProcessState.Running();
+        try {
+            return new ProcessState.Exited(exit.get());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof InterruptedException) throw new InterruptedException();
+            if (e.getCause() instanceof ExecException x) return recordError(x);
+            LOG.error("task {}: waiting for its exit failed", id, e.getCause());
+            return recordError(new ExecException("task: waiting for exit: " + e.getCause(), e.getCause()));
+        }
+    }
+
+    /** A controller error ends the task: the next step reports it. */
+    private boolean failed(ExecException e) throws InterruptedException {
+        recordError(e);
+        return step();
+    }
+
+    private ProcessState recordError(ExecException e) {
+        LOG.warn("task {}: {}", id, e.getMessage());
+        error = e.getMessage();
+        return new ProcessState.Failed(error);
     }
 
     /** Waits for the process on a thread of its own, so that a new desired state can still be acted on meanwhile. */
@@ -225,20 +240,6 @@ final class TaskRunner {
         logs.watch(id, controller.logDirectory(), options);
     }
 
-    private boolean exited() throws InterruptedException {
-        logs.finish(id);
-        try {
-            Exit x = exit.get();
-            return x.code() == 0
-                    ? report(COMPLETE, "finished", null, 0)
-                    : report(FAILED, x.describe(), x.describe(), x.code());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ExecException x) return fatal(x);
-            if (e.getCause() instanceof InterruptedException) throw new InterruptedException();
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
     private Integer exitCode() throws InterruptedException {
         try {
             return exit.get().code();
@@ -247,23 +248,19 @@ final class TaskRunner {
         }
     }
 
-    /** An error of the controller ends the task: REJECTED before it was starting, FAILED after. */
-    private boolean fatal(ExecException e) {
-        LOG.warn("task {}: {}", id, e.getMessage());
-        return report(status.state().isBefore(STARTING) ? REJECTED : FAILED, e.getMessage(), e.getMessage(), null);
-    }
-
     /**
      * Records and queues a new state; never one earlier than (or equal to) the one already reported.
      * The states before STARTING are not saved: a daemon restarted meanwhile takes the task up from
      * the last saved one, and accepting and preparing again does no harm (prepare finds its work
      * done), while a container may exist from STARTING on.
      */
-    private boolean report(TaskState state, String message, String err, Integer exitCode) {
+    private boolean report(Action.Report r) {
+        TaskState state = r.state();
         if (!state.isAfter(status.state())) return false;
+        if (state.isTerminal()) logs.finish(id); // the process has ended, or never will
         long pid = controller.pid();
-        var container = pid == 0 ? null : new TaskStatus.ContainerStatus(id, pid, exitCode == null ? 0 : exitCode);
-        status = new TaskStatus(Instant.now(), state, message, err, container, null);
+        var container = pid == 0 ? null : new TaskStatus.ContainerStatus(id, pid, r.exitCode() == null ? 0 : r.exitCode());
+        status = new TaskStatus(Instant.now(), state, r.message(), r.error(), container, null);
         if (!state.isBefore(STARTING)) persist();
         statuses.offer(id, status);
         return true;

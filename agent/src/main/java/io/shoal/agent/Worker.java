@@ -1,6 +1,7 @@
 package io.shoal.agent;
 
 import io.shoal.agent.exec.Executor;
+import io.shoal.agent.exec.TaskIds;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.logs.LogCollector;
 import io.shoal.api.Task;
@@ -15,7 +16,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +28,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class Worker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
-    private static final Pattern TASK_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
     private final Executor executor;
     private final TaskFiles files;
@@ -75,7 +74,7 @@ public final class Worker implements AutoCloseable {
         for (Task t : changed) {
             TaskRunner r = runners.get(t.id());
             if (r != null) r.update(t);
-            else if (TASK_ID.matcher(t.id()).matches()) run(t);
+            else if (TaskIds.isValid(t.id())) run(t);
             else LOG.error("ignoring a task with an invalid id: {}", t.id());
         }
         if (a.removed() != null) {

@@ -262,6 +262,12 @@ final class Capture {
         saveState();
     }
 
+    /**
+     * Replaced atomically, but not flushed to disk as {@code FileTrees.writeAtomically} does: it is
+     * saved every round that moved output, for every task that writes some, on the one thread that
+     * captures every task (a flush cost 0.25 ms here when idle, up to 5–7 ms with the disk busy),
+     * and json.log itself is not flushed either.
+     */
     private void saveState() throws IOException {
         State s = new State(out.state(), err.state(), jsonSize, last);
         Path tmp = dir.resolve(STATE + ".tmp");

@@ -1,12 +1,12 @@
 package io.shoal.agent.exec.oci;
 
 import io.shoal.agent.exec.Launcher;
+import io.shoal.common.FileTrees;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,14 +27,14 @@ final class HealthMonitor {
     private final OciSpec.HealthCheck check;
     private final Runc runc;
     private final String id;
-    private final Path bundle;
+    private final Bundle bundle;
     private final BooleanSupplier containerRunning;
     private final Runnable onUnhealthy;
     private volatile Health state;
     private volatile Thread thread;
     private int failingStreak;
 
-    HealthMonitor(OciSpec.HealthCheck check, Runc runc, String id, Path bundle, BooleanSupplier containerRunning, Runnable onUnhealthy) {
+    HealthMonitor(OciSpec.HealthCheck check, Runc runc, String id, Bundle bundle, BooleanSupplier containerRunning, Runnable onUnhealthy) {
         this.check = check;
         this.runc = runc;
         this.id = id;
@@ -87,7 +87,7 @@ final class HealthMonitor {
 
     /** Null when the probe passed, else what it said (or why it failed). */
     private String probe() throws InterruptedException {
-        Path pidFile = bundle.resolve("health.pid");
+        Path pidFile = bundle.healthProbePidFile();
         List<String> argv = new ArrayList<>(List.of("exec", "--pid-file", pidFile.toString(), id));
         argv.addAll(check.command());
         Process p;
@@ -140,7 +140,7 @@ final class HealthMonitor {
 
     private Health saved() {
         try {
-            var n = OciSpec.OCI.readTree(bundle.resolve("health.json").toFile());
+            var n = OciSpec.OCI.readTree(bundle.healthFile().toFile());
             failingStreak = n.path("failingStreak").asInt();
             return Health.valueOf(n.path("status").asText("STARTING").toUpperCase(java.util.Locale.ROOT));
         } catch (IOException | IllegalArgumentException e) {
@@ -154,12 +154,12 @@ final class HealthMonitor {
                 .put("failingStreak", failingStreak)
                 .put("lastProbe", Instant.now().toString())
                 .put("output", output.length() > MAX_OUTPUT ? output.substring(0, MAX_OUTPUT) : output);
+        // Not into a bundle that is gone (the container was removed): writeAtomically would make it again.
+        if (!Files.isDirectory(bundle.dir())) return;
         try {
-            Path tmp = bundle.resolve("health.json.tmp");
-            OciSpec.OCI.writeValue(tmp.toFile(), n);
-            Files.move(tmp, bundle.resolve("health.json"), StandardCopyOption.ATOMIC_MOVE);
+            FileTrees.writeAtomically(bundle.healthFile(), OciSpec.OCI.writeValueAsBytes(n));
         } catch (IOException e) {
-            // the bundle is gone: the container was removed
+            // removed meanwhile
         }
     }
 }

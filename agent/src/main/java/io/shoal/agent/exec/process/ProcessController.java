@@ -3,6 +3,7 @@ package io.shoal.agent.exec.process;
 import io.shoal.common.FileTrees;
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
+import io.shoal.agent.exec.ExitFile;
 import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.Signals;
 import io.shoal.agent.exec.Stop;
@@ -16,12 +17,12 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -124,13 +125,9 @@ final class ProcessController implements TaskController {
         } catch (ExecutionException e) {
             throw new ExecException("task: waiting for exit: " + e.getCause(), e);
         }
-        try {
-            return new Exit(Integer.parseInt(Files.readString(dir.resolve("exitcode")).strip()), false);
-        } catch (NoSuchFileException e) {
-            throw new ExecException("task: exit status unknown: its monitor process ended without recording it");
-        } catch (IOException | NumberFormatException e) {
-            throw new ExecException("task: reading exit status: " + e.getMessage(), e);
-        }
+        OptionalInt code = ExitFile.read(dir.resolve("exitcode"));
+        if (code.isEmpty()) throw ExitFile.unknown();
+        return new Exit(code.getAsInt(), false);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.shoal.agent.exec.process;
 
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.exec.NodeFacts;
+import io.shoal.agent.exec.TaskIds;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.api.Node;
 import io.shoal.api.Task;
@@ -53,9 +54,7 @@ public final class ProcessExecutor implements Executor {
 
     @Override
     public TaskController controller(Task task) {
-        Path dir = stateDir.resolve(task.id()).normalize();
-        if (!stateDir.equals(dir.getParent())) throw new IllegalArgumentException("bad task id: " + task.id());
-        return new ProcessController(task, dir, tools);
+        return new ProcessController(task, stateDir.resolve(TaskIds.check(task.id())), tools);
     }
 
     /** Absolute paths of the host tools the monitor uses, so a task's PATH cannot replace them. */

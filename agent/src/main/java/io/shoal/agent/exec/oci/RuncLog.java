@@ -1,0 +1,34 @@
+package io.shoal.agent.exec.oci;
+
+import java.io.IOException;
+import java.nio.file.Files;
+
+/** Why runc did not start a container, in runc's own words: for the task's status. */
+final class RuncLog {
+    private RuncLog() {}
+
+    /** The last "error" (or "fatal") entry of the bundle's JSON runc log, else what runc wrote to stderr. */
+    static String lastError(Bundle bundle) {
+        String msg = null;
+        try {
+            for (String line : Files.readAllLines(bundle.runcLog())) {
+                try {
+                    var n = OciSpec.OCI.readTree(line);
+                    if ("error".equals(n.path("level").asText()) || "fatal".equals(n.path("level").asText())) msg = n.path("msg").asText();
+                } catch (IOException e) {
+                    // not JSON
+                }
+            }
+        } catch (IOException e) {
+            // no log
+        }
+        if (msg == null) {
+            try {
+                msg = Files.readString(bundle.stderr()).strip();
+            } catch (IOException e) {
+                msg = "";
+            }
+        }
+        return msg.isEmpty() ? "runc exited without starting the container" : msg;
+    }
+}
