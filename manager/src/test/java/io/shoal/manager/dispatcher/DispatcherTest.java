@@ -52,7 +52,7 @@ class DispatcherTest {
     }
 
     private Dispatcher dispatcher() {
-        dispatcher = h.closeLater(new Dispatcher(h.store, h.clock));
+        dispatcher = h.closeLater(new Dispatcher(h.store, h.clock, h.ticker));
         return dispatcher;
     }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /** Passes of the global orchestrator against a real store: one task per eligible node. */
 class GlobalOrchestratorTest {
     private final Harness h = new Harness();
-    private final GlobalOrchestrator orchestrator = new GlobalOrchestrator(h.store, h.clock);
+    private final GlobalOrchestrator orchestrator = new GlobalOrchestrator(h.store, h.clock, h.ticker);
 
     @BeforeEach
     void nodes() {

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 /** Passes of the replicated orchestrator, one {@code reconcile()} at a time, against a real store. */
 class ReplicatedOrchestratorTest {
     private final Harness h = new Harness();
-    private final ReplicatedOrchestrator orchestrator = new ReplicatedOrchestrator(h.store, h.clock);
+    private final ReplicatedOrchestrator orchestrator = new ReplicatedOrchestrator(h.store, h.clock, h.ticker);
 
     @AfterEach
     void close() throws Exception {
@@ -144,7 +144,7 @@ class ReplicatedOrchestratorTest {
     @Test
     void restartConditionNoneLeavesACompletedSlotEmpty() throws Exception {
         h.addNode(newNode("n1"));
-        RestartSupervisor supervisor = h.start(new RestartSupervisor(h.store, h.clock));
+        RestartSupervisor supervisor = h.start(new RestartSupervisor(h.store, h.clock, h.ticker));
         String id = create(replicated("job", withRestart(template("app:1"), RestartCondition.NONE, 0L, null), 2));
         for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING, "n1");
         Task done = h.exit(h.tasks(id).getFirst().id(), 0);

@@ -34,7 +34,7 @@ class RestartSupervisorTest {
     void start() {
         h.addNode(newNode("n1"));
         h.addNode(newNode("n2"));
-        h.start(new RestartSupervisor(h.store, h.clock));
+        h.start(new RestartSupervisor(h.store, h.clock, h.ticker));
     }
 
     @AfterEach

@@ -53,11 +53,11 @@ class UpdaterTest {
     void start() {
         h.addNode(newNode("n1"));
         h.addNode(newNode("n2"));
-        h.start(new ReplicatedOrchestrator(h.store, h.clock));
-        h.start(new GlobalOrchestrator(h.store, h.clock));
-        h.start(new RestartSupervisor(h.store, h.clock));
-        h.start(new Updater(h.store, h.clock));
-        agent = h.start(new FakeAgent(h.store, h.clock, "n1", "n2"));
+        h.start(new ReplicatedOrchestrator(h.store, h.clock, h.ticker));
+        h.start(new GlobalOrchestrator(h.store, h.clock, h.ticker));
+        h.start(new RestartSupervisor(h.store, h.clock, h.ticker));
+        h.start(new Updater(h.store, h.clock, h.ticker));
+        agent = h.start(new FakeAgent(h.store, h.clock, h.ticker, "n1", "n2"));
     }
 
     @AfterEach
