@@ -188,4 +188,21 @@ class ReplicatedOrchestratorTest {
         time.advance(Duration.ofNanos(1));
         assertEquals(List.of(1L), slots(h.runnable(db)), "the full pass finds the surplus");
     }
+
+    @Test
+    void runningItRefillsASlotWhenTheNodeOfItsStoppingTaskGoesDown() {
+        h.addNode(newNode("n1"));
+        String id = h.api.services().create(replicated("web", template("app:1"), 1));
+        h.start(orchestrator);
+        time.settle();
+        Task first = h.report(h.tasks(id).getFirst().id(), TaskState.RUNNING, "n1");
+        h.update(first.withDesiredState(TaskState.SHUTDOWN));
+        time.settle();
+        assertEquals(1, h.tasks(id).size(), "its task is still stopping");
+
+        // News about the node, not the service: it concerns the services with tasks there.
+        h.setNodeState("n1", NodeState.DOWN);
+        time.settle();
+        assertEquals(List.of(1L), slots(h.runnable(id)), Harness.brief(h.tasks(id)));
+    }
 }
