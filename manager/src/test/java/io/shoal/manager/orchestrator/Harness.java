@@ -289,8 +289,4 @@ public final class Harness implements AutoCloseable {
             }
         }
     }
-
-    public List<Task> awaitTasks(String serviceId, String what, Predicate<List<Task>> condition) {
-        return await(what, () -> tasks(serviceId), condition);
-    }
 }

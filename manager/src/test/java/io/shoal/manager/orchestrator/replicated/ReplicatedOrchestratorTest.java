@@ -157,8 +157,8 @@ class ReplicatedOrchestratorTest {
         for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING, "n1");
         Task done = h.exit(h.tasks(id).getFirst().id(), 0);
 
-        Harness.await("the supervisor to retire the completed task", () -> h.task(done.id()),
-                t -> t.desiredState() == TaskState.SHUTDOWN);
+        time.settle();
+        assertEquals(TaskState.SHUTDOWN, h.task(done.id()).desiredState(), "the supervisor retired the completed task");
         orchestrator.reconcile();
         assertEquals(2, h.tasks(id).size(), "the completed slot is not refilled: " + Harness.brief(h.tasks(id)));
         assertEquals(1, h.tasks(id).stream().filter(t -> t.state() == TaskState.RUNNING).count());
