@@ -108,7 +108,7 @@ final class SchedulerBench {
         store.memory().addListener(counter);
         long t0 = System.nanoTime();
         List<Node> nodes = store.view(tx -> tx.nodes()).stream()
-                .filter(n -> n.isReady() && "active".equals(n.spec().availability())).toList();
+                .filter(n -> n.isReady() && n.spec().availability() == NodeAvailability.ACTIVE).toList();
         List<Task> waiting = store.view(tx -> tx.tasks()).stream()
                 .filter(t -> t.state() == TaskState.PENDING).toList();
         int[] load = new int[nodes.size()];

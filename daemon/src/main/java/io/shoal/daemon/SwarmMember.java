@@ -12,6 +12,7 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher;
 import java.util.List;
 import io.shoal.manager.Manager;
+import io.shoal.manager.Ticker;
 import io.shoal.manager.ca.ClusterCa;
 import io.shoal.api.Node;
 import io.shoal.rpc.RemoteDispatcher;
@@ -96,7 +97,7 @@ public final class SwarmMember implements AutoCloseable {
                 new RaftNode.Tls(TlsManagers.keyManager(tls), TlsManagers.trustManager(tls, NodeRole.MANAGER)), this::onLeadership, start);
         store = new Store(memory, raft, clock);
         managerList = null;
-        manager = new Manager(store, clock, raftMembers());
+        manager = new Manager(store, clock, Ticker.SYSTEM, raftMembers());
         control = new ControlApi(store, clock, raft::leaderId);
         worker = new Worker(executor, swarmDir.resolve("worker"), dataKey(swarmDir));
         agent = new Agent(state.nodeId(), ip(state),

@@ -26,29 +26,32 @@ public final class Manager {
 
     private final Store store;
     private final Clock clock;
+    private final Ticker ticker;
     private final RaftMembers raft;
     private List<Controller> controllers = List.of();
     private Dispatcher dispatcher;
 
-    public Manager(Store store, Clock clock, RaftMembers raft) {
+    /** {@code clock} stamps what the controllers write; {@code ticker} times their delays and deadlines. */
+    public Manager(Store store, Clock clock, Ticker ticker, RaftMembers raft) {
         this.store = store;
         this.clock = clock;
+        this.ticker = ticker;
         this.raft = raft;
     }
 
     public synchronized void lead() {
         if (dispatcher != null) return;
         log.info("became leader: starting controllers and dispatcher");
-        dispatcher = new Dispatcher(store, clock);
+        dispatcher = new Dispatcher(store, clock, ticker);
         controllers = List.of(
-                new ReplicatedOrchestrator(store, clock),
-                new GlobalOrchestrator(store, clock),
-                new RestartSupervisor(store, clock),
-                new Updater(store, clock),
-                new TaskReaper(store),
-                new Allocator(store, clock),
-                new Scheduler(store, clock),
-                new RoleManager(store, raft));
+                new ReplicatedOrchestrator(store, clock, ticker),
+                new GlobalOrchestrator(store, clock, ticker),
+                new RestartSupervisor(store, clock, ticker),
+                new Updater(store, clock, ticker),
+                new TaskReaper(store, ticker),
+                new Allocator(store, clock, ticker),
+                new Scheduler(store, clock, ticker),
+                new RoleManager(store, ticker, raft));
         controllers.forEach(Controller::start);
     }
 

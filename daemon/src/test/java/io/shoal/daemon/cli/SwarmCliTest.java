@@ -10,6 +10,7 @@ import io.shoal.testkit.DaemonProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -143,8 +144,11 @@ class SwarmCliTest {
         String ps = psNoTrunc("flaky");
         assertTrue(ps.lines().filter(l -> l.contains("Failed")).count() == 3, ps);
         assertEquals("0/1", replicas("flaky"));
-        Thread.sleep(500); // a fourth run would have started within the restart delay
-        assertEquals(3, psNoTrunc("flaky").lines().filter(l -> l.contains("flaky.1")).count());
+        // The restart supervisor tells a failed run to shut down in the same write as it creates the
+        // next one, if any: once all three are told so, a fourth run would be there already.
+        eventually(CONVERGE, () -> taskStates("flaky").stream().filter(s -> s.startsWith("failed "))
+                .allMatch(s -> s.equals("failed shutdown")));
+        assertEquals(List.of("failed shutdown", "failed shutdown", "failed shutdown"), taskStates("flaky"), psNoTrunc("flaky"));
     }
 
     @Test
@@ -290,6 +294,19 @@ class SwarmCliTest {
     static String psNoTrunc(String service) {
         try {
             return daemon.dockerOk("service", "ps", "--no-trunc", service);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Each of the service's tasks as "state desired-state", sorted. */
+    static List<String> taskStates(String service) {
+        try {
+            List<String> out = new ArrayList<>();
+            for (String id : daemon.dockerOk("service", "ps", "-q", "--no-trunc", service).lines().toList()) {
+                out.add(daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.State}} {{.DesiredState}}").trim());
+            }
+            return out.stream().sorted().toList();
         } catch (Exception e) {
             throw new AssertionError(e);
         }

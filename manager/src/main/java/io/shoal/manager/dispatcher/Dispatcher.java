@@ -10,6 +10,7 @@ import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
+import io.shoal.manager.Ticker;
 import io.shoal.store.Event;
 import io.shoal.store.Kind;
 import io.shoal.store.Store;
@@ -36,28 +37,33 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     /** swarmkit marks a node down after about three missed heartbeat periods. */
     private static final int GRACE_MULTIPLIER = 3;
     private static final long STATUS_BATCH_MILLIS = 10;
+    /** When a heartbeat check that could not read or write the store is tried again. */
+    private static final long CHECK_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     /** A node's session: when it last beat, and the period it was told then (it beats by that one until the next answer). */
     private record SessionState(String sessionId, long lastHeartbeatNanos, long periodNanos) {}
 
-    /** Marks a late node that had no session here at all. */
-
     private final Store store;
     private final Clock clock;
+    private final Ticker ticker;
     private final Map<String, SessionState> sessions = new ConcurrentHashMap<>();
     private final LinkedBlockingQueue<Reported> reports = new LinkedBlockingQueue<>();
-    private final long startedNanos = System.nanoTime();
+    private final long startedNanos;
     private final Thread statusWriter;
     private final Thread heartbeatChecker;
     private volatile boolean running = true;
 
     private record Reported(String nodeId, TaskStatusUpdate update) {}
 
-    public Dispatcher(Store store, Clock clock) {
+    public Dispatcher(Store store, Clock clock, Ticker ticker) {
         this.store = store;
         this.clock = clock;
+        this.ticker = ticker;
+        this.startedNanos = ticker.nanoTime();
         statusWriter = Thread.ofVirtual().name("dispatcher-status").start(this::writeStatuses);
         heartbeatChecker = Thread.ofVirtual().name("dispatcher-heartbeats").start(this::checkHeartbeats);
+        // Its first check is due at once; waking also tells the ticker the thread is busy until it parks.
+        ticker.unpark(heartbeatChecker);
     }
 
     @Override
@@ -66,7 +72,7 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
         String sessionId = Ids.newId();
         long period = heartbeatPeriodNanos();
         // The session first: the heartbeat checker takes a ready node without one for a late one.
-        SessionState session = new SessionState(sessionId, System.nanoTime(), period);
+        SessionState session = new SessionState(sessionId, ticker.nanoTime(), period);
         sessions.put(nodeId, session);
         try {
             store.update(tx -> {
@@ -91,7 +97,7 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireSession(nodeId, sessionId);
         long period = heartbeatPeriodNanos();
-        sessions.put(nodeId, new SessionState(sessionId, System.nanoTime(), period));
+        sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
         Node node = store.view(r -> r.node(nodeId));
         if (node == null) throw new SessionInvalidException("node " + nodeId + " was removed from the swarm");
         return new Heartbeat(period, node.certifiedRole());
@@ -192,39 +198,58 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
         tx.update(t.withStatus(status));
     }
 
+    /**
+     * Marks nodes down once they are late, then waits until the next one would be. It looks again
+     * at least once a period, so that a session registered meanwhile (late three periods after
+     * that at the earliest) is not overslept.
+     */
     private void checkHeartbeats() {
         while (running) {
+            long now = ticker.nanoTime();
+            long next = now + CHECK_RETRY_NANOS;
             try {
-                Thread.sleep(250);
-                long now = System.nanoTime();
-                long period = heartbeatPeriodNanos();
-                List<Node> late = store.view(r -> r.nodes().stream().filter(Node::isReady)
-                        .filter(n -> isLate(sessions.get(n.id()), now, period)).toList());
-                if (late.isEmpty()) continue;
-                store.batch(b -> {
-                    for (Node n : late) {
-                        SessionState s = sessions.get(n.id());
-                        // Only the session found late goes: a node that registered again meanwhile stays up.
-                        if (!isLate(s, now, period)) continue;
-                        if (s != null) sessions.remove(n.id(), s);
-                        log.warn("node {} missed its heartbeats: marking it down", n.id());
-                        b.update(tx -> tx.update(n.withStatus(new Node.Status(NodeState.DOWN, "heartbeat failure", n.status().addr()))));
-                    }
-                });
-            } catch (InterruptedException e) {
-                return;
+                next = markLateNodesDown(now);
             } catch (RuntimeException e) {
                 log.debug("heartbeat check: {}", e.getMessage());
             }
+            ticker.parkUntil(next);
         }
     }
 
-    /** Whether a node with this session (null: none since this dispatcher started) missed its heartbeats. */
-    private boolean isLate(SessionState s, long now, long period) {
+    /** Marks the ready nodes that are late at {@code now} down; returns when to look again. */
+    private long markLateNodesDown(long now) {
+        long period = heartbeatPeriodNanos();
+        List<Node> ready = store.view(r -> r.nodes().stream().filter(Node::isReady).toList());
+        long next = now + period;
+        List<Node> late = new ArrayList<>();
+        for (Node n : ready) {
+            long downAt = downAt(sessions.get(n.id()), period);
+            if (now - downAt >= 0) late.add(n);
+            else if (downAt - next < 0) next = downAt;
+        }
+        if (late.isEmpty()) return next;
+        store.batch(b -> {
+            for (Node n : late) {
+                SessionState s = sessions.get(n.id());
+                // Only the session found late goes: a node that registered again meanwhile stays up.
+                if (now - downAt(s, period) < 0) continue;
+                if (s != null) sessions.remove(n.id(), s);
+                log.warn("node {} missed its heartbeats: marking it down", n.id());
+                b.update(tx -> tx.update(n.withStatus(new Node.Status(NodeState.DOWN, "heartbeat failure", n.status().addr()))));
+            }
+        });
+        return next;
+    }
+
+    /**
+     * When a node with this session (null: none since this dispatcher started) has missed its
+     * heartbeats: once more than the grace time has passed since the last one.
+     */
+    private long downAt(SessionState s, long period) {
         long last = s == null ? startedNanos : s.lastHeartbeatNanos();
         // A shortened period applies to a node only once it has been told it.
         long grace = Math.max(period, s == null ? period : s.periodNanos()) * GRACE_MULTIPLIER;
-        return now - last > grace;
+        return last + grace + 1;
     }
 
     private long heartbeatPeriodNanos() {

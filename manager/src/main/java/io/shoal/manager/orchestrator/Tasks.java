@@ -1,18 +1,20 @@
 package io.shoal.manager.orchestrator;
 
-import io.shoal.api.Node;
-import java.util.Collection;
-import java.util.Set;
-import java.util.stream.Collectors;
 import io.shoal.api.Ids;
+import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.Version;
+import io.shoal.store.ReadTx;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
 
-/** How orchestrators make a task for a service. */
+/** How orchestrators make a task for a service, and what they read about the nodes of its tasks. */
 public final class Tasks {
     private Tasks() {}
 
@@ -22,8 +24,17 @@ public final class Tasks {
                 service.id(), slot, nodeId, TaskStatus.of(TaskState.NEW, "created", now), desired, null, null);
     }
 
-    /** The ids of the nodes that are down, whose tasks a slot does not wait for (see {@link Slot#hasStopping}). */
-    public static Set<String> downNodes(Collection<Node> nodes) {
-        return nodes.stream().filter(Node::isDown).map(Node::id).collect(Collectors.toSet());
+    /**
+     * The ids of the down nodes among those holding these tasks: a slot does not wait for a task
+     * there to stop (see {@link Slot#hasStopping}).
+     */
+    public static Set<String> downNodes(ReadTx r, Collection<Task> tasks) {
+        return tasks.stream().map(Task::nodeId).filter(Objects::nonNull).distinct()
+                .filter(id -> r.node(id) instanceof Node n && n.isDown()).collect(Collectors.toSet());
+    }
+
+    /** The services with a task on this node: those a change of the node may concern. */
+    public static Set<String> servicesOnNode(ReadTx r, String nodeId) {
+        return r.tasksOfNode(nodeId).stream().map(Task::serviceId).collect(Collectors.toSet());
     }
 }

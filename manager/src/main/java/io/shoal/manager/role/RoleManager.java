@@ -1,13 +1,15 @@
 package io.shoal.manager.role;
 
 import io.shoal.api.Node;
+import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
 import io.shoal.pki.NodeRole;
 import io.shoal.store.Event;
-import io.shoal.store.Kind;
+import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
-import io.shoal.manager.Controller;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,25 +22,31 @@ import java.util.stream.Collectors;
  * a quorum; a leader hands its leadership over first and the next leader removes it. Once out,
  * its ManagerStatus goes, so the CA certifies it as a worker and it learns so from its heartbeats.
  * Promotion needs nothing here: the CA certifies a node whose desired role is manager at once,
- * and the node then asks to join the group itself.
+ * and the node then asks to join the group itself. Its ids are nodes, but a pass looks at the
+ * whole group: whether a member may leave depends on all the others.
  */
 public final class RoleManager extends Controller {
     private static final Duration TRANSFER_TIMEOUT = Duration.ofSeconds(5);
 
     private final RaftMembers raft;
 
-    public RoleManager(Store store, RaftMembers raft) {
-        super(store);
+    public RoleManager(Store store, Ticker ticker, RaftMembers raft) {
+        super(store, ticker);
         this.raft = raft;
     }
 
     @Override
-    protected boolean isRelevant(Event event) {
-        return event.kind() == Kind.NODE;
+    protected Collection<String> affected(Event event) {
+        return event.object() instanceof Node n ? List.of(n.id()) : List.of();
     }
 
     @Override
-    protected void reconcile() {
+    protected Collection<String> all(ReadTx r) {
+        return r.nodes().stream().map(Node::id).toList();
+    }
+
+    @Override
+    protected void reconcile(Set<String> nodeIds) {
         // Nodes before members: a ManagerStatus is written only after its member was added, so a
         // node seen with one is in the member list read next.
         Map<String, Node> nodes = store.view(r -> r.nodes().stream().collect(Collectors.toMap(Node::id, Function.identity())));
@@ -46,7 +54,11 @@ public final class RoleManager extends Controller {
         String leaving = before.stream().filter(id -> nodes.get(id) == null || nodes.get(id).spec().role() == NodeRole.WORKER)
                 .findFirst().orElse(null);
         // One membership change per pass; the rest of the pass sees the group it left.
-        if (leaving != null && !remove(leaving, before, nodes)) return;
+        if (leaving != null && !remove(leaving, before, nodes)) {
+            // Not yet, or handed over: the group may change without the store saying so, so look again.
+            reconcileAfter(leaving, RETRY);
+            return;
+        }
         Set<String> members = leaving == null ? before : raft.members();
         List<Node> departed = nodes.values().stream()
                 .filter(n -> n.managerStatus() != null && !members.contains(n.id())).toList();

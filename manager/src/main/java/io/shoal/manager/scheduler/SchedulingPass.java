@@ -85,6 +85,11 @@ final class SchedulingPass {
         return Optional.of(new SchedulingPass(nodes, hostPorts, waiting));
     }
 
+    /** How many tasks wait for a node. */
+    int waiting() {
+        return waiting.size();
+    }
+
     /** Decides every waiting task once; returns the tasks to write, each based on the version read. */
     List<Task> decide(Instant now) {
         List<Task> changed = new ArrayList<>();

@@ -7,7 +7,9 @@
  * the others are grouped by service and spec, filtered by a {@code Pipeline} (ready, resources,
  * constraints, platform, host ports, max replicas) and placed one by one on a {@code SpreadTree}
  * that evens the service's tasks out across spread-preference label values, then across nodes.
- * Decisions are committed in batches of at most 200 changes.
+ * Decisions are committed in batches of at most 200 changes. A pass runs when a task starts
+ * waiting, or, while the last pass left tasks waiting, when room may have appeared (a task ended or
+ * stopped counting, a node changed); otherwise it reads nothing until the periodic full pass.
  *
  * <p>Where we differ from swarmkit, on purpose:
  * <ul>

@@ -22,7 +22,7 @@ class AllocatorTest {
 
     @Test
     void movesNewTasksToPendingButNotThoseAlreadyToldToStop() {
-        h.start(new Allocator(h.store, h.clock));
+        h.start(new Allocator(h.store, h.clock, h.ticker));
         Service s = h.service(h.api.services().create(replicated("web", template("app:1"), 1)));
         Task stopped = Tasks.newTask(s, 2, null, TaskState.SHUTDOWN, h.clock.instant());
         Task delayed = Tasks.newTask(s, 3, null, TaskState.READY, h.clock.instant());

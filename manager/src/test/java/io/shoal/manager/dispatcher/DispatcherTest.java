@@ -23,6 +23,7 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher.Session;
 import io.shoal.api.dispatcher.Dispatcher.SessionInvalidException;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
+import io.shoal.manager.VirtualTime;
 import io.shoal.manager.orchestrator.Harness;
 import io.shoal.manager.orchestrator.Tasks;
 import java.time.Duration;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.Test;
 
 class DispatcherTest {
     private static final Node.Description DESCRIPTION = newNode("n1").description();
-    private final Harness h = new Harness();
+    private final VirtualTime time = new VirtualTime();
+    private final Harness h = new Harness(time);
     private Dispatcher dispatcher;
     private Service service;
 
@@ -52,7 +54,7 @@ class DispatcherTest {
     }
 
     private Dispatcher dispatcher() {
-        dispatcher = h.closeLater(new Dispatcher(h.store, h.clock));
+        dispatcher = h.closeLater(new Dispatcher(h.store, h.clock, h.ticker));
         return dispatcher;
     }
 
@@ -183,32 +185,42 @@ class DispatcherTest {
     }
 
     @Test
-    void aNodeThatStopsHeartbeatingGoesDown() throws Exception {
-        h.createCluster(Harness.swarmSpec(null, Duration.ofMillis(100).toNanos()));
+    void aNodeThatMissesThreeHeartbeatPeriodsGoesDown() {
+        Duration period = Duration.ofSeconds(5);
+        h.createCluster(Harness.swarmSpec(null, period.toNanos()));
         Session s1 = dispatcher().register("n1", DESCRIPTION, "10.0.0.1");
         Session s2 = dispatcher.register("n2", DESCRIPTION, "10.0.0.2");
-        Thread beating = Thread.ofVirtual().start(() -> {
-            try {
-                while (true) {
-                    dispatcher.heartbeat("n2", s2.sessionId());
-                    Thread.sleep(30);
-                }
-            } catch (InterruptedException | RuntimeException e) {
-                // stopped
-            }
-        });
-        try {
-            Node down = await("n1 down", () -> h.node("n1"), n -> n.isDown());
-            assertEquals("heartbeat failure", down.status().message());
-            assertEquals("10.0.0.1", down.status().addr());
-            assertThrows(SessionInvalidException.class, () -> dispatcher.heartbeat("n1", s1.sessionId()));
-            assertTrue(h.node("n2").isReady(), "n2 kept its heartbeats up");
-        } finally {
-            beating.interrupt();
-            beating.join();
+        // n2 beats every period, n1 never does.
+        for (int i = 0; i < 2; i++) {
+            time.advance(period);
+            dispatcher.heartbeat("n2", s2.sessionId());
         }
+        time.advance(period);
+        assertTrue(h.node("n1").isReady(), "three periods without a heartbeat are not yet too many");
+
+        time.advance(Duration.ofNanos(1));
+        Node down = h.node("n1");
+        assertTrue(down.isDown(), "more than three periods are");
+        assertEquals("heartbeat failure", down.status().message());
+        assertEquals("10.0.0.1", down.status().addr());
+        assertThrows(SessionInvalidException.class, () -> dispatcher.heartbeat("n1", s1.sessionId()));
+        assertTrue(h.node("n2").isReady(), "n2 kept its heartbeats up");
+
         // Registering again brings it back.
         dispatcher.register("n1", DESCRIPTION, "10.0.0.1");
         assertTrue(h.node("n1").isReady());
+    }
+
+    @Test
+    void aReadyNodeThatNeverRegistersHereGoesDownThreePeriodsAfterTheDispatcherStarted() {
+        Duration period = Duration.ofSeconds(5);
+        h.createCluster(Harness.swarmSpec(null, period.toNanos()));
+        // Ready as the last leader left it: this one has had no heartbeat from it.
+        h.setNodeState("n1", NodeState.READY);
+        dispatcher();
+        time.advance(period.multipliedBy(3));
+        assertTrue(h.node("n1").isReady());
+        time.advance(Duration.ofNanos(1));
+        assertTrue(h.node("n1").isDown());
     }
 }

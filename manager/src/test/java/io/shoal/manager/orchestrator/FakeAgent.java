@@ -4,11 +4,15 @@ import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
 import io.shoal.store.Event;
-import io.shoal.store.Kind;
+import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
+import java.util.Collection;
 import java.util.List;
+import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 
@@ -23,25 +27,25 @@ public final class FakeAgent extends Controller {
     private final AtomicInteger next = new AtomicInteger();
     public volatile Predicate<Task> fails = t -> false;
 
-    public FakeAgent(Store store, Clock clock, String... nodes) {
-        super(store);
+    public FakeAgent(Store store, Clock clock, Ticker ticker, String... nodes) {
+        super(store, ticker);
         this.clock = clock;
         this.nodes = List.of(nodes);
     }
 
     @Override
-    protected boolean isRelevant(Event e) {
-        return e.kind() == Kind.TASK && e.after() != null;
+    protected Collection<String> affected(Event e) {
+        return e.after() instanceof Task t ? List.of(t.id()) : List.of();
     }
 
     @Override
-    protected long tickMillis() {
-        return 50;
+    protected Collection<String> all(ReadTx r) {
+        return r.tasks().stream().map(Task::id).toList();
     }
 
     @Override
-    protected void reconcile() {
-        List<Task> tasks = store.view(r -> r.tasks());
+    protected void reconcile(Set<String> taskIds) {
+        List<Task> tasks = store.view(r -> taskIds.stream().map(r::task).filter(Objects::nonNull).toList());
         var now = clock.instant();
         store.batch(b -> {
             for (Task t : tasks) {

@@ -22,6 +22,8 @@ import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.Version;
 import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
+import io.shoal.manager.VirtualTime;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.pki.ClusterJoinTokens;
 import io.shoal.pki.RootCa;
@@ -41,17 +43,36 @@ import java.util.function.Supplier;
  * A real in-memory store applied in-process, the control API on top of it, builders for specs
  * and nodes, and helpers to play the agent's part (writing observed task states) and to wait for
  * a condition with a deadline. Controllers started through {@link #start} are stopped by {@link #close}.
+ * Time is real, or virtual ({@link VirtualTime}) for tests of delays and deadlines.
  */
 public final class Harness implements AutoCloseable {
     private static final ClusterJoinTokens TOKENS = ClusterJoinTokens.generate(RootCa.create());
     public static final Duration DEADLINE = Duration.ofSeconds(10);
 
-    public final Clock clock = Clock.systemUTC();
+    public final Clock clock;
+    public final Ticker ticker;
     public final MemoryStore memory = new MemoryStore();
-    public final Store store = new Store(memory, new DirectProposer(memory), clock);
-    public final ControlApi api = new ControlApi(store, clock, () -> null);
+    public final Store store;
+    public final ControlApi api;
     private final List<Controller> started = new ArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
+
+    /** In real time. */
+    public Harness() {
+        this(Clock.systemUTC(), Ticker.SYSTEM);
+    }
+
+    /** In virtual time, which moves only when the test moves it. */
+    public Harness(VirtualTime time) {
+        this(time, time);
+    }
+
+    private Harness(Clock clock, Ticker ticker) {
+        this.clock = clock;
+        this.ticker = ticker;
+        store = new Store(memory, new DirectProposer(memory), clock);
+        api = new ControlApi(store, clock, () -> null);
+    }
 
     public <C extends Controller> C start(C controller) {
         controller.start();
@@ -267,9 +288,5 @@ public final class Harness implements AutoCloseable {
                 fail("interrupted");
             }
         }
-    }
-
-    public List<Task> awaitTasks(String serviceId, String what, Predicate<List<Task>> condition) {
-        return await(what, () -> tasks(serviceId), condition);
     }
 }

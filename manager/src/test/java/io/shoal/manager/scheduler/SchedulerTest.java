@@ -313,15 +313,30 @@ class SchedulerTest {
         Task assigned = waiting.withNodeId("n1").withStatus(TaskStatus.of(TaskState.ASSIGNED, "", null));
         Task runningTask = running("t", "s", "n1", spec());
         Task finished = runningTask.withStatus(TaskStatus.of(TaskState.COMPLETE, "", null));
-        assertTrue(scheduler.isRelevant(event(null, waiting)), "a new waiting task");
-        assertFalse(scheduler.isRelevant(event(waiting, explained)), "our own explanation");
-        assertFalse(scheduler.isRelevant(event(waiting, assigned)), "our own assignment");
-        assertFalse(scheduler.isRelevant(event(assigned, runningTask)), "progress on the node");
-        assertTrue(scheduler.isRelevant(event(runningTask, finished)), "resources freed");
-        assertTrue(scheduler.isRelevant(event(runningTask, runningTask.withDesiredState(TaskState.SHUTDOWN))),
+        Event nodeChanged = new Event(Change.Op.UPDATE, Kind.NODE, node("n1"), node("n1"), 1);
+        assertTrue(wakes(event(null, waiting)), "a new waiting task");
+        assertFalse(wakes(event(waiting, explained)), "our own explanation");
+        assertFalse(wakes(event(waiting, assigned)), "our own assignment");
+        assertFalse(wakes(event(assigned, runningTask)), "progress on the node");
+        assertTrue(wakes(event(runningTask, finished)), "resources freed");
+        assertTrue(wakes(event(runningTask, runningTask.withDesiredState(TaskState.SHUTDOWN))),
                 "no longer counts against max replicas");
-        assertTrue(scheduler.isRelevant(event(runningTask, null)), "deleted");
-        assertTrue(scheduler.isRelevant(new Event(Change.Op.UPDATE, Kind.NODE, node("n1"), node("n1"), 1)));
+        assertTrue(wakes(event(runningTask, null)), "deleted");
+        assertTrue(wakes(nodeChanged));
+
+        // Once a pass has left nothing waiting, room appearing is no reason to read the store.
+        scheduler.reconcile();
+        assertFalse(wakes(event(runningTask, finished)), "resources freed, nobody waiting");
+        assertFalse(wakes(nodeChanged), "a node changed, nobody waiting");
+        assertTrue(wakes(event(null, waiting)), "a new waiting task still does");
+        create(node("n1"), pending("big", "s", 1, reserving(64 * CPU, 0)));
+        scheduler.reconcile();
+        assertTrue(wakes(event(runningTask, finished)), "resources freed while a task waits");
+        assertTrue(wakes(nodeChanged), "a node changed while a task waits");
+    }
+
+    private boolean wakes(Event e) {
+        return !scheduler.affected(e).isEmpty();
     }
 
     private static Event event(Task before, Task after) {

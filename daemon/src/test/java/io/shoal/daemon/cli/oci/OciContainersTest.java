@@ -115,8 +115,11 @@ class OciContainersTest {
         for (String task : failedWith("oom", "out of memory")) {
             assertEquals("137", taskField(task, "{{.Status.ContainerStatus.ExitCode}}"));
         }
-        // max-attempts 2: the first try and two restarts, then no more.
-        Thread.sleep(1500);
+        // max-attempts 2: the first try and two restarts, then no more. The restart supervisor tells a
+        // failed run to shut down in the same write as it creates the next one, if any: once the third
+        // is told so, nothing of the service may be meant to run.
+        eventually(CONVERGE, () -> failedWith("oom", "out of memory").stream().allMatch(this::toldToShutDown));
+        assertEquals("", daemon.dockerOk("service", "ps", "-q", "--filter", "desired-state=running", "oom").strip());
         assertEquals(3, daemon.dockerOk("service", "ps", "-q", "oom").lines().count(), daemon.dockerOk("service", "ps", "--no-trunc", "oom"));
         remove("oom");
     }
@@ -250,6 +253,14 @@ class OciContainersTest {
                 if (st[0].equals("failed") && st[1].contains(errorPart)) out.add(id);
             }
             return out;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private boolean toldToShutDown(String task) {
+        try {
+            return taskField(task, "{{.DesiredState}}").equals("shutdown");
         } catch (Exception e) {
             throw new AssertionError(e);
         }

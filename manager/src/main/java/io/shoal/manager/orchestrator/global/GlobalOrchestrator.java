@@ -7,14 +7,18 @@ import io.shoal.api.ServiceMode;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.manager.scheduler.Constraint;
+import io.shoal.store.Change;
 import io.shoal.store.Event;
-import io.shoal.store.Kind;
+import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,38 +26,54 @@ import java.util.Set;
 /**
  * Keeps one task of each global service on every node that may run it (ready, not paused or
  * drained, matching the service's constraints), and stops the tasks on nodes that no longer may.
+ * Its ids are services: a service is looked at again when it or one of its tasks changes (a new
+ * task only fills a node's slot), and every global service when a node changes.
  */
 public final class GlobalOrchestrator extends Controller {
     private final Clock clock;
 
-    public GlobalOrchestrator(Store store, Clock clock) {
-        super(store);
+    public GlobalOrchestrator(Store store, Clock clock, Ticker ticker) {
+        super(store, ticker);
         this.clock = clock;
     }
 
     @Override
-    protected boolean isRelevant(Event e) {
-        return e.kind() == Kind.SERVICE || e.kind() == Kind.NODE
-                || e.kind() == Kind.TASK && e.op() != io.shoal.store.Change.Op.CREATE;
+    protected Collection<String> affected(Event e) {
+        return switch (e.object()) {
+            case Service s -> List.of(s.id());
+            case Task t when e.op() != Change.Op.CREATE -> List.of(t.serviceId());
+            case Node n -> store.view(this::all);
+            default -> List.of();
+        };
     }
 
     @Override
-    protected void reconcile() {
-        record Work(Service service, List<Task> tasks) {}
+    protected Collection<String> all(ReadTx r) {
+        return r.services().stream().filter(s -> s.mode() instanceof ServiceMode.Global).map(Service::id).toList();
+    }
+
+    @Override
+    protected void reconcile(Set<String> serviceIds) {
+        record Work(Service service, List<Task> tasks, Set<String> downNodes) {}
         record State(List<Node> nodes, List<Work> work) {}
-        State state = store.view(r -> new State(r.nodes(), r.services().stream()
-                .filter(s -> s.mode() instanceof ServiceMode.Global)
-                .map(s -> new Work(s, r.tasksOfService(s.id())))
-                .toList()));
+        State state = store.view(r -> {
+            List<Work> work = new ArrayList<>();
+            for (String id : serviceIds) {
+                if (!(r.service(id) instanceof Service s) || !(s.mode() instanceof ServiceMode.Global)) continue;
+                List<Task> tasks = r.tasksOfService(id);
+                work.add(new Work(s, tasks, Tasks.downNodes(r, tasks)));
+            }
+            return new State(work.isEmpty() ? List.of() : r.nodes(), work);
+        });
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), state.nodes(), now);
+            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), w.downNodes(), state.nodes(), now);
         });
     }
 
-    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, List<Node> nodes, Instant now) {
+    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Set<String> down, List<Node> nodes,
+                           Instant now) {
         Map<String, Slot> slots = Slot.of(tasks, service.mode());
-        Set<String> down = Tasks.downNodes(nodes);
         List<Constraint> constraints = constraints(service);
         for (Node node : nodes) {
             Slot slot = slots.remove(node.id());

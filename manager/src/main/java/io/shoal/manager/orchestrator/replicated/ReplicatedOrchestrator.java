@@ -1,18 +1,22 @@
 package io.shoal.manager.orchestrator.replicated;
 
+import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceMode;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
+import io.shoal.store.Change;
 import io.shoal.store.Event;
-import io.shoal.store.Kind;
+import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -21,32 +25,49 @@ import java.util.Set;
 
 /**
  * Keeps each replicated service at its replica count: fills empty slots with new tasks and,
- * when scaled down, marks the tasks of the surplus slots for removal.
+ * when scaled down, marks the tasks of the surplus slots for removal. Its ids are services: a
+ * service is looked at again when it changes, when one of its tasks changes or goes (a new task
+ * only fills a slot), or when a node holding one of its tasks changes (a stopping task on a node
+ * that went down is no longer waited for).
  */
 public final class ReplicatedOrchestrator extends Controller {
     private final Clock clock;
 
-    public ReplicatedOrchestrator(Store store, Clock clock) {
-        super(store);
+    public ReplicatedOrchestrator(Store store, Clock clock, Ticker ticker) {
+        super(store, ticker);
         this.clock = clock;
     }
 
     @Override
-    protected boolean isRelevant(Event e) {
-        return e.kind() == Kind.SERVICE || e.kind() == Kind.TASK && e.op() != io.shoal.store.Change.Op.CREATE;
+    protected Collection<String> affected(Event e) {
+        return switch (e.object()) {
+            case Service s -> List.of(s.id());
+            case Task t when e.op() != Change.Op.CREATE -> List.of(t.serviceId());
+            case Node n -> store.view(r -> Tasks.servicesOnNode(r, n.id()));
+            default -> List.of();
+        };
     }
 
     @Override
-    protected void reconcile() {
-        record Work(Service service, long replicas, List<Task> tasks) {}
-        record State(List<Work> work, Set<String> downNodes) {}
-        State state = store.view(r -> new State(r.services().stream()
-                .filter(s -> s.mode() instanceof ServiceMode.Replicated)
-                .map(s -> new Work(s, ((ServiceMode.Replicated) s.mode()).replicas(), r.tasksOfService(s.id())))
-                .toList(), Tasks.downNodes(r.nodes())));
+    protected Collection<String> all(ReadTx r) {
+        return r.services().stream().filter(s -> s.mode() instanceof ServiceMode.Replicated).map(Service::id).toList();
+    }
+
+    @Override
+    protected void reconcile(Set<String> serviceIds) {
+        record Work(Service service, long replicas, List<Task> tasks, Set<String> downNodes) {}
+        List<Work> work = store.view(r -> {
+            List<Work> out = new ArrayList<>();
+            for (String id : serviceIds) {
+                if (!(r.service(id) instanceof Service s) || !(s.mode() instanceof ServiceMode.Replicated m)) continue;
+                List<Task> tasks = r.tasksOfService(id);
+                out.add(new Work(s, m.replicas(), tasks, Tasks.downNodes(r, tasks)));
+            }
+            return out;
+        });
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : state.work()) reconcile(b, w.service(), w.replicas(), w.tasks(), state.downNodes(), now);
+            for (Work w : work) reconcile(b, w.service(), w.replicas(), w.tasks(), w.downNodes(), now);
         });
     }
 

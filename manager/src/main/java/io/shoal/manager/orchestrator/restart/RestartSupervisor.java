@@ -7,72 +7,87 @@ import io.shoal.api.ServiceMode;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
+import io.shoal.store.Change;
 import io.shoal.store.Event;
-import io.shoal.store.Kind;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
-import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /**
  * Replaces tasks that ended while they were meant to run, as the service's restart policy says,
  * and moves replicated tasks off nodes that were drained, went down or were removed. A
  * replacement due after a restart delay is created with desired state READY (so it can be
- * scheduled and prepared meanwhile) and told to run once the delay has passed.
+ * scheduled and prepared meanwhile) and told to run once the delay has passed, on a timer. Its
+ * ids are tasks: a task is looked at again when it changes, when its node changes, and when its
+ * service changes (a new restart delay).
  */
 public final class RestartSupervisor extends Controller {
     private final Clock clock;
-    private volatile long nextDueMillis = 1000;
 
-    public RestartSupervisor(Store store, Clock clock) {
-        super(store);
+    public RestartSupervisor(Store store, Clock clock, Ticker ticker) {
+        super(store, ticker);
         this.clock = clock;
     }
 
     @Override
-    protected boolean isRelevant(Event e) {
-        return e.kind() == Kind.TASK || e.kind() == Kind.NODE;
+    protected Collection<String> affected(Event e) {
+        return switch (e.object()) {
+            case Task t when e.op() != Change.Op.DELETE -> List.of(t.id());
+            case Node n -> store.view(r -> ids(r.tasksOfNode(n.id())));
+            case Service s when e.op() == Change.Op.UPDATE -> store.view(r -> ids(r.tasksOfService(s.id())));
+            default -> List.of();
+        };
     }
 
     @Override
-    protected long tickMillis() {
-        return nextDueMillis;
+    protected Collection<String> all(ReadTx r) {
+        return ids(r.tasks());
+    }
+
+    private static List<String> ids(List<Task> tasks) {
+        return tasks.stream().map(Task::id).toList();
     }
 
     @Override
-    protected void reconcile() {
+    protected void reconcile(Set<String> taskIds) {
+        record Work(Task task, Service service, Node node) {}
+        List<Work> work = store.view(r -> {
+            List<Work> out = new ArrayList<>();
+            for (String id : taskIds) {
+                if (!(r.task(id) instanceof Task t) || !t.isRunnable()) continue;
+                Service service = r.service(t.serviceId());
+                if (service != null) out.add(new Work(t, service, t.nodeId() == null ? null : r.node(t.nodeId())));
+            }
+            return out;
+        });
         Instant now = clock.instant();
-        long[] nextDue = {1000};
-        record State(List<Task> tasks, Map<String, Service> services, Map<String, Node> nodes) {}
-        State state = store.view(r -> new State(r.tasks(),
-                r.services().stream().collect(Collectors.toMap(Service::id, s -> s)),
-                r.nodes().stream().collect(Collectors.toMap(Node::id, n -> n))));
         store.batch(b -> {
-            for (Task t : state.tasks()) {
-                if (!t.isRunnable()) continue;
-                Service service = state.services().get(t.serviceId());
-                if (service == null) continue;
+            for (Work w : work) {
+                Task t = w.task();
+                Service service = w.service();
                 if (t.state().isTerminal()) {
                     b.update(tx -> restart(tx, t, service, now));
-                } else if (t.nodeId() != null && !canKeepRunning(state.nodes().get(t.nodeId()), service)) {
+                } else if (t.nodeId() != null && !canKeepRunning(w.node(), service)) {
                     b.update(tx -> moveOffNode(tx, t, service, now));
                 } else if (t.desiredState() == TaskState.READY) {
                     Instant due = t.createdAt().plusNanos(RestartPolicy.delayNanos(service));
                     if (!due.isAfter(now)) {
                         b.update(tx -> tx.update(t.withDesiredState(TaskState.RUNNING)));
                     } else {
-                        nextDue[0] = Math.min(nextDue[0], Math.max(10, Duration.between(now, due).toMillis()));
+                        reconcileAfter(t.id(), Duration.between(now, due));
                     }
                 }
             }
         });
-        nextDueMillis = nextDue[0];
     }
 
     /**

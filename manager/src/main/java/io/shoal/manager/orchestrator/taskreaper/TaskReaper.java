@@ -6,53 +6,69 @@ import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.manager.orchestrator.restart.RestartPolicy;
+import io.shoal.store.Change;
 import io.shoal.store.Event;
-import io.shoal.store.Kind;
+import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /**
  * Deletes tasks nobody needs any more: those marked for removal once they have stopped (or never
  * reached a node), the tasks of deleted services, and the oldest ended tasks of each slot beyond
  * the swarm's task history limit. Tasks of a deleted service still meant to run are marked for
- * removal first, so their agents stop them.
+ * removal first, so their agents stop them. Its ids are services, deleted ones included while
+ * tasks of theirs are left: a service is looked at again when it or one of its tasks changes (its
+ * own deletes give it nothing to do), and every one when the swarm's history limit changes.
  */
 public final class TaskReaper extends Controller {
 
-    public TaskReaper(Store store) {
-        super(store);
+    public TaskReaper(Store store, Ticker ticker) {
+        super(store, ticker);
     }
 
     @Override
-    protected boolean isRelevant(Event e) {
-        return e.kind() == Kind.TASK && e.op() != io.shoal.store.Change.Op.DELETE
-                || e.kind() == Kind.SERVICE || e.kind() == Kind.CLUSTER;
+    protected Collection<String> affected(Event e) {
+        return switch (e.object()) {
+            case Task t when e.op() != Change.Op.DELETE -> List.of(t.serviceId());
+            case Service s -> List.of(s.id());
+            case Cluster c -> store.view(this::all);
+            default -> List.of();
+        };
     }
 
     @Override
-    protected void reconcile() {
-        record State(List<Task> tasks, Map<String, Service> services, long limit) {}
-        State state = store.view(r -> new State(r.tasks(),
-                r.services().stream().collect(Collectors.toMap(Service::id, s -> s)), historyLimit(r.cluster())));
+    protected Collection<String> all(ReadTx r) {
+        Set<String> ids = new HashSet<>();
+        for (Service s : r.services()) ids.add(s.id());
+        for (Task t : r.tasks()) ids.add(t.serviceId());
+        return ids;
+    }
+
+    @Override
+    protected void reconcile(Set<String> serviceIds) {
+        record Work(String serviceId, Service service, List<Task> tasks) {}
+        record State(List<Work> work, long limit) {}
+        State state = store.view(r -> new State(serviceIds.stream()
+                .map(id -> new Work(id, r.service(id), r.tasksOfService(id))).toList(), historyLimit(r.cluster())));
         List<Task> doomed = new ArrayList<>();
         List<Task> orphans = new ArrayList<>();
-        Map<String, List<Task>> byService = state.tasks().stream().collect(Collectors.groupingBy(Task::serviceId));
-        byService.forEach((serviceId, tasks) -> {
-            Service service = state.services().get(serviceId);
-            for (Task t : tasks) {
+        for (Work w : state.work()) {
+            Service service = w.service();
+            for (Task t : w.tasks()) {
                 if ((service == null || t.desiredState() == TaskState.REMOVE) && hasStopped(t)) doomed.add(t);
                 else if (service == null && t.desiredState() != TaskState.REMOVE) orphans.add(t);
             }
             if (service != null && state.limit() >= 0) {
                 long keep = Math.max(state.limit(), RestartPolicy.historyNeeded(service));
-                for (Slot slot : Slot.of(tasks, service.mode()).values()) {
+                for (Slot slot : Slot.of(w.tasks(), service.mode()).values()) {
                     List<Task> history = slot.tasks();
                     for (int i = 0; i < history.size() - keep; i++) {
                         Task t = history.get(i);
@@ -60,7 +76,7 @@ public final class TaskReaper extends Controller {
                     }
                 }
             }
-        });
+        }
         if (doomed.isEmpty() && orphans.isEmpty()) return;
         store.batch(b -> {
             for (Task t : doomed) b.update(tx -> tx.delete(t));

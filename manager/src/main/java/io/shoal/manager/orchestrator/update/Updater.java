@@ -12,21 +12,23 @@ import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
+import io.shoal.manager.Ticker;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
 import io.shoal.manager.orchestrator.restart.RestartPolicy;
 import io.shoal.store.Event;
-import io.shoal.store.Kind;
+import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -34,50 +36,65 @@ import java.util.stream.Collectors;
  * {@code Delay} between batches. Stop-first tells the old task to stop and lets the orchestrator
  * refill the slot once it has; start-first starts the new task beside the old one and stops the
  * old one once the new one runs. A new task that fails during the update triggers the failure
- * action: pause, rollback to the previous spec, or continue.
+ * action: pause, rollback to the previous spec, or continue. Its ids are services: a service is
+ * looked at again when it or one of its tasks changes, every service rolling out when a node
+ * changes (a drained or down node's slot is not waited for), and on a timer when the update delay
+ * or the monitor period ends.
  */
 public final class Updater extends Controller {
     private final Clock clock;
     /** When each service's last batch finished: the update delay counts from there. */
     private final Map<String, Instant> batchDoneAt = new ConcurrentHashMap<>();
 
-    public Updater(Store store, Clock clock) {
-        super(store);
+    public Updater(Store store, Clock clock, Ticker ticker) {
+        super(store, ticker);
         this.clock = clock;
     }
 
     @Override
-    protected boolean isRelevant(Event e) {
-        return e.kind() == Kind.SERVICE || e.kind() == Kind.TASK && e.op() == io.shoal.store.Change.Op.UPDATE;
+    protected Collection<String> affected(Event e) {
+        return switch (e.object()) {
+            case Service s -> List.of(s.id());
+            case Task t -> List.of(t.serviceId());
+            case Node n -> store.view(this::all);
+            default -> List.of();
+        };
     }
 
     @Override
-    protected long tickMillis() {
-        return 200;
+    protected Collection<String> all(ReadTx r) {
+        return r.services().stream().filter(s -> Service.UpdateStatus.isRollingOut(s.updateStatus())).map(Service::id).toList();
     }
 
     @Override
-    protected void reconcile() {
-        record Work(Service service, List<Task> tasks) {}
+    protected void reconcile(Set<String> serviceIds) {
+        record Work(Service service, List<Task> tasks, Set<String> downNodes) {}
         record State(List<Work> work, Map<String, Node> nodes) {}
-        State state = store.view(r -> new State(r.services().stream()
-                .filter(s -> Service.UpdateStatus.isRollingOut(s.updateStatus()))
-                .map(s -> new Work(s, r.tasksOfService(s.id())))
-                .toList(), r.nodes().stream().collect(Collectors.toMap(Node::id, n -> n))));
+        State state = store.view(r -> {
+            List<Work> work = new ArrayList<>();
+            for (String id : serviceIds) {
+                if (r.service(id) instanceof Service s && Service.UpdateStatus.isRollingOut(s.updateStatus())) {
+                    List<Task> tasks = r.tasksOfService(id);
+                    work.add(new Work(s, tasks, Tasks.downNodes(r, tasks)));
+                }
+            }
+            return new State(work, work.isEmpty() ? Map.of()
+                    : r.nodes().stream().collect(Collectors.toMap(Node::id, n -> n)));
+        });
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), state.nodes(), now);
+            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), w.downNodes(), state.nodes(), now);
         });
     }
 
-    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Map<String, Node> nodes, Instant now) {
+    private void reconcile(Store.Batcher b, Service service, List<Task> tasks, Set<String> down, Map<String, Node> nodes,
+                           Instant now) {
         Service.UpdateStatus status = service.updateStatus();
         boolean rollingBack = status.state() == UpdateState.ROLLBACK_STARTED;
         ServiceSpec.UpdateConfig config = Defaults.updateConfig(
                 rollingBack ? service.spec().rollbackConfig() : service.spec().updateConfig());
         TaskSpec current = service.spec().taskTemplate();
         Map<String, Slot> slots = Slot.of(tasks, service.mode());
-        Set<String> down = Tasks.downNodes(nodes.values());
 
         List<Task> failures = tasks.stream().filter(t -> isFailure(t, current, status.startedAt())).toList();
         if (!failures.isEmpty() && config.failureAction() != FailureAction.CONTINUE
@@ -111,7 +128,7 @@ public final class Updater extends Controller {
             // As swarmkit does, watch the new tasks for one more monitor period before calling the
             // update complete: a failure in that window still triggers the failure action.
             Instant doneAt = batchDoneAt.computeIfAbsent(service.id(), id -> now);
-            if (now.isBefore(doneAt.plusNanos(config.monitor()))) return;
+            if (waitsUntil(service, doneAt.plusNanos(config.monitor()), now)) return;
             batchDoneAt.remove(service.id());
             b.update(tx -> tx.update(service.withUpdateStatus(new Service.UpdateStatus(
                     rollingBack ? UpdateState.ROLLBACK_COMPLETED : UpdateState.COMPLETED, status.startedAt(), now,
@@ -123,7 +140,7 @@ public final class Updater extends Controller {
             return;
         }
         Instant doneAt = batchDoneAt.get(service.id());
-        if (doneAt != null && now.isBefore(doneAt.plusNanos(config.delay()))) return;
+        if (doneAt != null && waitsUntil(service, doneAt.plusNanos(config.delay()), now)) return;
 
         long parallelism = config.parallelism() == 0 ? Long.MAX_VALUE : config.parallelism();
         boolean startFirst = config.order() == UpdateOrder.START_FIRST;
@@ -138,6 +155,13 @@ public final class Updater extends Controller {
             }
         });
         batchDoneAt.put(service.id(), now);
+    }
+
+    /** Whether {@code due} is still ahead; if so the service is looked at again then. */
+    private boolean waitsUntil(Service service, Instant due, Instant now) {
+        if (!now.isBefore(due)) return false;
+        reconcileAfter(service.id(), Duration.between(now, due));
+        return true;
     }
 
     /**

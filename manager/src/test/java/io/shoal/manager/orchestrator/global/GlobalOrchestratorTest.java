@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
+import io.shoal.manager.VirtualTime;
 import io.shoal.manager.orchestrator.Harness;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,9 @@ import org.junit.jupiter.api.Test;
 
 /** Passes of the global orchestrator against a real store: one task per eligible node. */
 class GlobalOrchestratorTest {
-    private final Harness h = new Harness();
-    private final GlobalOrchestrator orchestrator = new GlobalOrchestrator(h.store, h.clock);
+    private final VirtualTime time = new VirtualTime();
+    private final Harness h = new Harness(time);
+    private final GlobalOrchestrator orchestrator = new GlobalOrchestrator(h.store, h.clock, h.ticker);
 
     @BeforeEach
     void nodes() {
@@ -91,5 +93,17 @@ class GlobalOrchestratorTest {
         h.report(onN1.id(), TaskState.SHUTDOWN);
         orchestrator.reconcile();
         assertEquals(List.of("n1", "n5"), runnableNodes(id));
+    }
+
+    @Test
+    void runningItGivesEveryGlobalServiceANodeThatJoins() {
+        String agent = h.api.services().create(global("agent", template("app:1")));
+        String logs = h.api.services().create(global("logs", template("logs:1")));
+        h.start(orchestrator);
+        time.settle();
+        h.addNode(newNode("n5"));
+        time.settle();
+        assertEquals(List.of("n1", "n2", "n5"), runnableNodes(agent));
+        assertEquals(List.of("n1", "n2", "n5"), runnableNodes(logs));
     }
 }

@@ -13,8 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
+import io.shoal.manager.Controller;
+import io.shoal.manager.VirtualTime;
 import io.shoal.manager.orchestrator.Harness;
+import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.manager.orchestrator.restart.RestartSupervisor;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,10 +26,14 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Passes of the replicated orchestrator, one {@code reconcile()} at a time, against a real store. */
+/**
+ * Passes of the replicated orchestrator, one {@code reconcile()} at a time, against a real store;
+ * and the running orchestrator, in virtual time, choosing what to reconcile.
+ */
 class ReplicatedOrchestratorTest {
-    private final Harness h = new Harness();
-    private final ReplicatedOrchestrator orchestrator = new ReplicatedOrchestrator(h.store, h.clock);
+    private final VirtualTime time = new VirtualTime();
+    private final Harness h = new Harness(time);
+    private final ReplicatedOrchestrator orchestrator = new ReplicatedOrchestrator(h.store, h.clock, h.ticker);
 
     @AfterEach
     void close() throws Exception {
@@ -144,16 +152,57 @@ class ReplicatedOrchestratorTest {
     @Test
     void restartConditionNoneLeavesACompletedSlotEmpty() throws Exception {
         h.addNode(newNode("n1"));
-        RestartSupervisor supervisor = h.start(new RestartSupervisor(h.store, h.clock));
+        RestartSupervisor supervisor = h.start(new RestartSupervisor(h.store, h.clock, h.ticker));
         String id = create(replicated("job", withRestart(template("app:1"), RestartCondition.NONE, 0L, null), 2));
         for (Task t : h.tasks(id)) h.report(t.id(), TaskState.RUNNING, "n1");
         Task done = h.exit(h.tasks(id).getFirst().id(), 0);
 
-        Harness.await("the supervisor to retire the completed task", () -> h.task(done.id()),
-                t -> t.desiredState() == TaskState.SHUTDOWN);
+        time.settle();
+        assertEquals(TaskState.SHUTDOWN, h.task(done.id()).desiredState(), "the supervisor retired the completed task");
         orchestrator.reconcile();
         assertEquals(2, h.tasks(id).size(), "the completed slot is not refilled: " + Harness.brief(h.tasks(id)));
         assertEquals(1, h.tasks(id).stream().filter(t -> t.state() == TaskState.RUNNING).count());
         supervisor.stop();
+    }
+
+    @Test
+    void runningItReconcilesTheServiceThatChangedAndTheRestOnItsFullPass() {
+        String web = h.api.services().create(replicated("web", template("app:1"), 1));
+        String db = h.api.services().create(replicated("db", template("db:1"), 1));
+        h.start(orchestrator);
+        time.settle();
+        assertEquals(1, h.runnable(web).size(), "the first pass covers what was there before it started");
+        assertEquals(1, h.runnable(db).size());
+
+        // A surplus task of db that arrives as a create: no event it watches (a new task only fills a slot).
+        h.create(Tasks.newTask(h.service(db), 2, null, TaskState.RUNNING, h.clock.instant()));
+        // Scaling web is news about web only.
+        var s = h.service(web);
+        h.api.services().update(web, s.version().index(), withReplicas(s.spec(), 3), false);
+        time.settle();
+        assertEquals(List.of(1L, 2L, 3L), slots(h.runnable(web)), "the changed service is reconciled at once");
+        assertEquals(List.of(1L, 2L), slots(h.runnable(db)), "the other one is not looked at");
+
+        time.advance(Controller.FULL_PASS_PERIOD.minusNanos(1));
+        assertEquals(List.of(1L, 2L), slots(h.runnable(db)));
+        time.advance(Duration.ofNanos(1));
+        assertEquals(List.of(1L), slots(h.runnable(db)), "the full pass finds the surplus");
+    }
+
+    @Test
+    void runningItRefillsASlotWhenTheNodeOfItsStoppingTaskGoesDown() {
+        h.addNode(newNode("n1"));
+        String id = h.api.services().create(replicated("web", template("app:1"), 1));
+        h.start(orchestrator);
+        time.settle();
+        Task first = h.report(h.tasks(id).getFirst().id(), TaskState.RUNNING, "n1");
+        h.update(first.withDesiredState(TaskState.SHUTDOWN));
+        time.settle();
+        assertEquals(1, h.tasks(id).size(), "its task is still stopping");
+
+        // News about the node, not the service: it concerns the services with tasks there.
+        h.setNodeState("n1", NodeState.DOWN);
+        time.settle();
+        assertEquals(List.of(1L), slots(h.runnable(id)), Harness.brief(h.tasks(id)));
     }
 }

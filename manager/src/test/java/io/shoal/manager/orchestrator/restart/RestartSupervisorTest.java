@@ -3,7 +3,6 @@ package io.shoal.manager.orchestrator.restart;
 import io.shoal.api.RestartCondition;
 import io.shoal.api.NodeState;
 import io.shoal.api.NodeAvailability;
-import static io.shoal.manager.orchestrator.Harness.await;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static io.shoal.manager.orchestrator.Harness.replicated;
 import static io.shoal.manager.orchestrator.Harness.template;
@@ -15,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
+import io.shoal.manager.VirtualTime;
 import io.shoal.manager.orchestrator.Harness;
 import io.shoal.manager.orchestrator.Tasks;
 import java.time.Duration;
@@ -24,17 +24,19 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The restart supervisor running against a real store. The test makes the service's tasks itself
- * and plays the agent, so that every task in the store was put there by the test or the supervisor.
+ * The restart supervisor running against a real store, in virtual time: after each step the test
+ * waits for it to be idle and looks. The test makes the service's tasks itself and plays the
+ * agent, so that every task in the store was put there by the test or the supervisor.
  */
 class RestartSupervisorTest {
-    private final Harness h = new Harness();
+    private final VirtualTime time = new VirtualTime();
+    private final Harness h = new Harness(time);
 
     @BeforeEach
     void start() {
         h.addNode(newNode("n1"));
         h.addNode(newNode("n2"));
-        h.start(new RestartSupervisor(h.store, h.clock));
+        h.start(new RestartSupervisor(h.store, h.clock, h.ticker));
     }
 
     @AfterEach
@@ -51,9 +53,10 @@ class RestartSupervisorTest {
         return h.report(t.id(), TaskState.RUNNING, "n1");
     }
 
-    /** Waits until {@code old} has been retired, and returns the runnable task of its slot, or null. */
+    /** Once the supervisor is idle, {@code old} has been retired: returns the runnable task of its slot, or null. */
     private Task afterRetired(Task old) {
-        await("task " + old.id() + " to be told to stop", () -> h.task(old.id()), t -> t.desiredState() == TaskState.SHUTDOWN);
+        time.settle();
+        assertEquals(TaskState.SHUTDOWN, h.task(old.id()).desiredState(), "task " + old.id() + " told to stop");
         // The supervisor writes the old task's desired state and its replacement in one batch.
         List<Task> runnable = h.runnable(old.serviceId());
         assertTrue(runnable.size() <= 1, Harness.brief(runnable));
@@ -79,17 +82,21 @@ class RestartSupervisorTest {
 
     @Test
     void aDelayedReplacementWaitsReadyThenRuns() {
-        long delay = Duration.ofMillis(200).toNanos();
-        Task first = runningTask(RestartCondition.ANY, delay, null);
+        Duration delay = Duration.ofSeconds(5);
+        Task first = runningTask(RestartCondition.ANY, delay.toNanos(), null);
         h.exit(first.id(), 1);
         Task second = afterRetired(first);
         assertEquals(TaskState.READY, second.desiredState(), "held at READY during the delay");
 
-        Task promoted = await("the replacement to be told to run", () -> h.task(second.id()),
-                t -> t.desiredState() == TaskState.RUNNING);
-        Duration waited = Duration.between(second.createdAt(), promoted.updatedAt());
-        assertTrue(waited.compareTo(Duration.ofMillis(200)) >= 0, "promoted after only " + waited);
-        assertTrue(waited.compareTo(Duration.ofSeconds(2)) < 0, "promoted only after " + waited);
+        time.advance(delay.minusNanos(1));
+        // Its agent reports it prepared just then: the pass that wakes is still too early to promote it.
+        h.report(second.id(), TaskState.READY, "n2");
+        time.settle();
+        assertEquals(TaskState.READY, h.task(second.id()).desiredState(), "not promoted before the delay is over");
+        time.advance(Duration.ofNanos(1));
+        Task promoted = h.task(second.id());
+        assertEquals(TaskState.RUNNING, promoted.desiredState(), "promoted once the delay is over");
+        assertEquals(second.createdAt().plus(delay), promoted.updatedAt());
     }
 
     @Test

@@ -5,7 +5,6 @@ import io.shoal.api.FailureAction;
 import io.shoal.api.UpdateOrder;
 import io.shoal.api.RestartCondition;
 import io.shoal.api.NodeAvailability;
-import static io.shoal.manager.orchestrator.Harness.await;
 import static io.shoal.manager.orchestrator.Harness.global;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static io.shoal.manager.orchestrator.Harness.replicated;
@@ -21,6 +20,7 @@ import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
+import io.shoal.manager.VirtualTime;
 import io.shoal.manager.orchestrator.FakeAgent;
 import io.shoal.manager.orchestrator.Harness;
 import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
@@ -30,6 +30,7 @@ import io.shoal.store.Change;
 import io.shoal.store.Event;
 import io.shoal.store.Kind;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -39,25 +40,30 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Rolling updates with the orchestrators, the restart supervisor and a fake agent running. */
+/**
+ * Rolling updates with the orchestrators, the restart supervisor and a fake agent running, in
+ * virtual time: the test lets it run from one due time to the next until what it waits for holds.
+ */
 class UpdaterTest {
     private static final long RESTART_DELAY = Duration.ofMillis(100).toNanos();
-    private final Harness h = new Harness();
+    private final VirtualTime time = new VirtualTime();
+    private final Harness h = new Harness(time);
     private FakeAgent agent;
 
     @BeforeEach
     void start() {
         h.addNode(newNode("n1"));
         h.addNode(newNode("n2"));
-        h.start(new ReplicatedOrchestrator(h.store, h.clock));
-        h.start(new GlobalOrchestrator(h.store, h.clock));
-        h.start(new RestartSupervisor(h.store, h.clock));
-        h.start(new Updater(h.store, h.clock));
-        agent = h.start(new FakeAgent(h.store, h.clock, "n1", "n2"));
+        h.start(new ReplicatedOrchestrator(h.store, h.clock, h.ticker));
+        h.start(new GlobalOrchestrator(h.store, h.clock, h.ticker));
+        h.start(new RestartSupervisor(h.store, h.clock, h.ticker));
+        h.start(new Updater(h.store, h.clock, h.ticker));
+        agent = h.start(new FakeAgent(h.store, h.clock, h.ticker, "n1", "n2"));
     }
 
     @AfterEach
@@ -75,9 +81,13 @@ class UpdaterTest {
 
     private String createRunning(ServiceSpec spec, int tasks) {
         String id = h.api.services().create(spec);
-        h.awaitTasks(id, tasks + " tasks running", ts -> ts.stream().filter(t -> t.state() == TaskState.RUNNING
+        awaitTasks(id, tasks + " tasks running", ts -> ts.stream().filter(t -> t.state() == TaskState.RUNNING
                 && t.isRunnable()).count() == tasks);
         return id;
+    }
+
+    private List<Task> awaitTasks(String id, String what, Predicate<List<Task>> condition) {
+        return time.advanceUntil(what, () -> h.tasks(id), condition);
     }
 
     private void updateImage(String id, String image) {
@@ -87,7 +97,7 @@ class UpdaterTest {
 
     private Service awaitUpdateState(String id, UpdateState state) {
         try {
-            return await("update state " + state, () -> h.service(id),
+            return time.advanceUntil("update state " + state, () -> h.service(id),
                     s -> s.updateStatus() != null && state.equals(s.updateStatus().state()));
         } catch (AssertionError e) {
             throw new AssertionError("update state never reached " + state + ": " + h.service(id).updateStatus()
@@ -96,7 +106,7 @@ class UpdaterTest {
     }
 
     private void awaitAllRunning(String id, String image, int count) {
-        h.awaitTasks(id, count + " tasks of " + image + " running", ts -> {
+        awaitTasks(id, count + " tasks of " + image + " running", ts -> {
             List<Task> runnable = ts.stream().filter(Task::isRunnable).toList();
             return runnable.size() == count && runnable.stream()
                     .allMatch(t -> t.state() == TaskState.RUNNING && image.equals(image(t)));
@@ -138,6 +148,36 @@ class UpdaterTest {
     }
 
     @Test
+    void batchesWaitTheUpdateDelayAndTheLastIsWatchedForTheMonitorPeriod() {
+        Duration delay = Duration.ofSeconds(10);
+        Duration monitor = Duration.ofSeconds(5);
+        String id = createRunning(spec("web", 2, new ServiceSpec.UpdateConfig(1L, delay.toNanos(), FailureAction.PAUSE,
+                monitor.toNanos(), null, UpdateOrder.STOP_FIRST)), 2);
+        updateImage(id, "app:2");
+        // No time passes while the first batch (one slot) is rolled out; the delay counts from its end.
+        time.settle();
+        assertEquals(List.of("app:1", "app:2"), runningImages(id));
+
+        time.advance(delay.minusNanos(1));
+        assertEquals(List.of("app:1", "app:2"), runningImages(id), "the second batch waits out the delay");
+        time.advance(Duration.ofNanos(1));
+        assertEquals(List.of("app:2", "app:2"), runningImages(id), "the second batch once the delay is over");
+        Instant lastBatchDone = time.instant();
+
+        time.advance(monitor.minusNanos(1));
+        assertEquals(UpdateState.UPDATING, h.service(id).updateStatus().state(), "the last batch is still watched");
+        time.advance(Duration.ofNanos(1));
+        Service done = h.service(id);
+        assertEquals(UpdateState.COMPLETED, done.updateStatus().state());
+        assertEquals(lastBatchDone.plus(monitor), done.updateStatus().completedAt());
+    }
+
+    /** The images of the service's runnable tasks that run, sorted. */
+    private List<String> runningImages(String id) {
+        return h.runnable(id).stream().filter(t -> t.state() == TaskState.RUNNING).map(UpdaterTest::image).sorted().toList();
+    }
+
+    @Test
     void startFirstStartsTheNewTaskBeforeStoppingTheOld() {
         String id = createRunning(spec("web", 2, config(1, FailureAction.PAUSE, UpdateOrder.START_FIRST)), 2);
         // Per slot: the log index at which the new task was created, ran, and the old one was told to stop.
@@ -154,8 +194,7 @@ class UpdaterTest {
         updateImage(id, "app:2");
         awaitUpdateState(id, UpdateState.COMPLETED);
         awaitAllRunning(id, "app:2", 2);
-        // Listeners are called just after a batch is visible: wait for them to have seen it.
-        await("both old tasks told to stop", () -> Set.copyOf(stopped.keySet()), k -> k.equals(Set.of(1L, 2L)));
+        assertEquals(Set.of(1L, 2L), stopped.keySet(), "both old tasks told to stop");
         for (long slot : stopped.keySet()) {
             assertTrue(created.get(slot) < stopped.get(slot), "slot " + slot + ": new task created first");
             assertTrue(ran.get(slot) <= stopped.get(slot), "slot " + slot + ": old one stopped once the new one runs");
@@ -193,7 +232,6 @@ class UpdaterTest {
         Service rolledBack = awaitUpdateState(id, UpdateState.ROLLBACK_COMPLETED);
         assertEquals("app:1", image(rolledBack.spec()));
         assertEquals("app:2", image(rolledBack.previousSpec()));
-        await("the listener to see the last state", () -> List.copyOf(states), l -> l.contains(UpdateState.ROLLBACK_COMPLETED));
         assertEquals(List.of(UpdateState.UPDATING, UpdateState.ROLLBACK_STARTED, UpdateState.ROLLBACK_COMPLETED), states);
         awaitAllRunning(id, "app:1", 2);
     }
@@ -218,10 +256,10 @@ class UpdaterTest {
     @Test
     void aGlobalUpdateCompletesWhenANodeWasDrained() {
         String id = h.api.services().create(withUpdateConfig(global("agent", template("app:1")), config(1, FailureAction.PAUSE, UpdateOrder.STOP_FIRST)));
-        h.awaitTasks(id, "a task running on each node", ts -> ts.stream()
+        awaitTasks(id, "a task running on each node", ts -> ts.stream()
                 .filter(t -> t.isRunnable() && t.state() == TaskState.RUNNING).count() == 2);
         h.setAvailability("n2", NodeAvailability.DRAIN);
-        h.awaitTasks(id, "the task on n2 stopped", ts -> ts.stream()
+        awaitTasks(id, "the task on n2 stopped", ts -> ts.stream()
                 .anyMatch(t -> "n2".equals(t.nodeId()) && t.state() == TaskState.SHUTDOWN));
 
         updateImage(id, "app:2");
@@ -238,7 +276,7 @@ class UpdaterTest {
         Service s = h.service(id);
         h.api.services().update(id, s.version().index(), Harness.withReplicas(s.spec(), 2), false);
         // No task reaper runs here, so the removed slot's stopped task stays in the store.
-        h.awaitTasks(id, "the surplus task stopped", ts -> ts.stream()
+        awaitTasks(id, "the surplus task stopped", ts -> ts.stream()
                 .anyMatch(t -> t.desiredState() == TaskState.REMOVE && t.state() == TaskState.SHUTDOWN));
 
         updateImage(id, "app:2");
