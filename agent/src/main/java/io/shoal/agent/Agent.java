@@ -4,6 +4,7 @@ import io.shoal.agent.exec.Executor;
 import io.shoal.api.Defaults;
 import io.shoal.api.dispatcher.Dispatcher;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
+import io.shoal.pki.NodeRole;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -17,9 +18,20 @@ import org.slf4j.LoggerFactory;
  * the manager sets, registering again with backoff when the session is invalid or a call fails;
  * the status loop sends the worker's status reports in batches, retrying a batch until it is
  * delivered. The current session is owned by the session loop; the status loop only reads it,
- * and reports it broken.
+ * and reports it broken. What the managers say of the node itself (its certified role, its
+ * removal) goes to the {@link Listener}; once the node is removed the agent stops trying.
  */
 public final class Agent implements AutoCloseable {
+
+    /** What the managers tell a node about itself through its session. */
+    public interface Listener {
+        /** The role the managers certify this node for, as every heartbeat says it. */
+        void certifiedRole(NodeRole role);
+
+        /** The swarm no longer has this node; the agent has stopped its sessions. */
+        void removed(String reason);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
 
     private final String nodeId;
@@ -27,6 +39,7 @@ public final class Agent implements AutoCloseable {
     private final Dispatcher dispatcher;
     private final Executor executor;
     private final Worker worker;
+    private final Listener listener;
     private final Thread sessionLoop;
     private final Thread statusLoop;
 
@@ -37,12 +50,13 @@ public final class Agent implements AutoCloseable {
      * @param addr the address this node advertises to the managers
      * @param executor describes the node on registration; should be the worker's executor
      */
-    public Agent(String nodeId, String addr, Dispatcher dispatcher, Executor executor, Worker worker) {
+    public Agent(String nodeId, String addr, Dispatcher dispatcher, Executor executor, Worker worker, Listener listener) {
         this.nodeId = nodeId;
         this.addr = addr;
         this.dispatcher = dispatcher;
         this.executor = executor;
         this.worker = worker;
+        this.listener = listener;
         // Platform threads: heartbeats must keep their period however busy the virtual threads are.
         this.sessionLoop = Thread.ofPlatform().daemon().name("agent-session").unstarted(this::runSessions);
         this.statusLoop = Thread.ofPlatform().daemon().name("agent-status").unstarted(this::runStatus);
@@ -55,9 +69,8 @@ public final class Agent implements AutoCloseable {
         statusLoop.start();
     }
 
-    /** Disconnects and closes the worker; tasks keep running. */
-    @Override
-    public void close() {
+    /** Ends the sessions with the managers: no assignment reaches the worker any more, no status leaves it. */
+    public void disconnect() {
         synchronized (this) {
             closed = true;
             notifyAll();
@@ -70,6 +83,12 @@ public final class Agent implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Disconnects and closes the worker; tasks keep running. */
+    @Override
+    public void close() {
+        disconnect();
         worker.close();
     }
 
@@ -93,9 +112,15 @@ public final class Agent implements AutoCloseable {
                     long period = s.heartbeatPeriodNanos();
                     retryCap = Duration.ofNanos(period);
                     while (awaitHeartbeat(s, period)) {
-                        period = dispatcher.heartbeat(nodeId, s.sessionId()).periodNanos();
+                        Dispatcher.Heartbeat beat = dispatcher.heartbeat(nodeId, s.sessionId());
+                        if (beat.role() != null) listener.certifiedRole(beat.role());
+                        period = beat.periodNanos();
                         retryCap = Duration.ofNanos(period);
                     }
+                } catch (Dispatcher.NodeRemovedException e) {
+                    LOG.warn("this node was removed from the swarm; the agent stops: {}", e.getMessage());
+                    listener.removed(e.getMessage());
+                    return;
                 } catch (Dispatcher.SessionInvalidException e) {
                     LOG.info("session invalid, registering again: {}", e.getMessage());
                 } catch (RuntimeException e) {

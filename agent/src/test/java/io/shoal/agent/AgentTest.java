@@ -33,6 +33,19 @@ class AgentTest {
     private final List<FakeDispatcher> dispatchers = new ArrayList<>();
     private final List<Agent> agents = new ArrayList<>();
     private final List<Worker> workers = new ArrayList<>();
+    /** What the agents told their node about itself: "role worker", "removed: why". */
+    private final List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Agent.Listener listener = new Agent.Listener() {
+        @Override
+        public void certifiedRole(io.shoal.pki.NodeRole role) {
+            told.add("role " + role.apiName());
+        }
+
+        @Override
+        public void removed(String reason) {
+            told.add("removed: " + reason);
+        }
+    };
 
     @AfterEach
     void cleanUp() throws InterruptedException {
@@ -56,12 +69,33 @@ class AgentTest {
         for (Task t : tasks) dispatcher.put(t);
         var executor = new ProcessExecutor(tmp.resolve("exec"), "host-1", "0.1.0", Map.of("test", "yes"));
         var worker = new Worker(executor, tmp.resolve("worker"), io.shoal.pki.DataKey.generate());
-        var agent = new Agent("node-1", "127.0.0.1", dispatcher, executor, worker);
+        var agent = new Agent("node-1", "127.0.0.1", dispatcher, executor, worker, listener);
         dispatchers.add(dispatcher);
         workers.add(worker);
         agents.add(agent);
         agent.start();
         return dispatcher;
+    }
+
+    @Test
+    void everyHeartbeatTellsTheNodeItsCertifiedRole() throws IOException {
+        var d = startAgent();
+        until("a heartbeat", () -> told.contains("role worker"));
+        d.role = io.shoal.pki.NodeRole.MANAGER;
+        until("the promotion reported", () -> told.contains("role manager"));
+    }
+
+    @Test
+    void aRemovedNodeStopsAndSaysWhy() throws IOException {
+        var d = startAgent();
+        until("a heartbeat", () -> told.contains("role worker"));
+        d.removed = true;
+        until("the removal reported", () -> told.stream().anyMatch(t -> t.startsWith("removed: ")));
+        assertEquals(List.of("removed: node node-1 was removed from the swarm"),
+                told.stream().filter(t -> t.startsWith("removed")).toList(), "said once");
+        // The session loop, the only caller of register, has ended: the agent tries no more.
+        until("the session loop to end", () -> Thread.getAllStackTraces().keySet().stream()
+                .noneMatch(t -> t.getName().equals("agent-session") && t.isAlive()));
     }
 
     private static long pid(FakeDispatcher d, Task t) {

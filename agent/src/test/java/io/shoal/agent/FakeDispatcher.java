@@ -32,11 +32,16 @@ final class FakeDispatcher implements Dispatcher {
     private int registrations; // guarded by this
     private int failStatusCalls; // guarded by this
     Node.Description description;
+    /** The role every heartbeat certifies the node for. */
+    volatile io.shoal.pki.NodeRole role = io.shoal.pki.NodeRole.WORKER;
+    /** Once set, the node is refused as removed from the swarm. */
+    volatile boolean removed;
 
     @Override
     public synchronized Session register(String nodeId, Node.Description d, String addr) {
-        description = d;
         registrations++;
+        if (removed) throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
+        description = d;
         String id = "session-" + registrations;
         validSessions.add(id);
         return new Session(id, HEARTBEAT_NANOS, List.of());
@@ -44,8 +49,9 @@ final class FakeDispatcher implements Dispatcher {
 
     @Override
     public Heartbeat heartbeat(String nodeId, String sessionId) {
+        if (removed) throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
         if (!validSessions.contains(sessionId)) throw new SessionInvalidException("unknown session " + sessionId);
-        return new Heartbeat(HEARTBEAT_NANOS, io.shoal.pki.NodeRole.WORKER);
+        return new Heartbeat(HEARTBEAT_NANOS, role);
     }
 
     @Override

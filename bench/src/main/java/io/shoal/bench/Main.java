@@ -9,7 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (DESIGN §6.6).
+ * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (so machine load cannot flatter one side).
  * Sections: {@code scheduler}, {@code swarm} (convergence and memory), {@code oci} (real containers
  * beside bare runc; skipped with a reason without root, runc or busybox); all when none is named.
  * {@code -v} prints progress of each convergence to stderr.

@@ -23,7 +23,7 @@ import java.util.stream.Stream;
 
 /**
  * Real containers: a {@code shoal daemon --executor oci} beside bare {@code runc run -d} of the same
- * bundle, in the same run (issue 3 §8). See bench/README.md for what each figure measures.
+ * bundle, in the same run. See bench/README.md for what each figure measures.
  */
 final class OciBench {
     private static final ObjectMapper JSON = new ObjectMapper();

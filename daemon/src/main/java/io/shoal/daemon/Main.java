@@ -5,9 +5,11 @@ import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.agent.exec.process.ProcessExecutor;
 import io.shoal.agent.image.ImageStore;
 import io.shoal.daemon.demo.DemoCommand;
+import io.shoal.daemon.swarm.SwarmNode;
 import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.ContainerRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
+import io.shoal.daemon.engineapi.LogRoutes;
 import io.shoal.daemon.engineapi.NodeRoutes;
 import io.shoal.daemon.engineapi.NotImplementedRoutes;
 import io.shoal.daemon.engineapi.Router;
@@ -96,16 +98,19 @@ public final class Main implements Runnable {
         return new Daemon(options, executor, images);
     }
 
-    /** The Engine API of {@code daemon}, on its socket. */
+    /** The Engine API of {@code daemon}, on its socket: each family of routes gets the part of the daemon it serves. */
     static EngineApiServer serve(Daemon daemon) throws Exception {
+        SwarmNode swarm = daemon.swarm();
+        LogRoutes logs = new LogRoutes(swarm::control, swarm);
         Router router = new Router();
-        new SystemRoutes(daemon).register(router);
-        new SwarmRoutes(daemon).register(router);
-        new NodeRoutes(daemon).register(router);
-        new ServiceRoutes(daemon).register(router);
-        new TaskRoutes(daemon).register(router);
+        new SystemRoutes(swarm, daemon.executor(), daemon.images(), daemon.options()).register(router);
+        new SwarmRoutes(swarm).register(router);
+        new NodeRoutes(swarm::control).register(router);
+        new ServiceRoutes(swarm::control, logs).register(router);
+        new TaskRoutes(swarm::control, logs).register(router);
         new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);
-        new ContainerRoutes(daemon).register(router);
+        new ContainerRoutes(swarm, daemon.images(), logs,
+                daemon.options().executor().equals("oci") ? "overlay" : "process").register(router);
         new NotImplementedRoutes().register(router);
         return new EngineApiServer(daemon.options().socket(), router, Daemon.ENGINE_VERSION);
     }

@@ -1,5 +1,9 @@
 package io.shoal.manager;
 
+import io.shoal.api.ApiException;
+import io.shoal.api.Node;
+import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.allocator.Allocator;
 import io.shoal.manager.dispatcher.Dispatcher;
 import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
@@ -13,15 +17,17 @@ import io.shoal.manager.scheduler.Scheduler;
 import io.shoal.store.Store;
 import java.time.Clock;
 import java.util.List;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * What runs on the Raft leader: the controllers and the dispatcher. Started when this manager
  * becomes leader, stopped when it stops being one; level-triggered controllers make the handover
- * safe.
+ * safe. As a {@link Dispatcher} it serves the leader's sessions, and refuses them (503) while it
+ * does not lead, so the agent calling looks for the leader elsewhere.
  */
-public final class Manager {
+public final class Manager implements io.shoal.api.dispatcher.Dispatcher {
     private static final Logger log = LoggerFactory.getLogger(Manager.class);
 
     private final Store store;
@@ -64,8 +70,33 @@ public final class Manager {
         dispatcher = null;
     }
 
-    /** The dispatcher while this manager leads, else null. */
-    public synchronized Dispatcher dispatcher() {
+    /** Whether this manager leads: its controllers and dispatcher run. */
+    public synchronized boolean leads() {
+        return dispatcher != null;
+    }
+
+    private synchronized Dispatcher leading() {
+        if (dispatcher == null) throw ApiException.unavailable("this manager is not the leader");
         return dispatcher;
+    }
+
+    @Override
+    public Session register(String nodeId, Node.Description description, String addr) {
+        return leading().register(nodeId, description, addr);
+    }
+
+    @Override
+    public Heartbeat heartbeat(String nodeId, String sessionId) {
+        return leading().heartbeat(nodeId, sessionId);
+    }
+
+    @Override
+    public AutoCloseable assignments(String nodeId, String sessionId, Consumer<Assignments> listener) {
+        return leading().assignments(nodeId, sessionId, listener);
+    }
+
+    @Override
+    public void updateTaskStatus(String nodeId, String sessionId, List<TaskStatusUpdate> updates) {
+        leading().updateTaskStatus(nodeId, sessionId, updates);
     }
 }

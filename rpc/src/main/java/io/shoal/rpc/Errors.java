@@ -5,6 +5,7 @@ import io.grpc.Status;
 import io.grpc.StatusException;
 import io.grpc.StatusRuntimeException;
 import io.shoal.api.ApiException;
+import io.shoal.api.dispatcher.Dispatcher.NodeRemovedException;
 import io.shoal.api.dispatcher.Dispatcher.SessionInvalidException;
 import io.shoal.pki.PkiException;
 import org.slf4j.Logger;
@@ -24,6 +25,7 @@ final class Errors {
     static final Metadata.Key<String> ERROR = Metadata.Key.of("shoal-error", Metadata.ASCII_STRING_MARSHALLER);
     static final Metadata.Key<String> API_STATUS = Metadata.Key.of("shoal-api-status", Metadata.ASCII_STRING_MARSHALLER);
     static final String SESSION_INVALID = "session-invalid";
+    static final String NODE_REMOVED = "node-removed";
 
     /** Server side: what to send for an exception thrown by the dispatcher or the CA. */
     static StatusException toStatus(RuntimeException thrown) {
@@ -34,6 +36,10 @@ final class Errors {
             case SessionInvalidException s -> {
                 status = Status.NOT_FOUND.withDescription(s.getMessage());
                 trailers.put(ERROR, SESSION_INVALID);
+            }
+            case NodeRemovedException r -> {
+                status = Status.PERMISSION_DENIED.withDescription(r.getMessage());
+                trailers.put(ERROR, NODE_REMOVED);
             }
             case ApiException a -> {
                 status = codeOf(a.status()).withDescription(a.getMessage());
@@ -56,6 +62,9 @@ final class Errors {
         String description = describe(status);
         if (trailers != null && SESSION_INVALID.equals(trailers.get(ERROR))) {
             return new SessionInvalidException(description);
+        }
+        if (trailers != null && NODE_REMOVED.equals(trailers.get(ERROR))) {
+            return new NodeRemovedException(description);
         }
         if (trailers != null && trailers.get(API_STATUS) != null) {
             try {

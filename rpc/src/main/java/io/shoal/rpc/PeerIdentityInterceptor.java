@@ -8,7 +8,9 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
+import io.grpc.StatusException;
 import io.shoal.api.ApiException;
+import io.shoal.api.dispatcher.Dispatcher.NodeRemovedException;
 import io.shoal.pki.NodeIdentity;
 import io.shoal.pki.NodeRole;
 import io.shoal.pki.PkiException;
@@ -49,23 +51,23 @@ final class PeerIdentityInterceptor implements ServerInterceptor {
         if (cert == null) {
             if (openMethods.contains(method)) return next.startCall(call, headers);
             return refuse(call, Status.UNAUTHENTICATED.withDescription(
-                    method + " requires a client certificate signed by this swarm's root CA"), remote);
+                    method + " requires a client certificate signed by this swarm's root CA").asException(), remote);
         }
         NodeIdentity peer;
         try {
             peer = NodeIdentity.of(cert);
         } catch (PkiException e) {
-            return refuse(call, Status.UNAUTHENTICATED.withDescription(e.getMessage()), remote);
+            return refuse(call, Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException(), remote);
         }
         Optional<String> refusal;
         try {
             refusal = authorizer.refusal(peer);
         } catch (RuntimeException e) {
-            return refuse(call, Errors.toStatus(e).getStatus(), remote);
+            return refuse(call, Errors.toStatus(e), remote);
         }
         if (refusal.isPresent()) {
-            return refuse(call, Status.PERMISSION_DENIED.withDescription(
-                    "node " + peer.nodeId() + " may not call the managers: " + refusal.get()), remote);
+            return refuse(call, Errors.toStatus(new NodeRemovedException(
+                    "node " + peer.nodeId() + " may not call the managers: " + refusal.get())), remote);
         }
         return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
     }
@@ -92,9 +94,10 @@ final class PeerIdentityInterceptor implements ServerInterceptor {
         }
     }
 
-    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, Status status, SocketAddress remote) {
-        LOG.warn("refused {} from {}: {}", call.getMethodDescriptor().getFullMethodName(), remote, status.getDescription());
-        call.close(status, new Metadata());
+    private static <Q, R> ServerCall.Listener<Q> refuse(ServerCall<Q, R> call, StatusException refusal, SocketAddress remote) {
+        LOG.warn("refused {} from {}: {}", call.getMethodDescriptor().getFullMethodName(), remote,
+                refusal.getStatus().getDescription());
+        call.close(refusal.getStatus(), refusal.getTrailers() == null ? new Metadata() : refusal.getTrailers());
         return new ServerCall.Listener<>() {};
     }
 }

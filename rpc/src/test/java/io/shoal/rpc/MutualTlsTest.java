@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.ApiException;
+import io.shoal.api.dispatcher.Dispatcher;
 import io.shoal.api.Node;
 import io.shoal.pki.NodeCertificates;
 import io.shoal.pki.NodeRole;
@@ -74,15 +75,16 @@ class MutualTlsTest {
         assertEquals(0, port.authorizations.get(), "no call may reach the interceptor");
     }
 
+    /** Refused as removed, which the node's agent takes as the end of its membership rather than a failure to retry. */
     @Test
-    void aRemovedNodeIsRefusedWithPermissionDenied() {
+    void aRemovedNodeIsRefusedAsRemoved() {
         TlsMaterial removed = port.swarm.node(TestClusterPort.REMOVED, NodeRole.WORKER);
-        var e = refusedRegistration(removed);
-        assertEquals(403, e.status());
-        assertTrue(e.getMessage().contains("may not call the managers: node node-removed was removed from the swarm"), e.getMessage());
+        try (var dispatcher = new RemoteDispatcher(RpcChannels.mutualTls(port.target, removed), Duration.ofSeconds(5))) {
+            var e = assertThrows(Dispatcher.NodeRemovedException.class, () -> dispatcher.register("node-a", DESCRIPTION, "10.0.0.2"));
+            assertTrue(e.getMessage().contains("may not call the managers: node node-removed was removed from the swarm"), e.getMessage());
+        }
         try (var ca = CaClient.authenticated(port.target, removed)) {
-            var renewal = assertThrows(ApiException.class, () -> ca.renew(NodeCertificates.Request.generate().csrPem()));
-            assertEquals(403, renewal.status());
+            assertThrows(Dispatcher.NodeRemovedException.class, () -> ca.renew(NodeCertificates.Request.generate().csrPem()));
         }
         assertEquals(List.of(), port.dispatcher.calls);
         assertEquals(List.of(), port.ca.renewedFor);

@@ -13,13 +13,16 @@ import java.util.function.Consumer;
  */
 public interface Dispatcher {
 
-    /** Opens a session for this node, registering it (or its new description) in the store. */
+    /**
+     * Opens a session for this node, registering it (or its new description) in the store. Throws
+     * {@link NodeRemovedException} for a node the swarm no longer has.
+     */
     Session register(String nodeId, Node.Description description, String addr);
 
     /**
      * Keeps the session alive; returns the period within which the next heartbeat must come and
      * the role the managers certify the node for. Throws {@link SessionInvalidException} when the
-     * session is unknown (the agent registers again).
+     * session is unknown (the agent registers again), {@link NodeRemovedException} when the node is.
      */
     Heartbeat heartbeat(String nodeId, String sessionId);
 
@@ -42,6 +45,16 @@ public interface Dispatcher {
 
     final class SessionInvalidException extends RuntimeException {
         public SessionInvalidException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /**
+     * The node is no longer in the swarm (it was removed): no session will be opened for it again,
+     * and its agent stops trying.
+     */
+    final class NodeRemovedException extends RuntimeException {
+        public NodeRemovedException(String message) {
             super(message, null, false, false);
         }
     }

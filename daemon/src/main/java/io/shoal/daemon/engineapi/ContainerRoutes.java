@@ -6,11 +6,9 @@ import io.shoal.agent.Worker;
 import io.shoal.api.ApiException;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Json;
-import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
-import io.shoal.daemon.Daemon;
-import io.shoal.daemon.SwarmMember;
+import io.shoal.agent.image.ImageStore;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -27,16 +25,23 @@ import java.util.TreeMap;
  * {@code SERVICE.SLOT.TASKID} (global: {@code SERVICE.NODEID.TASKID}), with the swarm labels.
  */
 public final class ContainerRoutes {
-    private final Daemon daemon;
+    private final LocalTasks local;
+    private final ImageStore images;
+    private final LogRoutes logs;
+    /** The storage driver the containers' roots are made with, as {@code docker inspect} names it. */
+    private final String driver;
 
-    public ContainerRoutes(Daemon daemon) {
-        this.daemon = daemon;
+    public ContainerRoutes(LocalTasks local, ImageStore images, LogRoutes logs, String driver) {
+        this.local = local;
+        this.images = images;
+        this.logs = logs;
+        this.driver = driver;
     }
 
     public void register(Router r) {
         r.add("GET", "/containers/json", this::list);
         r.add("GET", "/containers/{id}/json", req -> inspect(find(req.param("id"))));
-        r.add("GET", "/containers/{id}/logs", req -> new LogRoutes(daemon).taskLogs(req, find(req.param("id")).task()));
+        r.add("GET", "/containers/{id}/logs", req -> logs.taskLogs(req, find(req.param("id")).task()));
     }
 
     /** A container: the task as this node holds it, with its service's name. */
@@ -54,13 +59,10 @@ public final class ContainerRoutes {
     }
 
     private List<Container> containers() {
-        SwarmMember m = daemon.member();
-        if (m == null) return List.of();
         List<Container> out = new ArrayList<>();
-        for (Worker.Held h : m.worker().held()) {
+        for (Worker.Held h : local.tasks()) {
             Task t = h.task();
-            Service s = m.isManager() ? m.store.view(r -> r.service(t.serviceId())) : null;
-            String service = s == null ? t.serviceId() : s.spec().name();
+            String service = local.serviceName(t.serviceId());
             String middle = t.slot() > 0 ? Long.toString(t.slot()) : t.nodeId();
             out.add(new Container(h, service + "." + middle + "." + t.id(), service));
         }
@@ -155,7 +157,7 @@ public final class ContainerRoutes {
         j.put("Image", imageId(spec.image()));
         j.put("Name", "/" + c.name());
         j.put("RestartCount", 0);
-        j.put("Driver", daemon.options().executor().equals("oci") ? "overlay" : "process");
+        j.put("Driver", driver);
         j.put("Platform", "linux");
         ObjectNode config = j.putObject("Config");
         config.put("Hostname", spec.hostname() != null && !spec.hostname().isEmpty() ? spec.hostname() : t.id().substring(0, 12));
@@ -205,7 +207,7 @@ public final class ContainerRoutes {
     }
 
     private String imageId(String ref) {
-        return daemon.images().find(ref).map(i -> i.id()).orElse("");
+        return images.find(ref).map(i -> i.id()).orElse("");
     }
 
     private static String human(Duration d) {

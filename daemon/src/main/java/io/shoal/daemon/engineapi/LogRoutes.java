@@ -2,6 +2,7 @@ package io.shoal.daemon.engineapi;
 
 import io.shoal.agent.Worker;
 import io.shoal.agent.logs.JsonLog;
+import io.shoal.agent.logs.LogCollector;
 import io.shoal.agent.logs.LogEntry;
 import io.shoal.agent.logs.LogQuery;
 import io.shoal.agent.logs.LogReader;
@@ -9,8 +10,7 @@ import io.shoal.agent.logs.LogStream;
 import io.shoal.api.ApiException;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
-import io.shoal.daemon.Daemon;
-import io.shoal.daemon.SwarmMember;
+import io.shoal.manager.control.ControlApi;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URLEncoder;
@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.function.Supplier;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -54,10 +55,13 @@ public final class LogRoutes {
     private static final Pattern UNIX_TIME = Pattern.compile("(\\d+)(?:\\.(\\d{1,9}))?");
     private static final int BATCH = 64 * 1024;
 
-    private final Daemon daemon;
+    private final Supplier<ControlApi> control;
+    private final LocalTasks local;
 
-    public LogRoutes(Daemon daemon) {
-        this.daemon = daemon;
+    /** @param control the control API of this node's manager, or Docker's refusal on a worker */
+    public LogRoutes(Supplier<ControlApi> control, LocalTasks local) {
+        this.control = control;
+        this.local = local;
     }
 
     /** What the query asks for, checked before the stream starts (after that, errors can't have a status). */
@@ -73,18 +77,17 @@ public final class LogRoutes {
 
     public Object serviceLogs(ApiRequest req) {
         Options o = Options.of(req);
-        Service service = daemon.control().services().get(req.param("id"));
+        ControlApi c = control.get();
+        Service service = c.services().get(req.param("id"));
         if (service.spec().taskTemplate() == null || service.spec().taskTemplate().containerSpec() == null) {
             throw ApiException.invalid("logs only supported on container tasks");
         }
         boolean tty = service.spec().taskTemplate().containerSpec().tty();
-        SwarmMember member = daemon.manager();
-        return reply(o, tty, member, () -> localTasks(member, member.control.tasks().ofService(service.id())),
-                !o.query().follow() ? null : Boolean.TRUE);
+        return reply(o, tty, () -> localTasks(c.tasks().ofService(service.id())), !o.query().follow() ? null : Boolean.TRUE);
     }
 
     public Object taskLogs(ApiRequest req) {
-        return taskLogs(req, daemon.control().tasks().get(req.param("id")));
+        return taskLogs(req, control.get().tasks().get(req.param("id")));
     }
 
     /** {@code docker logs}: a container is a task of this node. */
@@ -92,22 +95,21 @@ public final class LogRoutes {
         Options o = Options.of(req);
         if (task.spec() == null || task.spec().containerSpec() == null) throw ApiException.invalid("logs only supported on container tasks");
         // A worker serves the logs of its own containers too: no manager is needed for them.
-        SwarmMember member = daemon.member();
-        if (member == null) throw ApiException.unavailable("This node is not part of a swarm");
-        if (task.nodeId() != null && !task.nodeId().equals(member.state.nodeId())) {
+        String self = local.nodeId();
+        if (self == null) throw ApiException.unavailable("This node is not part of a swarm");
+        if (task.nodeId() != null && !task.nodeId().equals(self)) {
             throw new ApiException(501, "task " + task.id() + " runs on node " + task.nodeId()
                     + ": logs of tasks on other nodes are not available from this node yet");
         }
-        List<Source> sources = localTasks(member, List.of(task));
-        return reply(o, task.spec().containerSpec().tty(), member, () -> sources, o.query().follow() ? Boolean.FALSE : null);
+        List<Source> sources = localTasks(List.of(task));
+        return reply(o, task.spec().containerSpec().tty(), () -> sources, o.query().follow() ? Boolean.FALSE : null);
     }
 
     /** One task's log, with the context its lines carry. */
     record Source(Task task, LogReader reader, byte[] context) {}
 
     /** {@code followNewTasks}: null without follow, true to follow a service (new tasks join), false for one task. */
-    private Router.Reply reply(Options o, boolean tty, SwarmMember member, java.util.function.Supplier<List<Source>> tasks,
-                               Boolean followNewTasks) {
+    private Router.Reply reply(Options o, boolean tty, Supplier<List<Source>> tasks, Boolean followNewTasks) {
         List<Source> first = tasks.get();
         Router.StreamBody body = followNewTasks == null
                 ? out -> writeAll(o, tty, first, out)
@@ -115,11 +117,12 @@ public final class LogRoutes {
         return Router.Reply.stream(tty ? RAW : MULTIPLEXED, body);
     }
 
-    private List<Source> localTasks(SwarmMember member, List<Task> tasks) {
-        String self = member.state.nodeId();
-        Worker worker = member.worker();
+    private List<Source> localTasks(List<Task> tasks) {
+        String self = local.nodeId();
+        LogCollector logs = local.logs();
+        if (self == null || logs == null) return List.of();
         Map<String, Worker.Held> held = new java.util.HashMap<>();
-        for (Worker.Held h : worker.held()) held.put(h.task().id(), h);
+        for (Worker.Held h : local.tasks()) held.put(h.task().id(), h);
         List<Source> out = new ArrayList<>();
         for (Task t : tasks) {
             if (t.nodeId() == null) continue;
@@ -130,7 +133,7 @@ public final class LogRoutes {
             Worker.Held h = held.get(t.id());
             Path dir = h == null ? null : h.controller().logDirectory();
             if (dir == null) continue; // not prepared yet, or already removed
-            out.add(new Source(t, worker.logs().reader(t.id(), dir), context(self, t)));
+            out.add(new Source(t, logs.reader(t.id(), dir), context(self, t)));
         }
         out.sort(Comparator.comparing(s -> s.task().slot()));
         return out;

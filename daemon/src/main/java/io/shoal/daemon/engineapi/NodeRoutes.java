@@ -2,18 +2,20 @@ package io.shoal.daemon.engineapi;
 
 import io.shoal.api.ApiException;
 import io.shoal.api.Node;
-import io.shoal.daemon.Daemon;
+import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.control.NodeControl;
 import io.shoal.pki.NodeRole;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** {@code /nodes}: list with filters, inspect, update, remove. */
 public final class NodeRoutes {
-    private final Daemon daemon;
+    private final Supplier<ControlApi> control;
 
-    public NodeRoutes(Daemon daemon) {
-        this.daemon = daemon;
+    /** @param control the control API of this node's manager, or Docker's refusal on a worker */
+    public NodeRoutes(Supplier<ControlApi> control) {
+        this.control = control;
     }
 
     public void register(Router r) {
@@ -30,7 +32,7 @@ public final class NodeRoutes {
     }
 
     private NodeControl nodes() {
-        return daemon.control().nodes();
+        return control.get().nodes();
     }
 
     private Object list(ApiRequest req) {

@@ -3,16 +3,20 @@ package io.shoal.daemon.engineapi;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.api.Json;
 import io.shoal.api.ServiceSpec;
-import io.shoal.daemon.Daemon;
+import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.control.ServiceControl;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /** {@code /services}: create, list, inspect, update, remove. */
 public final class ServiceRoutes {
-    private final Daemon daemon;
+    private final Supplier<ControlApi> control;
+    private final LogRoutes logs;
 
-    public ServiceRoutes(Daemon daemon) {
-        this.daemon = daemon;
+    /** @param control the control API of this node's manager, or Docker's refusal on a worker */
+    public ServiceRoutes(Supplier<ControlApi> control, LogRoutes logs) {
+        this.control = control;
+        this.logs = logs;
     }
 
     public void register(Router r) {
@@ -24,11 +28,11 @@ public final class ServiceRoutes {
             services().remove(req.param("id"));
             return Router.Reply.empty(200);
         });
-        r.add("GET", "/services/{id}/logs", new LogRoutes(daemon)::serviceLogs);
+        r.add("GET", "/services/{id}/logs", logs::serviceLogs);
     }
 
     private ServiceControl services() {
-        return daemon.control().services();
+        return control.get().services();
     }
 
     private Object list(ApiRequest req) {

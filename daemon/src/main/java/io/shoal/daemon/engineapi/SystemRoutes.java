@@ -7,8 +7,14 @@ import io.shoal.api.Json;
 import io.shoal.api.Node;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
+import io.shoal.agent.exec.Executor;
+import io.shoal.agent.image.ImageStore;
 import io.shoal.daemon.Daemon;
-import io.shoal.daemon.SwarmMember;
+import io.shoal.daemon.DaemonOptions;
+import io.shoal.daemon.swarm.Membership;
+import io.shoal.daemon.swarm.SwarmNode;
+import io.shoal.daemon.swarm.SwarmState;
+import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.control.NodeControl;
 import io.shoal.pki.NodeRole;
 import java.io.IOException;
@@ -20,10 +26,16 @@ import java.util.Map;
 
 /** {@code /_ping}, {@code /version} and {@code /info}: what the docker CLI asks before anything else. */
 public final class SystemRoutes {
-    private final Daemon daemon;
+    private final SwarmNode swarm;
+    private final Executor executor;
+    private final ImageStore images;
+    private final DaemonOptions options;
 
-    public SystemRoutes(Daemon daemon) {
-        this.daemon = daemon;
+    public SystemRoutes(SwarmNode swarm, Executor executor, ImageStore images, DaemonOptions options) {
+        this.swarm = swarm;
+        this.executor = executor;
+        this.images = images;
+        this.options = options;
     }
 
     public void register(Router r) {
@@ -35,7 +47,12 @@ public final class SystemRoutes {
     private Object ping(ApiRequest req) {
         // The CLI hides manager-only commands (service, node, stack...) unless Swarm says active/manager.
         return Router.Reply.text(200, "OK").withHeaders(Map.of(
-                "Swarm", daemon.member() == null ? "inactive" : daemon.member().isManager() ? "active/manager" : "active/worker",
+                "Swarm", switch (swarm.membership()) {
+                    case Membership.Outside o -> "inactive";
+                    case Membership.Manager m -> "active/manager";
+                    case Membership.Worker w -> "active/worker";
+                    case Membership.Removed r -> "error";
+                },
                 "Cache-Control", "no-cache, no-store, must-revalidate",
                 "Pragma", "no-cache",
                 "Builder-Version", "1"));
@@ -58,20 +75,16 @@ public final class SystemRoutes {
     }
 
     private Object info() {
-        Node.Description d = daemon.executor().describe();
-        SwarmMember m = daemon.member();
+        Node.Description d = executor.describe();
+        Membership membership = swarm.membership();
         ObjectNode info = Json.MAPPER.createObjectNode();
-        long running = 0;
-        long total = 0;
-        if (m != null) {
-            List<Task> mine = m.worker().held().stream().map(h -> h.task()).toList();
-            total = mine.stream().filter(t -> t.state().isAfter(TaskState.ACCEPTED)).count();
-            running = mine.stream().filter(t -> t.state() == TaskState.RUNNING).count();
-        }
-        info.put("ID", m == null ? "" : m.state.nodeId())
+        List<Task> mine = swarm.tasks().stream().map(h -> h.task()).toList();
+        long total = mine.stream().filter(t -> t.state().isAfter(TaskState.ACCEPTED)).count();
+        long running = mine.stream().filter(t -> t.state() == TaskState.RUNNING).count();
+        info.put("ID", membership.state() == null ? "" : membership.state().nodeId())
                 .put("Containers", total).put("ContainersRunning", running).put("ContainersPaused", 0)
-                .put("ContainersStopped", total - running).put("Images", daemon.images().list().size())
-                .put("Driver", "overlay").put("DockerRootDir", daemon.options().dataDir().toString())
+                .put("ContainersStopped", total - running).put("Images", images.list().size())
+                .put("Driver", "overlay").put("DockerRootDir", options.dataDir().toString())
                 .put("Name", d.hostname()).put("NCPU", d.resources().nanoCPUs() / 1_000_000_000L)
                 .put("MemTotal", d.resources().memoryBytes()).put("OperatingSystem", osName()).put("OSType", "linux")
                 .put("Architecture", d.platform().architecture()).put("KernelVersion", kernel())
@@ -79,36 +92,36 @@ public final class SystemRoutes {
                 .put("CgroupDriver", "cgroupfs").put("DefaultRuntime", "runc").put("SystemTime", Instant.now().toString())
                 .put("ExperimentalBuild", false).put("Debug", false);
         ArrayNode labels = info.putArray("Labels");
-        if (daemon.options().labels() != null) daemon.options().labels().forEach((k, v) -> labels.add(k + "=" + v));
-        info.set("Swarm", swarmInfo(m));
+        if (options.labels() != null) options.labels().forEach((k, v) -> labels.add(k + "=" + v));
+        info.set("Swarm", swarmInfo(membership));
         return info;
     }
 
-    private ObjectNode swarmInfo(SwarmMember m) {
+    private static ObjectNode swarmInfo(Membership membership) {
         ObjectNode s = Json.MAPPER.createObjectNode();
-        if (m == null) {
+        SwarmState state = membership.state();
+        if (state == null) {
             s.put("NodeID", "").put("NodeAddr", "").put("LocalNodeState", "inactive").put("ControlAvailable", false)
                     .put("Error", "").putNull("RemoteManagers");
             return s;
         }
-        if (!m.isManager()) {
-            s.put("NodeID", m.state.nodeId()).put("NodeAddr", m.state.advertiseAddr().replaceAll(":\\d+$", ""))
-                    .put("LocalNodeState", "active").put("ControlAvailable", false).put("Error", "");
-            ArrayNode managers = s.putArray("RemoteManagers");
-            for (String addr : m.state.remoteManagers()) managers.addObject().put("NodeID", "").put("Addr", addr);
+        s.put("NodeID", state.nodeId()).put("NodeAddr", state.advertise().host())
+                .put("LocalNodeState", membership instanceof Membership.Removed ? "error" : "active")
+                .put("ControlAvailable", membership instanceof Membership.Manager)
+                .put("Error", membership instanceof Membership.Removed r ? r.reason() : "");
+        ArrayNode managers = s.putArray("RemoteManagers");
+        if (!(membership instanceof Membership.Manager m)) {
+            for (String addr : state.remoteManagers()) managers.addObject().put("NodeID", "").put("Addr", addr);
             return s;
         }
-        List<Node> nodes = m.control.nodes().list(NodeControl.Query.ALL);
-        s.put("NodeID", m.state.nodeId()).put("NodeAddr", m.state.advertiseAddr().replaceAll(":\\d+$", ""))
-                .put("LocalNodeState", "active").put("ControlAvailable", true).put("Error", "")
-                .put("Nodes", nodes.size())
-                .put("Managers", nodes.stream().filter(n -> n.spec().role() == NodeRole.MANAGER).count());
-        ArrayNode managers = s.putArray("RemoteManagers");
+        ControlApi control = m.control();
+        List<Node> nodes = control.nodes().list(NodeControl.Query.ALL);
+        s.put("Nodes", nodes.size()).put("Managers", nodes.stream().filter(n -> n.spec().role() == NodeRole.MANAGER).count());
         for (Node n : nodes) {
             if (n.managerStatus() != null) managers.addObject().put("NodeID", n.id()).put("Addr", n.managerStatus().addr());
         }
         try {
-            ObjectNode c = Json.MAPPER.valueToTree(m.control.swarm().get());
+            ObjectNode c = Json.MAPPER.valueToTree(control.swarm().get());
             c.remove("JoinTokens");
             s.set("Cluster", c);
         } catch (ApiException e) {

@@ -95,7 +95,12 @@ class NodeLifecycleTest {
             assertTrue(rmReady.err().contains("is not down and can't be removed"), rmReady.err());
             d2.dockerOk("node", "rm", "--force", "h1");
             assertFalse(nodesOrEmpty(d2).containsKey("h1"));
-            await(all, () -> d1.log().contains("may not call the managers: node"));
+            // The removed node stops its agent and says why; leaving then clears it.
+            await(all, () -> "error".equals(info(d1, "{{.Swarm.LocalNodeState}}")));
+            assertTrue(info(d1, "{{.Swarm.Error}}").contains("was removed from the swarm"), info(d1, "{{.Swarm.Error}}"));
+            assertTrue(d1.log().contains("this node was removed from the swarm; the agent stops"), "said once, then stopped");
+            d1.dockerOk("swarm", "leave");
+            assertEquals("inactive", info(d1, "{{.Swarm.LocalNodeState}}"));
         }
     }
 

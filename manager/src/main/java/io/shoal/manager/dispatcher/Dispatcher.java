@@ -77,7 +77,7 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
         try {
             store.update(tx -> {
                 Node node = tx.node(nodeId);
-                if (node == null) throw ApiException.notFound("node %s is not part of the swarm", nodeId);
+                if (node == null) throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
                 tx.update(node.withDescription(description).withStatus(new Node.Status(NodeState.READY, null, addr)));
                 return null;
             });
@@ -99,7 +99,7 @@ public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, Aut
         long period = heartbeatPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
         Node node = store.view(r -> r.node(nodeId));
-        if (node == null) throw new SessionInvalidException("node " + nodeId + " was removed from the swarm");
+        if (node == null) throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
         return new Heartbeat(period, node.certifiedRole());
     }
 

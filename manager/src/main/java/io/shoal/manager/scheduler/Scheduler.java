@@ -31,9 +31,6 @@ import java.util.Set;
  * every waiting task, since they share the node picture.
  */
 public final class Scheduler extends Controller {
-    /** swarmkit's MaxChangesPerTransaction: keeps one Raft entry a reasonable size. */
-    static final int MAX_CHANGES_PER_BATCH = 200;
-
     private final Clock clock;
     /**
      * Whether tasks were left waiting by the last pass (or none ran yet): only then may freed room
@@ -95,8 +92,8 @@ public final class Scheduler extends Controller {
      */
     List<Task> commit(List<Task> decisions) {
         List<Task> dropped = new ArrayList<>();
-        for (int from = 0; from < decisions.size(); from += MAX_CHANGES_PER_BATCH) {
-            List<Task> batch = decisions.subList(from, Math.min(from + MAX_CHANGES_PER_BATCH, decisions.size()));
+        for (int from = 0; from < decisions.size(); from += Store.MAX_CHANGES_PER_BATCH) {
+            List<Task> batch = decisions.subList(from, Math.min(from + Store.MAX_CHANGES_PER_BATCH, decisions.size()));
             try {
                 store.update(tx -> {
                     for (Task t : batch) {

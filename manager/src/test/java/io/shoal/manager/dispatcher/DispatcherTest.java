@@ -21,6 +21,7 @@ import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dispatcher.Session;
+import io.shoal.api.dispatcher.Dispatcher.NodeRemovedException;
 import io.shoal.api.dispatcher.Dispatcher.SessionInvalidException;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.VirtualTime;
@@ -84,8 +85,8 @@ class DispatcherTest {
         assertEquals("10.0.0.7", n1.status().addr());
         assertEquals(Duration.ofSeconds(2).toNanos(), s.heartbeatPeriodNanos());
         assertEquals(Duration.ofSeconds(2).toNanos(), dispatcher.heartbeat("n1", s.sessionId()).periodNanos());
-        assertEquals(404, assertThrows(io.shoal.api.ApiException.class,
-                () -> dispatcher.register("n9", DESCRIPTION, "10.0.0.9")).status());
+        assertEquals("node n9 was removed from the swarm", assertThrows(NodeRemovedException.class,
+                () -> dispatcher.register("n9", DESCRIPTION, "10.0.0.9")).getMessage());
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.shoal.store.raft;
 
 import io.shoal.api.ApiException;
 import io.shoal.api.StoredObject;
+import io.shoal.common.HostPort;
 import io.shoal.pki.DataKey;
 import io.shoal.store.Batch;
 import io.shoal.store.MemoryStore;
@@ -86,19 +87,21 @@ public final class RaftNode implements Proposer, AutoCloseable {
     /**
      * @param dir        where the log and snapshots live
      * @param memberId   this manager's Raft member id (the node id)
-     * @param address    host:port the Raft transport listens on and peers reach
+     * @param address    host:port other members reach this one at
+     * @param listenHost the interface the Raft transport listens on (at {@code address}'s port)
      * @param clusterId  the swarm's id; the group id is derived from it
      * @param key        this manager's data key, which seals the entries and snapshots it writes
      * @param peers      where to fetch the state from when the leader's log no longer reaches back far enough
      * @param tls        the transport's mutual TLS
      * @param leadership told true when this member becomes a leader ready to write, false when it stops being one
      */
-    public RaftNode(Path dir, String memberId, String address, String clusterId, MemoryStore memory,
+    public RaftNode(Path dir, String memberId, String address, String listenHost, String clusterId, MemoryStore memory,
                     DataKey key, StateSource peers, Tls tls, Consumer<Boolean> leadership, Start start) throws IOException {
         Files.createDirectories(dir);
         props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
-        GrpcConfigKeys.Server.setPort(props, port(address));
+        GrpcConfigKeys.Server.setHost(props, listenHost);
+        GrpcConfigKeys.Server.setPort(props, HostPort.parse(address, 0).port());
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, 10_000);
         // A snapshot asked for (before a backup) is taken however few entries came since the last.
@@ -319,9 +322,6 @@ public final class RaftNode implements Proposer, AutoCloseable {
         }
     }
 
-    private static int port(String address) {
-        return Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
-    }
 
     @Override
     public void close() throws IOException {

@@ -38,7 +38,7 @@ class RaftGroupTest {
         String address = "127.0.0.1:" + RaftNodeTest.freePort();
         MemoryStore memory = new MemoryStore();
         AtomicInteger leads = new AtomicInteger();
-        RaftNode raft = new RaftNode(dir.resolve(name), id, address, "cluster1", memory, DataKey.generate(),
+        RaftNode raft = new RaftNode(dir.resolve(name), id, address, "127.0.0.1", "cluster1", memory, DataKey.generate(),
                 this::fetchFromAnother, null, l -> { if (l) leads.incrementAndGet(); }, how);
         Member m = new Member(id, address, memory, raft, new Store(memory, raft, Clock.systemUTC()), leads);
         members.add(m);

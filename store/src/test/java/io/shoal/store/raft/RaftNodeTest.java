@@ -50,7 +50,7 @@ class RaftNodeTest {
         {
             MemoryStore memory = new MemoryStore();
             CountDownLatch leader = new CountDownLatch(1);
-            try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
+            try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
                     StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.BOOTSTRAP)) {
                 assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
                 Store store = new Store(memory, raft, Clock.systemUTC());
@@ -89,7 +89,7 @@ class RaftNodeTest {
         var recovered = RaftNode.recover(dir.resolve("raft"), "cluster1", DataKey.loadOrCreate(dir.resolve("dek")));
         assertEquals(count + 2, recovered.stream().filter(o -> o instanceof Service).count());
         // From the snapshot and the entries after it, decrypted with the same key.
-        try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
+        try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
                 StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.RESUME)) {
             assertTrue(leader.await(10, TimeUnit.SECONDS));
             assertEquals(count + 2, (long) memory.view(r -> r.services().size()));
@@ -97,7 +97,7 @@ class RaftNodeTest {
         }
         // Another key opens nothing: the member refuses to start rather than come up empty.
         Files.delete(dir.resolve("dek"));
-        assertThrows(Exception.class, () -> new RaftNode(dir.resolve("raft"), id, address, "cluster1", new MemoryStore(),
+        assertThrows(Exception.class, () -> new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", new MemoryStore(),
                 DataKey.loadOrCreate(dir.resolve("dek")), StateSource.NONE, null, l -> { }, RaftNode.Start.RESUME).close());
     }
 
@@ -110,7 +110,7 @@ class RaftNodeTest {
     void concurrentWritesShareEntriesAndKeepTheirOwnVerdicts() throws Exception {
         MemoryStore memory = new MemoryStore();
         CountDownLatch leader = new CountDownLatch(1);
-        try (RaftNode raft = new RaftNode(dir.resolve("raft"), Ids.newId(), "127.0.0.1:" + freePort(), "cluster1", memory,
+        try (RaftNode raft = new RaftNode(dir.resolve("raft"), Ids.newId(), "127.0.0.1:" + freePort(), "127.0.0.1", "cluster1", memory,
                 DataKey.generate(), StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.BOOTSTRAP)) {
             assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
             Store store = new Store(memory, raft, Clock.systemUTC());

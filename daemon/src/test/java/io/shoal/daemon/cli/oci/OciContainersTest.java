@@ -57,7 +57,7 @@ class OciContainersTest {
         OciHost.tearDown(daemon, dir);
     }
 
-    /** Issue 3 §7: a busybox service really runs isolated. */
+    /** A busybox service really runs isolated. */
     @Test
     void serviceRunsIsolatedContainersFromTheLoadedImage() throws Exception {
         var created = daemon.docker("service", "create", "--detach", "--name", "iso", "--replicas", "2", "busybox", "sleep", "1000");
@@ -98,7 +98,7 @@ class OciContainersTest {
         remove("iso");
     }
 
-    /** Issue 3 §7: 32 MiB limit, 64 MiB allocation → FAILED with the OOM message, restarted per policy. */
+    /** 32 MiB limit, 64 MiB allocation → FAILED with the OOM message, restarted per policy. */
     @Test
     void memoryLimitKillsAndTheTaskIsRestartedPerPolicy() throws Exception {
         daemon.dockerOk("service", "create", "--detach", "--name", "oom", "--limit-memory", "32m",
@@ -124,7 +124,7 @@ class OciContainersTest {
         remove("oom");
     }
 
-    /** Issue 3 §7: CPU and pids limits land in the container's cgroup. */
+    /** CPU and pids limits land in the container's cgroup. */
     @Test
     void cpuAndPidsLimitsLandInTheCgroup() throws Exception {
         daemon.dockerOk("service", "create", "--detach", "--name", "lim", "--limit-cpu", "0.5", "--limit-pids", "50",
@@ -149,7 +149,7 @@ class OciContainersTest {
         remove("lim");
     }
 
-    /** Issue 3 §7: env, args, user, working dir, read-only root and bind/volume/tmpfs mounts apply. */
+    /** Env, args, user, working dir, read-only root and bind/volume/tmpfs mounts apply. */
     @Test
     void theSpecApplies() throws Exception {
         Path out = Files.createDirectories(dir.resolve("out"));
@@ -197,7 +197,7 @@ class OciContainersTest {
         assertTrue(Files.exists(daemon.dataDir().resolve("oci/volumes/e2evol/seed")));
     }
 
-    /** Issue 3 §7: an unhealthy container is failed and replaced. */
+    /** An unhealthy container is failed and replaced. */
     @Test
     void unhealthyContainerIsFailedAndReplaced() throws Exception {
         daemon.dockerOk("service", "create", "--detach", "--name", "sick", "--health-cmd", "false",
@@ -213,7 +213,7 @@ class OciContainersTest {
         remove("sick");
     }
 
-    /** Issue 3 §3: docker load of an OCI image-layout tarball (gzipped layer), and a service runs from it. */
+    /** Docker load of an OCI image-layout tarball (gzipped layer), and a service runs from it. */
     @Test
     void loadsAnOciLayoutTarball() throws Exception {
         Path layout = OciLayout.fromDockerSave(BusyboxImage.build(dir, "busybox:layout"), dir.resolve("oci-layout.tar"),

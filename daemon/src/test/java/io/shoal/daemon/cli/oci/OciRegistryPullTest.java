@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Issue 3 §3: a task whose image the node lacks is pulled from the registry its reference names. */
+/** A task whose image the node lacks is pulled from the registry its reference names. */
 class OciRegistryPullTest {
     @Test
     void missingImageIsPulledFromTheLocalRegistryAndAnUnknownOneIsRejected() throws Exception {

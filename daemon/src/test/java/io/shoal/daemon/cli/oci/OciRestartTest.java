@@ -19,7 +19,7 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
 
-/** Issue 3 §2: kill -9 of the daemon neither kills nor duplicates its containers; exits while it was down are reported. */
+/** A kill -9 of the daemon neither kills nor duplicates its containers; exits while it was down are reported. */
 class OciRestartTest {
     @Test
     void killedDaemonReadoptsItsContainersAndLearnsExitsThatHappenedWhileItWasDown() throws Exception {

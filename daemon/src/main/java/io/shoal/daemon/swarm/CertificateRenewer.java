@@ -1,7 +1,9 @@
-package io.shoal.daemon;
+package io.shoal.daemon.swarm;
 
+import io.shoal.api.ApiException;
 import io.shoal.pki.MutableTls;
 import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeRole;
 import io.shoal.rpc.CaClient;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -10,6 +12,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,20 +82,39 @@ final class CertificateRenewer implements AutoCloseable {
 
     /** One attempt through each manager in turn; true once a new certificate is in use. */
     private boolean renewOnce() {
+        return renew(renewed -> true) != null;
+    }
+
+    /**
+     * A certificate for {@code role}, as the managers certify the node after a promotion or a
+     * demotion: the one in use if it says so, else a new one from the first manager that issues
+     * that role (one that has not seen the change yet issues the old one, which is not taken).
+     */
+    synchronized NodeCertificates renewFor(NodeRole role) {
+        if (current.identity().role() == role) return current;
+        NodeCertificates renewed = renew(c -> c.identity().role() == role);
+        if (renewed == null) throw ApiException.unavailable("no manager issued a %s certificate", role.apiName());
+        return renewed;
+    }
+
+    /** Through each manager in turn, the first new certificate {@code accept} takes, now in use; null if none. */
+    private synchronized NodeCertificates renew(Predicate<NodeCertificates> accept) {
         NodeCertificates.Request request = NodeCertificates.Request.generate();
         for (String manager : managers.get()) {
             try (CaClient ca = CaClient.authenticated(manager, tls)) {
                 NodeCertificates renewed = NodeCertificates.of(request, ca.renew(request.csrPem()));
+                if (!accept.test(renewed)) continue;
                 tls.update(renewed.tls());
                 renewed.save(dir);
                 current = renewed;
-                log.info("renewed the node certificate through {}: valid until {}", manager, renewed.notAfter());
-                return true;
+                log.info("renewed the node certificate through {}: {}, valid until {}", manager,
+                        renewed.identity().role().apiName(), renewed.notAfter());
+                return renewed;
             } catch (RuntimeException | IOException e) {
                 log.warn("renewing the node certificate through {} failed: {}", manager, e.getMessage());
             }
         }
-        return false;
+        return null;
     }
 
     @Override

@@ -1,0 +1,45 @@
+package io.shoal.daemon.swarm;
+
+import io.shoal.manager.control.ControlApi;
+
+/**
+ * Where this node stands with a swarm. {@link SwarmNode} moves it between these forms:
+ * <pre>
+ *   Outside ── init ─────────────────────► Manager
+ *   Outside ── join (worker/manager token) ► Worker | Manager
+ *   Worker  ── promoted (certified manager) ► Manager      (the Raft member joins; tasks run on)
+ *   Manager ── demoted (certified worker) ──► Worker       (the Raft member stops; tasks run on)
+ *   Manager ── init --force-new-cluster ───► Manager      (a new one-member group with the old state)
+ *   Worker | Manager ── refused as removed ─► Removed      (the agent stops)
+ *   Worker | Manager | Removed ── leave ────► Outside      (tasks stopped, state erased)
+ * </pre>
+ */
+public sealed interface Membership {
+
+    /** Not in a swarm. */
+    record Outside() implements Membership {}
+
+    /** A worker: an agent runs the tasks the managers assign. */
+    record Worker(Member member) implements Membership {}
+
+    /** A manager: a worker that also runs a member of the managers' Raft group, and all that runs on a manager. */
+    record Manager(Member member, LocalManager manager) implements Membership {
+        public ControlApi control() {
+            return manager.control;
+        }
+    }
+
+    /** The managers no longer have this node: its agent stopped; leaving clears what is left. */
+    record Removed(Member member, String reason) implements Membership {}
+
+    /** The node's part in the swarm, or null outside one. */
+    default Member member() {
+        return null;
+    }
+
+    /** What the node remembers of its swarm, or null outside one. */
+    default SwarmState state() {
+        Member m = member();
+        return m == null ? null : m.state();
+    }
+}

@@ -1,0 +1,466 @@
+package io.shoal.daemon.swarm;
+
+import io.shoal.agent.Agent;
+import io.shoal.agent.Worker;
+import io.shoal.agent.exec.Executor;
+import io.shoal.agent.logs.LogCollector;
+import io.shoal.api.ApiException;
+import io.shoal.api.Cluster;
+import io.shoal.api.Defaults;
+import io.shoal.api.Ids;
+import io.shoal.api.Node;
+import io.shoal.api.NodeAvailability;
+import io.shoal.api.NodeState;
+import io.shoal.api.Reachability;
+import io.shoal.api.StoredObject;
+import io.shoal.api.SwarmSpec;
+import io.shoal.api.Version;
+import io.shoal.common.FileTrees;
+import io.shoal.common.HostPort;
+import io.shoal.daemon.DaemonOptions;
+import io.shoal.daemon.engineapi.LocalTasks;
+import io.shoal.manager.ca.ClusterCa;
+import io.shoal.manager.control.ControlApi;
+import io.shoal.manager.control.NodeControl;
+import io.shoal.manager.control.SwarmControl;
+import io.shoal.manager.role.Quorum;
+import io.shoal.pki.JoinToken;
+import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeRole;
+import io.shoal.pki.PkiException;
+import io.shoal.pki.RootCa;
+import io.shoal.rpc.CaClient;
+import io.shoal.store.raft.RaftNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This node's membership in a swarm and every transition of it ({@link Membership} lists them):
+ * init, join, leave and force-new-cluster as the Engine API asks; promotion and demotion as the
+ * managers certify the node for another role (the agent's heartbeats say so, as swarmkit's
+ * session does); removal as the managers refuse the node. One transition runs at a time. Until a
+ * transition is done, the Engine API sees the form before it, as in Docker, where a promoted node
+ * serves as a manager only once it is one.
+ */
+public final class SwarmNode implements LocalTasks, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SwarmNode.class);
+    private static final int DEFAULT_CLUSTER_PORT = 2377;
+
+    private final DaemonOptions options;
+    private final Executor executor;
+    private final Clock clock = Clock.systemUTC();
+    private volatile Membership membership = new Membership.Outside();
+    /** What the agent reports runs here, off its session thread, one event at a time. */
+    private final ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("membership").factory());
+    private final AtomicBoolean switchQueued = new AtomicBoolean();
+
+    /** Resumes the membership this node had when its daemon stopped, if any. */
+    public SwarmNode(DaemonOptions options, Executor executor) throws IOException {
+        this.options = options;
+        this.executor = executor;
+        SwarmState saved = SwarmState.load(stateFile());
+        if (saved == null) return;
+        // The operator's --listen-addr wins over the saved one: a data dir restored on another host listens there.
+        SwarmState state = options.listenAddrExplicit() ? saved.withListenAddr(options.listenAddr()) : saved;
+        log.info("resuming swarm membership as {} node {}", state.role().apiName(), state.nodeId());
+        Member member = new Member(state, swarmDir(), loadCertificates(), executor, clock, listener());
+        membership = state.role() == NodeRole.MANAGER ? resumeManager(member) : new Membership.Worker(member);
+        member.start();
+    }
+
+    /** The membership now. */
+    public Membership membership() {
+        return membership;
+    }
+
+    /** The control API of this node's manager, or Docker's refusal on a worker or outside a swarm. */
+    public ControlApi control() {
+        return switch (membership) {
+            case Membership.Manager m -> m.manager().control;
+            case Membership.Outside o -> throw ApiException.unavailable("This node is not a swarm manager. Use \"docker swarm init\" or "
+                    + "\"docker swarm join\" to connect this node to swarm and try again.");
+            default -> throw ApiException.unavailable("This node is not a swarm manager. Worker nodes can't be used to view or "
+                    + "modify cluster state. Please run this command on a manager node or promote the current node to a manager.");
+        };
+    }
+
+    @Override
+    public String nodeId() {
+        SwarmState state = membership.state();
+        return state == null ? null : state.nodeId();
+    }
+
+    @Override
+    public List<Worker.Held> tasks() {
+        Member m = membership.member();
+        return m == null ? List.of() : m.worker.held();
+    }
+
+    @Override
+    public LogCollector logs() {
+        Member m = membership.member();
+        return m == null ? null : m.worker.logs();
+    }
+
+    /** A manager knows every service's name; a worker only the id its tasks carry. */
+    @Override
+    public String serviceName(String serviceId) {
+        if (!(membership instanceof Membership.Manager m)) return serviceId;
+        try {
+            return m.control().services().get(serviceId).spec().name();
+        } catch (ApiException e) {
+            return serviceId;
+        }
+    }
+
+    // ---- init and join
+
+    /** {@code docker swarm init}: a new swarm with this node as its first manager, or a forced new cluster. */
+    public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
+                                    NodeAvailability availability) throws IOException {
+        if (forceNewCluster && membership instanceof Membership.Manager m) return forceNewCluster(m, listenAddr, advertiseAddr);
+        requireOutside();
+        if (spec != null) SwarmControl.check(spec);
+        String ip = Addresses.advertiseIp(advertiseAddr, options.advertiseAddr());
+        HostPort listen = listenAddr(listenAddr);
+        Addresses.requireFree(listen);
+        String nodeId = Ids.newId();
+        String clusterId = Ids.newId();
+        SwarmState state = new SwarmState(nodeId, clusterId, NodeRole.MANAGER, ip + ":" + listen.port(), listen.toString(), List.of());
+        Cluster cluster = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, Defaults.fillSwarmSpec(spec),
+                null, false, Defaults.DATA_PATH_PORT, List.of("10.0.0.0/8"), 24, null, null));
+        Files.createDirectories(Member.certificatesDir(swarmDir()));
+        ClusterCa.firstManager(cluster, nodeId, List.of(ip)).save(Member.certificatesDir(swarmDir()));
+        Node node = new Node(nodeId, Version.NONE, null, null,
+                new Node.Spec(null, null, NodeRole.MANAGER, availability == null ? NodeAvailability.ACTIVE : availability),
+                executor.describe(), new Node.Status(NodeState.UNKNOWN, null, ip),
+                new Node.ManagerStatus(true, Reachability.REACHABLE, state.advertiseAddr()));
+        membership = enter(state, true, manager -> {
+            manager.awaitLeader();
+            manager.store.update(tx -> {
+                tx.create(cluster);
+                tx.create(node);
+                return null;
+            });
+        }, null);
+        log.info("initialized swarm {} as node {}", clusterId, nodeId);
+        return nodeId;
+    }
+
+    /**
+     * {@code docker swarm join}: checks that the manager's root CA is the one the token names, gets
+     * a certificate for the role the token grants, then runs as a worker, or as a manager that the
+     * leader adds to the Raft group.
+     */
+    public synchronized void join(List<String> remoteAddrs, String token, String listenAddr, String advertiseAddr,
+                                  NodeAvailability availability) throws IOException {
+        requireOutside();
+        if (remoteAddrs == null || remoteAddrs.isEmpty()) throw ApiException.invalid("at least 1 RemoteAddr is required to join");
+        NodeCertificates certs;
+        try {
+            JoinToken joinToken = JoinToken.parse(token);
+            String remote = remoteAddrs.getFirst();
+            RootCa root = RootCa.fromCertificatePem(CaClient.fetchRootCa(remote, Duration.ofSeconds(10)));
+            joinToken.checkRootCa(root);
+            NodeCertificates.Request request = NodeCertificates.Request.generate();
+            try (CaClient ca = CaClient.joining(remote, List.of(root.certificate()))) {
+                certs = NodeCertificates.of(request, ca.issue(request.csrPem(), token, null));
+            }
+        } catch (PkiException e) {
+            throw ApiException.of(e);
+        }
+        String ip = Addresses.advertiseIp(advertiseAddr, options.advertiseAddr());
+        HostPort listen = listenAddr(listenAddr);
+        NodeRole role = certs.identity().role();
+        if (role == NodeRole.MANAGER) Addresses.requireFree(listen);
+        SwarmState state = new SwarmState(certs.identity().nodeId(), certs.identity().clusterId(), role,
+                ip + ":" + listen.port(), listen.toString(), List.copyOf(remoteAddrs));
+        Files.createDirectories(Member.certificatesDir(swarmDir()));
+        certs.save(Member.certificatesDir(swarmDir()));
+        membership = enter(state, false, role == NodeRole.MANAGER ? manager -> manager.join(remoteAddrs) : null, null);
+        log.info("joined swarm {} as {} node {}", state.clusterId(), role.apiName(), state.nodeId());
+    }
+
+    @FunctionalInterface
+    private interface ManagerStep {
+        void run(LocalManager manager) throws IOException;
+    }
+
+    /**
+     * Brings a new membership up from the certificate on disk: a worker, or (with
+     * {@code managerStep}) a manager whose Raft member forms a group or joins one. If anything
+     * fails, everything started is closed and the swarm directory erased: nothing half-joined stays.
+     */
+    private Membership enter(SwarmState state, boolean bootstrap, ManagerStep managerStep, Member existing) throws IOException {
+        Member member = null;
+        LocalManager manager = null;
+        try {
+            member = new Member(state, swarmDir(), loadCertificates(), executor, clock, listener());
+            if (managerStep != null) {
+                manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
+                        bootstrap ? RaftNode.Start.BOOTSTRAP : RaftNode.Start.JOIN, clock);
+                managerStep.run(manager);
+                manager.openClusterPort();
+                member.connection.setLocal(manager);
+            }
+            member.save(state);
+            member.start();
+            return manager == null ? new Membership.Worker(member) : new Membership.Manager(member, manager);
+        } catch (RuntimeException | IOException e) {
+            if (manager != null) manager.close();
+            if (member != null) member.close();
+            FileTrees.delete(swarmDir());
+            throw e;
+        }
+    }
+
+    /** A manager resumed from its own Raft files; one that finds no quorum still serves, so that it can be forced into a new cluster. */
+    private Membership resumeManager(Member member) throws IOException {
+        SwarmState state = member.state();
+        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
+                LocalManager.startFor(member.raftDir(), state.clusterId(), false), clock);
+        try {
+            manager.awaitStore();
+        } catch (ApiException e) {
+            log.warn("resumed without the swarm's state: {}", e.getMessage());
+        }
+        manager.openClusterPort();
+        member.connection.setLocal(manager);
+        return new Membership.Manager(member, manager);
+    }
+
+    // ---- role changes and removal, as the managers report them
+
+    private Agent.Listener listener() {
+        return new Agent.Listener() {
+            @Override
+            public void certifiedRole(NodeRole role) {
+                boolean differs = switch (membership) {
+                    case Membership.Worker w -> role == NodeRole.MANAGER;
+                    case Membership.Manager m -> role == NodeRole.WORKER;
+                    default -> false;
+                };
+                if (differs && switchQueued.compareAndSet(false, true)) {
+                    events.execute(() -> {
+                        switchQueued.set(false);
+                        follow(role);
+                    });
+                }
+            }
+
+            @Override
+            public void removed(String reason) {
+                events.execute(() -> markRemoved(reason));
+            }
+        };
+    }
+
+    /**
+     * Becomes what the managers certify this node for (swarmkit's node does the same when its
+     * session reports a new role): renews the certificate for that role, then starts a Raft member
+     * that joins the group, or stops it. The agent and its tasks carry on throughout. A failed
+     * switch is tried again at the next heartbeat that reports the role.
+     */
+    private synchronized void follow(NodeRole role) {
+        try {
+            switch (membership) {
+                case Membership.Worker(Member member) when role == NodeRole.MANAGER -> promote(member);
+                case Membership.Manager(Member member, LocalManager manager) when role == NodeRole.WORKER -> demote(member, manager);
+                default -> { }
+            }
+        } catch (RuntimeException | IOException e) {
+            log.warn("becoming a {} failed; trying again at a later heartbeat: {}", role.apiName(), e.getMessage());
+        }
+    }
+
+    private void promote(Member member) throws IOException {
+        member.renewer.renewFor(NodeRole.MANAGER);
+        List<String> managers = member.connection.addresses();
+        SwarmState state = member.state().withRole(NodeRole.MANAGER);
+        Addresses.requireFree(state.listen());
+        FileTrees.delete(member.raftDir());
+        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key, RaftNode.Start.JOIN, clock);
+        try {
+            manager.join(managers);
+            manager.openClusterPort();
+        } catch (RuntimeException | IOException e) {
+            manager.close();
+            FileTrees.delete(member.raftDir());
+            throw e;
+        }
+        member.connection.setLocal(manager);
+        member.save(state);
+        membership = new Membership.Manager(member, manager);
+        log.info("node {} now runs as a manager", state.nodeId());
+    }
+
+    /** The leader demotes a manager only once it is out of the Raft group, so nothing here needs it any more. */
+    private void demote(Member member, LocalManager manager) throws IOException {
+        member.renewer.renewFor(NodeRole.WORKER);
+        member.connection.setLocal(null);
+        manager.close();
+        FileTrees.delete(member.raftDir());
+        member.save(member.state().withRole(NodeRole.WORKER));
+        membership = new Membership.Worker(member);
+        log.info("node {} now runs as a worker", member.state().nodeId());
+    }
+
+    /** The managers refused this node as removed: no session will be had again; its tasks are left as they are until it leaves. */
+    private synchronized void markRemoved(String reason) {
+        switch (membership) {
+            case Membership.Worker(Member member) -> membership = new Membership.Removed(member, reason);
+            case Membership.Manager(Member member, LocalManager manager) -> {
+                member.connection.setLocal(null);
+                manager.close();
+                membership = new Membership.Removed(member, reason);
+            }
+            default -> { }
+        }
+    }
+
+    // ---- force new cluster and leave
+
+    /**
+     * {@code docker swarm init --force-new-cluster} on a manager: recovers from the loss of the
+     * other managers (or starts a copied data dir on a new host) as a one-manager swarm that keeps
+     * every object. The state comes from this manager's own Raft files, read offline; a new Raft
+     * group is formed from it and the old files are deleted only once the new group holds it all;
+     * if that fails, the manager resumes from them as before. The agent and tasks carry on.
+     */
+    private String forceNewCluster(Membership.Manager current, String listenAddr, String advertiseAddr) throws IOException {
+        Member member = current.member();
+        SwarmState was = member.state();
+        String ip = Addresses.advertiseIp(advertiseAddr, was.advertise().host());
+        HostPort listen = listenAddr == null || listenAddr.isEmpty() ? was.listen() : listenAddr(listenAddr);
+        member.connection.setLocal(null);
+        current.manager().close();
+        membership = new Membership.Worker(member);
+        Path raftDir = member.raftDir();
+        Path previous = swarmDir().resolve("raft.previous");
+        List<StoredObject> objects;
+        try {
+            objects = RaftNode.recover(raftDir, was.clusterId(), member.key);
+            FileTrees.delete(previous);
+            Files.move(raftDir, previous);
+        } catch (IOException | RuntimeException e) {
+            membership = resumeManager(member);
+            throw e;
+        }
+        SwarmState state = new SwarmState(was.nodeId(), was.clusterId(), NodeRole.MANAGER, ip + ":" + listen.port(),
+                listen.toString(), List.of());
+        LocalManager manager = null;
+        try {
+            manager = new LocalManager(state, raftDir, member.tls, member.key, RaftNode.Start.BOOTSTRAP, clock);
+            manager.awaitLeader();
+            manager.store.batch(b -> {
+                for (StoredObject o : objects) {
+                    StoredObject fresh = o instanceof Node n && n.id().equals(state.nodeId())
+                            ? n.withManagerStatus(new Node.ManagerStatus(true, Reachability.REACHABLE, state.advertiseAddr())) : o;
+                    b.update(tx -> tx.create(fresh));
+                }
+            });
+            manager.openClusterPort();
+        } catch (IOException | RuntimeException e) {
+            log.error("--force-new-cluster failed, going back to the previous Raft state: {}", e.getMessage());
+            if (manager != null) manager.close();
+            FileTrees.delete(raftDir);
+            Files.move(previous, raftDir);
+            membership = resumeManager(member);
+            throw e;
+        }
+        FileTrees.delete(previous);
+        member.connection.setLocal(manager);
+        member.save(state);
+        membership = new Membership.Manager(member, manager);
+        log.info("forced a new cluster of swarm {} from {} objects, as its only manager", state.clusterId(), objects.size());
+        return state.nodeId();
+    }
+
+    /**
+     * {@code docker swarm leave}: the node's tasks stop and its swarm state is erased. A manager
+     * refuses without {@code force}, as Docker does; with it, it leaves the Raft group first.
+     */
+    public synchronized void leave(boolean force) throws IOException {
+        Member member = membership.member();
+        if (member == null) throw ApiException.unavailable("This node is not part of a swarm");
+        LocalManager manager = membership instanceof Membership.Manager m ? m.manager() : null;
+        if (manager != null && !force) throw ApiException.unavailable(managerLeaving(manager));
+        if (manager != null) manager.stopLeading();
+        member.stopAllTasks();
+        if (manager != null) {
+            manager.leaveRaft();
+            manager.close();
+        }
+        member.close();
+        membership = new Membership.Outside();
+        FileTrees.delete(swarmDir());
+        log.info("left the swarm");
+    }
+
+    /** Docker's refusal for a manager leaving without --force (moby's Cluster.Leave), with its quorum arithmetic. */
+    private static String managerLeaving(LocalManager manager) {
+        String msg = "You are attempting to leave the swarm on a node that is participating as a manager. ";
+        List<Node> managers = manager.store.view(NodeControl::raftMembers);
+        long reachable = managers.stream().filter(Quorum::isReachable).count();
+        long unreachable = managers.size() - reachable;
+        if (Quorum.leavingLosesQuorum(reachable, unreachable)) {
+            if (reachable == 1 && unreachable == 0) {
+                return msg + "Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.";
+            }
+            msg += "Removing this node leaves %d managers out of %d. Without a Raft quorum your swarm will be inaccessible. "
+                    .formatted(reachable - 1, reachable + unreachable);
+        }
+        return msg + "The only way to restore a swarm that has lost consensus is to reinitialize it with "
+                + "`--force-new-cluster`. Use `--force` to suppress this message.";
+    }
+
+    private void requireOutside() {
+        if (!(membership instanceof Membership.Outside)) {
+            throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
+                    + "leave this swarm and join another one.");
+        }
+    }
+
+    /** The cluster port's address: the daemon's {@code --listen-addr} wins over the docker CLI's default in the request. */
+    private HostPort listenAddr(String requested) {
+        String listen = options.listenAddrExplicit() || requested == null || requested.isEmpty() ? options.listenAddr() : requested;
+        try {
+            return HostPort.parse(listen, DEFAULT_CLUSTER_PORT);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.invalid("invalid listen address %s: %s", listen, e.getMessage());
+        }
+    }
+
+    private NodeCertificates loadCertificates() throws IOException {
+        Path dir = Member.certificatesDir(swarmDir());
+        return NodeCertificates.load(dir).orElseThrow(() -> new IOException("no node certificate in " + dir));
+    }
+
+    private Path swarmDir() {
+        return options.dataDir().resolve("swarm");
+    }
+
+    private Path stateFile() {
+        return swarmDir().resolve("state.json");
+    }
+
+    /** Leaves the membership as it is on disk, for the next daemon to resume; tasks keep running. */
+    @Override
+    public void close() {
+        events.shutdownNow();
+        synchronized (this) {
+            if (membership instanceof Membership.Manager m) m.manager().close();
+            Member member = membership.member();
+            if (member != null) member.close();
+        }
+    }
+}
