@@ -21,7 +21,12 @@ final class Addresses {
     static String advertiseIp(String requested, String daemonDefault) throws IOException {
         String given = requested != null && !requested.isEmpty() ? requested : daemonDefault;
         if (given != null && !given.isEmpty()) {
-            String host = given.contains(":") && !given.startsWith("[") ? given.substring(0, given.lastIndexOf(':')) : given;
+            String host;
+            try {
+                host = HostPort.parse(given, 0).host();
+            } catch (IllegalArgumentException e) {
+                throw ApiException.invalid("invalid advertise address %s: %s", given, e.getMessage());
+            }
             if (host.matches("[0-9.]+")) return host;
             NetworkInterface nic = NetworkInterface.getByName(host);
             if (nic == null) {
