@@ -2,7 +2,6 @@ package io.shoal.daemon.engineapi;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.shoal.agent.Worker;
 import io.shoal.api.ApiException;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Json;
@@ -45,7 +44,7 @@ public final class ContainerRoutes {
     }
 
     /** A container: the task as this node holds it, with its service's name. */
-    private record Container(Worker.Held held, String name, String serviceName) {
+    private record Container(LocalTasks.LocalTask held, String name, String serviceName) {
         Task task() {
             return held.task();
         }
@@ -60,7 +59,7 @@ public final class ContainerRoutes {
 
     private List<Container> containers() {
         List<Container> out = new ArrayList<>();
-        for (Worker.Held h : local.tasks()) {
+        for (LocalTasks.LocalTask h : local.tasks()) {
             Task t = h.task();
             String service = local.serviceName(t.serviceId());
             String middle = t.slot() > 0 ? Long.toString(t.slot()) : t.nodeId();
@@ -124,7 +123,7 @@ public final class ContainerRoutes {
         String ago = human(Duration.between(since, Instant.now()));
         return switch (c.state()) {
             case "running" -> {
-                String health = c.held().controller().healthStatus();
+                String health = c.held().health();
                 yield "Up " + ago + ("none".equals(health) ? "" : " (" + health + ")");
             }
             case "exited" -> "Exited (" + exitCode(t) + ") " + ago + " ago";
@@ -152,7 +151,7 @@ public final class ContainerRoutes {
                         ? String.valueOf(t.status().err()) : "")
                 .put("StartedAt", running ? String.valueOf(t.status().timestamp()) : "0001-01-01T00:00:00Z")
                 .put("FinishedAt", t.state().isTerminal() ? String.valueOf(t.status().timestamp()) : "0001-01-01T00:00:00Z");
-        String health = c.held().controller().healthStatus();
+        String health = c.held().health();
         if (!"none".equals(health)) state.putObject("Health").put("Status", health).put("FailingStreak", 0).putArray("Log");
         j.put("Image", imageId(spec.image()));
         j.put("Name", "/" + c.name());

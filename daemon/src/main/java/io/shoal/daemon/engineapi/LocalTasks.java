@@ -1,7 +1,8 @@
 package io.shoal.daemon.engineapi;
 
-import io.shoal.agent.Worker;
 import io.shoal.agent.logs.LogCollector;
+import io.shoal.api.Task;
+import java.nio.file.Path;
 import java.util.List;
 
 /** The tasks this node holds, whatever its role: what the node's own endpoints (containers, logs) show. */
@@ -10,8 +11,15 @@ public interface LocalTasks {
     /** This node's id in its swarm, or null outside one. */
     String nodeId();
 
-    /** The tasks this node's worker holds, with their last reported status and their controllers. */
-    List<Worker.Held> tasks();
+    /**
+     * A task as this node holds it: with its last reported status, its container's health as
+     * Docker words it (none, starting, healthy, unhealthy), and where its output is captured (null
+     * before it is prepared).
+     */
+    record LocalTask(Task task, String health, Path logDirectory) {}
+
+    /** The tasks this node's worker holds. */
+    List<LocalTask> tasks();
 
     /** The capture of the tasks' output, or null outside a swarm. */
     LogCollector logs();

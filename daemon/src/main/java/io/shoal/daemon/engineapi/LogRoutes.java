@@ -1,6 +1,5 @@
 package io.shoal.daemon.engineapi;
 
-import io.shoal.agent.Worker;
 import io.shoal.agent.logs.JsonLog;
 import io.shoal.agent.logs.LogCollector;
 import io.shoal.agent.logs.LogEntry;
@@ -121,8 +120,8 @@ public final class LogRoutes {
         String self = local.nodeId();
         LogCollector logs = local.logs();
         if (self == null || logs == null) return List.of();
-        Map<String, Worker.Held> held = new java.util.HashMap<>();
-        for (Worker.Held h : local.tasks()) held.put(h.task().id(), h);
+        Map<String, LocalTasks.LocalTask> held = new java.util.HashMap<>();
+        for (LocalTasks.LocalTask h : local.tasks()) held.put(h.task().id(), h);
         List<Source> out = new ArrayList<>();
         for (Task t : tasks) {
             if (t.nodeId() == null) continue;
@@ -130,8 +129,8 @@ public final class LogRoutes {
                 log.info("logs: skipping task {} on node {}: logs are not brokered between nodes yet", t.id(), t.nodeId());
                 continue;
             }
-            Worker.Held h = held.get(t.id());
-            Path dir = h == null ? null : h.controller().logDirectory();
+            LocalTasks.LocalTask h = held.get(t.id());
+            Path dir = h == null ? null : h.logDirectory();
             if (dir == null) continue; // not prepared yet, or already removed
             out.add(new Source(t, logs.reader(t.id(), dir), context(self, t)));
         }

@@ -1,7 +1,6 @@
 package io.shoal.daemon.swarm;
 
 import io.shoal.agent.Agent;
-import io.shoal.agent.Worker;
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.logs.LogCollector;
 import io.shoal.api.ApiException;
@@ -100,9 +99,10 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
     }
 
     @Override
-    public List<Worker.Held> tasks() {
+    public List<LocalTask> tasks() {
         Member m = membership.member();
-        return m == null ? List.of() : m.worker.held();
+        return m == null ? List.of() : m.worker.held().stream()
+                .map(h -> new LocalTask(h.task(), h.controller().healthStatus(), h.controller().logDirectory())).toList();
     }
 
     @Override
