@@ -2,7 +2,7 @@ package io.shoal.agent;
 
 import io.shoal.agent.exec.Executor;
 import io.shoal.api.Defaults;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.pki.NodeRole;
 import java.io.IOException;
@@ -36,21 +36,21 @@ public final class Agent implements AutoCloseable {
 
     private final String nodeId;
     private final String addr;
-    private final Dispatcher dispatcher;
+    private final DispatcherProtocol dispatcher;
     private final Executor executor;
     private final Worker worker;
     private final Listener listener;
     private final Thread sessionLoop;
     private final Thread statusLoop;
 
-    private Dispatcher.Session session; // guarded by this; written by the session loop
+    private DispatcherProtocol.Session session; // guarded by this; written by the session loop
     private boolean closed; // guarded by this
 
     /**
      * @param addr the address this node advertises to the managers
      * @param executor describes the node on registration; should be the worker's executor
      */
-    public Agent(String nodeId, String addr, Dispatcher dispatcher, Executor executor, Worker worker, Listener listener) {
+    public Agent(String nodeId, String addr, DispatcherProtocol dispatcher, Executor executor, Worker worker, Listener listener) {
         this.nodeId = nodeId;
         this.addr = addr;
         this.dispatcher = dispatcher;
@@ -99,7 +99,7 @@ public final class Agent implements AutoCloseable {
         Duration retryCap = Backoff.MAX;
         try {
             while (!isClosed()) {
-                Dispatcher.Session s = null;
+                DispatcherProtocol.Session s = null;
                 AutoCloseable subscription = null;
                 try {
                     s = dispatcher.register(nodeId, executor.describe(), addr);
@@ -112,16 +112,16 @@ public final class Agent implements AutoCloseable {
                     long period = s.heartbeatPeriodNanos();
                     retryCap = Duration.ofNanos(period);
                     while (awaitHeartbeat(s, period)) {
-                        Dispatcher.Heartbeat beat = dispatcher.heartbeat(nodeId, s.sessionId());
+                        DispatcherProtocol.Heartbeat beat = dispatcher.heartbeat(nodeId, s.sessionId());
                         if (beat.role() != null) listener.certifiedRole(beat.role());
                         period = beat.periodNanos();
                         retryCap = Duration.ofNanos(period);
                     }
-                } catch (Dispatcher.NodeRemovedException e) {
+                } catch (DispatcherProtocol.NodeRemovedException e) {
                     LOG.warn("this node was removed from the swarm; the agent stops: {}", e.getMessage());
                     listener.removed(e.getMessage());
                     return;
-                } catch (Dispatcher.SessionInvalidException e) {
+                } catch (DispatcherProtocol.SessionInvalidException e) {
                     LOG.info("session invalid, registering again: {}", e.getMessage());
                 } catch (RuntimeException e) {
                     LOG.warn("dispatcher call failed, registering again: {}", e.toString());
@@ -145,12 +145,12 @@ public final class Agent implements AutoCloseable {
             while (!isClosed()) {
                 List<TaskStatusUpdate> batch = worker.takeStatuses();
                 for (;;) {
-                    Dispatcher.Session s = awaitSession();
+                    DispatcherProtocol.Session s = awaitSession();
                     try {
                         dispatcher.updateTaskStatus(nodeId, s.sessionId(), batch);
                         backoff.reset();
                         break;
-                    } catch (Dispatcher.SessionInvalidException e) {
+                    } catch (DispatcherProtocol.SessionInvalidException e) {
                         sessionBroken(s);
                     } catch (RuntimeException e) {
                         LOG.warn("sending {} task statuses failed, retrying: {}", batch.size(), e.toString());
@@ -164,7 +164,7 @@ public final class Agent implements AutoCloseable {
     }
 
     /** Waits one heartbeat period; false when the session broke or the agent closed meanwhile. */
-    private synchronized boolean awaitHeartbeat(Dispatcher.Session s, long periodNanos) throws InterruptedException {
+    private synchronized boolean awaitHeartbeat(DispatcherProtocol.Session s, long periodNanos) throws InterruptedException {
         long deadline = System.nanoTime() + (periodNanos > 0 ? periodNanos : Defaults.HEARTBEAT_PERIOD);
         for (long left; session == s && !closed && (left = deadline - System.nanoTime()) > 0; ) {
             TimeUnit.NANOSECONDS.timedWait(this, left);
@@ -172,18 +172,18 @@ public final class Agent implements AutoCloseable {
         return session == s && !closed;
     }
 
-    private synchronized Dispatcher.Session awaitSession() throws InterruptedException {
+    private synchronized DispatcherProtocol.Session awaitSession() throws InterruptedException {
         while (session == null) wait();
         return session;
     }
 
-    private synchronized void setSession(Dispatcher.Session s) {
+    private synchronized void setSession(DispatcherProtocol.Session s) {
         session = s;
         notifyAll();
     }
 
     /** Forgets the session if it is still the current one, so that the session loop registers again. */
-    private synchronized void sessionBroken(Dispatcher.Session s) {
+    private synchronized void sessionBroken(DispatcherProtocol.Session s) {
         if (s != null && session == s) {
             session = null;
             notifyAll();

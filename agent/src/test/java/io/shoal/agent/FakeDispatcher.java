@@ -5,7 +5,7 @@ import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.Assignments;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -20,7 +20,7 @@ import java.util.function.Consumer;
  * then INCREMENTAL), and records every status batch it receives, checking that each task's
  * states only move forward.
  */
-final class FakeDispatcher implements Dispatcher {
+final class FakeDispatcher implements DispatcherProtocol {
     static final long HEARTBEAT_NANOS = 50_000_000;
 
     private final Map<String, Task> tasks = new LinkedHashMap<>(); // guarded by this

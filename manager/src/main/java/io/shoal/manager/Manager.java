@@ -3,6 +3,7 @@ package io.shoal.manager;
 import io.shoal.api.ApiException;
 import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.allocator.Allocator;
 import io.shoal.manager.dispatcher.Dispatcher;
@@ -27,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * safe. As a {@link Dispatcher} it serves the leader's sessions, and refuses them (503) while it
  * does not lead, so the agent calling looks for the leader elsewhere.
  */
-public final class Manager implements io.shoal.api.dispatcher.Dispatcher {
+public final class Manager implements DispatcherProtocol {
     private static final Logger log = LoggerFactory.getLogger(Manager.class);
 
     private final Store store;

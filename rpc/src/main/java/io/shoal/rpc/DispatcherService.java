@@ -4,7 +4,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.pki.NodeIdentity;
 import io.shoal.rpc.proto.AssignmentsMessage;
 import io.shoal.rpc.proto.AssignmentsRequest;
@@ -20,14 +20,14 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The gRPC face of a manager's {@link Dispatcher}; the node id is always the peer certificate's. */
+/** The gRPC face of a manager's {@link DispatcherProtocol}; the node id is always the peer certificate's. */
 final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(DispatcherService.class);
     private static final AutoCloseable CLOSED = () -> { };
 
-    private final Dispatcher dispatcher;
+    private final DispatcherProtocol dispatcher;
 
-    DispatcherService(Dispatcher dispatcher) {
+    DispatcherService(DispatcherProtocol dispatcher) {
         this.dispatcher = dispatcher;
     }
 

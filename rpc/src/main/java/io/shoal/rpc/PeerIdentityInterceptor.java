@@ -10,7 +10,7 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.shoal.api.ApiException;
-import io.shoal.api.dispatcher.Dispatcher.NodeRemovedException;
+import io.shoal.api.dispatcher.DispatcherProtocol.NodeRemovedException;
 import io.shoal.pki.NodeIdentity;
 import io.shoal.pki.NodeRole;
 import io.shoal.pki.PkiException;

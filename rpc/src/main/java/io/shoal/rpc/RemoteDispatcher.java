@@ -9,7 +9,7 @@ import io.shoal.pki.NodeRole;
 import io.shoal.api.ApiException;
 import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.pki.TlsSource;
 import io.shoal.rpc.proto.AssignmentsMessage;
@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
  *     status update, so the agent registers and subscribes again instead of going deaf.</li>
  * </ul>
  */
-public final class RemoteDispatcher implements Dispatcher, AutoCloseable {
+public final class RemoteDispatcher implements DispatcherProtocol, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RemoteDispatcher.class);
     public static final Duration DEFAULT_CALL_TIMEOUT = Duration.ofSeconds(10);
 

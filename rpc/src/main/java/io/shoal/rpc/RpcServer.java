@@ -9,7 +9,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.pki.CertificateAuthority;
 import io.shoal.pki.TlsManagers;
 import io.shoal.pki.TlsSource;
@@ -72,7 +72,7 @@ public final class RpcServer implements AutoCloseable {
     public static final class Builder {
         private final InetSocketAddress listen;
         private final TlsSource tls;
-        private Dispatcher dispatcher;
+        private DispatcherProtocol dispatcher;
         private CertificateAuthority ca;
         private PeerAuthorizer authorizer = PeerAuthorizer.ALLOW_ALL;
         private final List<BindableService> services = new ArrayList<>();
@@ -82,8 +82,8 @@ public final class RpcServer implements AutoCloseable {
             this.tls = tls;
         }
 
-        /** Serves the Dispatcher service from this in-process dispatcher. */
-        public Builder dispatcher(Dispatcher d) {
+        /** Serves the DispatcherProtocol service from this in-process dispatcher. */
+        public Builder dispatcher(DispatcherProtocol d) {
             this.dispatcher = d;
             return this;
         }

@@ -3,7 +3,7 @@
  * ({@code ca.proto}), Raft membership and state transfer, over gRPC with TLS.
  *
  * <ul>
- * <li>Server: {@link io.shoal.rpc.RpcServer} serves a given {@link io.shoal.api.dispatcher.Dispatcher}
+ * <li>Server: {@link io.shoal.rpc.RpcServer} serves a given {@link io.shoal.api.dispatcher.DispatcherProtocol}
  *     and {@link io.shoal.pki.CertificateAuthority} on one port. A client certificate is required on
  *     every call except the CA's GetRootCaCertificate and IssueNodeCertificate (a joining node has
  *     none); the peer's node id and role come from its certificate (CN, OU), never from a request

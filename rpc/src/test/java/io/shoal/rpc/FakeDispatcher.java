@@ -3,7 +3,7 @@ package io.shoal.rpc;
 import io.shoal.api.Node;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.Assignments;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +12,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /** A manager's dispatcher reduced to what the RPC layer must carry, recording every call. */
-final class FakeDispatcher implements Dispatcher {
+final class FakeDispatcher implements DispatcherProtocol {
     static final long PERIOD = 1_000_000_000L;
     static final long NEXT_PERIOD = 2_000_000_000L;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.ApiException;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.Node;
 import io.shoal.pki.NodeCertificates;
 import io.shoal.pki.NodeRole;
@@ -80,11 +80,11 @@ class MutualTlsTest {
     void aRemovedNodeIsRefusedAsRemoved() {
         TlsMaterial removed = port.swarm.node(TestClusterPort.REMOVED, NodeRole.WORKER);
         try (var dispatcher = new RemoteDispatcher(RpcChannels.mutualTls(port.target, removed), Duration.ofSeconds(5))) {
-            var e = assertThrows(Dispatcher.NodeRemovedException.class, () -> dispatcher.register("node-a", DESCRIPTION, "10.0.0.2"));
+            var e = assertThrows(DispatcherProtocol.NodeRemovedException.class, () -> dispatcher.register("node-a", DESCRIPTION, "10.0.0.2"));
             assertTrue(e.getMessage().contains("may not call the managers: node node-removed was removed from the swarm"), e.getMessage());
         }
         try (var ca = CaClient.authenticated(port.target, removed)) {
-            assertThrows(Dispatcher.NodeRemovedException.class, () -> ca.renew(NodeCertificates.Request.generate().csrPem()));
+            assertThrows(DispatcherProtocol.NodeRemovedException.class, () -> ca.renew(NodeCertificates.Request.generate().csrPem()));
         }
         assertEquals(List.of(), port.dispatcher.calls);
         assertEquals(List.of(), port.ca.renewedFor);

@@ -10,7 +10,7 @@ import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.Assignments;
-import io.shoal.api.dispatcher.Dispatcher.SessionInvalidException;
+import io.shoal.api.dispatcher.DispatcherProtocol.SessionInvalidException;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.pki.MutableTls;
 import io.shoal.pki.NodeCertificates;
@@ -70,7 +70,7 @@ class RpcTest {
         assertEquals(List.of("register node-a 10.0.0.2"), dispatcher.calls);
         assertEquals(List.of(DESCRIPTION), dispatcher.descriptions);
 
-        assertEquals(new io.shoal.api.dispatcher.Dispatcher.Heartbeat(FakeDispatcher.NEXT_PERIOD, io.shoal.pki.NodeRole.WORKER), remote.heartbeat("node-a", session.sessionId()));
+        assertEquals(new io.shoal.api.dispatcher.DispatcherProtocol.Heartbeat(FakeDispatcher.NEXT_PERIOD, io.shoal.pki.NodeRole.WORKER), remote.heartbeat("node-a", session.sessionId()));
 
         var received = new CopyOnWriteArrayList<Assignments>();
         try (var subscription = remote.assignments("node-a", session.sessionId(), received::add)) {

@@ -3,7 +3,7 @@ package io.shoal.daemon.swarm;
 import io.shoal.api.ApiException;
 import io.shoal.api.Node;
 import io.shoal.api.dispatcher.Assignments;
-import io.shoal.api.dispatcher.Dispatcher;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.pki.TlsSource;
 import io.shoal.rpc.RemoteDispatcher;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * connection for the node's whole membership, a promotion or demotion only changes which way
  * its calls go.
  */
-final class ManagerConnection implements Dispatcher, AutoCloseable {
+final class ManagerConnection implements DispatcherProtocol, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ManagerConnection.class);
 
     private final TlsSource tls;
@@ -59,7 +59,7 @@ final class ManagerConnection implements Dispatcher, AutoCloseable {
     }
 
     /** Where calls go now: this node's own dispatcher while it leads, else a manager over the cluster port. */
-    private Dispatcher target() {
+    private DispatcherProtocol target() {
         LocalManager m = local;
         if (m != null) {
             if (m.leads()) return m.dispatcher();
@@ -85,7 +85,7 @@ final class ManagerConnection implements Dispatcher, AutoCloseable {
     }
 
     /** The manager at {@code failed} did not serve us: the next call goes to the next one. */
-    private synchronized void next(Dispatcher failed, ApiException e) {
+    private synchronized void next(DispatcherProtocol failed, ApiException e) {
         if (failed != remote) return;
         remote.close();
         remote = null;
@@ -93,8 +93,8 @@ final class ManagerConnection implements Dispatcher, AutoCloseable {
         log.info("manager {} unavailable ({}); trying {}", remoteAddr, e.getMessage(), managers.isEmpty() ? "none" : managers.get(current));
     }
 
-    private <T> T call(Function<Dispatcher, T> f) {
-        Dispatcher d = target();
+    private <T> T call(Function<DispatcherProtocol, T> f) {
+        DispatcherProtocol d = target();
         try {
             return f.apply(d);
         } catch (ApiException e) {

@@ -9,6 +9,7 @@ import io.shoal.api.NodeState;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.Ticker;
 import io.shoal.store.Event;
@@ -32,7 +33,7 @@ import org.slf4j.LoggerFactory;
  * that misses them goes down), streams each node its tasks, and writes the task states agents
  * report into the store in batches.
  */
-public final class Dispatcher implements io.shoal.api.dispatcher.Dispatcher, AutoCloseable {
+public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     /** swarmkit marks a node down after about three missed heartbeat periods. */
     private static final int GRACE_MULTIPLIER = 3;

@@ -115,7 +115,7 @@ class ClusterCaTest {
         NodeCertificates worker = join(cluster.joinTokens().worker());
         String id = worker.identity().nodeId();
         h.removeNode(id);
-        var e = assertThrows(io.shoal.api.dispatcher.Dispatcher.NodeRemovedException.class, () -> renew(worker));
+        var e = assertThrows(io.shoal.api.dispatcher.DispatcherProtocol.NodeRemovedException.class, () -> renew(worker));
         assertTrue(e.getMessage().contains("node " + id + " may not call the managers: node " + id + " was removed from the swarm"),
                 e.getMessage());
     }

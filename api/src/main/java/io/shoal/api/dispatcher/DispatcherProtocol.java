@@ -11,7 +11,7 @@ import java.util.function.Consumer;
  * calls the manager's dispatcher directly; the network transport carries the same calls over
  * gRPC, where the node id comes from the peer's certificate.
  */
-public interface Dispatcher {
+public interface DispatcherProtocol {
 
     /**
      * Opens a session for this node, registering it (or its new description) in the store. Throws
