@@ -26,7 +26,7 @@ public record ContainerSpec(
         Long stopGracePeriod,
         @JsonProperty("Healthcheck") HealthConfig healthCheck,
         List<String> hosts,
-        @JsonProperty("DNSConfig") JsonNode dnsConfig,
+        @JsonInclude(JsonInclude.Include.NON_NULL) @JsonProperty("DNSConfig") JsonNode dnsConfig,
         List<SecretReference> secrets,
         List<ConfigReference> configs,
         String isolation,

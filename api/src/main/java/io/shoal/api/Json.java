@@ -31,6 +31,8 @@ public final class Json {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             // Go leaves a missing or null number at zero; so do we.
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // Go's decoder refuses 1.5 for an integer; so do we.
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             // Go's decoder refuses "3" for a number; so do we.
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .serializationInclusion(JsonInclude.Include.NON_EMPTY)

@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
@@ -15,7 +16,7 @@ public record Network(
         Driver driverState,
         @JsonProperty("IPAMOptions") JsonNode ipamOptions) implements StoredObject {
 
-    public record Spec(String name, Map<String, String> labels, Driver driverConfiguration,
+    public record Spec(String name, @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels, Driver driverConfiguration,
                        @JsonProperty("IPv6Enabled") boolean ipv6Enabled, boolean internal, boolean attachable,
                        boolean ingress, @JsonProperty("IPAMOptions") JsonNode ipamOptions, String scope) {}
 

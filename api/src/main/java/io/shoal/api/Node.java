@@ -17,7 +17,7 @@ public record Node(
         Status status,
         ManagerStatus managerStatus) implements StoredObject {
 
-    public record Spec(String name, Map<String, String> labels, NodeRole role, NodeAvailability availability) {}
+    public record Spec(String name, @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels, NodeRole role, NodeAvailability availability) {}
 
     public record Description(String hostname, Platform platform, Resources resources, Engine engine,
                               @JsonProperty("TLSInfo") TlsInfo tlsInfo) {}

@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.Map;
@@ -12,7 +13,7 @@ public record Secret(
         Spec spec) implements StoredObject {
 
     /** Data is base64 in JSON; it is never returned by the API. */
-    public record Spec(String name, Map<String, String> labels, byte[] data, Driver driver, Driver templating) {}
+    public record Spec(String name, @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels, byte[] data, Driver driver, Driver templating) {}
 
     @Override
     public Secret committed(Version v, Instant now) {

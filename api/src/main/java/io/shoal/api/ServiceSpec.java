@@ -1,11 +1,12 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
 public record ServiceSpec(
         String name,
-        Map<String, String> labels,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels,
         TaskSpec taskTemplate,
         ServiceMode mode,
         UpdateConfig updateConfig,

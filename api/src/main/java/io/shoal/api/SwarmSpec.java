@@ -9,7 +9,7 @@ import java.util.Map;
 /** Cluster-wide settings. Durations are nanoseconds. */
 public record SwarmSpec(
         String name,
-        Map<String, String> labels,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels,
         Orchestration orchestration,
         Raft raft,
         Dispatcher dispatcher,

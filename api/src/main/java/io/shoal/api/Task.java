@@ -2,6 +2,7 @@ package io.shoal.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -13,7 +14,7 @@ public record Task(
         Instant createdAt,
         Instant updatedAt,
         String name,
-        Map<String, String> labels,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels,
         TaskSpec spec,
         @JsonProperty("ServiceID") String serviceId,
         @JsonInclude(JsonInclude.Include.NON_DEFAULT) long slot,
@@ -23,7 +24,7 @@ public record Task(
         List<NetworkAttachment> networksAttachments,
         Version jobIteration) implements StoredObject {
 
-    public record NetworkAttachment(Object network, List<String> addresses) {}
+    public record NetworkAttachment(JsonNode network, List<String> addresses) {}
 
     @Override
     public Task committed(Version v, Instant now) {

@@ -17,6 +17,7 @@ import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.module.SimpleSerializers;
 import io.shoal.pki.NodeRole;
 import java.io.IOException;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.Locale;
@@ -48,6 +49,7 @@ final class WireModule extends SimpleModule {
             }
         });
         addSerializer(ServiceMode.class, new ModeSerializer());
+        addSerializer(Instant.class, new TimeSerializer());
         addDeserializer(ServiceMode.class, new ModeDeserializer());
     }
 
@@ -97,6 +99,21 @@ final class WireModule extends SimpleModule {
     static String words(String field) {
         if (field == null) return "value";
         return field.replaceAll("([a-z])([A-Z])", "$1 $2").toLowerCase(Locale.ROOT);
+    }
+
+    /** RFC 3339 as Go writes it: the fraction of a second without its trailing zeros ({@code .5Z}, not {@code .500Z}). */
+    private static final class TimeSerializer extends JsonSerializer<Instant> {
+        @Override
+        public void serialize(Instant value, JsonGenerator g, SerializerProvider provider) throws IOException {
+            String text = value.toString();
+            int dot = text.indexOf('.');
+            if (dot >= 0) {
+                int end = text.length() - 1; // before the Z
+                while (end > dot && text.charAt(end - 1) == '0') end--;
+                text = text.substring(0, end == dot + 1 ? dot : end) + "Z";
+            }
+            g.writeString(text);
+        }
     }
 
     private static final class ModeSerializer extends JsonSerializer<ServiceMode> {

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 /** A task as {@code GET /tasks} returns it to {@code docker service ps}. */
@@ -76,8 +75,6 @@ class TaskJsonTest {
     }
 
     /** The attached network is written as it was given; Docker keeps its empty driver objects. */
-    @Disabled("differs from Docker: empty objects inside a task's network attachment (DriverConfiguration, IPAMOptions.Driver)"
-            + " are left out")
     @Test
     void emptyObjectsOfAnAttachedNetworkAreKept() {
         assertRoundTrip("""
