@@ -39,4 +39,15 @@ class FileTreesTest {
             assertEquals(1, left.count(), "no temporary file is left beside it");
         }
     }
+
+    @Test
+    void replacesInOneStepWithoutAFlush(@TempDir Path dir) throws Exception {
+        Path f = dir.resolve("state.json");
+        FileTrees.replace(f, new byte[] {1});
+        FileTrees.replace(f, new byte[] {2, 3});
+        assertArrayEquals(new byte[] {2, 3}, Files.readAllBytes(f));
+        try (var left = Files.list(dir)) {
+            assertEquals(1, left.count(), "no temporary file is left beside it");
+        }
+    }
 }

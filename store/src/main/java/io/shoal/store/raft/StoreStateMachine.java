@@ -1,15 +1,12 @@
 package io.shoal.store.raft;
 
-import io.shoal.api.ApiException;
+import io.shoal.common.FileTrees;
 import io.shoal.pki.DataKey;
-import io.shoal.store.Batch;
 import io.shoal.store.MemoryStore;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -206,9 +203,8 @@ final class StoreStateMachine extends BaseStateMachine {
 
     private void writeSnapshot(TermIndex at, byte[] image) throws IOException {
         File file = storage.getSnapshotFile(at.getTerm(), at.getIndex());
-        File tmp = new File(file.getPath() + ".tmp");
-        Files.write(tmp.toPath(), key.seal(image, DataKey.indexBytes("snapshot", at.getIndex())));
-        Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        // Flushed before it is in place: the log below it is purged once Ratis counts on it.
+        FileTrees.writeAtomically(file.toPath(), key.seal(image, DataKey.indexBytes("snapshot", at.getIndex())));
         storage.loadLatestSnapshot();
         storage.cleanupOldSnapshots(new SnapshotRetentionPolicy() {
             @Override

@@ -1,10 +1,11 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.common.FileTrees;
 import io.shoal.agent.exec.ExecException;
+import java.nio.charset.StandardCharsets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 
 /**
  * A container's OCI bundle, {@code <stateDir>/containers/<taskId>} (see {@link OciExecutor} for its
@@ -95,9 +96,7 @@ record Bundle(Path dir, Path pidFile) {
     void writePlan(OciSpec.Plan plan) throws IOException {
         var meta = OciSpec.OCI.createObjectNode().put("stopSignal", plan.stopSignal()).put("cgroupsPath", plan.cgroupsPath());
         meta.set("healthCheck", OciSpec.OCI.valueToTree(plan.healthCheck()));
-        Path tmp = dir.resolve("plan.json.tmp");
-        Files.writeString(tmp, meta.toString());
-        Files.move(tmp, planFile(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        FileTrees.replace(planFile(), meta.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /** What prepare decided (without the config, which is in config.json); null before prepare. */
