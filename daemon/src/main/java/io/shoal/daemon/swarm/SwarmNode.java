@@ -22,19 +22,13 @@ import io.shoal.manager.ca.ClusterCa;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.control.NodeControl;
 import io.shoal.manager.control.SwarmControl;
-import io.shoal.manager.role.Quorum;
-import io.shoal.pki.JoinToken;
 import io.shoal.pki.NodeCertificates;
 import io.shoal.pki.NodeRole;
-import io.shoal.pki.PkiException;
-import io.shoal.pki.RootCa;
-import io.shoal.rpc.CaClient;
 import io.shoal.store.raft.RaftNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -85,10 +79,8 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
     public ControlApi control() {
         return switch (membership) {
             case Membership.Manager m -> m.manager().control;
-            case Membership.Outside o -> throw ApiException.unavailable("This node is not a swarm manager. Use \"docker swarm init\" or "
-                    + "\"docker swarm join\" to connect this node to swarm and try again.");
-            default -> throw ApiException.unavailable("This node is not a swarm manager. Worker nodes can't be used to view or "
-                    + "modify cluster state. Please run this command on a manager node or promote the current node to a manager.");
+            case Membership.Outside o -> throw Refusals.notAManagerOutsideASwarm();
+            default -> throw Refusals.notAManager();
         };
     }
 
@@ -165,19 +157,7 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
                                   NodeAvailability availability) throws IOException {
         requireOutside();
         if (remoteAddrs == null || remoteAddrs.isEmpty()) throw ApiException.invalid("at least 1 RemoteAddr is required to join");
-        NodeCertificates certs;
-        try {
-            JoinToken joinToken = JoinToken.parse(token);
-            String remote = remoteAddrs.getFirst();
-            RootCa root = RootCa.fromCertificatePem(CaClient.fetchRootCa(remote, Duration.ofSeconds(10)));
-            joinToken.checkRootCa(root);
-            NodeCertificates.Request request = NodeCertificates.Request.generate();
-            try (CaClient ca = CaClient.joining(remote, List.of(root.certificate()))) {
-                certs = NodeCertificates.of(request, ca.issue(request.csrPem(), token, null));
-            }
-        } catch (PkiException e) {
-            throw ApiException.of(e);
-        }
+        NodeCertificates certs = Enrollment.certificateFor(remoteAddrs.getFirst(), token);
         String ip = Addresses.advertiseIp(advertiseAddr, options.advertiseAddr());
         HostPort listen = listenAddr(listenAddr);
         NodeRole role = certs.identity().role();
@@ -391,9 +371,9 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
      */
     public synchronized void leave(boolean force) throws IOException {
         Member member = membership.member();
-        if (member == null) throw ApiException.unavailable("This node is not part of a swarm");
+        if (member == null) throw Refusals.notInASwarm();
         LocalManager manager = membership instanceof Membership.Manager m ? m.manager() : null;
-        if (manager != null && !force) throw ApiException.unavailable(managerLeaving(manager));
+        if (manager != null && !force) throw Refusals.managerLeaving(manager.store.view(NodeControl::raftMembers));
         if (manager != null) manager.stopLeading();
         member.stopAllTasks();
         if (manager != null) {
@@ -406,28 +386,8 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
         log.info("left the swarm");
     }
 
-    /** Docker's refusal for a manager leaving without --force (moby's Cluster.Leave), with its quorum arithmetic. */
-    private static String managerLeaving(LocalManager manager) {
-        String msg = "You are attempting to leave the swarm on a node that is participating as a manager. ";
-        List<Node> managers = manager.store.view(NodeControl::raftMembers);
-        long reachable = managers.stream().filter(Quorum::isReachable).count();
-        long unreachable = managers.size() - reachable;
-        if (Quorum.leavingLosesQuorum(reachable, unreachable)) {
-            if (reachable == 1 && unreachable == 0) {
-                return msg + "Removing the last manager erases all current state of the swarm. Use `--force` to ignore this message.";
-            }
-            msg += "Removing this node leaves %d managers out of %d. Without a Raft quorum your swarm will be inaccessible. "
-                    .formatted(reachable - 1, reachable + unreachable);
-        }
-        return msg + "The only way to restore a swarm that has lost consensus is to reinitialize it with "
-                + "`--force-new-cluster`. Use `--force` to suppress this message.";
-    }
-
     private void requireOutside() {
-        if (!(membership instanceof Membership.Outside)) {
-            throw ApiException.unavailable("This node is already part of a swarm. Use \"docker swarm leave\" to "
-                    + "leave this swarm and join another one.");
-        }
+        if (!(membership instanceof Membership.Outside)) throw Refusals.alreadyInASwarm();
     }
 
     /** The cluster port's address: the daemon's {@code --listen-addr} wins over the docker CLI's default in the request. */
