@@ -4,6 +4,7 @@ import io.shoal.api.ApiException;
 import io.shoal.store.Event;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -44,6 +45,8 @@ public abstract class Controller {
 
     protected final Logger log = LoggerFactory.getLogger(getClass());
     protected final Store store;
+    /** The time written into what a pass changes: every manager must stamp the same, so never the wall clock directly. */
+    protected final Clock clock;
     private final Ticker ticker;
     private final Queue<Event> events = new ConcurrentLinkedQueue<>();
     /** Ids due for a pass at a ticker time; only the earliest time per id is kept. */
@@ -52,8 +55,9 @@ public abstract class Controller {
     private volatile boolean running;
     private volatile Thread thread;
 
-    protected Controller(Store store, Ticker ticker) {
+    protected Controller(Store store, Clock clock, Ticker ticker) {
         this.store = store;
+        this.clock = clock;
         this.ticker = ticker;
     }
 

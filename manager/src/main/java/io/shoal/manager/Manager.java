@@ -55,10 +55,10 @@ public final class Manager implements DispatcherProtocol {
                 new GlobalOrchestrator(store, clock, ticker),
                 new RestartSupervisor(store, clock, ticker),
                 new Updater(store, clock, ticker),
-                new TaskReaper(store, ticker),
+                new TaskReaper(store, clock, ticker),
                 new Allocator(store, clock, ticker),
                 new Scheduler(store, clock, ticker),
-                new RoleManager(store, ticker, raft));
+                new RoleManager(store, clock, ticker, raft));
         controllers.forEach(Controller::start);
     }
 

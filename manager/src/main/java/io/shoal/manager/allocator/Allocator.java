@@ -21,11 +21,8 @@ import java.util.Set;
  * looked at whenever they are written while NEW.
  */
 public final class Allocator extends Controller {
-    private final Clock clock;
-
     public Allocator(Store store, Clock clock, Ticker ticker) {
-        super(store, ticker);
-        this.clock = clock;
+        super(store, clock, ticker);
     }
 
     @Override

@@ -8,6 +8,7 @@ import io.shoal.store.Event;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.io.IOException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -30,8 +31,8 @@ public final class RoleManager extends Controller {
 
     private final RaftMembers raft;
 
-    public RoleManager(Store store, Ticker ticker, RaftMembers raft) {
-        super(store, ticker);
+    public RoleManager(Store store, Clock clock, Ticker ticker, RaftMembers raft) {
+        super(store, clock, ticker);
         this.raft = raft;
     }
 

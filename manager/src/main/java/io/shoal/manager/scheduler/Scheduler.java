@@ -31,7 +31,6 @@ import java.util.Set;
  * every waiting task, since they share the node picture.
  */
 public final class Scheduler extends Controller {
-    private final Clock clock;
     /**
      * Whether tasks were left waiting by the last pass (or none ran yet): only then may freed room
      * or a changed node place one, so only then is the store read for them.
@@ -39,8 +38,7 @@ public final class Scheduler extends Controller {
     private volatile boolean leftWaiting = true;
 
     public Scheduler(Store store, Clock clock, Ticker ticker) {
-        super(store, ticker);
-        this.clock = clock;
+        super(store, clock, ticker);
     }
 
     public Scheduler(Store store) {

@@ -22,14 +22,12 @@ import java.util.function.Predicate;
  * is prepared to READY; one told to stop is reported SHUTDOWN.
  */
 public final class FakeAgent extends Controller {
-    private final Clock clock;
     private final List<String> nodes;
     private final AtomicInteger next = new AtomicInteger();
     public volatile Predicate<Task> fails = t -> false;
 
     public FakeAgent(Store store, Clock clock, Ticker ticker, String... nodes) {
-        super(store, ticker);
-        this.clock = clock;
+        super(store, clock, ticker);
         this.nodes = List.of(nodes);
     }
 

@@ -25,7 +25,7 @@ class RoleManagerTest {
     private final Harness h = new Harness();
     private final FakeRaft raft = new FakeRaft("m1");
     /** Passes are run by the test itself ({@code reconcile()}), so each step is deterministic. */
-    private final RoleManager roles = new RoleManager(h.store, h.ticker, raft);
+    private final RoleManager roles = new RoleManager(h.store, h.clock, h.ticker, raft);
 
     /** The group as the role manager sees it: members, and what it asked of them. */
     static final class FakeRaft implements RaftMembers {

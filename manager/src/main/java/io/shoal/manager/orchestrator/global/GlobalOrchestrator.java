@@ -8,6 +8,7 @@ import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
 import io.shoal.manager.Ticker;
+import io.shoal.manager.orchestrator.ServiceTasks;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.manager.scheduler.Constraint;
@@ -17,7 +18,6 @@ import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -30,11 +30,8 @@ import java.util.Set;
  * task only fills a node's slot), and every global service when a node changes.
  */
 public final class GlobalOrchestrator extends Controller {
-    private final Clock clock;
-
     public GlobalOrchestrator(Store store, Clock clock, Ticker ticker) {
-        super(store, ticker);
-        this.clock = clock;
+        super(store, clock, ticker);
     }
 
     @Override
@@ -54,20 +51,14 @@ public final class GlobalOrchestrator extends Controller {
 
     @Override
     protected void reconcile(Set<String> serviceIds) {
-        record Work(Service service, List<Task> tasks, Set<String> downNodes) {}
-        record State(List<Node> nodes, List<Work> work) {}
+        record State(List<Node> nodes, List<ServiceTasks> work) {}
         State state = store.view(r -> {
-            List<Work> work = new ArrayList<>();
-            for (String id : serviceIds) {
-                if (!(r.service(id) instanceof Service s) || !(s.mode() instanceof ServiceMode.Global)) continue;
-                List<Task> tasks = r.tasksOfService(id);
-                work.add(new Work(s, tasks, Tasks.downNodes(r, tasks)));
-            }
+            List<ServiceTasks> work = ServiceTasks.read(r, serviceIds, s -> s.mode() instanceof ServiceMode.Global);
             return new State(work.isEmpty() ? List.of() : r.nodes(), work);
         });
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), w.downNodes(), state.nodes(), now);
+            for (ServiceTasks w : state.work()) reconcile(b, w.service(), w.tasks(), w.downNodes(), state.nodes(), now);
         });
     }
 

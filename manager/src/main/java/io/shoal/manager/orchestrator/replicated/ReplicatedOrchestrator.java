@@ -7,6 +7,7 @@ import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
 import io.shoal.manager.Ticker;
+import io.shoal.manager.orchestrator.ServiceTasks;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.store.Change;
@@ -31,11 +32,8 @@ import java.util.Set;
  * that went down is no longer waited for).
  */
 public final class ReplicatedOrchestrator extends Controller {
-    private final Clock clock;
-
     public ReplicatedOrchestrator(Store store, Clock clock, Ticker ticker) {
-        super(store, ticker);
-        this.clock = clock;
+        super(store, clock, ticker);
     }
 
     @Override
@@ -55,19 +53,14 @@ public final class ReplicatedOrchestrator extends Controller {
 
     @Override
     protected void reconcile(Set<String> serviceIds) {
-        record Work(Service service, long replicas, List<Task> tasks, Set<String> downNodes) {}
-        List<Work> work = store.view(r -> {
-            List<Work> out = new ArrayList<>();
-            for (String id : serviceIds) {
-                if (!(r.service(id) instanceof Service s) || !(s.mode() instanceof ServiceMode.Replicated m)) continue;
-                List<Task> tasks = r.tasksOfService(id);
-                out.add(new Work(s, m.replicas(), tasks, Tasks.downNodes(r, tasks)));
-            }
-            return out;
-        });
+        List<ServiceTasks> work = store.view(r ->
+                ServiceTasks.read(r, serviceIds, s -> s.mode() instanceof ServiceMode.Replicated));
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : work) reconcile(b, w.service(), w.replicas(), w.tasks(), w.downNodes(), now);
+            for (ServiceTasks w : work) {
+                long replicas = ((ServiceMode.Replicated) w.service().mode()).replicas();
+                reconcile(b, w.service(), replicas, w.tasks(), w.downNodes(), now);
+            }
         });
     }
 

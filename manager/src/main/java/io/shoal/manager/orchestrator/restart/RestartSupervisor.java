@@ -31,11 +31,8 @@ import java.util.Set;
  * service changes (a new restart delay).
  */
 public final class RestartSupervisor extends Controller {
-    private final Clock clock;
-
     public RestartSupervisor(Store store, Clock clock, Ticker ticker) {
-        super(store, ticker);
-        this.clock = clock;
+        super(store, clock, ticker);
     }
 
     @Override

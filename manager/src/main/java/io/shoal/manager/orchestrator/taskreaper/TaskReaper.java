@@ -14,6 +14,7 @@ import io.shoal.store.Change;
 import io.shoal.store.Event;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
@@ -30,8 +31,8 @@ import java.util.Set;
  */
 public final class TaskReaper extends Controller {
 
-    public TaskReaper(Store store, Ticker ticker) {
-        super(store, ticker);
+    public TaskReaper(Store store, Clock clock, Ticker ticker) {
+        super(store, clock, ticker);
     }
 
     @Override

@@ -13,6 +13,7 @@ import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
 import io.shoal.manager.Ticker;
+import io.shoal.manager.orchestrator.ServiceTasks;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
@@ -42,13 +43,11 @@ import java.util.stream.Collectors;
  * or the monitor period ends.
  */
 public final class Updater extends Controller {
-    private final Clock clock;
     /** When each service's last batch finished: the update delay counts from there. */
     private final Map<String, Instant> batchDoneAt = new ConcurrentHashMap<>();
 
     public Updater(Store store, Clock clock, Ticker ticker) {
-        super(store, ticker);
-        this.clock = clock;
+        super(store, clock, ticker);
     }
 
     @Override
@@ -68,22 +67,15 @@ public final class Updater extends Controller {
 
     @Override
     protected void reconcile(Set<String> serviceIds) {
-        record Work(Service service, List<Task> tasks, Set<String> downNodes) {}
-        record State(List<Work> work, Map<String, Node> nodes) {}
+        record State(List<ServiceTasks> work, Map<String, Node> nodes) {}
         State state = store.view(r -> {
-            List<Work> work = new ArrayList<>();
-            for (String id : serviceIds) {
-                if (r.service(id) instanceof Service s && Service.UpdateStatus.isRollingOut(s.updateStatus())) {
-                    List<Task> tasks = r.tasksOfService(id);
-                    work.add(new Work(s, tasks, Tasks.downNodes(r, tasks)));
-                }
-            }
+            List<ServiceTasks> work = ServiceTasks.read(r, serviceIds, s -> Service.UpdateStatus.isRollingOut(s.updateStatus()));
             return new State(work, work.isEmpty() ? Map.of()
                     : r.nodes().stream().collect(Collectors.toMap(Node::id, n -> n)));
         });
         Instant now = clock.instant();
         store.batch(b -> {
-            for (Work w : state.work()) reconcile(b, w.service(), w.tasks(), w.downNodes(), state.nodes(), now);
+            for (ServiceTasks w : state.work()) reconcile(b, w.service(), w.tasks(), w.downNodes(), state.nodes(), now);
         });
     }
 

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Passes of the task reaper against a real store. */
 class TaskReaperTest {
     private final Harness h = new Harness();
-    private final TaskReaper reaper = new TaskReaper(h.store, h.ticker);
+    private final TaskReaper reaper = new TaskReaper(h.store, h.clock, h.ticker);
 
     @AfterEach
     void close() throws Exception {
