@@ -47,9 +47,13 @@ final class TaskFiles {
         return tasks;
     }
 
-    /** Replaces the task's file atomically: a reader sees the old or the new content, never a part. */
+    /**
+     * Replaces the task's file atomically: a reader sees the old or the new content, never a part.
+     * Not flushed: a task file matters to a daemon that restarts while its containers run on, and a
+     * crash of the machine ends those too, so the flush would only cost each start.
+     */
     void write(Task task) throws IOException {
-        FileTrees.writeAtomically(dir.resolve(task.id() + SUFFIX), key.seal(Json.MAPPER.writeValueAsBytes(task), place(task.id())));
+        FileTrees.replace(dir.resolve(task.id() + SUFFIX), key.seal(Json.MAPPER.writeValueAsBytes(task), place(task.id())));
     }
 
     void delete(String taskId) throws IOException {

@@ -15,8 +15,4 @@ public enum UpdateState implements WireValue {
     public boolean isRollingOut() {
         return this == UPDATING || this == ROLLBACK_STARTED;
     }
-
-    public boolean isRollback() {
-        return this == ROLLBACK_STARTED || this == ROLLBACK_PAUSED || this == ROLLBACK_COMPLETED;
-    }
 }

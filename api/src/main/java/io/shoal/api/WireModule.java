@@ -2,6 +2,7 @@ package io.shoal.api;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationConfig;
@@ -90,9 +91,18 @@ final class WireModule extends SimpleModule {
             for (Object c : constants) {
                 if (word.apply(c).equalsIgnoreCase(text)) return c;
             }
-            throw ApiException.invalid("invalid %s %s: must be one of %s", words(p.currentName()), text,
+            throw ApiException.invalid("%sinvalid %s %s: must be one of %s", where(p), words(p.currentName()), text,
                     Arrays.stream(constants).map(word).collect(Collectors.joining(", ")));
         }
+    }
+
+    /** The fields around the one being read, as a prefix of a refusal: "TaskTemplate.RestartPolicy: ". */
+    private static String where(JsonParser p) {
+        StringBuilder path = new StringBuilder();
+        for (JsonStreamContext c = p.getParsingContext().getParent(); c != null; c = c.getParent()) {
+            if (c.getCurrentName() != null) path.insert(0, path.isEmpty() ? c.getCurrentName() : c.getCurrentName() + ".");
+        }
+        return path.isEmpty() ? "" : path + ": ";
     }
 
     /** "FailureAction" as a user reads it: "failure action". */

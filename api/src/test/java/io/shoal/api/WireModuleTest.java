@@ -60,6 +60,9 @@ class WireModuleTest {
         assertEquals("invalid role boss: must be one of worker, manager",
                 refusal("{\"Role\":\"boss\"}", Node.Spec.class).getMessage());
         assertEquals(400, refusal("{\"Availability\":\"asleep\"}", Node.Spec.class).status());
+        assertEquals("TaskTemplate.RestartPolicy: invalid condition sometimes: must be one of none, on-failure, any",
+                refusal("{\"TaskTemplate\":{\"RestartPolicy\":{\"Condition\":\"sometimes\"}}}", ServiceSpec.class).getMessage(),
+                "a nested field says where it is");
         assertThrows(JsonMappingException.class, () -> read("{\"Availability\":3}", Node.Spec.class));
     }
 

@@ -2,6 +2,7 @@ package io.shoal.daemon;
 
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.image.ImageStore;
+import io.shoal.daemon.swarm.NodeTasks;
 import io.shoal.daemon.swarm.SwarmNode;
 import java.io.IOException;
 
@@ -16,12 +17,14 @@ public final class Daemon implements AutoCloseable {
     private final Executor executor;
     private final ImageStore images;
     private final SwarmNode swarm;
+    private final NodeTasks tasks;
 
     public Daemon(DaemonOptions options, Executor executor, ImageStore images) throws IOException {
         this.options = options;
         this.executor = executor;
         this.images = images;
         this.swarm = new SwarmNode(options, executor);
+        this.tasks = new NodeTasks(swarm::membership);
     }
 
     public DaemonOptions options() {
@@ -40,9 +43,14 @@ public final class Daemon implements AutoCloseable {
         return swarm;
     }
 
+    /** The tasks this node holds, whatever its role. */
+    public NodeTasks tasks() {
+        return tasks;
+    }
+
     /** The container (task) on this node that uses an image, or null: an image in use is not removed without force. */
     public String containerUsing(String imageId) {
-        return swarm.tasks().stream().map(h -> h.task())
+        return tasks.tasks().stream().map(h -> h.task())
                 .filter(t -> !t.state().isTerminal() && t.spec().containerSpec() != null)
                 .filter(t -> images.find(t.spec().containerSpec().image()).map(i -> i.id().equals(imageId)).orElse(false))
                 .map(t -> t.id())

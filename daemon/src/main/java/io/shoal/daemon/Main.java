@@ -101,15 +101,16 @@ public final class Main implements Runnable {
     /** The Engine API of {@code daemon}, on its socket: each family of routes gets the part of the daemon it serves. */
     static EngineApiServer serve(Daemon daemon) throws Exception {
         SwarmNode swarm = daemon.swarm();
-        LogRoutes logs = new LogRoutes(swarm::control, swarm);
+        LogRoutes logs = new LogRoutes(swarm::control, daemon.tasks());
         Router router = new Router();
-        new SystemRoutes(swarm, daemon.executor(), daemon.images(), daemon.options()).register(router);
+        new SystemRoutes(swarm::membership, daemon.tasks(), daemon.executor(), daemon.images()::count, daemon.options())
+                .register(router);
         new SwarmRoutes(swarm).register(router);
         new NodeRoutes(swarm::control).register(router);
         new ServiceRoutes(swarm::control, logs).register(router);
         new TaskRoutes(swarm::control, logs).register(router);
         new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);
-        new ContainerRoutes(swarm, daemon.images(), logs,
+        new ContainerRoutes(daemon.tasks(), daemon.images(), logs,
                 daemon.options().executor().equals("oci") ? "overlay" : "process").register(router);
         new NotImplementedRoutes().register(router);
         return new EngineApiServer(daemon.options().socket(), router, Daemon.ENGINE_VERSION);

@@ -37,6 +37,8 @@ public final class Manager implements DispatcherProtocol {
     private final RaftMembers raft;
     private List<Controller> controllers = List.of();
     private Dispatcher dispatcher;
+    /** Once closed (its store is closing), a late leadership callback starts nothing here. */
+    private boolean closed;
 
     /** {@code clock} stamps what the controllers write; {@code ticker} times their delays and deadlines. */
     public Manager(Store store, Clock clock, Ticker ticker, RaftMembers raft) {
@@ -47,7 +49,7 @@ public final class Manager implements DispatcherProtocol {
     }
 
     public synchronized void lead() {
-        if (dispatcher != null) return;
+        if (dispatcher != null || closed) return;
         log.info("became leader: starting controllers and dispatcher");
         dispatcher = new Dispatcher(store, clock, ticker);
         controllers = List.of(
@@ -69,6 +71,12 @@ public final class Manager implements DispatcherProtocol {
         controllers = List.of();
         dispatcher.close();
         dispatcher = null;
+    }
+
+    /** Stops what runs here for good: a leadership change reported after this starts nothing. */
+    public synchronized void close() {
+        closed = true;
+        follow();
     }
 
     /** Whether this manager leads: its controllers and dispatcher run. */

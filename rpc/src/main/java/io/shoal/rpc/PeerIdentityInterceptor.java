@@ -10,14 +10,12 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import io.shoal.api.ApiException;
-import io.shoal.api.dispatcher.DispatcherProtocol.NodeRemovedException;
 import io.shoal.pki.NodeIdentity;
 import io.shoal.pki.NodeRole;
 import io.shoal.pki.PkiException;
 import java.net.SocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.Optional;
 import java.util.Set;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -59,15 +57,10 @@ final class PeerIdentityInterceptor implements ServerInterceptor {
         } catch (PkiException e) {
             return refuse(call, Status.UNAUTHENTICATED.withDescription(e.getMessage()).asException(), remote);
         }
-        Optional<String> refusal;
         try {
-            refusal = authorizer.refusal(peer);
+            authorizer.authorize(peer);
         } catch (RuntimeException e) {
             return refuse(call, Errors.toStatus(e), remote);
-        }
-        if (refusal.isPresent()) {
-            return refuse(call, Errors.toStatus(new NodeRemovedException(
-                    "node " + peer.nodeId() + " may not call the managers: " + refusal.get())), remote);
         }
         return Contexts.interceptCall(Context.current().withValue(PEER, peer), call, headers, next);
     }

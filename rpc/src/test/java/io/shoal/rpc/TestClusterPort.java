@@ -1,5 +1,6 @@
 package io.shoal.rpc;
 
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.Task;
 import io.shoal.pki.NodeIdentity;
 import io.shoal.pki.NodeRole;
@@ -8,7 +9,6 @@ import io.shoal.pki.TlsMaterial;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,7 +39,10 @@ final class TestClusterPort implements AutoCloseable {
                 .certificateAuthority(ca)
                 .peerAuthorizer(peer -> {
                     authorizations.incrementAndGet();
-                    return peer.nodeId().equals(REMOVED) ? Optional.of("node " + REMOVED + " was removed from the swarm") : Optional.empty();
+                    if (peer.nodeId().equals(REMOVED)) {
+                        throw new DispatcherProtocol.NodeRemovedException(
+                                "node " + REMOVED + " may not call the managers: node " + REMOVED + " was removed from the swarm");
+                    }
                 })
                 .raftMembership((manager, raftAddress, clusterAddress) -> raftJoins.add(manager))
                 .stateTransfer(minIndex -> {

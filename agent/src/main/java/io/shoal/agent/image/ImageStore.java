@@ -166,7 +166,12 @@ public final class ImageStore implements ImageSource {
         }
     }
 
-    // ---------------------------------------------------------------- views
+    /** How many images there are, as {@code docker info} counts them. */
+    public int count() {
+        synchronized (lock) {
+            return records.all().size();
+        }
+    }
 
     /** Every image, newest first, as {@code docker images} lists them. */
     public List<ImageSummary> list() {
@@ -247,7 +252,6 @@ public final class ImageStore implements ImageSource {
         }
     }
 
-    // ---------------------------------------------------------------- tag and remove
 
     /** {@code docker tag SOURCE REPO:TAG}; an empty tag is {@code latest}. */
     public void tag(String source, String repo, String tag) throws IOException {

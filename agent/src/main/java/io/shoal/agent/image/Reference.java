@@ -80,10 +80,6 @@ public record Reference(String domain, String path, String tag, String digest) {
         return new Reference(domain, path, t, digest);
     }
 
-    public Reference withDigest(String d) {
-        return new Reference(domain, path, tag, d);
-    }
-
     public Reference withoutDigest() {
         return new Reference(domain, path, tag, null);
     }

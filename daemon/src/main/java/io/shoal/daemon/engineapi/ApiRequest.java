@@ -1,7 +1,6 @@
 package io.shoal.daemon.engineapi;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import io.shoal.api.ApiException;
@@ -54,15 +53,6 @@ public record ApiRequest(String method, String path, Map<String, String> params,
         if (body.length == 0) throw ApiException.invalid("request body must be provided");
         try {
             return Json.MAPPER.readValue(body, type);
-        } catch (IOException e) {
-            throw badJson(e);
-        }
-    }
-
-    public JsonNode jsonTree() {
-        if (body.length == 0) throw ApiException.invalid("request body must be provided");
-        try {
-            return Json.MAPPER.readTree(body);
         } catch (IOException e) {
             throw badJson(e);
         }

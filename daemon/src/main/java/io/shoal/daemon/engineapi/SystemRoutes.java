@@ -8,11 +8,9 @@ import io.shoal.api.Node;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.agent.exec.Executor;
-import io.shoal.agent.image.ImageStore;
 import io.shoal.daemon.Daemon;
 import io.shoal.daemon.DaemonOptions;
 import io.shoal.daemon.swarm.Membership;
-import io.shoal.daemon.swarm.SwarmNode;
 import io.shoal.daemon.swarm.SwarmState;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.control.NodeControl;
@@ -23,16 +21,22 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
+import java.util.function.Supplier;
 
 /** {@code /_ping}, {@code /version} and {@code /info}: what the docker CLI asks before anything else. */
 public final class SystemRoutes {
-    private final SwarmNode swarm;
+    private final Supplier<Membership> membership;
+    private final LocalTasks local;
     private final Executor executor;
-    private final ImageStore images;
+    private final IntSupplier images;
     private final DaemonOptions options;
 
-    public SystemRoutes(SwarmNode swarm, Executor executor, ImageStore images, DaemonOptions options) {
-        this.swarm = swarm;
+    /** @param images how many images this node holds */
+    public SystemRoutes(Supplier<Membership> membership, LocalTasks local, Executor executor, IntSupplier images,
+                        DaemonOptions options) {
+        this.membership = membership;
+        this.local = local;
         this.executor = executor;
         this.images = images;
         this.options = options;
@@ -47,7 +51,7 @@ public final class SystemRoutes {
     private Object ping(ApiRequest req) {
         // The CLI hides manager-only commands (service, node, stack...) unless Swarm says active/manager.
         return Router.Reply.text(200, "OK").withHeaders(Map.of(
-                "Swarm", switch (swarm.membership()) {
+                "Swarm", switch (membership.get()) {
                     case Membership.Outside o -> "inactive";
                     case Membership.Manager m -> "active/manager";
                     case Membership.Worker w -> "active/worker";
@@ -76,14 +80,14 @@ public final class SystemRoutes {
 
     private Object info() {
         Node.Description d = executor.describe();
-        Membership membership = swarm.membership();
+        Membership membership = this.membership.get();
         ObjectNode info = Json.MAPPER.createObjectNode();
-        List<Task> mine = swarm.tasks().stream().map(h -> h.task()).toList();
+        List<Task> mine = local.tasks().stream().map(h -> h.task()).toList();
         long total = mine.stream().filter(t -> t.state().isAfter(TaskState.ACCEPTED)).count();
         long running = mine.stream().filter(t -> t.state() == TaskState.RUNNING).count();
         info.put("ID", membership.state() == null ? "" : membership.state().nodeId())
                 .put("Containers", total).put("ContainersRunning", running).put("ContainersPaused", 0)
-                .put("ContainersStopped", total - running).put("Images", images.list().size())
+                .put("ContainersStopped", total - running).put("Images", images.getAsInt())
                 .put("Driver", "overlay").put("DockerRootDir", options.dataDir().toString())
                 .put("Name", d.hostname()).put("NCPU", d.resources().nanoCPUs() / 1_000_000_000L)
                 .put("MemTotal", d.resources().memoryBytes()).put("OperatingSystem", osName()).put("OSType", "linux")

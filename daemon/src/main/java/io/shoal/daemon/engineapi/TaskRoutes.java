@@ -43,7 +43,7 @@ public final class TaskRoutes {
         } catch (IllegalArgumentException e) {
             state = null;
         }
-        if (!DESIRED_STATES.contains(state)) throw ApiException.invalid("Invalid task desired state: %s", s);
+        if (state == null || !DESIRED_STATES.contains(state)) throw ApiException.invalid("Invalid task desired state: %s", s);
         return state;
     }
 }

@@ -104,8 +104,8 @@ final class CertificateRenewer implements AutoCloseable {
             try (CaClient ca = CaClient.authenticated(manager, tls)) {
                 NodeCertificates renewed = NodeCertificates.of(request, ca.renew(request.csrPem()));
                 if (!accept.test(renewed)) continue;
-                tls.update(renewed.tls());
                 renewed.save(dir);
+                tls.update(renewed.tls());
                 current = renewed;
                 log.info("renewed the node certificate through {}: {}, valid until {}", manager,
                         renewed.identity().role().apiName(), renewed.notAfter());

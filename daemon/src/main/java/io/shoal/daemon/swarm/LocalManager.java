@@ -35,6 +35,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,10 +81,9 @@ final class LocalManager implements AutoCloseable {
         wired.countDown();
     }
 
-    /** The Raft start for a manager whose files are in {@code raftDir}: resume them, else form or join a group. */
-    static RaftNode.Start startFor(Path raftDir, String clusterId, boolean joining) throws IOException {
-        if (RaftNode.hasState(raftDir, clusterId)) return RaftNode.Start.RESUME;
-        return joining ? RaftNode.Start.JOIN : RaftNode.Start.BOOTSTRAP;
+    /** How a manager restarts from {@code raftDir}: from its files, or as a new group's first member when it has none. */
+    static RaftNode.Start resumeFrom(Path raftDir, String clusterId) throws IOException {
+        return RaftNode.hasState(raftDir, clusterId) ? RaftNode.Start.RESUME : RaftNode.Start.BOOTSTRAP;
     }
 
     /** The leader's dispatcher while this manager leads (it refuses calls otherwise). */
@@ -93,11 +93,6 @@ final class LocalManager implements AutoCloseable {
 
     boolean leads() {
         return manager.leads();
-    }
-
-    /** The manager that leads, by Raft member id (= node id), or null. */
-    String leaderId() {
-        return raft.leaderId();
     }
 
     /** The cluster port of the manager that leads, as the store has it, or null when none is known. */
@@ -159,29 +154,33 @@ final class LocalManager implements AutoCloseable {
     private void onLeadership(boolean leading) {
         // Ratis calls back on its own threads; starting controllers must not hold them up, and
         // one thread keeps the transitions in order.
-        leadership.execute(() -> {
-            try {
-                wired.await();
-            } catch (InterruptedException e) {
-                return;
-            }
-            if (leading) {
-                manager.lead();
-                firstLeadership.countDown();
-            } else {
-                manager.follow();
-            }
-        });
+        try {
+            leadership.execute(() -> {
+                try {
+                    wired.await();
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (leading) {
+                    manager.lead();
+                    firstLeadership.countDown();
+                } else {
+                    manager.follow();
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            // closing: the manager leads no more, whatever Raft reports on its way down
+        }
     }
 
     /** Opens the cluster port where the node's state says it listens, with the node's certificate. */
     void openClusterPort() throws IOException {
-        ClusterCa ca = new ClusterCa(store);
+        ClusterCa ca = new ClusterCa(store, manager::leads);
         HostPort listen = state.listen();
         clusterPort = RpcServer.builder(new InetSocketAddress(listen.host(), listen.port()), tls)
                 .dispatcher(manager)
                 .certificateAuthority(ca)
-                .peerAuthorizer(ca::refusal)
+                .peerAuthorizer(ca::authorize)
                 .raftMembership(this::admit)
                 .stateTransfer(this::exportState)
                 .start();
@@ -290,10 +289,10 @@ final class LocalManager implements AutoCloseable {
         }
     }
 
-    /** Stops the controllers and dispatcher, if they run here, so nothing more is decided on this manager. */
+    /** Stops the controllers and dispatcher, if they run here, for good: nothing more is decided on this manager. */
     void stopLeading() {
         leadership.shutdownNow();
-        manager.follow();
+        manager.close();
     }
 
     @Override

@@ -124,6 +124,13 @@ final class ManagerConnection implements DispatcherProtocol, AutoCloseable {
         return List.copyOf(managers);
     }
 
+    /** Forgets every manager but {@code addresses}, as when this node forms a new cluster alone. */
+    synchronized void forget(List<String> addresses) {
+        managers.clear();
+        managers.addAll(addresses);
+        current = 0;
+    }
+
     @Override
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         return call(d -> d.heartbeat(nodeId, sessionId));

@@ -59,9 +59,8 @@ final class Member implements AutoCloseable {
         return state;
     }
 
-    /** Remembers the node's new state (a role change), with the managers it learned of. */
+    /** Remembers the node's new state (a new role, the managers it knows). */
     void save(SwarmState next) throws IOException {
-        next = next.withRemoteManagers(connection.known().isEmpty() ? next.remoteManagers() : connection.known());
         next.save(dir.resolve("state.json"));
         state = next;
     }

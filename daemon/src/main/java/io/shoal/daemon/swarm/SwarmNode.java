@@ -2,7 +2,6 @@ package io.shoal.daemon.swarm;
 
 import io.shoal.agent.Agent;
 import io.shoal.agent.exec.Executor;
-import io.shoal.agent.logs.LogCollector;
 import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.Defaults;
@@ -17,7 +16,6 @@ import io.shoal.api.Version;
 import io.shoal.common.FileTrees;
 import io.shoal.common.HostPort;
 import io.shoal.daemon.DaemonOptions;
-import io.shoal.daemon.engineapi.LocalTasks;
 import io.shoal.manager.ca.ClusterCa;
 import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.control.NodeControl;
@@ -44,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * transition is done, the Engine API sees the form before it, as in Docker, where a promoted node
  * serves as a manager only once it is one.
  */
-public final class SwarmNode implements LocalTasks, AutoCloseable {
+public final class SwarmNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SwarmNode.class);
     private static final int DEFAULT_CLUSTER_PORT = 2377;
 
@@ -54,7 +52,6 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
     private volatile Membership membership = new Membership.Outside();
     /** What the agent reports runs here, off its session thread, one event at a time. */
     private final ExecutorService events = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("membership").factory());
-    private final AtomicBoolean switchQueued = new AtomicBoolean();
 
     /** Resumes the membership this node had when its daemon stopped, if any. */
     public SwarmNode(DaemonOptions options, Executor executor) throws IOException {
@@ -65,7 +62,7 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
         // The operator's --listen-addr wins over the saved one: a data dir restored on another host listens there.
         SwarmState state = options.listenAddrExplicit() ? saved.withListenAddr(options.listenAddr()) : saved;
         log.info("resuming swarm membership as {} node {}", state.role().apiName(), state.nodeId());
-        Member member = new Member(state, swarmDir(), loadCertificates(), executor, clock, listener());
+        Member member = newMember(state);
         membership = state.role() == NodeRole.MANAGER ? resumeManager(member) : new Membership.Worker(member);
         member.start();
     }
@@ -78,40 +75,10 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
     /** The control API of this node's manager, or Docker's refusal on a worker or outside a swarm. */
     public ControlApi control() {
         return switch (membership) {
-            case Membership.Manager m -> m.manager().control;
+            case Membership.Manager m -> m.control();
             case Membership.Outside o -> throw Refusals.notAManagerOutsideASwarm();
             default -> throw Refusals.notAManager();
         };
-    }
-
-    @Override
-    public String nodeId() {
-        SwarmState state = membership.state();
-        return state == null ? null : state.nodeId();
-    }
-
-    @Override
-    public List<LocalTask> tasks() {
-        Member m = membership.member();
-        return m == null ? List.of() : m.worker.held().stream()
-                .map(h -> new LocalTask(h.task(), h.controller().healthStatus(), h.controller().logDirectory())).toList();
-    }
-
-    @Override
-    public LogCollector logs() {
-        Member m = membership.member();
-        return m == null ? null : m.worker.logs();
-    }
-
-    /** A manager knows every service's name; a worker only the id its tasks carry. */
-    @Override
-    public String serviceName(String serviceId) {
-        if (!(membership instanceof Membership.Manager m)) return serviceId;
-        try {
-            return m.control().services().get(serviceId).spec().name();
-        } catch (ApiException e) {
-            return serviceId;
-        }
     }
 
     // ---- init and join
@@ -143,7 +110,7 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
                 tx.create(node);
                 return null;
             });
-        }, null);
+        });
         log.info("initialized swarm {} as node {}", clusterId, nodeId);
         return nodeId;
     }
@@ -157,16 +124,17 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
                                   NodeAvailability availability) throws IOException {
         requireOutside();
         if (remoteAddrs == null || remoteAddrs.isEmpty()) throw ApiException.invalid("at least 1 RemoteAddr is required to join");
-        NodeCertificates certs = Enrollment.certificateFor(remoteAddrs.getFirst(), token);
+        // Checked before the CA registers the node, so that a mistyped address leaves no node behind.
         String ip = Addresses.advertiseIp(advertiseAddr, options.advertiseAddr());
         HostPort listen = listenAddr(listenAddr);
+        NodeCertificates certs = Enrollment.certificateFor(remoteAddrs.getFirst(), token);
         NodeRole role = certs.identity().role();
         if (role == NodeRole.MANAGER) Addresses.requireFree(listen);
         SwarmState state = new SwarmState(certs.identity().nodeId(), certs.identity().clusterId(), role,
                 ip + ":" + listen.port(), listen.toString(), List.copyOf(remoteAddrs));
         Files.createDirectories(Member.certificatesDir(swarmDir()));
         certs.save(Member.certificatesDir(swarmDir()));
-        membership = enter(state, false, role == NodeRole.MANAGER ? manager -> manager.join(remoteAddrs) : null, null);
+        membership = enter(state, false, role == NodeRole.MANAGER ? manager -> manager.join(remoteAddrs) : null);
         log.info("joined swarm {} as {} node {}", state.clusterId(), role.apiName(), state.nodeId());
     }
 
@@ -180,11 +148,11 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
      * {@code managerStep}) a manager whose Raft member forms a group or joins one. If anything
      * fails, everything started is closed and the swarm directory erased: nothing half-joined stays.
      */
-    private Membership enter(SwarmState state, boolean bootstrap, ManagerStep managerStep, Member existing) throws IOException {
+    private Membership enter(SwarmState state, boolean bootstrap, ManagerStep managerStep) throws IOException {
         Member member = null;
         LocalManager manager = null;
         try {
-            member = new Member(state, swarmDir(), loadCertificates(), executor, clock, listener());
+            member = newMember(state);
             if (managerStep != null) {
                 manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
                         bootstrap ? RaftNode.Start.BOOTSTRAP : RaftNode.Start.JOIN, clock);
@@ -207,7 +175,7 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
     private Membership resumeManager(Member member) throws IOException {
         SwarmState state = member.state();
         LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
-                LocalManager.startFor(member.raftDir(), state.clusterId(), false), clock);
+                LocalManager.resumeFrom(member.raftDir(), state.clusterId()), clock);
         try {
             manager.awaitStore();
         } catch (ApiException e) {
@@ -220,28 +188,41 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
 
     // ---- role changes and removal, as the managers report them
 
-    private Agent.Listener listener() {
-        return new Agent.Listener() {
-            @Override
-            public void certifiedRole(NodeRole role) {
-                boolean differs = switch (membership) {
-                    case Membership.Worker w -> role == NodeRole.MANAGER;
-                    case Membership.Manager m -> role == NodeRole.WORKER;
-                    default -> false;
-                };
-                if (differs && switchQueued.compareAndSet(false, true)) {
-                    events.execute(() -> {
-                        switchQueued.set(false);
-                        follow(role);
-                    });
-                }
-            }
+    /** A member whose agent reports to this node, each report tied to that member. */
+    private Member newMember(SwarmState state) throws IOException {
+        Reports reports = new Reports();
+        Member member = new Member(state, swarmDir(), loadCertificates(), executor, clock, reports);
+        reports.member = member;
+        return member;
+    }
 
-            @Override
-            public void removed(String reason) {
-                events.execute(() -> markRemoved(reason));
+    /**
+     * What one member's agent reports, handled one at a time off the agent's thread; a report that
+     * arrives once the node has left (or joined again) concerns a member that is gone, and is dropped.
+     */
+    private final class Reports implements Agent.Listener {
+        private volatile Member member;
+        private final AtomicBoolean switchQueued = new AtomicBoolean();
+
+        @Override
+        public void certifiedRole(NodeRole role) {
+            boolean differs = switch (membership) {
+                case Membership.Worker w -> role == NodeRole.MANAGER;
+                case Membership.Manager m -> role == NodeRole.WORKER;
+                default -> false;
+            };
+            if (differs && switchQueued.compareAndSet(false, true)) {
+                events.execute(() -> {
+                    switchQueued.set(false);
+                    follow(member, role);
+                });
             }
-        };
+        }
+
+        @Override
+        public void removed(String reason) {
+            events.execute(() -> markRemoved(member, reason));
+        }
     }
 
     /**
@@ -250,7 +231,8 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
      * that joins the group, or stops it. The agent and its tasks carry on throughout. A failed
      * switch is tried again at the next heartbeat that reports the role.
      */
-    private synchronized void follow(NodeRole role) {
+    private synchronized void follow(Member reporting, NodeRole role) {
+        if (membership.member() != reporting) return;
         try {
             switch (membership) {
                 case Membership.Worker(Member member) when role == NodeRole.MANAGER -> promote(member);
@@ -278,7 +260,7 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
             throw e;
         }
         member.connection.setLocal(manager);
-        member.save(state);
+        member.save(state.withRemoteManagers(member.connection.known()));
         membership = new Membership.Manager(member, manager);
         log.info("node {} now runs as a manager", state.nodeId());
     }
@@ -289,22 +271,21 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
         member.connection.setLocal(null);
         manager.close();
         FileTrees.delete(member.raftDir());
-        member.save(member.state().withRole(NodeRole.WORKER));
+        member.save(member.state().withRole(NodeRole.WORKER).withRemoteManagers(member.connection.known()));
         membership = new Membership.Worker(member);
         log.info("node {} now runs as a worker", member.state().nodeId());
     }
 
     /** The managers refused this node as removed: no session will be had again; its tasks are left as they are until it leaves. */
-    private synchronized void markRemoved(String reason) {
-        switch (membership) {
-            case Membership.Worker(Member member) -> membership = new Membership.Removed(member, reason);
-            case Membership.Manager(Member member, LocalManager manager) -> {
-                member.connection.setLocal(null);
-                manager.close();
-                membership = new Membership.Removed(member, reason);
-            }
-            default -> { }
+    private synchronized void markRemoved(Member reporting, String reason) {
+        if (membership.member() != reporting) return;
+        if (membership instanceof Membership.Manager m) {
+            reporting.connection.setLocal(null);
+            m.manager().close();
         }
+        reporting.renewer.close();
+        reporting.connection.close();
+        membership = new Membership.Removed(reporting, reason);
     }
 
     // ---- force new cluster and leave
@@ -321,24 +302,21 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
         SwarmState was = member.state();
         String ip = Addresses.advertiseIp(advertiseAddr, was.advertise().host());
         HostPort listen = listenAddr == null || listenAddr.isEmpty() ? was.listen() : listenAddr(listenAddr);
-        member.connection.setLocal(null);
-        current.manager().close();
-        membership = new Membership.Worker(member);
         Path raftDir = member.raftDir();
         Path previous = swarmDir().resolve("raft.previous");
-        List<StoredObject> objects;
-        try {
-            objects = RaftNode.recover(raftDir, was.clusterId(), member.key);
-            FileTrees.delete(previous);
-            Files.move(raftDir, previous);
-        } catch (IOException | RuntimeException e) {
-            membership = resumeManager(member);
-            throw e;
-        }
+        // Until the new group is up the API sees the old manager, closed: it still reads, and its writes fail.
+        member.connection.setLocal(null);
+        current.manager().close();
         SwarmState state = new SwarmState(was.nodeId(), was.clusterId(), NodeRole.MANAGER, ip + ":" + listen.port(),
                 listen.toString(), List.of());
         LocalManager manager = null;
+        boolean moved = false;
         try {
+            if (!listen.equals(was.listen())) Addresses.requireFree(listen);
+            List<StoredObject> objects = RaftNode.recover(raftDir, was.clusterId(), member.key);
+            FileTrees.delete(previous);
+            Files.move(raftDir, previous);
+            moved = true;
             manager = new LocalManager(state, raftDir, member.tls, member.key, RaftNode.Start.BOOTSTRAP, clock);
             manager.awaitLeader();
             manager.store.batch(b -> {
@@ -349,19 +327,26 @@ public final class SwarmNode implements LocalTasks, AutoCloseable {
                 }
             });
             manager.openClusterPort();
+            log.info("forced a new cluster of swarm {} from {} objects, as its only manager", state.clusterId(), objects.size());
         } catch (IOException | RuntimeException e) {
             log.error("--force-new-cluster failed, going back to the previous Raft state: {}", e.getMessage());
             if (manager != null) manager.close();
-            FileTrees.delete(raftDir);
-            Files.move(previous, raftDir);
-            membership = resumeManager(member);
+            try {
+                if (moved) {
+                    FileTrees.delete(raftDir);
+                    Files.move(previous, raftDir);
+                }
+                membership = resumeManager(member);
+            } catch (IOException | RuntimeException again) {
+                e.addSuppressed(again);
+            }
             throw e;
         }
         FileTrees.delete(previous);
+        member.connection.forget(List.of(state.advertiseAddr()));
         member.connection.setLocal(manager);
         member.save(state);
         membership = new Membership.Manager(member, manager);
-        log.info("forced a new cluster of swarm {} from {} objects, as its only manager", state.clusterId(), objects.size());
         return state.nodeId();
     }
 

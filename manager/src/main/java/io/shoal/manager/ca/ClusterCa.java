@@ -4,6 +4,7 @@ import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.Ids;
 import io.shoal.api.Node;
+import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.NodeAvailability;
 import io.shoal.api.NodeState;
 import io.shoal.api.Version;
@@ -21,7 +22,7 @@ import io.shoal.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
+import java.util.function.BooleanSupplier;
 
 /**
  * The swarm's certificate authority as a manager runs it: the root CA and join tokens come from
@@ -31,9 +32,12 @@ import java.util.Optional;
  */
 public final class ClusterCa implements CertificateAuthority {
     private final Store store;
+    private final BooleanSupplier leads;
 
-    public ClusterCa(Store store) {
+    /** @param leads whether this manager leads: only the leader's copy of the store says a node is gone for good */
+    public ClusterCa(Store store, BooleanSupplier leads) {
         this.store = store;
+        this.leads = leads;
     }
 
     /** The root CA and tokens a new swarm starts with. */
@@ -105,11 +109,18 @@ public final class ClusterCa implements CertificateAuthority {
     /**
      * Refuses the certificates of removed nodes on the cluster port: they stay valid until they
      * expire, but their node is gone from the store. Node ids are never reused (every join gets a
-     * new one), so a node the store does not know is one that was removed; swarmkit keeps an
-     * explicit list of removed ids for the same decision.
+     * new one), so a node the leader's store does not know is one that was removed (swarmkit keeps
+     * an explicit list of removed ids for the same decision). Another manager may only be behind
+     * (a node that just joined, a manager resumed without a quorum): it refuses for now (503), and
+     * the node tries another manager rather than take itself for removed.
      */
-    public Optional<String> refusal(NodeIdentity peer) {
-        return store.view(r -> r.node(peer.nodeId())) == null
-                ? Optional.of("node " + peer.nodeId() + " was removed from the swarm") : Optional.empty();
+    public void authorize(NodeIdentity peer) {
+        if (store.view(r -> r.node(peer.nodeId())) != null) return;
+        if (!leads.getAsBoolean()) {
+            throw ApiException.unavailable("this manager does not know node %s: it does not lead, and may be behind",
+                    peer.nodeId());
+        }
+        throw new DispatcherProtocol.NodeRemovedException(
+                "node " + peer.nodeId() + " may not call the managers: node " + peer.nodeId() + " was removed from the swarm");
     }
 }

@@ -97,10 +97,13 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     @Override
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireSession(nodeId, sessionId);
+        Node node = store.view(r -> r.node(nodeId));
+        if (node == null) {
+            sessions.remove(nodeId);
+            throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
+        }
         long period = heartbeatPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
-        Node node = store.view(r -> r.node(nodeId));
-        if (node == null) throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
         return new Heartbeat(period, node.certifiedRole());
     }
 

@@ -62,9 +62,4 @@ public record Slot(String key, List<Task> tasks) {
         if (last.desiredState() == TaskState.REMOVE) return false;
         return RestartPolicy.endedOnItsOwn(last) && !RestartPolicy.shouldRestart(last, this, service);
     }
-
-    /** A runnable task made from an older spec than the service's. */
-    public boolean isDirty(Service service) {
-        return runnable().stream().anyMatch(t -> !t.spec().equals(service.spec().taskTemplate()));
-    }
 }

@@ -29,7 +29,9 @@ import org.junit.jupiter.api.Test;
  */
 class ClusterCaTest {
     private final Harness h = new Harness();
-    private final ClusterCa ca = new ClusterCa(h.store);
+    /** Whether the manager under test leads: only a leader calls a node it does not know removed. */
+    private volatile boolean leads = true;
+    private final ClusterCa ca = new ClusterCa(h.store, () -> leads);
     private Cluster cluster;
     private RpcServer server;
     private String target;
@@ -43,7 +45,7 @@ class ClusterCaTest {
         NodeCertificates manager = ClusterCa.firstManager(cluster, "manager-1", List.of("127.0.0.1"));
         server = RpcServer.builder(new InetSocketAddress("127.0.0.1", 0), manager.tls())
                 .certificateAuthority(ca)
-                .peerAuthorizer(ca::refusal)
+                .peerAuthorizer(ca::authorize)
                 .start();
         target = "127.0.0.1:" + server.port();
     }
@@ -121,6 +123,16 @@ class ClusterCaTest {
     }
 
     @Test
+    void aManagerThatDoesNotLeadOnlyRefusesAnUnknownNodeForNow() {
+        NodeCertificates worker = join(cluster.joinTokens().worker());
+        h.removeNode(worker.identity().nodeId());
+        leads = false;
+        var e = assertThrows(ApiException.class, () -> renew(worker));
+        assertEquals(503, e.status(), "another manager is asked; the node does not take itself for removed");
+        assertTrue(e.getMessage().contains("does not lead"), e.getMessage());
+    }
+
+    @Test
     void theCaItselfRefusesToRenewARemovedNode() {
         var e = assertThrows(PkiException.class,
                 () -> ca.renew(new NodeIdentity("gone", NodeRole.WORKER, cluster.id()), NodeCertificates.Request.generate().csrPem()));
@@ -131,7 +143,7 @@ class ClusterCaTest {
     @Test
     void aManagerWithoutTheSwarmsCaCannotSign() throws Exception {
         try (var empty = new Harness()) {
-            var e = assertThrows(ApiException.class, new ClusterCa(empty.store)::rootCaPem);
+            var e = assertThrows(ApiException.class, new ClusterCa(empty.store, () -> true)::rootCaPem);
             assertEquals(503, e.status());
             assertEquals("this manager has no swarm CA", e.getMessage());
         }

@@ -260,11 +260,6 @@ public final class RaftNode implements Proposer, AutoCloseable {
         return r.getLogIndex();
     }
 
-    /** The first index this member's Raft log still holds (entries before it are covered by a snapshot). */
-    public long logStartIndex() {
-        return division().getRaftLog().getStartIndex();
-    }
-
     /** The members of the group as this member last committed them: id → address. */
     public Map<String, String> members() {
         Map<String, String> out = new LinkedHashMap<>();
@@ -282,14 +277,12 @@ public final class RaftNode implements Proposer, AutoCloseable {
         return division().getInfo().isLeader();
     }
 
-
     /** Adds a member; it must already run, started with {@link Start#JOIN}. */
     public void addMember(String memberId, String address) throws IOException {
         Map<String, String> next = members();
         next.put(memberId, address);
         setMembers(next);
     }
-
 
     /** Removes a member: the group goes on without it, and its log is no longer replicated to it. */
     public void removeMember(String memberId) throws IOException {
@@ -321,7 +314,6 @@ public final class RaftNode implements Proposer, AutoCloseable {
             throw ApiException.unavailable("raft member is not running: %s", e.getMessage());
         }
     }
-
 
     @Override
     public void close() throws IOException {

@@ -73,6 +73,9 @@ public final class Updater extends Controller {
             return new State(work, work.isEmpty() ? Map.of()
                     : r.nodes().stream().collect(Collectors.toMap(Node::id, n -> n)));
         });
+        // A service that stopped rolling out (paused, done, deleted) starts its next update afresh.
+        Set<String> rolling = state.work().stream().map(w -> w.service().id()).collect(Collectors.toSet());
+        serviceIds.stream().filter(id -> !rolling.contains(id)).forEach(batchDoneAt::remove);
         Instant now = clock.instant();
         store.batch(b -> {
             for (ServiceTasks w : state.work()) reconcile(b, w.service(), w.tasks(), w.downNodes(), state.nodes(), now);
