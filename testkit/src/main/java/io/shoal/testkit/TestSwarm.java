@@ -15,6 +15,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * A swarm of daemons in the first hosts of a {@link TestNetwork}, formed as a user forms one with
@@ -111,6 +112,7 @@ public final class TestSwarm {
                 try {
                     nodes.add(f.get());
                 } catch (ExecutionException e) {
+                    if (e.getCause() instanceof Error failed) throw failed;
                     throw e.getCause() instanceof Exception c ? c : e;
                 }
             }
@@ -164,11 +166,12 @@ public final class TestSwarm {
     /** Waits until {@code docker node ls} on h1 shows every node Ready, one manager Leader and the others Reachable. */
     public void awaitFormed() {
         await(1, "every node Ready, one Leader, the other managers Reachable", d -> {
-            Map<String, String> status = nodeStatus(d), managers = managerStatus(d);
-            return nodes.stream().allMatch(n -> "Ready".equals(status.get(n.name()))
-                    && (n.role() == Role.MANAGER ? List.of("Leader", "Reachable").contains(managers.get(n.name()))
-                            : "".equals(managers.get(n.name()))))
-                    && managers.values().stream().filter("Leader"::equals).count() == 1;
+            Map<String, Listed> listed = nodeList(d);
+            return nodes.stream().allMatch(n -> {
+                Listed l = listed.get(n.name());
+                return l != null && l.status().equals("Ready") && (n.role() == Role.MANAGER
+                        ? List.of("Leader", "Reachable").contains(l.managerStatus()) : l.managerStatus().isEmpty());
+            }) && listed.values().stream().filter(l -> l.managerStatus().equals("Leader")).count() == 1;
         });
     }
 
@@ -183,7 +186,7 @@ public final class TestSwarm {
         while (!condition.test(d)) {
             if (System.nanoTime() > deadline) {
                 StringBuilder why = new StringBuilder("not within " + CONVERGE.toSeconds() + " s: " + what
-                        + "; docker node ls on h" + n + " shows:\n" + nodeList(d));
+                        + "; docker node ls on h" + n + " shows:\n" + nodeTable(d));
                 for (Node other : nodes) why.append("\n--- ").append(other.name()).append(":\n").append(tail(other.daemon().notableLog(), 20));
                 throw new IllegalStateException(why.toString());
             }
@@ -216,22 +219,26 @@ public final class TestSwarm {
 
     /** Hostname to STATUS (Ready, Down, ...) as {@code docker node ls} on {@code d} shows it; empty when {@code d} refuses. */
     public static Map<String, String> nodeStatus(DaemonProcess d) {
-        return column(d, 1);
+        return nodeList(d).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().status()));
     }
 
     /** Hostname to MANAGER STATUS (Leader, Reachable, Unreachable; empty for a worker); empty when {@code d} refuses. */
     public static Map<String, String> managerStatus(DaemonProcess d) {
-        return column(d, 2);
+        return nodeList(d).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().managerStatus()));
     }
 
-    private static Map<String, String> column(DaemonProcess d, int column) {
+    /** A node's row of {@code docker node ls}. */
+    private record Listed(String status, String managerStatus) {}
+
+    /** Hostname to its row, one {@code docker node ls} on {@code d}; empty when {@code d} refuses. */
+    private static Map<String, Listed> nodeList(DaemonProcess d) {
         try {
             DaemonProcess.Result r = d.docker("node", "ls", "--format", "{{.Hostname}} {{.Status}} {{.ManagerStatus}}");
             if (r.exit() != 0) return Map.of();
-            Map<String, String> out = new HashMap<>();
+            Map<String, Listed> out = new HashMap<>();
             for (String line : r.out().lines().toList()) {
                 String[] f = line.split(" ", 3);
-                out.put(f[0], f.length > column ? f[column].trim() : "");
+                out.put(f[0], new Listed(f.length > 1 ? f[1] : "", f.length > 2 ? f[2].trim() : ""));
             }
             return out;
         } catch (IOException | InterruptedException e) {
@@ -239,7 +246,7 @@ public final class TestSwarm {
         }
     }
 
-    private static String nodeList(DaemonProcess d) {
+    private static String nodeTable(DaemonProcess d) {
         try {
             return d.docker("node", "ls").both();
         } catch (IOException | InterruptedException e) {
