@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.shoal.api.Json;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
+import io.shoal.testkit.TestSwarm;
 import io.shoal.testkit.UnixHttp;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,12 +43,12 @@ final class ClusterBench {
         for (int i = 0; i < formations; i++) {
             Path dir = Files.createTempDirectory("shoal-cluster");
             try (TestNetwork net = TestNetwork.create(5)) {
-                List<DaemonProcess> d = new ArrayList<>();
-                for (int h = 1; h <= 5; h++) d.add(net.host(h).daemon(dir.resolve("h" + h)));
+                TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(3, 2));
                 long t0 = System.nanoTime();
-                form(net, d, 3);
+                swarm.init();
+                swarm.join(swarm.tokens());
                 joined.add((System.nanoTime() - t0) / 1_000_000);
-                DaemonProcess.eventually(Duration.ofSeconds(60), () -> readyNodes(d.get(0)) == 5);
+                DaemonProcess.eventually(Duration.ofSeconds(60), () -> readyNodes(swarm.daemon(1)) == 5);
                 ready.add((System.nanoTime() - t0) / 1_000_000);
                 System.out.printf("run %d: init + 4 joins returned after %d ms, all 5 nodes Ready after %d ms%n",
                         i + 1, joined.getLast(), ready.getLast());
@@ -74,15 +75,13 @@ final class ClusterBench {
         for (int i = 0; i < runs; i++) {
             Path dir = Files.createTempDirectory("shoal-failover");
             try (TestNetwork net = TestNetwork.create(3)) {
-                List<DaemonProcess> d = new ArrayList<>();
-                for (int h = 1; h <= 3; h++) d.add(net.host(h).daemon(dir.resolve("h" + h)));
-                form(net, d, 3);
+                TestSwarm swarm = joined(net, dir, 3);
 
-                d.get(0).kill9();
+                swarm.daemon(1).kill9();
                 long killed = System.nanoTime();
                 int n = 0;
                 while (true) {
-                        if (d.get(1).http().post("/v1.45/services/create", spec("f" + n++, 0)).status() == 201) break;
+                    if (swarm.daemon(2).http().post("/v1.45/services/create", spec("f" + n++, 0)).status() == 201) break;
                     if (System.nanoTime() - killed > 60_000_000_000L) throw new IllegalStateException("no write within 60 s");
                     Thread.sleep(20);
                 }
@@ -98,10 +97,7 @@ final class ClusterBench {
     private static double writes(int managers) throws Exception {
         Path dir = Files.createTempDirectory("shoal-writes");
         try (TestNetwork net = TestNetwork.create(managers)) {
-            List<DaemonProcess> d = new ArrayList<>();
-            for (int h = 1; h <= managers; h++) d.add(net.host(h).daemon(dir.resolve("h" + h)));
-            form(net, d, managers);
-            UnixHttp http = d.get(0).http();
+            UnixHttp http = joined(net, dir, managers).daemon(1).http();
             List<String> ids = new ArrayList<>();
             for (int c = 0; c < CLIENTS; c++) {
                 var r = http.post("/v1.45/services/create", spec("w" + c, 0));
@@ -173,13 +169,12 @@ final class ClusterBench {
         if (refused.getAndIncrement() == 0) System.out.println("first refusal: " + why.strip());
     }
 
-    /** Makes a swarm of the daemons: the first inits, the next join as managers up to {@code managers}, the rest as workers. */
-    private static void form(TestNetwork net, List<DaemonProcess> d, int managers) throws Exception {
-        String first = net.host(1).address();
-        d.get(0).dockerOk("swarm", "init", "--advertise-addr", first);
-        String manager = d.get(0).dockerOk("swarm", "join-token", "-q", "manager").trim();
-        String worker = d.get(0).dockerOk("swarm", "join-token", "-q", "worker").trim();
-        for (int h = 1; h < d.size(); h++) d.get(h).dockerOk("swarm", "join", "--token", h < managers ? manager : worker, first + ":2377");
+    /** A swarm of {@code managers} managers, once init and the joins returned (not waiting for the nodes to be Ready). */
+    private static TestSwarm joined(TestNetwork net, Path dir, int managers) throws Exception {
+        TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(managers, 0));
+        swarm.init();
+        swarm.join(swarm.tokens());
+        return swarm;
     }
 
     private static String spec(String name, int revision) {
@@ -188,12 +183,8 @@ final class ClusterBench {
                 + "\"Mode\":{\"Replicated\":{\"Replicas\":0}}}";
     }
 
-    private static int readyNodes(DaemonProcess d) {
-        try {
-            return (int) d.dockerOk("node", "ls", "--format", "{{.Status}}").lines().filter("Ready"::equals).count();
-        } catch (Exception e) {
-            return 0;
-        }
+    private static long readyNodes(DaemonProcess d) {
+        return TestSwarm.nodeStatus(d).values().stream().filter("Ready"::equals).count();
     }
 
     private static long median(List<Long> values) {

@@ -1,7 +1,6 @@
 package io.shoal.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.UnixHttp;
@@ -26,8 +25,6 @@ import java.util.stream.Stream;
  * bundle, in the same run. See bench/README.md for what each figure measures.
  */
 final class OciBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String API = "/v1.45";
     private static final long TIMEOUT_NANOS = 120_000_000_000L;
     /** Until a one-replica service's task has been seen ASSIGNED (or past it). */
     private static final long SINGLE_POLL_MILLIS = 10;
@@ -36,6 +33,7 @@ final class OciBench {
 
     private final DaemonProcess daemon;
     private final UnixHttp http;
+    private final EngineApi api;
     private final Path dir;
     private final Path repo;
     private final boolean verbose;
@@ -44,6 +42,7 @@ final class OciBench {
     OciBench(DaemonProcess daemon, Path dir, Path repo, boolean verbose) {
         this.daemon = daemon;
         this.http = daemon.http();
+        this.api = new EngineApi(http);
         this.dir = dir;
         this.repo = repo;
         this.verbose = verbose;
@@ -63,10 +62,8 @@ final class OciBench {
         Path tar = dir.resolve("busybox.tar");
         Cmd b = run(List.of(repo.resolve("bin/busybox-image").toString(), tar.toString(), "busybox:latest"));
         if (b.exit() != 0) throw new IllegalStateException("bin/busybox-image: " + b.out());
-        Cmd l = dockerCli("load", "-i", tar.toString());
-        if (l.exit() != 0) throw new IllegalStateException("docker load: " + l.out());
-        call("POST", "/swarm/init", "{\"ListenAddr\":\"0.0.0.0:2377\",\"AdvertiseAddr\":\"127.0.0.1\"}", 200);
-        awaitNodeReady();
+        daemon.dockerOk("load", "-i", tar.toString());
+        api.initSwarm();
         Thread.sleep(2000);
         long idleKib = Procs.rssKib(daemon.pid());
         // A daemon runs for days: go through both measured paths first (n one-replica services one
@@ -74,14 +71,14 @@ final class OciBench {
         // competing with runc for the two cores while they are measured. After n containers of one
         // path alone, the compilers still took ~50 ms of CPU per container started on the other.
         for (int i = 0; i < n; i++) {
-            call("POST", "/services/create", spec("warm-up" + i, 1), 201);
+            api.call("POST", "/services/create", spec("warm-up" + i, 1), 201);
             await("warm-up" + i, 1, SINGLE_POLL_MILLIS);
         }
-        for (int i = 0; i < n; i++) call("DELETE", "/services/warm-up" + i, null, 200);
+        for (int i = 0; i < n; i++) api.call("DELETE", "/services/warm-up" + i, null, 200);
         awaitNoContainers();
-        call("POST", "/services/create", spec("warm-up", n), 201);
+        api.call("POST", "/services/create", spec("warm-up", n), 201);
         await("warm-up", n, PROGRESS_POLL_MILLIS);
-        call("DELETE", "/services/warm-up", null, 200);
+        api.call("DELETE", "/services/warm-up", null, 200);
         awaitNoContainers();
 
         // 1. One task at a time, alternating with bare runc so that both see the same load: n services of one
@@ -95,7 +92,7 @@ final class OciBench {
         for (int i = 0; i < n; i++) {
             long cpu0 = Procs.cpuMillis(daemon.pid());
             String name = "one" + i;
-            call("POST", "/services/create", spec(name, 1), 201);
+            api.call("POST", "/services/create", spec(name, 1), 201);
             Map<String, Obs> obs = await(name, 1, SINGLE_POLL_MILLIS);
             Obs o = obs.values().iterator().next();
             singleCpu += Procs.cpuMillis(daemon.pid()) - cpu0;
@@ -104,7 +101,7 @@ final class OciBench {
             bare[i] = bareRun(bareBundle(i, template), bareRoot);
         }
         double bareTotal = Arrays.stream(bare).sum();
-        for (int i = 0; i < n; i++) call("DELETE", "/services/one" + i, null, 200);
+        for (int i = 0; i < n; i++) api.call("DELETE", "/services/one" + i, null, 200);
         awaitNoContainers();
         removeBare(bareRoot);
 
@@ -118,14 +115,14 @@ final class OciBench {
         // Until the last task's RUNNING status (the agent's clock, this machine's), not until a poll saw it.
         long batchCpu0 = Procs.cpuMillis(daemon.pid());
         Instant posted = Instant.now();
-        call("POST", "/services/create", spec("batch", n), 201);
+        api.call("POST", "/services/create", spec("batch", n), 201);
         Map<String, Obs> batch = await("batch", n, PROGRESS_POLL_MILLIS);
         long batchCpu = Procs.cpuMillis(daemon.pid()) - batchCpu0;
         double converge = batch.values().stream().mapToDouble(o -> Duration.between(posted, o.running).toNanos() / 1e9).max().orElseThrow();
         Thread.sleep(1000);
         long daemonKib = Procs.rssKib(daemon.pid());
         long[] monitors = monitorMemory();
-        call("DELETE", "/services/batch", null, 200);
+        api.call("DELETE", "/services/batch", null, 200);
         awaitNoContainers();
 
         // Report.
@@ -173,11 +170,11 @@ final class OciBench {
     }
 
     private String spec(String name, int replicas) throws IOException {
-        var s = JSON.createObjectNode().put("Name", name);
+        var s = EngineApi.JSON.createObjectNode().put("Name", name);
         var c = s.putObject("TaskTemplate").putObject("ContainerSpec").put("Image", "busybox:latest").put("StopSignal", "SIGKILL");
         c.putArray("Args").add("sleep").add("100000");
         s.putObject("Mode").putObject("Replicated").put("Replicas", replicas);
-        return JSON.writeValueAsString(s);
+        return EngineApi.JSON.writeValueAsString(s);
     }
 
     /**
@@ -197,9 +194,9 @@ final class OciBench {
         try (UnixHttp.KeepAlive poller = http.keepAlive()) {
             while (true) {
                 int running = 0;
-                UnixHttp.Response r = poller.send("GET", API + path, null);
+                UnixHttp.Response r = poller.send("GET", EngineApi.VERSION + path, null);
                 if (r.status() != 200) throw new IllegalStateException("GET " + path + " -> " + r.status() + ": " + r.body());
-                for (JsonNode t : JSON.readTree(r.body())) {
+                for (JsonNode t : EngineApi.JSON.readTree(r.body())) {
                     Obs o = seen.computeIfAbsent(t.path("ID").asText(), k -> new Obs());
                     o.task = t.path("ID").asText();
                     o.created = Instant.parse(t.path("CreatedAt").asText());
@@ -434,28 +431,6 @@ final class OciBench {
             Thread.currentThread().interrupt();
             return new Cmd(-1, e.toString());
         }
-    }
-
-    private Cmd dockerCli(String... args) {
-        List<String> argv = new ArrayList<>(List.of("env", "DOCKER_HOST=unix://" + daemon.socket(), "DOCKER_CONFIG=" + dir.resolve("docker-config"), DaemonProcess.DOCKER));
-        argv.addAll(List.of(args));
-        return run(argv);
-    }
-
-    private void awaitNodeReady() throws Exception {
-        long t0 = System.nanoTime();
-        while (true) {
-            JsonNode nodes = JSON.readTree(call("GET", "/nodes", null, 200));
-            if (nodes.size() > 0 && "ready".equals(nodes.get(0).path("Status").path("State").asText())) return;
-            if (System.nanoTime() - t0 > 60_000_000_000L) throw new IllegalStateException("node never ready: " + nodes);
-            Thread.sleep(50);
-        }
-    }
-
-    private String call(String method, String path, String json, int expected) throws IOException {
-        UnixHttp.Response r = http.send(method, API + path, json);
-        if (r.status() != expected) throw new IllegalStateException(method + " " + path + " -> " + r.status() + ": " + r.body());
-        return r.body();
     }
 
     private static double median(double[] sorted) {

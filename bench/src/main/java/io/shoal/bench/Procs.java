@@ -8,8 +8,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 
-/** What {@code /proc} says about processes: resident sets and the process tree below a pid. */
+/** What {@code /proc} says about processes: memory, threads, CPU time and the process tree below a pid. */
 final class Procs {
     private Procs() {}
 
@@ -18,14 +19,7 @@ final class Procs {
 
     /** VmRSS of a process in KiB, or 0 when it is gone (or a zombie, which has none). */
     static long rssKib(long pid) {
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("VmRSS:")) return Long.parseLong(line.substring(6).replace("kB", "").trim());
-            }
-        } catch (IOException | RuntimeException e) {
-            // gone between listing and reading
-        }
-        return 0;
+        return field(pid, "status", "VmRSS:").orElse(0);
     }
 
     /**
@@ -34,14 +28,24 @@ final class Procs {
      * them many times, as summing RSS does. 0 when the process is gone.
      */
     static long pssKib(long pid) {
+        return field(pid, "smaps_rollup", "Pss:").orElse(0);
+    }
+
+    /** How many threads a process has, or -1 when it is gone. */
+    static int threads(long pid) {
+        return (int) field(pid, "status", "Threads:").orElse(-1);
+    }
+
+    /** The number on the line of /proc/PID/{@code file} that starts with {@code key} (a unit "kB" dropped), if the process is there. */
+    private static OptionalLong field(long pid, String file, String key) {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
-                if (line.startsWith("Pss:")) return Long.parseLong(line.substring(4).replace("kB", "").trim());
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), file))) {
+                if (line.startsWith(key)) return OptionalLong.of(Long.parseLong(line.substring(key.length()).replace("kB", "").trim()));
             }
         } catch (IOException | RuntimeException e) {
             // gone between listing and reading
         }
-        return 0;
+        return OptionalLong.empty();
     }
 
     /** User plus system CPU time a process has used so far, in milliseconds (0 when it is gone). */

@@ -1,13 +1,9 @@
 package io.shoal.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shoal.testkit.DaemonProcess;
-import io.shoal.testkit.UnixHttp;
-import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +14,6 @@ import java.util.TreeMap;
  * executor, driven through its Engine API socket, beside {@link BareProcesses} started in this JVM.
  */
 final class SwarmBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final String API = "/v1.45";
     private static final String SERVICE = "bench";
     private static final long POLL_MILLIS = 20;
     private static final long TIMEOUT_NANOS = 300_000_000_000L;
@@ -28,25 +22,24 @@ final class SwarmBench {
     record Row(String what, int replicas, double shoal, double bare, double rm) {}
 
     private final DaemonProcess daemon;
-    private final UnixHttp http;
+    private final EngineApi api;
     private final boolean verbose;
     private final List<Row> rows = new ArrayList<>();
     private final List<String> memory = new ArrayList<>();
 
     SwarmBench(DaemonProcess daemon, boolean verbose) {
         this.daemon = daemon;
-        this.http = daemon.http();
+        this.api = new EngineApi(daemon.http());
         this.verbose = verbose;
     }
 
     void run(List<Integer> sizes) throws Exception {
         System.out.printf("%n== Convergence and memory: one-node swarm, process executor, busybox `sleep 100000` (daemon pid %d)%n",
                 daemon.pid());
-        call("POST", "/swarm/init", "{\"ListenAddr\":\"0.0.0.0:2377\",\"AdvertiseAddr\":\"127.0.0.1\"}", 200);
-        awaitNodeReady();
+        api.initSwarm();
         Thread.sleep(3000); // let start-up work (JIT, first snapshot) settle before the idle figure
         long idleKib = Procs.rssKib(daemon.pid());
-        memory.add("daemon idle in a swarm: %s, %d threads".formatted(mib(idleKib), threads(daemon.pid())));
+        memory.add("daemon idle in a swarm: %s, %d threads".formatted(mib(idleKib), Procs.threads(daemon.pid())));
 
         try (BareProcesses bare = new BareProcesses()) {
             bare.start(1);
@@ -99,25 +92,25 @@ final class SwarmBench {
                 {"Name":"%s","TaskTemplate":{"ContainerSpec":{"Image":"busybox","Args":["sleep","100000"]}},\
                 "Mode":{"Replicated":{"Replicas":%d}}}""".formatted(SERVICE, replicas);
         long t0 = System.nanoTime();
-        call("POST", "/services/create", spec, 201);
+        api.call("POST", "/services/create", spec, 201);
         return awaitRunning(replicas, t0);
     }
 
     /** Scales the service to {@code replicas} and returns the seconds until all run. */
     private double scale(int replicas) throws Exception {
-        JsonNode service = JSON.readTree(call("GET", "/services/" + SERVICE, null, 200));
+        JsonNode service = EngineApi.JSON.readTree(api.call("GET", "/services/" + SERVICE, null, 200));
         long version = service.path("Version").path("Index").asLong();
         var spec = (com.fasterxml.jackson.databind.node.ObjectNode) service.path("Spec");
         ((com.fasterxml.jackson.databind.node.ObjectNode) spec.path("Mode").path("Replicated")).put("Replicas", replicas);
         long t0 = System.nanoTime();
-        call("POST", "/services/" + SERVICE + "/update?version=" + version, JSON.writeValueAsString(spec), 200);
+        api.call("POST", "/services/" + SERVICE + "/update?version=" + version, EngineApi.JSON.writeValueAsString(spec), 200);
         return awaitRunning(replicas, t0);
     }
 
     /** Removes the service; returns the seconds until the daemon has no child processes left. */
     private double remove() throws Exception {
         long t0 = System.nanoTime();
-        call("DELETE", "/services/" + SERVICE, null, 200);
+        api.call("DELETE", "/services/" + SERVICE, null, 200);
         long next = t0;
         while (true) {
             int left = Procs.descendants(daemon.pid()).size();
@@ -138,7 +131,7 @@ final class SwarmBench {
         while (true) {
             Map<String, Integer> states = new TreeMap<>();
             int running = 0;
-            for (JsonNode t : JSON.readTree(call("GET", path, null, 200))) {
+            for (JsonNode t : EngineApi.JSON.readTree(api.call("GET", path, null, 200))) {
                 if (!"running".equals(t.path("DesiredState").asText())) continue;
                 String state = t.path("Status").path("State").asText();
                 states.merge(state, 1, Integer::sum);
@@ -179,7 +172,7 @@ final class SwarmBench {
             }
         }
         memory.add("daemon with %d tasks running: %s, %d threads; per task %.1f KiB in the daemon"
-                .formatted(n, mib(daemonKib), threads(daemon.pid()), (daemonKib - idleKib) / (double) n));
+                .formatted(n, mib(daemonKib), Procs.threads(daemon.pid()), (daemonKib - idleKib) / (double) n));
         memory.add("  its %d task wrapper shells: RSS %.0f KiB each (PSS %.0f KiB); its %d task processes: RSS %.0f KiB each (PSS %.0f KiB)"
                 .formatted(shellCount, shells / (double) Math.max(1, shellCount), shellsPss / (double) Math.max(1, shellCount),
                         taskCount, tasks / (double) Math.max(1, taskCount), tasksPss / (double) Math.max(1, taskCount)));
@@ -188,35 +181,6 @@ final class SwarmBench {
         memory.add("baseline: %d bare wrappers + sleeps started from Java: RSS %.0f + %.0f KiB each (PSS %.0f + %.0f KiB)"
                 .formatted(n, bareRss[0] / (double) n, bareRss[1] / (double) n, bareRss[2] / (double) n,
                         bareRss[3] / (double) n));
-    }
-
-    private void awaitNodeReady() throws Exception {
-        long t0 = System.nanoTime();
-        while (true) {
-            JsonNode nodes = JSON.readTree(call("GET", "/nodes", null, 200));
-            if (nodes.size() > 0 && "ready".equals(nodes.get(0).path("Status").path("State").asText())) return;
-            if (System.nanoTime() - t0 > 60_000_000_000L) throw new IllegalStateException("node never ready: " + nodes);
-            Thread.sleep(50);
-        }
-    }
-
-    private String call(String method, String path, String json, int expected) throws IOException {
-        UnixHttp.Response r = http.send(method, API + path, json);
-        if (r.status() != expected) {
-            throw new IllegalStateException(method + " " + path + " -> " + r.status() + ": " + r.body());
-        }
-        return r.body();
-    }
-
-    static int threads(long pid) {
-        try {
-            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
-                if (line.startsWith("Threads:")) return Integer.parseInt(line.substring(8).trim());
-            }
-        } catch (IOException | RuntimeException e) {
-            // gone
-        }
-        return -1;
     }
 
     static String mib(long kib) {

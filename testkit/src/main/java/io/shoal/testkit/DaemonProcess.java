@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 /**
  * A real {@code shoal daemon} in its own JVM (the process executor, a small heap), driven like a
@@ -226,14 +227,26 @@ public final class DaemonProcess implements AutoCloseable {
         }
     }
 
-    /** Runs the docker CLI against this daemon. */
-    public Result docker(String... args) throws IOException, InterruptedException {
+    /** The log without Ratis's chatter: its warnings, errors and Shoal's own lines. */
+    public String notableLog() {
+        return log().lines().filter(l -> l.contains("WARN") || l.contains("ERROR") || l.contains("io.shoal."))
+                .collect(Collectors.joining("\n"));
+    }
+
+    /** The docker CLI with {@code args}, set to talk to this daemon, for a caller that starts and reads it itself. */
+    public ProcessBuilder dockerProcess(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(DOCKER);
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("DOCKER_HOST", "unix://" + socket);
         pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
+        return pb;
+    }
+
+    /** Runs the docker CLI against this daemon. */
+    public Result docker(String... args) throws IOException, InterruptedException {
+        ProcessBuilder pb = dockerProcess(args);
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();

@@ -4,14 +4,11 @@ import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -23,10 +20,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code docker service logs} as a user runs it, against a real daemon with the process executor. */
 class LogsCliTest {
@@ -34,42 +30,13 @@ class LogsCliTest {
     static final String COUNTER = "i=0; while true; do echo line $i; i=$((i+1)); sleep 0.2; done";
     /** web.1.abcdefghijkl@shoal-test    | line 7 */
     static final Pattern PRETTY = Pattern.compile("web\\.(\\d+)\\.([a-z0-9]{12})@shoal-test +\\| line (\\d+)");
-    static Path dir;
+    @RegisterExtension
+    static final OneNodeSwarm SWARM = new OneNodeSwarm("shoal-logs");
     static DaemonProcess daemon;
 
     @BeforeAll
-    static void startSwarm() throws Exception {
-        assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
-        dir = Files.createTempDirectory("shoal-logs");
-        daemon = new DaemonProcess(dir).start();
-        daemon.dockerOk("swarm", "init", "--advertise-addr", "127.0.0.1");
-    }
-
-    @AfterEach
-    void removeServices() throws Exception {
-        String ids = daemon.dockerOk("service", "ls", "-q").trim();
-        if (!ids.isEmpty()) {
-            List<String> args = new ArrayList<>(List.of("service", "rm"));
-            args.addAll(Arrays.asList(ids.split("\\s+")));
-            daemon.dockerOk(args.toArray(String[]::new));
-        }
-        eventually(DEADLINE, () -> {
-            try {
-                return daemon.dockerOk("service", "ls", "-q").isBlank();
-            } catch (Exception e) {
-                return false;
-            }
-        });
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (daemon == null) return;
-        try {
-            daemon.docker("swarm", "leave", "--force");
-        } finally {
-            daemon.close();
-        }
+    static void initialized() {
+        daemon = SWARM.daemon();
     }
 
     static String logs(String... args) {
@@ -162,10 +129,7 @@ class LogsCliTest {
     void followShowsNewLinesAsTheyAreWrittenUntilInterrupted() throws Exception {
         daemon.dockerOk("service", "create", "--name", "web", "--replicas", "1", "busybox", "sh", "-c", COUNTER);
         eventually(DEADLINE, () -> byTask(logs("web")).values().stream().anyMatch(l -> !l.isEmpty()));
-        ProcessBuilder pb = new ProcessBuilder(DaemonProcess.DOCKER, "service", "logs", "-f", "web").redirectErrorStream(true);
-        pb.environment().put("DOCKER_HOST", "unix://" + daemon.socket());
-        pb.environment().put("DOCKER_CONFIG", dir.resolve("docker-config").toString());
-        Process follower = pb.start();
+        Process follower = daemon.dockerProcess("service", "logs", "-f", "web").redirectErrorStream(true).start();
         BlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread pump = Thread.ofVirtual().start(() -> {
             try (var in = new BufferedReader(new InputStreamReader(follower.getInputStream(), StandardCharsets.UTF_8))) {

@@ -1,6 +1,7 @@
 package io.shoal.daemon.cli;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
+import static io.shoal.testkit.ServiceTasks.runningTasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,18 +64,6 @@ class RestartAndLeaveTest {
             daemon.kill9();
             daemon.start();
             assertEquals("inactive", daemon.dockerOk("info", "--format", "{{.Swarm.LocalNodeState}}").trim());
-        }
-    }
-
-    static Set<String> runningTasks(DaemonProcess daemon, String service) {
-        try {
-            Set<String> out = new TreeSet<>();
-            for (String id : daemon.dockerOk("service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running", service).lines().toList()) {
-                if (daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.State}}").trim().equals("running")) out.add(id);
-            }
-            return out;
-        } catch (Exception e) {
-            throw new AssertionError(e);
         }
     }
 

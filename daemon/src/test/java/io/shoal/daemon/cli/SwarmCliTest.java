@@ -1,22 +1,19 @@
 package io.shoal.daemon.cli;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
+import static io.shoal.testkit.ServiceTasks.runningTasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.testkit.DaemonProcess;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The one-node swarm as a user drives it: the real docker CLI against a real shoal daemon
@@ -24,40 +21,17 @@ import org.junit.jupiter.api.Test;
  */
 class SwarmCliTest {
     static final Duration CONVERGE = Duration.ofSeconds(30);
-    static Path dir;
+    @RegisterExtension
+    static final OneNodeSwarm SWARM = new OneNodeSwarm("shoal-cli");
     static DaemonProcess daemon;
     static String nodeId;
 
     @BeforeAll
-    static void startSwarm() throws Exception {
-        assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
-        dir = Files.createTempDirectory("shoal-cli");
-        daemon = new DaemonProcess(dir).start();
-        String init = daemon.dockerOk("swarm", "init", "--advertise-addr", "127.0.0.1");
-        assertTrue(init.contains("Swarm initialized"), init);
-        assertTrue(init.contains("docker swarm join --token SWMTKN-1-"), init);
+    static void initialized() throws Exception {
+        daemon = SWARM.daemon();
+        assertTrue(SWARM.initOutput().contains("Swarm initialized"), SWARM.initOutput());
+        assertTrue(SWARM.initOutput().contains("docker swarm join --token SWMTKN-1-"), SWARM.initOutput());
         nodeId = daemon.dockerOk("info", "--format", "{{.Swarm.NodeID}}").trim();
-    }
-
-    @AfterEach
-    void removeServices() throws Exception {
-        String ids = daemon.dockerOk("service", "ls", "-q").trim();
-        if (!ids.isEmpty()) {
-            List<String> args = new java.util.ArrayList<>(List.of("service", "rm"));
-            args.addAll(Arrays.asList(ids.split("\\s+")));
-            daemon.dockerOk(args.toArray(String[]::new));
-        }
-        eventually(CONVERGE, () -> tasks().isEmpty());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (daemon == null) return;
-        try {
-            daemon.docker("swarm", "leave", "--force");
-        } finally {
-            daemon.close();
-        }
     }
 
     @Test
@@ -76,14 +50,14 @@ class SwarmCliTest {
         String out = daemon.dockerOk("service", "create", "--name", "web", "--replicas", "3", "busybox", "sleep", "1000");
         assertTrue(out.contains("converged"), out);
         assertEquals("3/3", replicas("web"));
-        assertEquals(3, running("web").size());
+        assertEquals(3, runningTasks(daemon, "web").size());
         String ps = daemon.dockerOk("service", "ps", "web");
         assertEquals(3, ps.lines().filter(l -> l.contains("Running") && l.contains("web.")).count(), ps);
 
         daemon.dockerOk("service", "scale", "web=5");
         assertEquals("5/5", replicas("web"));
         daemon.dockerOk("service", "scale", "--detach", "web=1");
-        eventually(CONVERGE, () -> running("web").size() == 1 && "1/1".equals(replicas("web")));
+        eventually(CONVERGE, () -> runningTasks(daemon, "web").size() == 1 && "1/1".equals(replicas("web")));
 
         List<Long> pids = processPids("web");
         assertEquals(1, pids.size());
@@ -105,10 +79,10 @@ class SwarmCliTest {
     void updateReplacesEveryTask() throws Exception {
         daemon.dockerOk("service", "create", "--detach", "--name", "upd", "--replicas", "3", "busybox", "sleep", "1000");
         eventually(CONVERGE, () -> "3/3".equals(replicas("upd")));
-        List<String> before = running("upd");
+        Set<String> before = runningTasks(daemon, "upd");
         daemon.dockerOk("service", "update", "--update-parallelism", "0", "--env-add", "A=1", "upd");
         eventually(CONVERGE, () -> "3/3".equals(replicas("upd")));
-        List<String> after = running("upd");
+        Set<String> after = runningTasks(daemon, "upd");
         assertEquals(3, after.size());
         assertTrue(after.stream().noneMatch(before::contains), "every task replaced: " + before + " -> " + after);
         String ps = daemon.dockerOk("service", "ps", "upd");
@@ -156,7 +130,7 @@ class SwarmCliTest {
         daemon.dockerOk("service", "create", "--detach", "--name", "dr", "--replicas", "2", "busybox", "sleep", "1000");
         eventually(CONVERGE, () -> "2/2".equals(replicas("dr")));
         daemon.dockerOk("node", "update", "--availability", "drain", nodeId);
-        eventually(CONVERGE, () -> running("dr").isEmpty());
+        eventually(CONVERGE, () -> runningTasks(daemon, "dr").isEmpty());
         eventually(CONVERGE, () -> psNoTrunc("dr").contains("1 node not available for new tasks"));
         daemon.dockerOk("node", "update", "--availability", "active", nodeId);
         eventually(CONVERGE, () -> "2/2".equals(replicas("dr")));
@@ -185,7 +159,7 @@ class SwarmCliTest {
         daemon.dockerOk("service", "rollback", "--detach", "rb");
         assertEquals("[V=1]", inspect("rb", "{{.Spec.TaskTemplate.ContainerSpec.Env}}"));
         eventually(CONVERGE, () -> "rollback_completed".equals(inspect("rb", "{{.UpdateStatus.State}}")));
-        String runningId = running("rb").getFirst();
+        String runningId = runningTasks(daemon, "rb").iterator().next();
         assertEquals("[V=1]", daemon.dockerOk("inspect", "--type", "task", runningId, "--format",
                 "{{.Spec.ContainerSpec.Env}}").trim());
     }
@@ -249,9 +223,9 @@ class SwarmCliTest {
         daemon.dockerOk("service", "create", "--detach", "--name", "view", "--replicas", "2", "--restart-condition", "none",
                 "busybox", "sleep", "1000");
         daemon.dockerOk("service", "create", "--detach", "--name", "once", "--restart-condition", "none", "busybox", "sh", "-c", "exit 4");
-        eventually(CONVERGE, () -> running("view").size() == 2);
+        eventually(CONVERGE, () -> runningTasks(daemon, "view").size() == 2);
         String ps = daemon.dockerOk("ps", "--format", "{{.Names}} {{.State}}");
-        for (String id : running("view")) {
+        for (String id : runningTasks(daemon, "view")) {
             String slot = daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Slot}}").trim();
             assertTrue(ps.contains("view." + slot + "." + id + " running"), ps);
             String c = daemon.dockerOk("inspect", "--type", "container", id, "--format",
@@ -312,24 +286,8 @@ class SwarmCliTest {
         }
     }
 
-    /** Ids of the service's tasks that run. */
-    static List<String> running(String service) {
-        try {
-            String out = daemon.dockerOk("service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running", service);
-            return out.lines().filter(id -> {
-                try {
-                    return daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.State}}").trim().equals("running");
-                } catch (Exception e) {
-                    return false;
-                }
-            }).toList();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     static List<Long> processPids(String service) throws Exception {
-        return running(service).stream().map(id -> {
+        return runningTasks(daemon, service).stream().map(id -> {
             try {
                 return Long.parseLong(daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.ContainerStatus.PID}}").trim());
             } catch (Exception e) {

@@ -1,6 +1,7 @@
 package io.shoal.daemon.multihost;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
+import static io.shoal.testkit.ServiceTasks.runningPerNode;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,8 @@ import io.shoal.pki.NodeCertificates;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestNetwork.Host;
+import io.shoal.testkit.TestSwarm;
+import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -16,9 +19,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -26,25 +30,18 @@ import org.junit.jupiter.api.io.TempDir;
  * ones. The cluster's {@code --cert-expiry} is 10 s, below swarmkit's 1 h minimum, which the
  * daemons allow only because they run with the testing property {@code shoal.testing.minNodeCertExpiry}.
  */
+@ExtendWith(Hosts.class)
 class CertificateRenewalTest {
     static final Duration EXPIRY = Duration.ofSeconds(10);
-
-    @BeforeAll
-    static void requirements() throws Exception {
-        Hosts.assumeAvailable(CertificateRenewalTest.class);
-    }
 
     @Test
     void certificatesAreRenewedBeforeTheyExpireAndTheNodesKeepWorking(@TempDir Path dir) throws Exception {
         try (TestNetwork net = TestNetwork.create(2)) {
-            Host h1 = net.host(1), h2 = net.host(2);
-            DaemonProcess manager = h1.daemon(dir.resolve("h1"), withShortCertificates(h1));
-            DaemonProcess worker = h2.daemon(dir.resolve("h2"), withShortCertificates(h2));
-            manager.dockerOk("swarm", "init", "--advertise-addr", h1.address(), "--cert-expiry", "10s",
-                    "--dispatcher-heartbeat", "1s");
+            TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 1).withLaunch(CertificateRenewalTest::withShortCertificates));
+            DaemonProcess manager = swarm.daemon(1), worker = swarm.daemon(2);
+            swarm.init("--cert-expiry", "10s", "--dispatcher-heartbeat", "1s");
             assertTrue(manager.dockerOk("info").contains("Expiry Duration: 10 seconds"), manager.dockerOk("info"));
-            worker.dockerOk("swarm", "join", "--token", manager.dockerOk("swarm", "join-token", "-q", "worker").trim(),
-                    h1.address() + ":2377");
+            swarm.join(swarm.tokens());
             manager.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "2", "busybox", "sleep", "1000");
 
             Path managerCert = certificates(manager), workerCert = certificates(worker);
@@ -73,16 +70,16 @@ class CertificateRenewalTest {
             assertEquals("ready", manager.dockerOk("node", "inspect", "h2", "--format", "{{.Status.State}}").trim());
             manager.dockerOk("service", "scale", "--detach", "web=4");
             try {
-                eventually(Duration.ofSeconds(30), () -> running(manager, "h2") == 2 && running(manager, "h1") == 2);
+                eventually(Duration.ofSeconds(30), () -> runningPerNode(manager, "web").equals(Map.of("h1", 2L, "h2", 2L)));
             } catch (AssertionError e) {
                 throw new AssertionError(manager.dockerOk("service", "ps", "web") + "\n--- h2 log:\n" + worker.log(), e);
             }
-            assertTrue(worker.log().contains("renewed the node certificate through " + h1.address() + ":2377"), worker.log());
+            assertTrue(worker.log().contains("renewed the node certificate through " + net.host(1).address() + ":2377"), worker.log());
         }
     }
 
     /** The host's daemon, allowed certificates as short as 5 s (a JVM property, through nsenter's exec chain). */
-    private static DaemonProcess.Options withShortCertificates(Host h) throws Exception {
+    private static DaemonProcess.Options withShortCertificates(Host h) throws IOException {
         List<String> prefix = new ArrayList<>(h.command());
         prefix.addAll(List.of("env", "JAVA_TOOL_OPTIONS=-Dshoal.testing.minNodeCertExpiry=PT5S"));
         return h.daemonOptions().withCommandPrefix(prefix);
@@ -95,14 +92,5 @@ class CertificateRenewalTest {
     /** The node's own certificate, as the daemon loads it: the file holds key and certificate together. */
     private static X509Certificate read(Path certificates) throws Exception {
         return NodeCertificates.load(certificates).orElseThrow().tls().certChain().getFirst();
-    }
-
-    private static long running(DaemonProcess d, String node) {
-        try {
-            return d.dockerOk("service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}", "web")
-                    .lines().filter(l -> l.startsWith(node + " Running")).count();
-        } catch (Exception e) {
-            return 0;
-        }
     }
 }

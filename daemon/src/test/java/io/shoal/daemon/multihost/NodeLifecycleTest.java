@@ -1,8 +1,10 @@
 package io.shoal.daemon.multihost;
 
-import static io.shoal.daemon.multihost.ManagerFailoverTest.managers;
-import static io.shoal.daemon.multihost.ManagerFailoverTest.nodesOrEmpty;
 import static io.shoal.testkit.DaemonProcess.eventually;
+import static io.shoal.testkit.ServiceTasks.runningCount;
+import static io.shoal.testkit.TestSwarm.CONVERGE;
+import static io.shoal.testkit.TestSwarm.managerStatus;
+import static io.shoal.testkit.TestSwarm.nodeStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -10,14 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
-import io.shoal.testkit.TestNetwork.Host;
+import io.shoal.testkit.TestSwarm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -27,49 +29,36 @@ import org.junit.jupiter.api.io.TempDir;
  * with --force and the group goes on without it; a Ready node is removed only with --force, and
  * its certificate is refused from then on. Tasks keep running through promotion and demotion.
  */
+@ExtendWith(Hosts.class)
 class NodeLifecycleTest {
-    static final Duration CONVERGE = Duration.ofSeconds(60);
-
-    @BeforeAll
-    static void requirements() throws Exception {
-        Hosts.assumeAvailable(NodeLifecycleTest.class);
-    }
-
     @Test
     void promoteDemoteLeaveAndRemove(@TempDir Path dir) throws Exception {
         try (TestNetwork net = TestNetwork.create(3)) {
-            Host h1 = net.host(1), h2 = net.host(2), h3 = net.host(3);
-            DaemonProcess d1 = h1.daemon(dir.resolve("h1"));
-            DaemonProcess d2 = h2.daemon(dir.resolve("h2"));
-            DaemonProcess d3 = h3.daemon(dir.resolve("h3"));
+            TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(2, 1)).form(Duration.ofSeconds(1));
+            DaemonProcess d1 = swarm.daemon(1), d2 = swarm.daemon(2), d3 = swarm.daemon(3);
             DaemonProcess[] all = {d1, d2, d3};
-            d1.dockerOk("swarm", "init", "--advertise-addr", h1.address());
-            d1.dockerOk("swarm", "update", "--dispatcher-heartbeat", "1s");
-            String remote = h1.address() + ":2377";
-            d2.dockerOk("swarm", "join", "--token", d1.dockerOk("swarm", "join-token", "-q", "manager").trim(), remote);
-            d3.dockerOk("swarm", "join", "--token", d1.dockerOk("swarm", "join-token", "-q", "worker").trim(), remote);
-            await(all, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "")));
+            assertEquals(Map.of("h1", "Leader", "h2", "Reachable", "h3", ""), managerStatus(d1));
             d1.dockerOk("service", "create", "--detach", "--name", "keep", "--mode", "global", "busybox", "sleep", "1000");
-            await(all, () -> runningTasks(d1) == 3);
+            await(all, () -> runningCount(d1, "keep") == 3);
             String tasks = d1.dockerOk("service", "ps", "-q", "keep");
 
             // Promotion: the worker gets a manager certificate, joins the Raft group and takes writes.
             d1.dockerOk("node", "promote", "h3");
-            await(all, () -> "Reachable".equals(managers(d1).get("h3")) && "true".equals(info(d3, "{{.Swarm.ControlAvailable}}")));
+            await(all, () -> "Reachable".equals(managerStatus(d1).get("h3")) && "true".equals(info(d3, "{{.Swarm.ControlAvailable}}")));
             d3.dockerOk("service", "update", "--detach", "--label-add", "written-by=h3", "keep");
             assertEquals("map[written-by:h3]", d1.dockerOk("service", "inspect", "-f", "{{.Spec.Labels}}", "keep").trim());
 
             // Demoting the leader: it hands leadership over, leaves the group and goes on as a worker.
             d2.dockerOk("node", "demote", "h1");
             await(all, () -> {
-                Map<String, String> m = managers(d2);
+                Map<String, String> m = managerStatus(d2);
                 return "".equals(m.get("h1")) && m.values().stream().filter(s -> !s.isEmpty()).sorted().toList()
                         .equals(List.of("Leader", "Reachable"));
             });
             await(all, () -> "false".equals(info(d1, "{{.Swarm.ControlAvailable}}")));
             assertTrue(err(d1, "node", "ls").contains("Worker nodes can't be used to view or modify cluster state"));
             d2.dockerOk("service", "update", "--detach", "--label-add", "written-by=h2", "keep");
-            await(all, () -> runningTasks(d2) == 3);
+            await(all, () -> runningCount(d2, "keep") == 3);
             assertEquals(tasks, d2.dockerOk("service", "ps", "-q", "keep"), "no task was replaced");
 
             // Two managers: leaving one of them would lose the quorum, and Docker says so.
@@ -83,7 +72,7 @@ class NodeLifecycleTest {
             assertTrue(rmManager.err().contains("is a cluster manager and is a member of the raft cluster. It must be demoted "
                     + "to worker before removal"), rmManager.err());
             d3.dockerOk("swarm", "leave", "--force");
-            await(all, () -> "Down".equals(nodesOrEmpty(d2).get("h3")) && "".equals(managers(d2).get("h3")));
+            await(all, () -> "Down".equals(nodeStatus(d2).get("h3")) && "".equals(managerStatus(d2).get("h3")));
             d2.dockerOk("service", "update", "--detach", "--label-add", "alone=yes", "keep");
 
             // The last manager stays one.
@@ -94,7 +83,7 @@ class NodeLifecycleTest {
             var rmReady = d2.docker("node", "rm", "h1");
             assertTrue(rmReady.err().contains("is not down and can't be removed"), rmReady.err());
             d2.dockerOk("node", "rm", "--force", "h1");
-            assertFalse(nodesOrEmpty(d2).containsKey("h1"));
+            assertFalse(nodeStatus(d2).containsKey("h1"));
             // The removed node stops its agent and says why; leaving then clears it.
             await(all, () -> "error".equals(info(d1, "{{.Swarm.LocalNodeState}}")));
             assertTrue(info(d1, "{{.Swarm.Error}}").contains("was removed from the swarm"), info(d1, "{{.Swarm.Error}}"));
@@ -112,7 +101,7 @@ class NodeLifecycleTest {
             StringBuilder why = new StringBuilder();
             for (DaemonProcess d : daemons) {
                 String log = d.log();
-                why.append("\n--- ").append(d.options().hostname()).append(": ").append(managers(d)).append("\n")
+                why.append("\n--- ").append(d.options().hostname()).append(": ").append(managerStatus(d)).append("\n")
                         .append(err(d, "service", "ps", "keep")).append(out(d, "service", "ps", "keep"))
                         .append(log.substring(Math.max(0, log.length() - 4000)));
             }
@@ -137,15 +126,6 @@ class NodeLifecycleTest {
             return d.docker(args).err();
         } catch (Exception e) {
             return e.toString();
-        }
-    }
-
-    private static long runningTasks(DaemonProcess d) {
-        try {
-            return d.dockerOk("service", "ps", "--filter", "desired-state=running", "--format", "{{.CurrentState}}", "keep")
-                    .lines().filter(l -> l.startsWith("Running")).count();
-        } catch (Exception e) {
-            return -1;
         }
     }
 }

@@ -1,22 +1,24 @@
 package io.shoal.daemon.multihost;
 
-import static io.shoal.daemon.multihost.ManagerFailoverTest.managers;
-import static io.shoal.daemon.multihost.ManagerFailoverTest.notable;
 import static io.shoal.daemon.multihost.QuorumTest.serviceNames;
 import static io.shoal.testkit.DaemonProcess.eventually;
+import static io.shoal.testkit.TestSwarm.CONVERGE;
+import static io.shoal.testkit.TestSwarm.managerStatus;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestNetwork.Host;
+import io.shoal.testkit.TestSwarm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -24,23 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
  * none (never two leaders accepting writes), and after healing every acknowledged write is on
  * every manager.
  */
+@ExtendWith(Hosts.class)
 class PartitionTest {
-    static final Duration CONVERGE = Duration.ofSeconds(60);
-
-    @BeforeAll
-    static void requirements() throws Exception {
-        Hosts.assumeAvailable(PartitionTest.class);
-    }
-
     @Test
     void aLeaderCutOffAloneStopsTakingWritesAndNothingAcknowledgedIsLost(@TempDir Path dir) throws Exception {
         try (TestNetwork net = TestNetwork.create(3)) {
-            Host h1 = net.host(1), h2 = net.host(2), h3 = net.host(3);
-            DaemonProcess d1 = h1.daemon(dir.resolve("h1"));
-            DaemonProcess d2 = h2.daemon(dir.resolve("h2"));
-            DaemonProcess d3 = h3.daemon(dir.resolve("h3"));
-            Hosts.formManagers(h1, d1, d2, d3);
-            eventually(CONVERGE, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable")));
+            Host h1 = net.host(1);
+            TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(3, 0)).form();
+            DaemonProcess d1 = swarm.daemon(1), d2 = swarm.daemon(2), d3 = swarm.daemon(3);
+            assertEquals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable"), managerStatus(d1));
             List<String> acknowledged = new ArrayList<>();
             d2.dockerOk("service", "create", "--detach", "--name", "before", "busybox", "sleep", "1000");
             acknowledged.add("before");
@@ -53,7 +47,7 @@ class PartitionTest {
                     return leader != null && !leader.equals("h1");
                 });
             } catch (AssertionError e) {
-                throw new AssertionError(notable(d2), e);
+                throw new AssertionError(d2.notableLog(), e);
             }
             for (int i = 0; i < 3; i++) {
                 String name = "during" + i;
@@ -69,7 +63,7 @@ class PartitionTest {
                 eventually(CONVERGE, () -> serviceNames(d).containsAll(acknowledged));
             }
             eventually(CONVERGE, () -> {
-                Map<String, String> m = managers(d1);
+                Map<String, String> m = managerStatus(d1);
                 return m.size() == 3 && m.values().stream().filter("Leader"::equals).count() == 1;
             });
             // Writes go on through the old leader, now a follower.
@@ -84,7 +78,7 @@ class PartitionTest {
     }
 
     private static String leaderSeenBy(DaemonProcess d) {
-        return managers(d).entrySet().stream().filter(e -> e.getValue().equals("Leader")).map(Map.Entry::getKey)
+        return managerStatus(d).entrySet().stream().filter(e -> e.getValue().equals("Leader")).map(Map.Entry::getKey)
                 .findFirst().orElse(null);
     }
 }

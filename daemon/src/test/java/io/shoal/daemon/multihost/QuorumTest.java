@@ -1,8 +1,10 @@
 package io.shoal.daemon.multihost;
 
-import static io.shoal.daemon.multihost.ManagerFailoverTest.managers;
-import static io.shoal.daemon.multihost.ManagerFailoverTest.notable;
 import static io.shoal.testkit.DaemonProcess.eventually;
+import static io.shoal.testkit.ServiceTasks.runningCount;
+import static io.shoal.testkit.ServiceTasks.runningPerNode;
+import static io.shoal.testkit.TestSwarm.CONVERGE;
+import static io.shoal.testkit.TestSwarm.managerStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -10,18 +12,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestNetwork.Host;
+import io.shoal.testkit.TestSwarm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Comparator;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -30,30 +32,17 @@ import org.junit.jupiter.api.io.TempDir;
  * survivor keeps every service; and the survivor's data dir, copied while it is stopped, brings
  * the swarm back on another host.
  */
+@ExtendWith(Hosts.class)
 class QuorumTest {
-    static final Duration CONVERGE = Duration.ofSeconds(60);
-
-    @BeforeAll
-    static void requirements() throws Exception {
-        Hosts.assumeAvailable(QuorumTest.class);
-    }
-
     @Test
     void quorumLossForceNewClusterAndRestoreOnAnotherHost(@TempDir Path dir) throws Exception {
         try (TestNetwork net = TestNetwork.create(4)) {
-            Host h1 = net.host(1), h2 = net.host(2), h3 = net.host(3), h4 = net.host(4);
-            DaemonProcess d1 = h1.daemon(dir.resolve("h1"));
-            DaemonProcess d2 = h2.daemon(dir.resolve("h2"));
-            DaemonProcess d3 = h3.daemon(dir.resolve("h3"));
-            Hosts.formManagers(h1, d1, d2, d3);
-            try {
-                eventually(CONVERGE, () -> managers(d1).equals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable")));
-            } catch (AssertionError e) {
-                throw new AssertionError(d1.dockerOk("node", "ls") + "\n--- h1:\n" + notable(d1) + "\n--- h2:\n" + notable(d2)
-                        + "\n--- h3:\n" + notable(d3), e);
-            }
+            Host h1 = net.host(1), h4 = net.host(4);
+            TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(3, 0)).form();
+            DaemonProcess d1 = swarm.daemon(1), d2 = swarm.daemon(2), d3 = swarm.daemon(3);
+            assertEquals(Map.of("h1", "Leader", "h2", "Reachable", "h3", "Reachable"), managerStatus(d1));
             d1.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "3", "busybox", "sleep", "1000");
-            eventually(CONVERGE, () -> runningOn(d1, "web").size() == 3);
+            eventually(CONVERGE, () -> runningCount(d1, "web") == 3);
             String webOnH1 = d1.dockerOk("ps", "-q").trim();
 
             // Two of three managers gone: a write fails within seconds, with a message that says why.
@@ -74,7 +63,7 @@ class QuorumTest {
             try {
                 eventually(CONVERGE, () -> serviceNames(d1).contains("during") || created(d1, "during"));
             } catch (AssertionError e) {
-                throw new AssertionError("--- h1:\n" + notable(d1) + "\n--- h3:\n" + notable(d3), e);
+                throw new AssertionError("--- h1:\n" + d1.notableLog() + "\n--- h3:\n" + d3.notableLog(), e);
             }
 
             // The others are lost for good: the survivor forms a new one-manager swarm with everything in it.
@@ -84,13 +73,13 @@ class QuorumTest {
             // (A write refused for want of a leader may still commit once a majority is back, as in
             // any Raft: "lost" may or may not be there; nothing acknowledged is missing.)
             assertEquals(Set.of("web", "during"), acknowledged(d1));
-            eventually(CONVERGE, () -> "Leader".equals(managers(d1).get("h1")));
+            eventually(CONVERGE, () -> "Leader".equals(managerStatus(d1).get("h1")));
             d1.dockerOk("service", "create", "--detach", "--name", "after", "busybox", "sleep", "1000");
             try {
-                eventually(CONVERGE, () -> runningOn(d1, "after").equals(List.of("h1")) && runningOn(d1, "web").size() == 3
-                        && runningOn(d1, "web").stream().allMatch("h1"::equals));
+                eventually(CONVERGE, () -> runningPerNode(d1, "after").equals(Map.of("h1", 1L))
+                        && runningPerNode(d1, "web").equals(Map.of("h1", 3L)));
             } catch (AssertionError e) {
-                throw new AssertionError(d1.dockerOk("service", "ps", "web") + d1.dockerOk("node", "ls") + notable(d1), e);
+                throw new AssertionError(d1.dockerOk("service", "ps", "web") + d1.dockerOk("node", "ls") + d1.notableLog(), e);
             }
 
             // Backup and restore: the data dir copied while the daemon is stopped, started on another host.
@@ -101,9 +90,9 @@ class QuorumTest {
             assertEquals(Set.of("web", "during", "after"), acknowledged(d4));
             d4.dockerOk("service", "create", "--detach", "--name", "restored", "busybox", "sleep", "1000");
             try {
-                eventually(CONVERGE, () -> runningOn(d4, "restored").equals(List.of(h4name(d4))));
+                eventually(CONVERGE, () -> runningPerNode(d4, "restored").equals(Map.of(h4name(d4), 1L)));
             } catch (AssertionError e) {
-                throw new AssertionError(d4.dockerOk("service", "ps", "restored") + d4.dockerOk("node", "ls") + notable(d4), e);
+                throw new AssertionError(d4.dockerOk("service", "ps", "restored") + d4.dockerOk("node", "ls") + d4.notableLog(), e);
             }
         }
     }
@@ -139,15 +128,6 @@ class QuorumTest {
             return d.dockerOk("service", "ls", "--format", "{{.Name}}").lines().collect(Collectors.toSet());
         } catch (Exception e) {
             return Set.of();
-        }
-    }
-
-    static List<String> runningOn(DaemonProcess d, String service) {
-        try {
-            return d.dockerOk("service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}", service)
-                    .lines().filter(l -> l.contains("Running")).map(l -> l.split(" ")[0]).sorted().toList();
-        } catch (Exception e) {
-            return List.of();
         }
     }
 

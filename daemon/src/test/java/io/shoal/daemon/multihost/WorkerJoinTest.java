@@ -1,6 +1,8 @@
 package io.shoal.daemon.multihost;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
+import static io.shoal.testkit.ServiceTasks.runningPerNode;
+import static io.shoal.testkit.TestSwarm.nodeStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,35 +10,31 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestNetwork.Host;
+import io.shoal.testkit.TestSwarm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.stream.Collectors;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A worker on another host joins a manager's swarm with the worker token, over the cluster port's
  * mutual TLS, runs its share of a service, and when it dies its tasks move to the manager.
  */
+@ExtendWith(Hosts.class)
 class WorkerJoinTest {
     static final Duration CONVERGE = Duration.ofSeconds(30);
-
-    @BeforeAll
-    static void requirements() throws Exception {
-        Hosts.assumeAvailable(WorkerJoinTest.class);
-    }
 
     @Test
     void aWorkerJoinsRunsTasksAndTheirTasksMoveWhenItDies(@TempDir Path dir) throws Exception {
         try (TestNetwork net = TestNetwork.create(2)) {
             Host h1 = net.host(1), h2 = net.host(2);
-            DaemonProcess manager = h1.daemon(dir.resolve("h1"));
+            // A swarm of the manager alone; the worker's daemon joins by hand, since its join is what this test is about.
+            TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 0)).form(Duration.ofSeconds(1));
+            DaemonProcess manager = swarm.daemon(1);
             DaemonProcess worker = h2.daemon(dir.resolve("h2"));
-            manager.dockerOk("swarm", "init", "--advertise-addr", h1.address());
-            manager.dockerOk("swarm", "update", "--dispatcher-heartbeat", "1s");
-            String token = manager.dockerOk("swarm", "join-token", "-q", "worker").trim();
+            String token = swarm.tokens().worker();
             String remote = h1.address() + ":2377";
 
             // A token whose secret is wrong, and one of another swarm, are refused.
@@ -64,14 +62,14 @@ class WorkerJoinTest {
             assertTrue(onWorker.err().contains("not a swarm manager"), onWorker.err());
 
             try {
-                eventually(CONVERGE, () -> nodes(manager).equals(Map.of("h1", "Ready", "h2", "Ready")));
+                eventually(CONVERGE, () -> nodeStatus(manager).equals(Map.of("h1", "Ready", "h2", "Ready")));
             } catch (AssertionError e) {
                 throw new AssertionError(manager.dockerOk("node", "ls") + "\n--- worker log:\n" + worker.log(), e);
             }
 
             manager.dockerOk("service", "create", "--detach", "--name", "web", "--replicas", "4", "busybox", "sleep", "1000");
             try {
-                eventually(CONVERGE, () -> runningPerNode(manager).equals(Map.of("h1", 2L, "h2", 2L)));
+                eventually(CONVERGE, () -> runningPerNode(manager, "web").equals(Map.of("h1", 2L, "h2", 2L)));
             } catch (AssertionError e) {
                 throw new AssertionError(manager.dockerOk("service", "ps", "--no-trunc", "web") + manager.dockerOk("node", "ls")
                         + "\n--- worker log:\n" + worker.log() + "\n--- manager log:\n" + manager.log(), e);
@@ -81,29 +79,8 @@ class WorkerJoinTest {
             assertEquals(0, worker.docker("logs", container).exit(), "a worker serves its own containers' logs");
 
             worker.kill9();
-            eventually(CONVERGE, () -> "Down".equals(nodes(manager).get("h2")));
-            eventually(CONVERGE, () -> runningPerNode(manager).equals(Map.of("h1", 4L)));
-        }
-    }
-
-    /** Hostname → status, as `docker node ls` shows them. */
-    static Map<String, String> nodes(DaemonProcess d) {
-        try {
-            return d.dockerOk("node", "ls", "--format", "{{.Hostname}} {{.Status}}").lines()
-                    .map(l -> l.split(" ")).collect(Collectors.toMap(a -> a[0], a -> a[1]));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    /** Running tasks of web per node hostname. */
-    static Map<String, Long> runningPerNode(DaemonProcess d) {
-        try {
-            return d.dockerOk("service", "ps", "--filter", "desired-state=running", "--format", "{{.Node}} {{.CurrentState}}", "web")
-                    .lines().filter(l -> l.contains("Running")).map(l -> l.split(" ")[0])
-                    .collect(Collectors.groupingBy(n -> n, Collectors.counting()));
-        } catch (Exception e) {
-            throw new AssertionError(e);
+            eventually(CONVERGE, () -> "Down".equals(nodeStatus(manager).get("h2")));
+            eventually(CONVERGE, () -> runningPerNode(manager, "web").equals(Map.of("h1", 4L)));
         }
     }
 }

@@ -13,12 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * What the OCI end-to-end tests need from the host: the preconditions (root, runc, busybox, the
@@ -91,19 +88,6 @@ final class OciHost {
     }
 
     // ---- tasks, through the docker CLI
-
-    /** The full ids of a service's tasks whose desired and observed states are both running. */
-    static Set<String> runningTasks(DaemonProcess d, String service) {
-        try {
-            Set<String> out = new TreeSet<>();
-            for (String id : d.dockerOk("service", "ps", "-q", "--no-trunc", "--filter", "desired-state=running", service).lines().toList()) {
-                if (d.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.State}}").trim().equals("running")) out.add(id);
-            }
-            return out;
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
 
     static String taskField(DaemonProcess d, String task, String format) throws Exception {
         return d.dockerOk("inspect", "--type", "task", task, "--format", format).trim();
