@@ -1,7 +1,7 @@
 package io.shoal.daemon.demo;
 
-import static io.shoal.testkit.ServiceTasks.runningCount;
-import static io.shoal.testkit.ServiceTasks.runningPerNode;
+import static io.shoal.testkit.ServicePs.runningCount;
+import static io.shoal.testkit.ServicePs.runningPerNode;
 import static io.shoal.testkit.TestSwarm.managerStatus;
 import static io.shoal.testkit.TestSwarm.nodeStatus;
 

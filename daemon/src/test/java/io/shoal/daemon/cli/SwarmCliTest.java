@@ -1,7 +1,7 @@
 package io.shoal.daemon.cli;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
-import static io.shoal.testkit.ServiceTasks.runningTasks;
+import static io.shoal.testkit.ServicePs.runningTasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

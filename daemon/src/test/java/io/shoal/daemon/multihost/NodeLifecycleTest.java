@@ -1,7 +1,7 @@
 package io.shoal.daemon.multihost;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
-import static io.shoal.testkit.ServiceTasks.runningCount;
+import static io.shoal.testkit.ServicePs.runningCount;
 import static io.shoal.testkit.TestSwarm.CONVERGE;
 import static io.shoal.testkit.TestSwarm.managerStatus;
 import static io.shoal.testkit.TestSwarm.nodeStatus;

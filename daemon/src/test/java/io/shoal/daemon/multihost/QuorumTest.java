@@ -1,8 +1,8 @@
 package io.shoal.daemon.multihost;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
-import static io.shoal.testkit.ServiceTasks.runningCount;
-import static io.shoal.testkit.ServiceTasks.runningPerNode;
+import static io.shoal.testkit.ServicePs.runningCount;
+import static io.shoal.testkit.ServicePs.runningPerNode;
 import static io.shoal.testkit.TestSwarm.CONVERGE;
 import static io.shoal.testkit.TestSwarm.managerStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;

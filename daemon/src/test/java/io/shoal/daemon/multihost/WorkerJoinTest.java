@@ -1,7 +1,7 @@
 package io.shoal.daemon.multihost;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
-import static io.shoal.testkit.ServiceTasks.runningPerNode;
+import static io.shoal.testkit.ServicePs.runningPerNode;
 import static io.shoal.testkit.TestSwarm.nodeStatus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -4,7 +4,7 @@ import static io.shoal.daemon.cli.oci.OciHost.CONVERGE;
 import static io.shoal.daemon.cli.oci.OciHost.inside;
 import static io.shoal.daemon.cli.oci.OciHost.pid;
 import static io.shoal.testkit.DaemonProcess.eventually;
-import static io.shoal.testkit.ServiceTasks.runningTasks;
+import static io.shoal.testkit.ServicePs.runningTasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -7,8 +7,8 @@ import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /** A service's tasks as the docker CLI shows them: which run, and on which nodes. */
-public final class ServiceTasks {
-    private ServiceTasks() {}
+public final class ServicePs {
+    private ServicePs() {}
 
     /**
      * The full ids of the service's tasks whose desired and observed states are both running (a
