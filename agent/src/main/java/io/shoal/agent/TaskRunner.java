@@ -10,6 +10,7 @@ import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.logs.LogCollector;
 import io.shoal.agent.logs.LogOptions;
+import io.shoal.api.Ids;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
@@ -259,7 +260,7 @@ final class TaskRunner {
         if (!state.isAfter(status.state())) return false;
         if (state.isTerminal()) logs.finish(id); // the process has ended, or never will
         long pid = controller.pid();
-        var container = pid == 0 ? null : new TaskStatus.ContainerStatus(id, pid, r.exitCode() == null ? 0 : r.exitCode());
+        var container = pid == 0 ? null : new TaskStatus.ContainerStatus(Ids.containerIdOf(id), pid, r.exitCode() == null ? 0 : r.exitCode());
         status = new TaskStatus(Instant.now(), state, r.message(), r.error(), container, null);
         if (!state.isBefore(STARTING)) persist();
         statuses.offer(id, status);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.api.ApiException;
 import io.shoal.api.ContainerSpec;
+import io.shoal.api.Ids;
 import io.shoal.api.Json;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
@@ -49,6 +50,10 @@ public final class ContainerRoutes {
             return held.task();
         }
 
+        String id() {
+            return Ids.containerIdOf(task().id());
+        }
+
         String state() {
             TaskState s = task().state();
             if (s == TaskState.RUNNING) return "running";
@@ -73,9 +78,9 @@ public final class ContainerRoutes {
         String name = ref.startsWith("/") ? ref.substring(1) : ref;
         List<Container> all = containers();
         for (Container c : all) {
-            if (c.task().id().equals(name) || c.name().equals(name)) return c;
+            if (c.id().equals(name) || c.name().equals(name)) return c;
         }
-        List<Container> byPrefix = all.stream().filter(c -> c.task().id().startsWith(name)).toList();
+        List<Container> byPrefix = all.stream().filter(c -> c.id().startsWith(name)).toList();
         if (byPrefix.size() == 1) return byPrefix.getFirst();
         if (byPrefix.size() > 1) throw ApiException.invalid("multiple IDs found with provided prefix: %s", name);
         throw ApiException.notFound("No such container: %s", ref);
@@ -87,7 +92,7 @@ public final class ContainerRoutes {
         List<ObjectNode> out = new ArrayList<>();
         for (Container c : containers()) {
             if (!all && !f.has("status") && !c.state().equals("running")) continue;
-            if (!f.matches("id", v -> c.task().id().startsWith(v))) continue;
+            if (!f.matches("id", v -> c.id().startsWith(v))) continue;
             if (!f.matches("name", v -> c.name().contains(v))) continue;
             if (!f.matches("status", v -> v.equals(c.state()))) continue;
             if (!f.matchesLabels("label", labels(c))) continue;
@@ -100,7 +105,7 @@ public final class ContainerRoutes {
         Task t = c.task();
         ContainerSpec spec = t.spec().containerSpec();
         ObjectNode s = Json.MAPPER.createObjectNode();
-        s.put("Id", t.id());
+        s.put("Id", c.id());
         s.putArray("Names").add("/" + c.name());
         s.put("Image", spec.image());
         s.put("ImageID", imageId(spec.image()));
@@ -137,7 +142,7 @@ public final class ContainerRoutes {
         var cs = t.status().containerStatus();
         boolean running = c.state().equals("running");
         ObjectNode j = Json.MAPPER.createObjectNode();
-        j.put("Id", t.id());
+        j.put("Id", c.id());
         j.put("Created", String.valueOf(t.createdAt()));
         List<String> cmd = command(spec);
         j.put("Path", cmd.isEmpty() ? "" : cmd.getFirst());
@@ -159,7 +164,7 @@ public final class ContainerRoutes {
         j.put("Driver", driver);
         j.put("Platform", "linux");
         ObjectNode config = j.putObject("Config");
-        config.put("Hostname", spec.hostname() != null && !spec.hostname().isEmpty() ? spec.hostname() : t.id().substring(0, 12));
+        config.put("Hostname", spec.hostname() != null && !spec.hostname().isEmpty() ? spec.hostname() : c.id().substring(0, 12));
         config.put("User", spec.user() == null ? "" : spec.user());
         config.set("Env", Json.MAPPER.valueToTree(spec.env() == null ? List.of() : spec.env()));
         config.set("Cmd", Json.MAPPER.valueToTree(spec.args() == null ? List.of() : spec.args()));

@@ -228,10 +228,15 @@ class SwarmCliTest {
         for (String id : runningTasks(daemon, "view")) {
             String slot = daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Slot}}").trim();
             assertTrue(ps.contains("view." + slot + "." + id + " running"), ps);
-            String c = daemon.dockerOk("inspect", "--type", "container", id, "--format",
+            String container = daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.ContainerStatus.ContainerID}}").trim();
+            assertTrue(container.matches("[0-9a-f]{64}"), "a container id of Docker's shape: " + container);
+            String c = daemon.dockerOk("inspect", "--type", "container", container, "--format",
                     "{{.Name}} {{.State.Status}} {{.State.Pid}} {{index .Config.Labels \"com.docker.swarm.service.name\"}}").trim();
             String pid = daemon.dockerOk("inspect", "--type", "task", id, "--format", "{{.Status.ContainerStatus.PID}}").trim();
             assertEquals("/view." + slot + "." + id + " running " + pid + " view", c);
+            assertTrue(daemon.dockerOk("ps", "-q").lines().anyMatch(container.substring(0, 12)::equals), "docker ps shows the short id");
+            // Typed plainly, a task id finds no container and falls through to the task, as with Docker.
+            assertEquals(id + " " + slot, daemon.dockerOk("inspect", id, "--format", "{{.ID}} {{.Slot}}").trim());
         }
         eventually(CONVERGE, () -> {
             try {

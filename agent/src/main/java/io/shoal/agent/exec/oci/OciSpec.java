@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.agent.image.ImageConfig;
 import io.shoal.api.ContainerSpec;
+import io.shoal.api.Ids;
 import io.shoal.api.Json;
 import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
@@ -91,7 +92,7 @@ final class OciSpec {
         ImageConfig img = image != null ? image : new ImageConfig(null, null, null, null, null, null, null);
 
         String hostname = spec.hostname() != null && !spec.hostname().isEmpty() ? spec.hostname()
-                : task.id().substring(0, Math.min(12, task.id().length()));
+                : Ids.containerIdOf(task.id()).substring(0, 12); // Docker's default: the container id's first 12 digits
         var user = Users.resolve(nonEmpty(spec.user()) ? spec.user() : img.user(), spec.groups(), host.rootfs());
         List<String> args = args(spec, img);
         boolean init = Boolean.TRUE.equals(spec.init());

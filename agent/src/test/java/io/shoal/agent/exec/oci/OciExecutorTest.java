@@ -11,6 +11,7 @@ import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.image.ImageConfig;
 import io.shoal.agent.image.ImageSource;
+import io.shoal.api.Ids;
 import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
 import java.io.IOException;
@@ -107,7 +108,7 @@ class OciExecutorTest {
         assertTrue(c.pid() > 0);
         assertEquals(new Exit(0, false), c.await());
         List<String> lines = stdout(c).lines().toList();
-        assertEquals("host=" + t.id().substring(0, 12), lines.getLast());
+        assertEquals("host=" + Ids.containerIdOf(t.id()).substring(0, 12), lines.getLast());
         List<String> procs = lines.subList(1, lines.size() - 1);
         assertEquals(2, procs.size(), "only sh and ps: " + procs);
         assertTrue(procs.getFirst().strip().startsWith("1 "), "pid 1 is the container's own: " + procs);
@@ -243,7 +244,7 @@ class OciExecutorTest {
         var c = started(t);
         assertEquals(new Exit(0, false), c.await());
         assertEquals(List.of("args=a1,a2", "uid=65534 gid=65534", "dir=/tmp",
-                "env=1,spec,2," + t.id().substring(0, 12) + ",/nonexistent", "root=ro"), stdout(c).lines().toList());
+                "env=1,spec,2," + Ids.containerIdOf(t.id()).substring(0, 12) + ",/nonexistent", "root=ro"), stdout(c).lines().toList());
     }
 
     @Test

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.shoal.agent.image.ImageConfig;
+import io.shoal.api.Ids;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Json;
 import io.shoal.api.Task;
@@ -24,6 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** config.json as Docker would make it; no root needed. */
 class OciSpecTest {
+    /** Docker's default hostname: the first 12 digits of the container id. */
+    private static final String CONTAINER_HOSTNAME = Ids.containerIdOf("abcdefghijklmnopqrstuvwxy").substring(0, 12);
     private static final ImageConfig IMAGE = new ImageConfig(List.of("/entry"), List.of("default-cmd"),
             List.of("PATH=/img/bin", "A=image", "B=image"), "/work", "app", "SIGQUIT",
             new ImageConfig.Healthcheck(List.of("CMD-SHELL", "check"), 5_000_000_000L, 0, 0, 0));
@@ -69,12 +72,12 @@ class OciSpecTest {
     void imageDefaultsUnderTheSpec() throws IOException {
         var c = plan(Map.of("Env", List.of("B=spec", "C=spec", "A")), null, null);
         JsonNode p = c.config().path("process");
-        assertEquals(List.of("PATH=/img/bin", "HOSTNAME=abcdefghijkl", "B=spec", "C=spec", "HOME=/home/app"), strings(p.path("env")));
+        assertEquals(List.of("PATH=/img/bin", "HOSTNAME=" + CONTAINER_HOSTNAME, "B=spec", "C=spec", "HOME=/home/app"), strings(p.path("env")));
         assertEquals("/work", p.path("cwd").asText());
         assertEquals(1000, p.path("user").path("uid").asInt());
         assertEquals(1000, p.path("user").path("gid").asInt());
         assertEquals(List.of("2000"), strings(p.path("user").path("additionalGids")));
-        assertEquals("abcdefghijkl", c.config().path("hostname").asText());
+        assertEquals(CONTAINER_HOSTNAME, c.config().path("hostname").asText());
         assertEquals(3, c.stopSignal());
         assertEquals(new OciSpec.HealthCheck(List.of("CMD-SHELL", "check"), 5_000_000_000L, 30_000_000_000L, 3, 0), c.healthCheck());
         assertEquals(List.of("/bin/sh", "-c", "check"), c.healthCheck().command());

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.api.Ids;
 import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.OciResidue;
@@ -77,8 +78,8 @@ class OciContainersTest {
             assertEquals(2, ps.size(), "ps inside " + task + ": " + ps);
             assertTrue(ps.stream().anyMatch(l -> l.matches("1\\s+sleep 1000")), ps.toString());
             assertTrue(ps.stream().anyMatch(l -> l.matches("\\d+\\s+ps -o pid,args")), ps.toString());
-            // Its own hostname: the task id's prefix, as Docker names a container's host.
-            assertEquals(task.substring(0, 12), inside(pid, "hostname").strip());
+            // Its own hostname: the container id's prefix, as Docker names a container's host.
+            assertEquals(Ids.containerIdOf(task).substring(0, 12), inside(pid, "hostname").strip());
             // Its root is the image's: busybox's own /etc/passwd, on an overlay whose upper dir is the task's.
             assertEquals(passwd, inside(pid, "cat", "/etc/passwd"));
             assertEquals(List.of("bin", "dev", "etc", "proc", "root", "sys", "tmp", "var"),
