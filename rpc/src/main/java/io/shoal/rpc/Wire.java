@@ -6,6 +6,7 @@ import io.shoal.api.Json;
 import io.shoal.api.Task;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.NetworkView;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.rpc.proto.AssignmentsMessage;
 import java.io.IOException;
@@ -38,6 +39,8 @@ final class Wire {
                 .setType(a.type() == Assignments.Type.COMPLETE ? AssignmentsMessage.Type.COMPLETE : AssignmentsMessage.Type.INCREMENTAL);
         if (a.changed() != null) a.changed().forEach(t -> m.addChangedTaskJson(json(t)));
         if (a.removed() != null) m.addAllRemovedTaskIds(a.removed());
+        if (a.networks() != null) a.networks().forEach(n -> m.addChangedNetworkJson(json(n)));
+        if (a.removedNetworks() != null) m.addAllRemovedNetworkIds(a.removedNetworks());
         return m.build();
     }
 
@@ -48,7 +51,9 @@ final class Wire {
             case UNRECOGNIZED -> throw new IllegalArgumentException("unknown assignments type " + m.getTypeValue());
         };
         List<Task> changed = m.getChangedTaskJsonList().stream().map(b -> read(b, Task.class)).toList();
-        return new Assignments(type, changed, List.copyOf(m.getRemovedTaskIdsList()));
+        List<NetworkView> networks = m.getChangedNetworkJsonList().stream().map(b -> read(b, NetworkView.class)).toList();
+        return new Assignments(type, changed, List.copyOf(m.getRemovedTaskIdsList()), networks,
+                List.copyOf(m.getRemovedNetworkIdsList()));
     }
 
     static io.shoal.rpc.proto.TaskStatusUpdate toProto(TaskStatusUpdate u) {

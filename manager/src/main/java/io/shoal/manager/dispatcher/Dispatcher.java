@@ -111,18 +111,27 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     public AutoCloseable assignments(String nodeId, String sessionId, Consumer<Assignments> listener) {
         requireSession(nodeId, sessionId);
         Watch watch = store.watch();
-        List<Task> all = store.view(r -> r.tasksOfNode(nodeId).stream().filter(Dispatcher::isAssigned).toList());
-        listener.accept(new Assignments(Assignments.Type.COMPLETE, all, List.of()));
+        NodeNetworks networks = new NodeNetworks(nodeId);
+        record Complete(List<Task> tasks, NodeNetworks.Delta networks) {}
+        Complete complete = store.view(r -> new Complete(
+                r.tasksOfNode(nodeId).stream().filter(Dispatcher::isAssigned).toList(), networks.refresh(r)));
+        listener.accept(new Assignments(Assignments.Type.COMPLETE, complete.tasks(), List.of(),
+                complete.networks().changed(), List.of()));
         Thread stream = Thread.ofVirtual().name("assignments-" + nodeId).start(() -> {
             try (watch) {
                 while (running && sessionId.equals(currentSession(nodeId))) {
                     List<Task> changed = new ArrayList<>();
                     List<String> removed = new ArrayList<>();
+                    boolean networksMayChange = false;
                     for (Event e : watch.next(500)) {
                         if (e.kind() == Kind.TASK) classify(nodeId, (Task) e.before(), (Task) e.after(), changed, removed);
+                        networksMayChange |= NodeNetworks.concerns(e);
                     }
-                    if (!changed.isEmpty() || !removed.isEmpty()) {
-                        listener.accept(new Assignments(Assignments.Type.INCREMENTAL, changed, removed));
+                    NodeNetworks.Delta delta = networksMayChange ? store.view(networks::refresh)
+                            : new NodeNetworks.Delta(List.of(), List.of());
+                    if (!changed.isEmpty() || !removed.isEmpty() || !delta.isEmpty()) {
+                        listener.accept(new Assignments(Assignments.Type.INCREMENTAL, changed, removed,
+                                delta.changed(), delta.removed()));
                     }
                 }
             } catch (InterruptedException e) {
@@ -148,7 +157,7 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
         }
     }
 
-    private static boolean isAssigned(Task t) {
+    static boolean isAssigned(Task t) {
         return !t.state().isBefore(TaskState.ASSIGNED);
     }
 

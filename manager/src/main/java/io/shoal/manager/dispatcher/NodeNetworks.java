@@ -1,0 +1,154 @@
+package io.shoal.manager.dispatcher;
+
+import io.shoal.api.EndpointMode;
+import io.shoal.api.Network;
+import io.shoal.api.Node;
+import io.shoal.api.Service;
+import io.shoal.api.Task;
+import io.shoal.api.TaskSpec;
+import io.shoal.api.TaskState;
+import io.shoal.api.dispatcher.NetworkView;
+import io.shoal.store.Event;
+import io.shoal.store.Kind;
+import io.shoal.store.ReadTx;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * The overlay networks one node takes part in (those its assigned tasks are attached to), as its
+ * assignment stream last sent them: {@link #refresh} tells what changed since.
+ */
+final class NodeNetworks {
+    /** The views to send and the ids of the networks the node no longer takes part in. */
+    record Delta(List<NetworkView> changed, List<String> removed) {
+        boolean isEmpty() {
+            return changed.isEmpty() && removed.isEmpty();
+        }
+    }
+
+    private final String nodeId;
+    private final Map<String, NetworkView> sent = new HashMap<>();
+
+    NodeNetworks(String nodeId) {
+        this.nodeId = nodeId;
+    }
+
+    /**
+     * Whether an event may change some network's view: a task on a network, a service, a network,
+     * or a node (its address). Status reports of tasks without networks, the bulk of the stream,
+     * are not.
+     */
+    static boolean concerns(Event e) {
+        return switch (e.kind()) {
+            case TASK -> onNetwork((Task) e.before()) || onNetwork((Task) e.after());
+            case SERVICE, NETWORK, NODE -> true;
+            default -> false;
+        };
+    }
+
+    Delta refresh(ReadTx r) {
+        Set<String> ids = new LinkedHashSet<>();
+        for (Task t : r.tasksOfNode(nodeId)) {
+            if (Dispatcher.isAssigned(t)) attachedNetworkIds(t).forEach(ids::add);
+        }
+        List<NetworkView> changed = new ArrayList<>();
+        for (NetworkView v : views(r, ids)) {
+            if (!v.equals(sent.put(v.networkId(), v))) changed.add(v);
+        }
+        List<String> removed = new ArrayList<>();
+        for (var it = sent.keySet().iterator(); it.hasNext(); ) {
+            String id = it.next();
+            if (!ids.contains(id)) {
+                it.remove();
+                removed.add(id);
+            }
+        }
+        return new Delta(changed, removed);
+    }
+
+    /** The views of these networks (those still in the store), from one scan of the tasks and services. */
+    static List<NetworkView> views(ReadTx r, Set<String> networkIds) {
+        Map<String, List<NetworkView.Endpoint>> endpoints = new HashMap<>();
+        Map<String, List<NetworkView.ServiceEntry>> services = new HashMap<>();
+        Map<String, Service> serviceById = new HashMap<>();
+        for (Service s : r.services()) {
+            serviceById.put(s.id(), s);
+            for (String id : networkIds) {
+                NetworkView.ServiceEntry e = entry(s, id);
+                if (e != null) services.computeIfAbsent(id, k -> new ArrayList<>()).add(e);
+            }
+        }
+        for (Task t : r.tasks()) {
+            if (t.networksAttachments() == null || t.nodeId() == null || t.state().isTerminal()
+                    || t.state().isBefore(TaskState.ASSIGNED)) {
+                continue;
+            }
+            Service s = serviceById.get(t.serviceId());
+            Node node = r.node(t.nodeId());
+            if (s == null || node == null || node.status() == null) continue;
+            for (Task.NetworkAttachment a : t.networksAttachments()) {
+                String id = networkIdOf(a);
+                if (!networkIds.contains(id) || a.addresses() == null || a.addresses().isEmpty()) continue;
+                boolean running = t.state() == TaskState.RUNNING && t.desiredState() == TaskState.RUNNING;
+                endpoints.computeIfAbsent(id, k -> new ArrayList<>()).add(new NetworkView.Endpoint(t.id(),
+                        taskName(s, t), s.id(), aliases(t.spec(), id), a.addresses().getFirst(), t.nodeId(),
+                        node.status().addr(), running));
+            }
+        }
+        List<NetworkView> out = new ArrayList<>();
+        for (String id : networkIds) {
+            Network n = r.get(Kind.NETWORK, id);
+            if (n == null) continue;
+            out.add(new NetworkView(n, List.copyOf(endpoints.getOrDefault(id, List.of())),
+                    List.copyOf(services.getOrDefault(id, List.of()))));
+        }
+        return out;
+    }
+
+    /** Docker's name of a task's container, by which other containers resolve it. */
+    private static String taskName(Service s, Task t) {
+        return s.spec().name() + "." + (t.slot() > 0 ? Long.toString(t.slot()) : t.nodeId()) + "." + t.id();
+    }
+
+    /** The service as seen on this network, or null when it is not attached to it. */
+    private static NetworkView.ServiceEntry entry(Service s, String networkId) {
+        TaskSpec template = s.spec().taskTemplate();
+        if (template == null || template.networks() == null
+                || template.networks().stream().noneMatch(n -> networkId.equals(n.target()))) {
+            return null;
+        }
+        var endpointSpec = s.spec().endpointSpec();
+        EndpointMode mode = endpointSpec == null || endpointSpec.mode() == null ? EndpointMode.VIP : endpointSpec.mode();
+        String vip = null;
+        if (s.endpoint() != null && s.endpoint().virtualIPs() != null) {
+            for (Service.VirtualIP v : s.endpoint().virtualIPs()) if (networkId.equals(v.networkId())) vip = v.addr();
+        }
+        return new NetworkView.ServiceEntry(s.id(), s.spec().name(), aliases(template, networkId), mode, vip);
+    }
+
+    private static List<String> aliases(TaskSpec spec, String networkId) {
+        if (spec == null || spec.networks() == null) return List.of();
+        for (TaskSpec.NetworkAttachmentConfig c : spec.networks()) {
+            if (networkId.equals(c.target()) && c.aliases() != null) return List.copyOf(c.aliases());
+        }
+        return List.of();
+    }
+
+    private static boolean onNetwork(Task t) {
+        return t != null && t.networksAttachments() != null && !t.networksAttachments().isEmpty();
+    }
+
+    private static List<String> attachedNetworkIds(Task t) {
+        if (t.networksAttachments() == null) return List.of();
+        return t.networksAttachments().stream().map(NodeNetworks::networkIdOf).filter(Objects::nonNull).toList();
+    }
+
+    private static String networkIdOf(Task.NetworkAttachment a) {
+        return a.network() == null ? null : a.network().path("ID").asText(null);
+    }
+}
