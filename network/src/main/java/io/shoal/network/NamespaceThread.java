@@ -1,6 +1,7 @@
 package io.shoal.network;
 
 import java.io.IOException;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -35,6 +36,10 @@ final class NamespaceThread implements AutoCloseable {
         this.home = home;
         this.thread = Executors.newSingleThreadExecutor(Thread.ofPlatform().name("netns").daemon().factory());
         this.homeFd = submit(() -> {
+            // NIO makes a socket that lives as long as the process when the first channel is
+            // opened (its pre-close socketpair). Made inside a sandbox, it would hold that
+            // namespace, and its veths, forever: have it made here, in the process's own.
+            DatagramChannel.open().close();
             if (home != null) {
                 int fd = Libc.open(home);
                 try {

@@ -54,30 +54,38 @@ final class Overlay {
      */
     synchronized void ensure(OverlaySpec spec, int mtu) throws IOException {
         if (spec.equals(this.spec)) return;
+        boolean fresh = !netns.exists();
         netns.ensure(thread);
         String vx = vxlanName(spec);
         Ipv4Prefix gateway = new Ipv4Prefix(spec.gateway(), spec.subnet().length());
-        boolean complete = thread.in(netns.file(), () ->
+        boolean complete = !fresh && thread.in(netns.file(), () ->
                 Interfaces.isUp(BRIDGE) && Interfaces.isUp(vx) && Interfaces.address(BRIDGE).equals(Optional.of(gateway)));
-        if (!complete) build(spec, mtu, vx, gateway);
+        if (!complete) build(spec, mtu, vx, gateway, fresh ? List.of() : clearForRebuild(vx));
         this.spec = spec;
     }
 
-    private void build(OverlaySpec spec, int mtu, String vx, Ipv4Prefix gateway) throws IOException {
-        StringBuilder stale = new StringBuilder();
-        thread.in(netns.file(), () -> {
-            if (Interfaces.exists(vx)) stale.append("link del ").append(vx).append('\n');
-            if (Interfaces.exists(BRIDGE)) stale.append("link del ").append(BRIDGE).append('\n');
-            return null;
-        });
-        if (!stale.isEmpty()) commands.ip(netns.file(), stale.toString());
+    /**
+     * Deletes a half-made bridge and VXLAN device and returns the sandboxes' veth ends, which the
+     * new bridge takes back: rebuilding must not cut off the sandboxes already attached.
+     */
+    private List<String> clearForRebuild(String vx) throws IOException {
+        List<String> veths = links("veth");
+        String stale = deleteIfPresent(vx) + deleteIfPresent(BRIDGE);
+        if (!stale.isEmpty()) commands.ip(netns.file(), stale);
+        return veths;
+    }
+
+    private void build(OverlaySpec spec, int mtu, String vx, Ipv4Prefix gateway, List<String> veths) throws IOException {
         commands.ip(null, "link add " + vx + " netns " + netns.file() + " mtu " + mtu + " type vxlan id " + spec.vni()
                 + " local " + underlay.getHostAddress() + " dstport " + vxlanPort + " nolearning proxy\n");
-        commands.ip(netns.file(),
-                "link add " + BRIDGE + " address " + Mac.of(spec.gateway()) + " mtu " + mtu + " type bridge\n"
-                + "addr add " + gateway + " dev " + BRIDGE + "\n"
-                + "link set " + vx + " master " + BRIDGE + " up\n"
-                + "link set " + BRIDGE + " up\n");
+        StringBuilder config = new StringBuilder()
+                .append("link add ").append(BRIDGE).append(" address ").append(Mac.of(spec.gateway()))
+                .append(" mtu ").append(mtu).append(" type bridge\n")
+                .append("addr add ").append(gateway).append(" dev ").append(BRIDGE).append('\n')
+                .append("link set ").append(vx).append(" master ").append(BRIDGE).append(" up\n");
+        for (String veth : veths) config.append("link set ").append(veth).append(" master ").append(BRIDGE).append(" up\n");
+        config.append("link set ").append(BRIDGE).append(" up\n");
+        commands.ip(netns.file(), config.toString());
         peers = PeerEntries.of(List.of());
     }
 
@@ -131,11 +139,18 @@ final class Overlay {
     /** For a network this data plane never ensured (a sweep after a restart): every VXLAN device there. */
     private String deleteVxlanDevices() throws IOException {
         StringBuilder del = new StringBuilder();
-        for (String line : commands.ipShow(netns.file(), "-o", "link", "show", "type", "vxlan").lines().toList()) {
-            String[] f = line.split(":\\s+", 3);
-            if (f.length >= 2) del.append("link del ").append(f[1].split("@")[0]).append('\n');
-        }
+        for (String device : links("vxlan")) del.append("link del ").append(device).append('\n');
         return del.toString();
+    }
+
+    /** The names of the links of {@code type} in the network's namespace. */
+    private List<String> links(String type) throws IOException {
+        // 7: ve0a000105@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 ...
+        return commands.ipShow(netns.file(), "-o", "link", "show", "type", type).lines()
+                .map(l -> l.split(":\\s+", 3))
+                .filter(f -> f.length >= 2)
+                .map(f -> f[1].split("@")[0])
+                .toList();
     }
 
     private OverlaySpec requireSpec() {

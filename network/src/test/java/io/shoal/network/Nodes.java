@@ -39,6 +39,7 @@ final class Nodes implements AutoCloseable {
     final TestNetwork net;
     private final Map<Integer, DataPlane> planes = new HashMap<>();
     private final List<Process> processes = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> sockets = new CopyOnWriteArrayList<>();
     private final NamespaceThread thread;
 
     private Nodes(TestNetwork net) throws IOException {
@@ -168,6 +169,11 @@ final class Nodes implements AutoCloseable {
         }
     }
 
+    /** Closes {@code socket} on {@link #close()}: a socket made in a sandbox keeps its namespace alive. */
+    void closeAtEnd(AutoCloseable socket) {
+        sockets.add(socket);
+    }
+
     NamespaceThread thread() {
         return thread;
     }
@@ -187,6 +193,13 @@ final class Nodes implements AutoCloseable {
                 p.waitFor(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+            }
+        }
+        for (AutoCloseable s : sockets) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                failures.add(e);
             }
         }
         for (DataPlane p : planes.values()) {
