@@ -83,7 +83,7 @@ class AdoptionTest {
                 assertEquals(interfacesBefore, Nodes.run(a, Duration.ofSeconds(5), "ip", "-o", "link").out()
                         + Nodes.run(network, Duration.ofSeconds(5), "ip", "-o", "link").out(), "the same interfaces, untouched");
                 assertEquals("b", nodes.firstLine(a, VIP, 8080), "the VIP still leads to b");
-                assertEquals(List.of("10.0.1.42"), DnsTest.addresses(DnsPeers.query(nodes.thread(), a, "web", Type.A, false)),
+                assertEquals(List.of("10.0.1.42"), DnsTest.addresses(DnsClient.query(nodes.thread(), a, "web", Type.A, false)),
                         "the new data plane serves DNS again");
 
                 after.sweep(Set.of(N1.networkId()), Set.of("a"));
