@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.StandardProtocolFamily;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
@@ -91,14 +90,15 @@ public final class DataPlane implements AutoCloseable {
             throw e;
         }
         this.forwarder = new Forwarder(upstreamDns, UPSTREAM_TIMEOUT, new Forwarder.Sockets() {
+            // Dual-stack, so the host's resolvers may be IPv6 ones too.
             @Override
             public DatagramChannel udp() throws IOException {
-                return thread.atHome(() -> DatagramChannel.open(StandardProtocolFamily.INET));
+                return thread.atHome(DatagramChannel::open);
             }
 
             @Override
             public SocketChannel tcp() throws IOException {
-                return thread.atHome(() -> SocketChannel.open(StandardProtocolFamily.INET));
+                return thread.atHome(SocketChannel::open);
             }
         });
     }

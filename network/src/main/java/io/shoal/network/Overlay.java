@@ -35,10 +35,6 @@ final class Overlay {
         this.vxlanPort = vxlanPort;
     }
 
-    NetworkNamespace netns() {
-        return netns;
-    }
-
     /**
      * The VXLAN device's name: unique on the machine as Docker's is ({@code vx-} + the VNI in hex +
      * the network id's start), at most 15 characters.

@@ -73,7 +73,7 @@ final class Sandbox {
     synchronized void setVips(List<Vip> wanted) throws IOException {
         String script = VipTable.script(wanted);
         if (script.equals(vips)) return;
-        vips = null;
+        vips = null; // unknown until nft says the transaction committed
         commands.nft(netns.file(), script);
         vips = script;
     }

@@ -47,6 +47,9 @@ class OverlayTest {
             h2.attach("b", N1, 0, at(N1, 6));
 
             assertTrue(Nodes.ping(a, N1.gateway()), "a reaches its bridge's gateway address");
+            String eth0 = Nodes.run(a, Duration.ofSeconds(5), "ip", "-o", "link", "show", "eth0").out();
+            assertTrue(eth0.contains(" mtu 1450 ") && eth0.contains("link/ether " + Mac.of(at(N1, 5).address())),
+                    "the underlay's MTU less VXLAN's 50 bytes, the MAC derived from the address: " + eth0);
             assertFalse(Nodes.ping(a, at(N1, 6).address()), "without peers nothing crosses: no learning, no flooding");
 
             h1.setPeers(N1.networkId(), List.of(new Peer(at(N1, 6).address(), nodes.address(2))));
