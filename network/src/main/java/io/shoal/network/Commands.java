@@ -32,10 +32,10 @@ final class Commands {
     /** Tools that run in {@code home} when given no namespace (the process's own when it is null). */
     Commands(Path home) {
         this.home = home;
-        this.ip = find("ip").orElseThrow();
-        this.bridge = find("bridge").orElseThrow();
-        this.nft = find("nft").orElseThrow();
-        this.nsenter = find("nsenter").orElseThrow();
+        this.ip = require("ip");
+        this.bridge = require("bridge");
+        this.nft = require("nft");
+        this.nsenter = require("nsenter");
     }
 
     /** Which of the tools this machine lacks, if any. */
@@ -122,6 +122,10 @@ final class Commands {
         all[0] = first;
         System.arraycopy(rest, 0, all, 1, rest.length);
         return all;
+    }
+
+    private static String require(String tool) {
+        return find(tool).orElseThrow(() -> new IllegalStateException("no " + tool + " command in " + String.join(", ", DIRS)));
     }
 
     private static Optional<String> find(String tool) {

@@ -1,5 +1,6 @@
 package io.shoal.network.dns;
 
+import io.shoal.network.Ipv4Prefix;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -9,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -26,7 +28,7 @@ import java.util.concurrent.Semaphore;
  */
 public final class Resolver implements AutoCloseable {
     /** Where the server listens inside the sandbox, Docker's address for its embedded server. */
-    public static final InetSocketAddress ADDRESS = new InetSocketAddress(io.shoal.network.Ipv4Prefix.ipv4("127.0.0.11"), 53);
+    public static final InetSocketAddress ADDRESS = new InetSocketAddress(Ipv4Prefix.ipv4("127.0.0.11"), 53);
     static final int IN_FLIGHT = 256;
     private static final int IDLE_MILLIS = 10_000;
     private static final System.Logger LOG = System.getLogger(Resolver.class.getName());
@@ -131,7 +133,7 @@ public final class Resolver implements AutoCloseable {
         }
     }
 
-    private static void closeQuietly(java.nio.channels.Channel c) {
+    private static void closeQuietly(Channel c) {
         try {
             c.close();
         } catch (IOException e) {
