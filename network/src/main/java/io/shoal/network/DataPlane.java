@@ -1,0 +1,240 @@
+package io.shoal.network;
+
+import io.shoal.network.dns.Forwarder;
+import io.shoal.network.dns.Names;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.stream.Stream;
+
+/**
+ * A node's data plane for overlay networks, driven with plain values: a namespace per network
+ * (bridge + VXLAN), a namespace per task ("sandbox", which its container joins) with a veth per
+ * attached network, static peers instead of learning, VIPs in nftables, and a DNS server on
+ * 127.0.0.11 in every sandbox.
+ *
+ * <p>Everything it makes is pinned under {@code stateDir} and survives the daemon: every method is
+ * idempotent and adopts what it finds complete, so a daemon restarted after a crash calls them
+ * again for what it still runs without disturbing the running containers' traffic, then
+ * {@link #sweep}s the rest. {@link #close()} only stops the DNS servers.
+ *
+ * <p>Methods for different networks and sandboxes may run concurrently; the caller orders those
+ * on one sandbox (attach after its networks are wanted, remove after its container is gone).
+ */
+public final class DataPlane implements AutoCloseable {
+    public static final int DEFAULT_VXLAN_PORT = 4789;
+    /** VXLAN over UDP over IPv4 costs 50 bytes of each underlay frame. */
+    static final int VXLAN_OVERHEAD = 50;
+    private static final int ETHERNET_MTU = 1500;
+    private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(2);
+
+    private final Path networksDir;
+    private final Path sandboxesDir;
+    private final Inet4Address underlay;
+    private final int vxlanPort;
+    private final int defaultMtu;
+    private final Commands commands;
+    private final NamespaceThread thread;
+    private final Forwarder forwarder;
+    private final ConcurrentMap<String, Overlay> networks = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+
+    /**
+     * A data plane in the daemon's own namespace.
+     *
+     * @param stateDir    where the namespaces are pinned; one per daemon, kept across restarts
+     * @param underlay    the node's address that VXLAN packets leave from and peers send to
+     * @param upstreamDns where names the swarm does not know are resolved (the host's resolv.conf)
+     */
+    public DataPlane(Path stateDir, Inet4Address underlay, int vxlanPort, List<InetSocketAddress> upstreamDns) throws IOException {
+        this(null, stateDir, underlay, vxlanPort, upstreamDns);
+    }
+
+    /**
+     * A data plane that lives in the network namespace pinned at {@code home} rather than the
+     * process's own: its VXLAN sockets and upstream DNS queries are there. For several nodes in one
+     * process (tests, benchmarks), each in a host namespace.
+     */
+    public static DataPlane inNamespace(Path home, Path stateDir, Inet4Address underlay, int vxlanPort,
+                                        List<InetSocketAddress> upstreamDns) throws IOException {
+        return new DataPlane(home, stateDir, underlay, vxlanPort, upstreamDns);
+    }
+
+    private DataPlane(Path home, Path stateDir, Inet4Address underlay, int vxlanPort, List<InetSocketAddress> upstreamDns)
+            throws IOException {
+        if (vxlanPort < 1 || vxlanPort > 65535) throw new IllegalArgumentException("invalid VXLAN port " + vxlanPort);
+        this.networksDir = stateDir.toAbsolutePath().resolve("networks");
+        this.sandboxesDir = stateDir.toAbsolutePath().resolve("sandboxes");
+        this.underlay = underlay;
+        this.vxlanPort = vxlanPort;
+        this.commands = new Commands(home);
+        this.thread = new NamespaceThread(home);
+        try {
+            this.defaultMtu = thread.atHome(() -> underlayMtu(underlay)) - VXLAN_OVERHEAD;
+        } catch (IOException | RuntimeException e) {
+            thread.close();
+            throw e;
+        }
+        this.forwarder = new Forwarder(upstreamDns, UPSTREAM_TIMEOUT, new Forwarder.Sockets() {
+            // Dual-stack, so the host's resolvers may be IPv6 ones too.
+            @Override
+            public DatagramChannel udp() throws IOException {
+                return thread.atHome(DatagramChannel::open);
+            }
+
+            @Override
+            public SocketChannel tcp() throws IOException {
+                return thread.atHome(SocketChannel::open);
+            }
+        });
+    }
+
+    /** Why this machine cannot run a data plane (not root, a tool missing), or empty when it can. */
+    public static Optional<String> unavailableReason() {
+        if (!"root".equals(System.getProperty("user.name"))) return Optional.of("the data plane needs root");
+        return Commands.missing().map(tool -> "no " + tool + " command (iproute2, nftables, util-linux)");
+    }
+
+    /** Makes the network's namespace, bridge and VXLAN device exist; adopts them when they do. */
+    public void ensureNetwork(OverlaySpec n) throws IOException {
+        overlay(n.networkId()).ensure(n, mtu(n));
+    }
+
+    /**
+     * Programs the network's remote endpoints: exactly {@code peers} afterwards, written as a
+     * difference to what is there. The network must have been ensured by this data plane.
+     */
+    public void setPeers(String networkId, Collection<Peer> peers) throws IOException {
+        overlay(networkId).setPeers(peers);
+    }
+
+    /** Deletes the network's namespace and devices; its sandboxes should be detached or gone first. */
+    public void removeNetwork(String networkId) throws IOException {
+        overlay(networkId).remove();
+        networks.remove(networkId);
+    }
+
+    /** Makes the sandbox's namespace exist ({@code lo} up) and returns the file that pins it, for runc. */
+    public Path ensureSandbox(String sandboxId) throws IOException {
+        return sandbox(sandboxId).ensure().file();
+    }
+
+    /**
+     * Attaches the sandbox to network {@code n} as {@code eth<index>} with {@code address} (the
+     * task's address and the subnet's prefix length); ensures the network and sandbox first.
+     */
+    public void attach(String sandboxId, OverlaySpec n, int index, Ipv4Prefix address) throws IOException {
+        if (index < 0 || index > Sandbox.MAX_INDEX) throw new IllegalArgumentException("attach index must be 0 to " + Sandbox.MAX_INDEX);
+        if (!n.subnet().contains(address.address()) || address.length() != n.subnet().length()) {
+            throw new IllegalArgumentException(address + " is not an address on " + n.subnet());
+        }
+        ensureNetwork(n);
+        sandbox(sandboxId).attach(overlay(n.networkId()), index, address, mtu(n));
+    }
+
+    /** Replaces the sandbox's VIPs in one nftables transaction. */
+    public void setVips(String sandboxId, List<Vip> vips) throws IOException {
+        Set<Inet4Address> seen = new HashSet<>();
+        for (Vip v : vips) {
+            if (!seen.add(v.vip())) throw new IllegalArgumentException("VIP " + v.vip().getHostAddress() + " given twice");
+        }
+        sandbox(sandboxId).setVips(vips);
+    }
+
+    /** Serves DNS on 127.0.0.11:53 inside the sandbox from {@code names}; a second call swaps the names. */
+    public void serveDns(String sandboxId, Names names) throws IOException {
+        sandbox(sandboxId).serveDns(names, forwarder);
+    }
+
+    /** Stops the sandbox's DNS server and deletes its namespace (its veths and VIP table go with it). */
+    public void removeSandbox(String sandboxId) throws IOException {
+        sandbox(sandboxId).remove();
+        sandboxes.remove(sandboxId);
+    }
+
+    /**
+     * Removes every sandbox and network under the state directory that is not in the live sets:
+     * what a crashed daemon left behind once it has re-ensured what it still runs.
+     */
+    public void sweep(Set<String> liveNetworks, Set<String> liveSandboxes) throws IOException {
+        List<IOException> failures = new ArrayList<>();
+        for (String id : unlisted(sandboxesDir, sandboxes.keySet(), liveSandboxes)) {
+            try {
+                removeSandbox(id);
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
+        for (String id : unlisted(networksDir, networks.keySet(), liveNetworks)) {
+            try {
+                removeNetwork(id);
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
+        if (!failures.isEmpty()) {
+            IOException e = new IOException("sweep: " + failures.getFirst().getMessage(), failures.getFirst());
+            failures.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+
+    /** How many processes ({@code ip}, {@code bridge}, {@code nft}) this data plane has started. */
+    public long processesStarted() {
+        return commands.started();
+    }
+
+    /** Stops the DNS servers and the namespace thread; namespaces and devices stay for the next data plane. */
+    @Override
+    public void close() {
+        sandboxes.values().forEach(Sandbox::close);
+        thread.close();
+    }
+
+    private Overlay overlay(String networkId) {
+        Ids.check("network", networkId);
+        return networks.computeIfAbsent(networkId, id ->
+                new Overlay(new NetworkNamespace(networksDir.resolve(id)), commands, thread, underlay, vxlanPort));
+    }
+
+    private Sandbox sandbox(String sandboxId) {
+        Ids.check("sandbox", sandboxId);
+        return sandboxes.computeIfAbsent(sandboxId, id -> new Sandbox(new NetworkNamespace(sandboxesDir.resolve(id)), commands, thread));
+    }
+
+    private int mtu(OverlaySpec n) {
+        return n.mtu() != 0 ? n.mtu() : defaultMtu;
+    }
+
+    /** Ids known here or pinned under {@code dir} that are not {@code live}. */
+    private static Set<String> unlisted(Path dir, Set<String> known, Set<String> live) throws IOException {
+        Set<String> ids = new HashSet<>(known);
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> files = Files.list(dir)) {
+                files.map(f -> f.getFileName().toString()).filter(Ids::valid).forEach(ids::add);
+            }
+        }
+        ids.removeAll(live);
+        return ids;
+    }
+
+    /** The MTU of the interface holding {@code underlay} (Ethernet's when no interface here has it). */
+    private static int underlayMtu(Inet4Address underlay) throws IOException {
+        NetworkInterface nic = NetworkInterface.getByInetAddress(underlay);
+        return nic == null ? ETHERNET_MTU : nic.getMTU();
+    }
+}

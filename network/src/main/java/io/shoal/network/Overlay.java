@@ -1,0 +1,156 @@
+package io.shoal.network;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One overlay network on this node, in its own namespace: a bridge {@value #BRIDGE} holding the
+ * gateway address, and a VXLAN device enslaved to it whose UDP socket lives in the home namespace
+ * (created there with the {@code netns} attribute, so the device appears in the network's
+ * namespace while the kernel keeps its socket where the underlay is). The device neither learns
+ * nor floods: every remote endpoint is a static FDB entry (its MAC to its node) and a permanent
+ * neighbour entry (its address to its MAC) that the device answers ARP from ({@code proxy}).
+ */
+final class Overlay {
+    static final String BRIDGE = "br0";
+
+    private final NetworkNamespace netns;
+    private final Commands commands;
+    private final NamespaceThread thread;
+    private final Inet4Address underlay;
+    private final int vxlanPort;
+    private OverlaySpec spec;
+    /** What is programmed for the peers; null until read from the kernel. */
+    private PeerEntries peers;
+
+    Overlay(NetworkNamespace netns, Commands commands, NamespaceThread thread, Inet4Address underlay, int vxlanPort) {
+        this.netns = netns;
+        this.commands = commands;
+        this.thread = thread;
+        this.underlay = underlay;
+        this.vxlanPort = vxlanPort;
+    }
+
+    /**
+     * The VXLAN device's name: unique on the machine as Docker's is ({@code vx-} + the VNI in hex +
+     * the network id's start), at most 15 characters.
+     */
+    static String vxlanName(OverlaySpec spec) {
+        String id = spec.networkId();
+        return "vx-%06x-%s".formatted(spec.vni(), id.substring(0, Math.min(5, id.length())));
+    }
+
+    /**
+     * Makes the network's namespace, bridge and VXLAN device exist as {@code spec} says, with
+     * {@code mtu}; what is already there and complete is adopted untouched.
+     */
+    synchronized void ensure(OverlaySpec spec, int mtu) throws IOException {
+        if (spec.equals(this.spec)) return;
+        boolean fresh = !netns.exists();
+        netns.ensure(thread);
+        String vx = vxlanName(spec);
+        Ipv4Prefix gateway = new Ipv4Prefix(spec.gateway(), spec.subnet().length());
+        boolean complete = !fresh && thread.in(netns.file(), () ->
+                Interfaces.isUp(BRIDGE) && Interfaces.isUp(vx) && Interfaces.address(BRIDGE).equals(Optional.of(gateway)));
+        if (!complete) build(spec, mtu, vx, gateway, fresh ? List.of() : clearForRebuild(vx));
+        this.spec = spec;
+    }
+
+    /**
+     * Deletes a half-made bridge and VXLAN device and returns the sandboxes' veth ends, which the
+     * new bridge takes back: rebuilding must not cut off the sandboxes already attached.
+     */
+    private List<String> clearForRebuild(String vx) throws IOException {
+        List<String> veths = links("veth");
+        String stale = deleteIfPresent(vx) + deleteIfPresent(BRIDGE);
+        if (!stale.isEmpty()) commands.ip(netns.file(), stale);
+        return veths;
+    }
+
+    private void build(OverlaySpec spec, int mtu, String vx, Ipv4Prefix gateway, List<String> veths) throws IOException {
+        commands.ip(null, "link add " + vx + " netns " + netns.file() + " mtu " + mtu + " type vxlan id " + spec.vni()
+                + " local " + underlay.getHostAddress() + " dstport " + vxlanPort + " nolearning proxy\n");
+        StringBuilder config = new StringBuilder()
+                .append("link add ").append(BRIDGE).append(" address ").append(Mac.of(spec.gateway()))
+                .append(" mtu ").append(mtu).append(" type bridge\n")
+                .append("addr add ").append(gateway).append(" dev ").append(BRIDGE).append('\n')
+                .append("link set ").append(vx).append(" master ").append(BRIDGE).append(" up\n");
+        for (String veth : veths) config.append("link set ").append(veth).append(" master ").append(BRIDGE).append(" up\n");
+        config.append("link set ").append(BRIDGE).append(" up\n");
+        commands.ip(netns.file(), config.toString());
+        peers = PeerEntries.of(List.of());
+    }
+
+    /** Where a sandbox's veth end goes, and the line that first deletes a stale end of that name. */
+    record Attachment(Path netns, String staleEnd) {}
+
+    synchronized Attachment attachment(String bridgeEnd) throws IOException {
+        requireSpec();
+        return new Attachment(netns.file(), deleteIfPresent(bridgeEnd));
+    }
+
+    /**
+     * Programs exactly {@code wanted} (endpoints on this node are left out: the bridge reaches
+     * them). Only the difference to what is programmed is written: one {@code bridge} and one
+     * {@code ip} batch, none when nothing changed.
+     */
+    synchronized void setPeers(Collection<Peer> wanted) throws IOException {
+        String vx = vxlanName(requireSpec());
+        if (peers == null) peers = PeerEntries.read(commands, netns.file(), vx);
+        PeerEntries target = PeerEntries.of(wanted.stream().filter(p -> !p.nodeAddress().equals(underlay)).toList());
+        String fdb = peers.fdbChanges(target, vx);
+        String neighbours = peers.neighbourChanges(target, vx);
+        try {
+            if (!fdb.isEmpty()) commands.bridge(netns.file(), fdb);
+            if (!neighbours.isEmpty()) commands.ip(netns.file(), neighbours);
+            peers = target;
+        } catch (IOException e) {
+            peers = null; // half applied: read the kernel again next time
+            throw e;
+        }
+    }
+
+    /**
+     * Deletes the VXLAN device at once (a dying namespace frees its devices later, and until then
+     * the VNI could not be used again) and unpins the namespace.
+     */
+    synchronized void remove() throws IOException {
+        if (netns.exists()) {
+            String del = spec != null ? deleteIfPresent(vxlanName(spec)) : deleteVxlanDevices();
+            if (!del.isEmpty()) commands.ip(netns.file(), del);
+        }
+        netns.delete();
+        spec = null;
+        peers = null;
+    }
+
+    private String deleteIfPresent(String device) throws IOException {
+        return thread.in(netns.file(), () -> Interfaces.exists(device) ? "link del " + device + "\n" : "");
+    }
+
+    /** For a network this data plane never ensured (a sweep after a restart): every VXLAN device there. */
+    private String deleteVxlanDevices() throws IOException {
+        StringBuilder del = new StringBuilder();
+        for (String device : links("vxlan")) del.append("link del ").append(device).append('\n');
+        return del.toString();
+    }
+
+    /** The names of the links of {@code type} in the network's namespace. */
+    private List<String> links(String type) throws IOException {
+        // 7: ve0a000105@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 ...
+        return commands.ipShow(netns.file(), "-o", "link", "show", "type", type).lines()
+                .map(l -> l.split(":\\s+", 3))
+                .filter(f -> f.length >= 2)
+                .map(f -> f[1].split("@")[0])
+                .toList();
+    }
+
+    private OverlaySpec requireSpec() {
+        if (spec == null) throw new IllegalStateException("network not ensured on this node");
+        return spec;
+    }
+}

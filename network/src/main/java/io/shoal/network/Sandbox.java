@@ -1,0 +1,113 @@
+package io.shoal.network;
+
+import io.shoal.network.dns.Forwarder;
+import io.shoal.network.dns.Names;
+import io.shoal.network.dns.Resolver;
+import io.shoal.network.dns.Responder;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A task's network namespace, the one its container joins: an {@code eth<N>} per attached network
+ * (a veth whose other end is on that network's bridge), the VIP table, and the DNS server on
+ * 127.0.0.11.
+ */
+final class Sandbox {
+    /** Interface names in the sandbox are {@code eth<index>}: 15 characters allow far more than this. */
+    static final int MAX_INDEX = 999;
+
+    private final NetworkNamespace netns;
+    private final Commands commands;
+    private final NamespaceThread thread;
+    /** The VIP script last applied, or null when unknown (a new data plane adopting the sandbox). */
+    private String vips;
+    private Resolver resolver;
+
+    Sandbox(NetworkNamespace netns, Commands commands, NamespaceThread thread) {
+        this.netns = netns;
+        this.commands = commands;
+        this.thread = thread;
+    }
+
+    synchronized NetworkNamespace ensure() throws IOException {
+        netns.ensure(thread);
+        return netns;
+    }
+
+    /**
+     * Gives the sandbox {@code eth<index>} on {@code overlay}'s bridge with {@code address}; one
+     * that already has it is adopted untouched. The bridge-side end is named after the address,
+     * which is unique on the network, so a stale end (of a sandbox whose namespace the kernel has
+     * not finished freeing) is found and replaced.
+     */
+    synchronized void attach(Overlay overlay, int index, Ipv4Prefix address, int mtu) throws IOException {
+        netns.ensure(thread);
+        String eth = "eth" + index;
+        String ve = "ve" + HexFormat.of().formatHex(address.address().getAddress());
+        State state = thread.in(netns.file(), () -> {
+            if (!Interfaces.exists(eth)) return State.ABSENT;
+            return Interfaces.isUp(eth) && Interfaces.address(eth).equals(Optional.of(address)) ? State.READY : State.PARTIAL;
+        });
+        if (state == State.READY) return;
+        if (state == State.PARTIAL) commands.ip(netns.file(), "link del " + eth + "\n");
+        Overlay.Attachment a = overlay.attachment(ve);
+        commands.ip(a.netns(), a.staleEnd()
+                + "link add " + ve + " mtu " + mtu + " type veth peer name " + eth + " netns " + netns.file()
+                + " address " + Mac.of(address.address()) + " mtu " + mtu + "\n"
+                + "link set " + ve + " master " + Overlay.BRIDGE + " up\n");
+        thread.in(netns.file(), () -> {
+            Interfaces.configure(eth, address);
+            return null;
+        });
+    }
+
+    private enum State { ABSENT, PARTIAL, READY }
+
+    /** Replaces the VIP table in one transaction; nothing when it would not change. */
+    synchronized void setVips(List<Vip> wanted) throws IOException {
+        String script = VipTable.script(wanted);
+        if (script.equals(vips)) return;
+        vips = null; // unknown until nft says the transaction committed
+        commands.nft(netns.file(), script);
+        vips = script;
+    }
+
+    /** Serves DNS from {@code names} on 127.0.0.11:53 in the sandbox, binding the sockets the first time. */
+    synchronized void serveDns(Names names, Forwarder forwarder) throws IOException {
+        if (resolver != null) {
+            resolver.names(names);
+            return;
+        }
+        DatagramChannel udp = thread.in(netns.file(), () -> DatagramChannel.open(StandardProtocolFamily.INET).bind(Resolver.ADDRESS));
+        try {
+            ServerSocketChannel tcp = thread.in(netns.file(), () -> {
+                ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET);
+                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                return s.bind(Resolver.ADDRESS);
+            });
+            resolver = new Resolver(udp, tcp, new Responder(names, forwarder));
+        } catch (IOException | RuntimeException e) {
+            udp.close();
+            throw e;
+        }
+    }
+
+    /** Stops the DNS server and unpins the namespace (its links and table go with it). */
+    synchronized void remove() throws IOException {
+        close();
+        netns.delete();
+        vips = null;
+    }
+
+    /** Stops the DNS server; the kernel's side stays, for the next data plane to adopt. */
+    synchronized void close() {
+        if (resolver != null) resolver.close();
+        resolver = null;
+    }
+}

@@ -1,0 +1,126 @@
+package io.shoal.network;
+
+import static io.shoal.network.OverlayTest.N1;
+import static io.shoal.network.OverlayTest.at;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What each operation costs on one host: its time and the processes it starts, printed as a table
+ * (the figures for the design note), and the process counts held to what the design promises.
+ */
+class CostTest {
+    static final int SANDBOXES = 20;
+
+    @BeforeAll
+    static void requireRoot() throws IOException {
+        Nodes.requireRoot(CostTest.class);
+    }
+
+    /** One operation's cost: mean milliseconds and processes per call. */
+    record Cost(String what, int calls, double millis, double processes) {
+        @Override
+        public String toString() {
+            return "%-50s %4d x %8.2f ms %5.1f processes".formatted(what, calls, millis, processes);
+        }
+    }
+
+    @FunctionalInterface
+    interface Op {
+        void run(int i) throws Exception;
+    }
+
+    private final List<Cost> costs = new ArrayList<>();
+
+    private Cost measure(DataPlane plane, String what, int calls, Op op) throws Exception {
+        long procs = plane.processesStarted();
+        long t0 = System.nanoTime();
+        for (int i = 0; i < calls; i++) op.run(i);
+        Cost c = new Cost(what, calls, (System.nanoTime() - t0) / 1e6 / calls, (plane.processesStarted() - procs) / (double) calls);
+        costs.add(c);
+        return c;
+    }
+
+    @Test
+    void eachOperationStartsAtMostTheProcessesItMust() throws Exception {
+        try (Nodes nodes = Nodes.create(1)) {
+            DataPlane h1 = nodes.plane(1);
+            List<Inet4Address> backends = List.of(at(N1, 200).address(), at(N1, 201).address(), at(N1, 202).address());
+            List<Vip> vips = List.of(new Vip(at(N1, 2).address(), backends), new Vip(at(N1, 3).address(), backends),
+                    new Vip(at(N1, 4).address(), backends));
+            try {
+                assertEquals(2, measure(h1, "ensureNetwork, new", 1, i -> h1.ensureNetwork(N1)).processes());
+                assertEquals(0, measure(h1, "ensureNetwork, known", 100, i -> h1.ensureNetwork(N1)).processes());
+                assertEquals(0, measure(h1, "ensureSandbox, new", SANDBOXES, i -> h1.ensureSandbox("s" + i)).processes());
+                assertEquals(1, measure(h1, "attach, new", SANDBOXES, i -> h1.attach("s" + i, N1, 0, at(N1, 10 + i))).processes());
+                assertEquals(0, measure(h1, "ensureSandbox + attach, known", SANDBOXES, i -> {
+                    h1.ensureSandbox("s" + i);
+                    h1.attach("s" + i, N1, 0, at(N1, 10 + i));
+                }).processes());
+                assertEquals(1, measure(h1, "setVips, 3 VIPs x 3 backends", SANDBOXES, i -> h1.setVips("s" + i, vips)).processes());
+                assertEquals(0, measure(h1, "setVips, unchanged", SANDBOXES, i -> h1.setVips("s" + i, vips)).processes());
+                measure(h1, "serveDns, first (binds 127.0.0.11:53)", SANDBOXES, i -> h1.serveDns("s" + i, DnsTest.names(DnsTest.SWARM)));
+                assertEquals(2, measure(h1, "setPeers, 1 peer", 1, i -> h1.setPeers(N1.networkId(), peers(nodes, 1))).processes());
+                assertEquals(2, measure(h1, "setPeers, 50 peers", 1, i -> h1.setPeers(N1.networkId(), peers(nodes, 50))).processes());
+                assertEquals(0, measure(h1, "setPeers, 50 peers unchanged", 10, i -> h1.setPeers(N1.networkId(), peers(nodes, 50))).processes());
+                List<Peer> changed = new ArrayList<>(peers(nodes, 50).subList(2, 50));
+                changed.add(new Peer(at(N1, 151).address(), node(nodes, 109)));
+                assertEquals(2, measure(h1, "setPeers, 50 peers, one gone, one moved", 1, i -> h1.setPeers(N1.networkId(), changed)).processes());
+
+                DataPlane restarted = nodes.start(1, List.of());
+                assertEquals(0, measure(restarted, "after a restart: ensureNetwork, adopted", 1, i -> restarted.ensureNetwork(N1)).processes());
+                assertEquals(0, measure(restarted, "after a restart: ensureSandbox + attach, adopted", SANDBOXES, i -> {
+                    restarted.ensureSandbox("s" + i);
+                    restarted.attach("s" + i, N1, 0, at(N1, 10 + i));
+                }).processes());
+                assertEquals(2, measure(restarted, "after a restart: setPeers, 50 unchanged (read)", 1,
+                        i -> restarted.setPeers(N1.networkId(), changed)).processes());
+                assertEquals(0, measure(restarted, "removeSandbox", SANDBOXES, i -> restarted.removeSandbox("s" + i)).processes());
+                assertEquals(1, measure(restarted, "removeNetwork", 1, i -> restarted.removeNetwork(N1.networkId())).processes());
+
+                DataPlane fresh = nodes.plane(1);
+                fresh.ensureNetwork(N1);
+                long t0 = System.nanoTime();
+                try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                    List<Future<Object>> done = new ArrayList<>();
+                    for (int i = 0; i < SANDBOXES; i++) {
+                        int n = i;
+                        done.add(pool.submit((Callable<Object>) () -> {
+                            fresh.ensureSandbox("p" + n);
+                            fresh.attach("p" + n, N1, 0, at(N1, 100 + n));
+                            fresh.setVips("p" + n, vips);
+                            return null;
+                        }));
+                    }
+                    for (Future<Object> f : done) f.get();
+                }
+                costs.add(new Cost("ensureSandbox + attach + setVips, concurrently", SANDBOXES,
+                        (System.nanoTime() - t0) / 1e6 / SANDBOXES, 2));
+            } finally {
+                System.out.println("Data plane costs on one host (means per call):");
+                costs.forEach(System.out::println);
+            }
+        }
+    }
+
+    /** {@code n} endpoints 10.0.1.150.. on five nodes that do not exist, in the test hosts' subnet (nothing is sent to them). */
+    static List<Peer> peers(Nodes nodes, int n) {
+        List<Peer> peers = new ArrayList<>();
+        for (int i = 0; i < n; i++) peers.add(new Peer(at(N1, 150 + i).address(), node(nodes, 100 + i % 5)));
+        return peers;
+    }
+
+    static Inet4Address node(Nodes nodes, int last) {
+        return Ipv4Prefix.ipv4(nodes.net.subnet().replace("0.0/24", "0." + last));
+    }
+}

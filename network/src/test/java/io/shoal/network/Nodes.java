@@ -1,0 +1,256 @@
+package io.shoal.network;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.shoal.common.FileTrees;
+import io.shoal.testkit.DaemonProcess.Result;
+import io.shoal.testkit.TestNetwork;
+import io.shoal.testkit.TestNetwork.Host;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Nodes for data plane tests: {@link TestNetwork} hosts, a {@link DataPlane} living in each host's
+ * namespace with its state under {@value #STATE}/&lt;prefix&gt;/hN, and the processes tests start in
+ * sandboxes. {@link #close()} kills those, sweeps every data plane and removes the hosts.
+ */
+final class Nodes implements AutoCloseable {
+    static final Path STATE = Path.of("/run/shoal-nettest");
+    static final String BUSYBOX = "/bin/busybox";
+
+    final TestNetwork net;
+    private final Map<Integer, DataPlane> planes = new HashMap<>();
+    private final List<Process> processes = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> sockets = new CopyOnWriteArrayList<>();
+    private final NamespaceThread thread;
+
+    private Nodes(TestNetwork net) throws IOException {
+        this.net = net;
+        this.thread = new NamespaceThread(null);
+    }
+
+    /** Skips the calling test class, with the reason printed, where the data plane cannot run; sweeps what killed runs left. */
+    static void requireRoot(Class<?> test) throws IOException {
+        Optional<String> reason = TestNetwork.unavailableReason().or(DataPlane::unavailableReason)
+                .or(() -> Files.isExecutable(Path.of(BUSYBOX)) ? Optional.empty() : Optional.of("no " + BUSYBOX + " (busybox-static)"));
+        reason.ifPresent(r -> System.out.println(test.getSimpleName() + " skipped: " + r));
+        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
+        TestNetwork.sweepLeftovers();
+        sweepDeadStateDirs();
+    }
+
+    static Nodes create(int hosts) throws IOException {
+        return new Nodes(TestNetwork.create(hosts));
+    }
+
+    Host host(int n) {
+        return net.host(n);
+    }
+
+    Inet4Address address(int host) {
+        return Ipv4Prefix.ipv4(net.host(host).address());
+    }
+
+    Path stateDir(int host) {
+        return STATE.resolve(net.prefix()).resolve(net.host(host).name());
+    }
+
+    /** Starts host {@code n}'s data plane with these upstream DNS servers. */
+    DataPlane start(int n, List<InetSocketAddress> upstreams) throws IOException {
+        DataPlane p = DataPlane.inNamespace(host(n).netnsPath(), stateDir(n), address(n), DataPlane.DEFAULT_VXLAN_PORT, upstreams);
+        DataPlane old = planes.put(n, p);
+        if (old != null) old.close();
+        return p;
+    }
+
+    /** Host {@code n}'s data plane, started without upstream DNS servers the first time. */
+    DataPlane plane(int n) throws IOException {
+        DataPlane p = planes.get(n);
+        return p != null ? p : start(n, List.of());
+    }
+
+    /** Starts {@code argv} inside {@code netns}; it is killed by {@link #close()}. */
+    Process start(Path netns, String... argv) throws IOException {
+        Process p = new ProcessBuilder(command(netns, argv)).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        processes.add(p);
+        return p;
+    }
+
+    /** Runs a short {@code argv} inside {@code netns}. */
+    static Result run(Path netns, Duration timeout, String... argv) throws IOException {
+        Process p = new ProcessBuilder(command(netns, argv)).redirectErrorStream(true).start();
+        try {
+            p.getOutputStream().close();
+            byte[] out = p.getInputStream().readAllBytes();
+            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.destroyForcibly();
+                throw new IOException(String.join(" ", argv) + " did not finish within " + timeout);
+            }
+            return new Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), "");
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            throw new IOException(e);
+        }
+    }
+
+    /** Whether one ping from {@code netns} to {@code target} is answered within a second. */
+    static boolean ping(Path netns, Inet4Address target) throws IOException {
+        return run(netns, Duration.ofSeconds(10), BUSYBOX, "ping", "-c1", "-W1", target.getHostAddress()).exit() == 0;
+    }
+
+    /**
+     * Whether {@code target} answers a ping from {@code netns} within 10 s: an address that was
+     * tried before its peer was programmed stays INCOMPLETE until the next ARP probe, a second later.
+     */
+    static boolean reaches(Path netns, Inet4Address target) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!ping(netns, target)) {
+            if (System.nanoTime() > deadline) return false;
+        }
+        return true;
+    }
+
+    /** A busybox server on {@code port} in {@code netns} that writes {@code name} to each connection. */
+    Process nameServer(Path netns, int port, String name) throws IOException {
+        return start(netns, BUSYBOX, "nc", "-ll", "-p", Integer.toString(port), "-e", "/bin/echo", name);
+    }
+
+    /** A TCP connection from inside {@code netns} (its socket is made there, so it takes the sandbox's routes and VIP table). */
+    SocketChannel connect(Path netns, Inet4Address target, int port, Duration timeout) throws IOException {
+        SocketChannel ch = thread.in(netns, () -> SocketChannel.open(StandardProtocolFamily.INET));
+        try {
+            ch.socket().connect(new InetSocketAddress(target, port), (int) timeout.toMillis());
+            ch.socket().setSoTimeout((int) timeout.toMillis());
+            return ch;
+        } catch (IOException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** The first line a server at {@code target:port} writes to a connection from {@code netns}. */
+    String firstLine(Path netns, Inet4Address target, int port) throws IOException {
+        try (SocketChannel ch = connect(netns, target, port, Duration.ofSeconds(2))) {
+            return new BufferedReader(new InputStreamReader(ch.socket().getInputStream(), StandardCharsets.UTF_8)).readLine();
+        }
+    }
+
+    /** The first line, retried until a server answers (a busybox server needs a moment to listen). */
+    String firstLineEventually(Path netns, Inet4Address target, int port) throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                String line = firstLine(netns, target, port);
+                if (line != null) return line;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) throw e;
+            }
+            if (System.nanoTime() > deadline) throw new IOException("no line from " + target.getHostAddress() + ":" + port);
+            sleep(Duration.ofMillis(50));
+        }
+    }
+
+    /** Closes {@code socket} on {@link #close()}: a socket made in a sandbox keeps its namespace alive. */
+    void closeAtEnd(AutoCloseable socket) {
+        sockets.add(socket);
+    }
+
+    NamespaceThread thread() {
+        return thread;
+    }
+
+    /** Every link's name in {@code netns}. */
+    static List<String> links(Path netns) throws IOException {
+        return run(netns, Duration.ofSeconds(10), "ip", "-o", "link", "show").out().lines()
+                .map(l -> l.split(":\\s+", 3)[1].split("@")[0]).toList();
+    }
+
+    @Override
+    public void close() throws IOException {
+        List<Exception> failures = new ArrayList<>();
+        for (Process p : processes) {
+            p.destroyForcibly();
+            try {
+                p.waitFor(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        for (AutoCloseable s : sockets) {
+            try {
+                s.close();
+            } catch (Exception e) {
+                failures.add(e);
+            }
+        }
+        for (DataPlane p : planes.values()) {
+            try {
+                p.sweep(Set.of(), Set.of());
+            } catch (IOException | RuntimeException e) {
+                failures.add(e);
+            }
+            p.close();
+        }
+        thread.close();
+        try {
+            FileTrees.delete(STATE.resolve(net.prefix()));
+        } catch (IOException e) {
+            failures.add(e);
+        }
+        net.close();
+        if (!failures.isEmpty()) throw new IOException("closing nodes: " + failures.getFirst(), failures.getFirst());
+    }
+
+    static void sleep(Duration d) {
+        try {
+            Thread.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    private static List<String> command(Path netns, String... argv) {
+        List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=" + netns));
+        cmd.addAll(List.of(argv));
+        return cmd;
+    }
+
+    /** State of runs whose hosts are gone (killed before they closed): swept by a data plane of our own. */
+    private static void sweepDeadStateDirs() throws IOException {
+        if (!Files.isDirectory(STATE)) return;
+        List<Path> dead;
+        try (Stream<Path> runs = Files.list(STATE)) {
+            dead = runs.filter(r -> !Files.exists(Path.of("/run/netns", r.getFileName() + "-sw"))).toList();
+        }
+        for (Path run : dead) {
+            try (Stream<Path> hosts = Files.list(run)) {
+                for (Path dir : hosts.toList()) {
+                    try (DataPlane p = new DataPlane(dir, Ipv4Prefix.ipv4("127.0.0.1"), DataPlane.DEFAULT_VXLAN_PORT, List.of())) {
+                        p.sweep(Set.of(), Set.of());
+                    }
+                }
+            }
+            FileTrees.delete(run);
+        }
+    }
+}
