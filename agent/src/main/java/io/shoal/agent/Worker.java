@@ -44,7 +44,9 @@ public final class Worker implements AutoCloseable {
 
     /** Re-adopts the tasks kept on disk and queues their last status again, in case it never reached a manager. */
     public synchronized void start() throws IOException {
-        for (Task t : files.load()) {
+        List<Task> held = files.load();
+        executor.networking().sweep(held);
+        for (Task t : held) {
             if (t.status() != null) statuses.offer(t.id(), t.status());
             run(t);
         }
@@ -65,6 +67,7 @@ public final class Worker implements AutoCloseable {
     /** Applies assignments: a COMPLETE set replaces what this node runs, an INCREMENTAL one changes it. */
     public synchronized void assign(Assignments a) {
         if (closed) return;
+        executor.networking().update(a.type() == Assignments.Type.COMPLETE, a.networks(), a.removedNetworks());
         List<Task> changed = a.changed() == null ? List.of() : a.changed();
         if (a.type() == Assignments.Type.COMPLETE) {
             Set<String> keep = new HashSet<>();

@@ -1,12 +1,15 @@
 package io.shoal.daemon;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
  * How a daemon was started. {@code listenAddr} is where the cluster API listens; the Raft
  * transport takes the next port. {@code listenAddrExplicit} says the operator chose it, so it wins
- * over the docker CLI's default in {@code swarm init}.
+ * over the docker CLI's default in {@code swarm init}. {@code dns}: where containers' names the
+ * swarm does not know are resolved (empty: the host's resolv.conf).
  */
 public record DaemonOptions(Path dataDir, Path socket, String listenAddr, boolean listenAddrExplicit,
-                            String advertiseAddr, String executor, String hostname, Map<String, String> labels) {}
+                            String advertiseAddr, String executor, String hostname, Map<String, String> labels,
+                            List<String> dns) {}

@@ -1,9 +1,11 @@
 package io.shoal.daemon;
 
 import io.shoal.agent.exec.Executor;
+import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.agent.exec.process.ProcessExecutor;
 import io.shoal.agent.image.ImageStore;
+import io.shoal.agent.network.TaskNetworks;
 import io.shoal.daemon.demo.DemoCommand;
 import io.shoal.daemon.swarm.SwarmNode;
 import io.shoal.daemon.engineapi.ImageRoutes;
@@ -17,10 +19,17 @@ import io.shoal.daemon.engineapi.ServiceRoutes;
 import io.shoal.daemon.engineapi.SwarmRoutes;
 import io.shoal.daemon.engineapi.SystemRoutes;
 import io.shoal.daemon.engineapi.TaskRoutes;
+import io.shoal.network.DataPlane;
+import io.shoal.network.dns.ResolvConf;
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -66,6 +75,9 @@ public final class Main implements Runnable {
         @Option(names = "--label", description = "Engine label key=value (repeatable).")
         Map<String, String> labels = new LinkedHashMap<>();
 
+        @Option(names = "--dns", description = "DNS server for the names containers ask that the swarm does not know (repeatable; default: the host's resolv.conf).")
+        List<String> dns = new ArrayList<>();
+
         @Override
         public Integer call() throws Exception {
             String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
@@ -74,7 +86,7 @@ public final class Main implements Runnable {
                 System.err.println("shoal: no runc or not root: tasks run as plain processes (--executor process)");
             }
             DaemonOptions options = new DaemonOptions(dataDir, socket, listenAddr != null ? listenAddr : "0.0.0.0:2377",
-                    listenAddr != null, advertiseAddr, chosen, host, labels);
+                    listenAddr != null, advertiseAddr, chosen, host, labels, List.copyOf(dns));
             try (Daemon daemon = start(options); var server = serve(daemon)) {
                 System.err.println("shoal daemon listening on " + socket);
                 CountDownLatch stop = new CountDownLatch(1);
@@ -91,11 +103,27 @@ public final class Main implements Runnable {
             case "process" -> new ProcessExecutor(options.dataDir().resolve("executor"), options.hostname(),
                     Daemon.ENGINE_VERSION, options.labels());
             case "oci" -> new OciExecutor(options.dataDir().resolve("oci"), images, options.hostname(),
-                    Daemon.ENGINE_VERSION, options.labels());
+                    Daemon.ENGINE_VERSION, options.labels(), networking(options));
             default -> throw new CommandLine.ParameterException(new CommandLine(new Main()),
                     "unknown executor " + options.executor() + ": choose oci or process");
         };
         return new Daemon(options, executor, images);
+    }
+
+    /**
+     * Overlay networking for the oci executor's tasks: a data plane with its namespaces under the
+     * data dir (they outlive the daemon, as the containers do), once the node is in a swarm.
+     */
+    private static TaskNetworking networking(DaemonOptions options) throws IOException {
+        Optional<String> unavailable = DataPlane.unavailableReason();
+        if (unavailable.isPresent()) {
+            System.err.println("shoal: no overlay networking on this node: " + unavailable.get());
+            return TaskNetworking.NONE;
+        }
+        List<InetSocketAddress> upstream = options.dns().isEmpty() ? ResolvConf.nameservers(ResolvConf.HOST)
+                : options.dns().stream().map(ResolvConf::nameserver).toList();
+        Path dir = options.dataDir().resolve("network");
+        return new TaskNetworks(underlay -> new DataPlane(dir, underlay, DataPlane.DEFAULT_VXLAN_PORT, upstream));
     }
 
     /** The Engine API of {@code daemon}, on its socket: each family of routes gets the part of the daemon it serves. */

@@ -20,4 +20,9 @@ public interface Executor {
      * outcome, including one that happened while the daemon was down.
      */
     TaskController controller(Task task);
+
+    /** How this executor's tasks join overlay networks; {@link TaskNetworking#NONE} when they cannot. */
+    default TaskNetworking networking() {
+        return TaskNetworking.NONE;
+    }
 }

@@ -5,18 +5,23 @@ import io.shoal.api.Platform;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /** This host as every executor describes it to the managers: platform, CPUs, memory, engine. */
 public final class NodeFacts {
     private NodeFacts() {}
 
-    public static Node.Description describe(String hostname, String engineVersion, Map<String, String> engineLabels) {
+    /** The network plugin a node with overlay networking reports; the scheduler places tasks on networks only there. */
+    static final Map<String, String> OVERLAY_PLUGIN = Map.of("Type", "Network", "Name", "overlay");
+
+    public static Node.Description describe(String hostname, String engineVersion, Map<String, String> engineLabels,
+                                            boolean overlayNetworks) {
         return new Node.Description(
                 hostname,
                 new Platform(dockerArchitecture(System.getProperty("os.arch")), "linux"),
                 new Node.Resources(Runtime.getRuntime().availableProcessors() * 1_000_000_000L, memTotalBytes()),
-                new Node.Engine(engineVersion, engineLabels, null),
+                new Node.Engine(engineVersion, engineLabels, overlayNetworks ? List.of(OVERLAY_PLUGIN) : null),
                 null);
     }
 

@@ -43,6 +43,7 @@ final class Member implements AutoCloseable {
         this.key = DataKey.loadOrCreate(certificatesDir(dir).resolve("data.key"));
         this.connection = new ManagerConnection(state.remoteManagers(), tls);
         this.renewer = new CertificateRenewer(certificatesDir(dir), certs, tls, connection::addresses, clock);
+        executor.networking().configure(state.nodeId(), state.advertise().host());
         this.worker = new Worker(executor, dir.resolve("worker"), key);
         this.agent = new Agent(state.nodeId(), state.advertise().host(), connection, executor, worker, listener);
     }

@@ -32,6 +32,10 @@ public final class OciController implements TaskController {
     private static final Logger LOG = LoggerFactory.getLogger(OciController.class);
     private static final long KILL_TIMEOUT_SECONDS = 10;
     private static final long START_TIMEOUT_SECONDS = 60;
+    private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
+    private static final Path HOST_HOSTS = Path.of("/etc/hosts");
+    /** The resolver of a container on overlay networks: its sandbox's own, at Docker's address. */
+    private static final String EMBEDDED_DNS = "nameserver 127.0.0.11\noptions ndots:0\n";
 
     private final Task task;
     private final String id;
@@ -79,6 +83,7 @@ public final class OciController implements TaskController {
     @Override
     public void prepare() throws ExecException {
         Path rootfs = bundle.rootfs();
+        Path netns = env.networking().attach(task);
         if (bundle.prepared() && Mounts.isMountPoint(rootfs)) return;
         if (task.spec() == null || task.spec().containerSpec() == null) throw new ExecException("task has no container spec");
         Image image;
@@ -91,8 +96,8 @@ public final class OciController implements TaskController {
             for (Path d : List.of(rootfs, bundle.upper(), bundle.work())) Files.createDirectories(d);
             if (!Mounts.isMountPoint(rootfs)) mountRootfs(image, rootfs);
             var host = new OciSpec.Host(rootfs, bundle.hosts(), bundle.hostname(),
-                    Files.isRegularFile(Path.of("/etc/resolv.conf")) ? bundle.resolvConf() : null,
-                    env::volume, env.initBinary());
+                    netns != null || Files.isRegularFile(HOST_RESOLV_CONF) ? bundle.resolvConf() : null,
+                    env::volume, env.initBinary(), netns);
             OciSpec.Plan p;
             try {
                 p = OciSpec.plan(task, image.config(), host);
@@ -100,11 +105,10 @@ public final class OciController implements TaskController {
                 throw new ExecException(e.getMessage(), e);
             }
             String hostname = p.config().path("hostname").asText();
-            boolean hostNet = OciSpec.hostNetwork(task);
             Files.writeString(bundle.hostname(), hostname + "\n");
-            Files.writeString(bundle.hosts(), hostNet && Files.isRegularFile(Path.of("/etc/hosts")) ? Files.readString(Path.of("/etc/hosts"))
-                    : "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-            if (host.resolvConf() != null) Files.copy(Path.of("/etc/resolv.conf"), bundle.resolvConf(), StandardCopyOption.REPLACE_EXISTING);
+            Files.writeString(bundle.hosts(), hosts(hostname, netns != null));
+            if (netns != null) Files.writeString(bundle.resolvConf(), EMBEDDED_DNS);
+            else if (host.resolvConf() != null) Files.copy(HOST_RESOLV_CONF, bundle.resolvConf(), StandardCopyOption.REPLACE_EXISTING);
             Files.write(bundle.config(), OciSpec.OCI.writeValueAsBytes(p.config()));
             bundle.writePlan(p); // last: its presence means prepared
             synchronized (this) {
@@ -113,6 +117,21 @@ public final class OciController implements TaskController {
         } catch (IOException e) {
             throw new ExecException("preparing the container: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The container's /etc/hosts: the host's for host networking; otherwise localhost and, on
+     * overlay networks, its own addresses under its hostname, as Docker writes them.
+     */
+    private String hosts(String hostname, boolean onNetworks) throws IOException {
+        if (OciSpec.hostNetwork(task) && Files.isRegularFile(HOST_HOSTS)) return Files.readString(HOST_HOSTS);
+        if (!onNetworks) return "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+        StringBuilder b = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        for (var a : task.networksAttachments()) {
+            if (a.addresses() == null) continue;
+            for (String cidr : a.addresses()) b.append(cidr, 0, cidr.indexOf('/')).append('\t').append(hostname).append('\n');
+        }
+        return b.toString();
     }
 
     private void mountRootfs(Image image, Path rootfs) throws IOException, ExecException {
@@ -134,6 +153,8 @@ public final class OciController implements TaskController {
     @Override
     public synchronized void start() throws ExecException {
         if (started() != null) {
+            // adopted after a daemon restart: its sandbox outlived the daemon, its resolver did not
+            env.networking().attach(task);
             startHealth();
             return;
         }
@@ -185,6 +206,7 @@ public final class OciController implements TaskController {
             throw new ExecException("task: waiting for exit: " + e.getCause(), e);
         }
         health.stop();
+        env.networking().detach(task); // its address may go to another task now: nothing here may answer for it
         OptionalInt code = ExitFile.read(bundle.exitFile());
         if (code.isEmpty()) {
             // The monitor died (killed by hand, say) but the container may still run: it must not
@@ -230,6 +252,7 @@ public final class OciController implements TaskController {
     public void remove() throws ExecException, InterruptedException {
         terminate();
         health.stop();
+        env.networking().detach(task);
         OciSpec.Plan p = plan();
         try {
             Runc.Result r = env.runc().run("delete", "--force", id);

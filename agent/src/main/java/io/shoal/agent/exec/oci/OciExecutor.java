@@ -3,6 +3,7 @@ package io.shoal.agent.exec.oci;
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.exec.NodeFacts;
 import io.shoal.agent.exec.TaskIds;
+import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.agent.image.ImageSource;
 import io.shoal.api.Node;
 import io.shoal.api.Task;
@@ -59,7 +60,8 @@ public final class OciExecutor implements Executor {
      * mount work per start): fifty at once on two cores thrash, and every one finishes late, where a
      * few at a time finish early one after another.
      */
-    record Env(ImageSource images, Runc runc, Path volumes, PidFiles pidFiles, Monitors monitors, Path initBinary, Semaphore starts) {
+    record Env(ImageSource images, Runc runc, Path volumes, PidFiles pidFiles, Monitors monitors, Path initBinary,
+               Semaphore starts, TaskNetworking networking) {
         Path volume(String name) {
             Path d = volumes.resolve(name);
             try {
@@ -74,7 +76,8 @@ public final class OciExecutor implements Executor {
     /**
      * @throws IllegalStateException when runc or the monitor's tools are missing; see {@link #available()}
      */
-    public OciExecutor(Path stateDir, ImageSource images, String hostname, String engineVersion, Map<String, String> engineLabels) {
+    public OciExecutor(Path stateDir, ImageSource images, String hostname, String engineVersion, Map<String, String> engineLabels,
+                       TaskNetworking networking) {
         this.stateDir = stateDir.toAbsolutePath().normalize();
         this.hostname = hostname;
         this.engineVersion = engineVersion;
@@ -86,7 +89,7 @@ public final class OciExecutor implements Executor {
             Files.createDirectories(this.stateDir.resolve("volumes"));
             Files.createDirectories(this.stateDir.resolve("runc"));
             // Kept while the daemon restarts (containers outlive it), gone with the host's reboot, as their processes are.
-            Path run = Files.createDirectories(this.stateDir.resolve("run"));
+            Path run = Files.createDirectories(runDir(this.stateDir));
             if (!Mounts.isMountPoint(run)) Mounts.tmpfs("mode=0700", run);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -95,7 +98,8 @@ public final class OciExecutor implements Executor {
         Runc r = new Runc(runc, this.stateDir.resolve("runc"));
         PidFiles pidFiles = new PidFiles(this.stateDir.resolve("run"));
         this.env = new Env(images, r, this.stateDir.resolve("volumes"), pidFiles,
-                new Monitors(which("setsid"), this.stateDir.resolve("containers"), pidFiles.dir(), r), init, new Semaphore(CONCURRENT_STARTS));
+                new Monitors(which("setsid"), this.stateDir.resolve("containers"), pidFiles.dir(), r), init,
+                new Semaphore(CONCURRENT_STARTS), networking);
     }
 
     /** Whether this host can run the oci executor: root and runc on the PATH. */
@@ -105,7 +109,17 @@ public final class OciExecutor implements Executor {
 
     @Override
     public Node.Description describe() {
-        return NodeFacts.describe(hostname, engineVersion, engineLabels);
+        return NodeFacts.describe(hostname, engineVersion, engineLabels, env.networking() != TaskNetworking.NONE);
+    }
+
+    @Override
+    public TaskNetworking networking() {
+        return env.networking();
+    }
+
+    /** The tmpfs the executor keeps across daemon restarts (gone with a reboot, as the containers are). */
+    public static Path runDir(Path stateDir) {
+        return stateDir.toAbsolutePath().normalize().resolve("run");
     }
 
     @Override

@@ -56,9 +56,12 @@ final class OciSpec {
     static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
             "/proc/sysrq-trigger");
 
-    /** Where a container's files come from on the host. */
+    /**
+     * Where a container's files come from on the host, and {@code netns}: the network namespace it
+     * joins (its overlay networks' sandbox), null for a new one of its own.
+     */
     record Host(Path rootfs, Path hostsFile, Path hostnameFile, Path resolvConf,
-                Function<String, Path> volumeDir, Path initBinary) {}
+                Function<String, Path> volumeDir, Path initBinary, Path netns) {}
 
     /** The health check a task runs, with Docker's defaults filled in; null test means none. */
     record HealthCheck(List<String> test, long intervalNanos, long timeoutNanos, long retries, long startPeriodNanos) {
@@ -137,7 +140,8 @@ final class OciSpec {
         linux.put("cgroupsPath", cgroupsPath);
         ArrayNode ns = linux.putArray("namespaces");
         for (String t : List.of("pid", "mount", "ipc", "uts")) ns.addObject().put("type", t);
-        if (!hostNetwork(task)) ns.addObject().put("type", "network"); // new and empty: runc brings up lo
+        if (host.netns() != null) ns.addObject().put("type", "network").put("path", host.netns().toString());
+        else if (!hostNetwork(task)) ns.addObject().put("type", "network"); // new and empty: runc brings up lo
         if (spec.sysctls() != null && !spec.sysctls().isEmpty()) {
             ObjectNode s = linux.putObject("sysctl");
             spec.sysctls().forEach(s::put);

@@ -8,6 +8,7 @@ import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.Signals;
 import io.shoal.agent.exec.Stop;
 import io.shoal.agent.exec.TaskController;
+import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
 import io.shoal.api.Task;
@@ -62,6 +63,7 @@ final class ProcessController implements TaskController {
 
     @Override
     public void prepare() throws ExecException {
+        TaskNetworking.NONE.attach(task); // a process here would be in the host's network: no silent host networking
         if (command().isEmpty()) {
             throw new ExecException("no command: the process executor runs ContainerSpec.Command and Args");
         }

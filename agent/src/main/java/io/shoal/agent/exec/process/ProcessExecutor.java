@@ -49,7 +49,7 @@ public final class ProcessExecutor implements Executor {
 
     @Override
     public Node.Description describe() {
-        return NodeFacts.describe(hostname, engineVersion, engineLabels);
+        return NodeFacts.describe(hostname, engineVersion, engineLabels, false);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.api.Json;
 import io.shoal.api.Task;
 import java.nio.file.Path;
@@ -13,7 +14,7 @@ public final class DaemonStandIn {
     public static void main(String[] args) throws Exception {
         Task task = Json.MAPPER.readValue(Path.of(args[2]).toFile(), Task.class);
         var executor = new OciExecutor(Path.of(args[0]), OciTestSupport.images(Path.of(args[1]), OciExecutorTest.IMAGE),
-                "host-1", "0.1.0", Map.of());
+                "host-1", "0.1.0", Map.of(), TaskNetworking.NONE);
         var c = executor.controller(task);
         c.prepare();
         c.start();

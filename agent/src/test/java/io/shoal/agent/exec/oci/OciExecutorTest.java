@@ -1,5 +1,6 @@
 package io.shoal.agent.exec.oci;
 
+import io.shoal.agent.exec.TaskNetworking;
 import static io.shoal.agent.TestSupport.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -62,7 +63,7 @@ class OciExecutorTest {
     }
 
     private OciExecutor newExecutor() {
-        return new OciExecutor(base.resolve("state"), images, "host-1", "0.1.0", Map.of());
+        return new OciExecutor(base.resolve("state"), images, "host-1", "0.1.0", Map.of(), TaskNetworking.NONE);
     }
 
     @AfterEach

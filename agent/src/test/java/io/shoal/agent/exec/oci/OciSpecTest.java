@@ -48,7 +48,7 @@ class OciSpecTest {
         Files.writeString(rootfs.resolve("etc/group"), "root:x:0:\napp:x:1000:\nextra:x:2000:app\n");
         var t = new Task("abcdefghijklmnopqrstuvwxy", null, null, null, "s.1", null,
                 new TaskSpec(null, spec(fields), null, res, null, null, 0, null, nets, null), "s", 1, "n", null, null, null, null);
-        var host = new OciSpec.Host(rootfs, Path.of("/b/hosts"), Path.of("/b/hostname"), null, n -> Path.of("/v", n), null);
+        var host = new OciSpec.Host(rootfs, Path.of("/b/hosts"), Path.of("/b/hostname"), null, n -> Path.of("/v", n), null, null);
         return OciSpec.plan(t, IMAGE, host);
     }
 

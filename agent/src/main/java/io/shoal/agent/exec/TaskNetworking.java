@@ -1,0 +1,64 @@
+package io.shoal.agent.exec;
+
+import io.shoal.api.Task;
+import io.shoal.api.dispatcher.NetworkView;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * The network namespaces of tasks on overlay networks, as an executor asks for them: made before
+ * the container starts (it joins the namespace), removed once it has ended.
+ */
+public interface TaskNetworking {
+
+    /**
+     * This node as the swarm knows it, before any task is attached (swarmkit's
+     * Executor.Configure): its id, and the address its peers reach it at (the VXLAN underlay).
+     */
+    void configure(String nodeId, String advertiseAddr) throws IOException;
+
+    /**
+     * The managers' views of the networks this node's tasks are on, as the assignments bring them
+     * ({@code complete}: these are all of them); applied before the tasks of the same assignments.
+     */
+    void update(boolean complete, List<NetworkView> changed, List<String> removed);
+
+    /**
+     * The task's network namespace, with an interface per network the task is attached to and the
+     * services of those networks reachable and resolvable from it; null for a task on no network
+     * (the executor gives it a namespace of its own with only {@code lo}). Idempotent: a daemon
+     * that restarted adopts what exists and serves its names again.
+     */
+    Path attach(Task task) throws ExecException;
+
+    /** Removes what {@link #attach} made for the task, and a network's devices with its last task here; idempotent. */
+    void detach(Task task);
+
+    /** Removes what an earlier daemon made for tasks this node no longer holds; before the held ones are adopted. */
+    void sweep(Collection<Task> held);
+
+    /** For nodes without overlay networking: a task on a network is refused. */
+    TaskNetworking NONE = new TaskNetworking() {
+        @Override
+        public void configure(String nodeId, String advertiseAddr) {}
+
+        @Override
+        public void update(boolean complete, List<NetworkView> changed, List<String> removed) {}
+
+        @Override
+        public Path attach(Task task) throws ExecException {
+            if (task.networksAttachments() != null && !task.networksAttachments().isEmpty()) {
+                throw new ExecException("this node has no overlay networking (the process executor runs tasks in the host's network)");
+            }
+            return null;
+        }
+
+        @Override
+        public void detach(Task task) {}
+
+        @Override
+        public void sweep(Collection<Task> held) {}
+    };
+}

@@ -1,0 +1,271 @@
+package io.shoal.agent.network;
+
+import io.shoal.agent.exec.ExecException;
+import io.shoal.agent.exec.TaskNetworking;
+import io.shoal.api.Task;
+import io.shoal.api.dispatcher.NetworkView;
+import io.shoal.network.DataPlane;
+import io.shoal.network.Peer;
+import io.shoal.network.Vip;
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The overlay networks of this node's tasks. Keeps the managers' views of the networks its tasks
+ * are on and drives the {@link DataPlane} from them: a sandbox (network namespace) per task with an
+ * interface per network, each network's peers on other nodes, each sandbox's VIP table; each
+ * sandbox's resolver answers from the views as they are when it is asked.
+ *
+ * <p>Views arrive on the worker's thread and are only recorded there; one virtual thread programs
+ * what they change, so a burst of changes costs one pass. A task being attached has its network's
+ * peers and its own VIP table programmed before its container starts. Programming a network or a
+ * sandbox holds that one's lock while it reads the views and writes the kernel, so a pass that
+ * read older views never lands after one that read newer.
+ */
+public final class TaskNetworks implements TaskNetworking, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TaskNetworks.class);
+
+    /** Opens the node's data plane once its underlay address is known. */
+    public interface Planes {
+        DataPlane open(Inet4Address underlay) throws IOException;
+    }
+
+    private final Planes planes;
+    private final Thread programmer;
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** Every view this node holds, by network id; replaced whole, read without locking by the resolvers. */
+    private volatile Map<String, NetworkView> views = Map.of();
+    private volatile DataPlane plane; // null until configured
+    private String nodeId; // guarded by this
+    private Inet4Address underlay; // guarded by this
+    /** The networks of each attached task's sandbox, in the order of its interfaces. */
+    private final Map<String, List<String>> sandboxes = new HashMap<>(); // guarded by this
+    private final Set<String> dirty = new HashSet<>(); // network ids; guarded by this
+    private final Map<String, List<Peer>> programmedPeers = new HashMap<>(); // guarded by this
+    private final Map<String, List<Vip>> programmedVips = new HashMap<>(); // guarded by this
+    private boolean closed; // guarded by this
+
+    public TaskNetworks(Planes planes) {
+        this.planes = planes;
+        this.programmer = Thread.ofVirtual().name("task-networks").start(this::programChanges);
+    }
+
+    @Override
+    public synchronized void configure(String nodeId, String advertiseAddr) throws IOException {
+        Inet4Address address = Programming.address(advertiseAddr);
+        if (plane != null && nodeId.equals(this.nodeId) && address.equals(underlay)) return;
+        if (plane != null) plane.close();
+        this.nodeId = nodeId;
+        this.underlay = address;
+        this.plane = planes.open(address);
+    }
+
+    @Override
+    public synchronized void update(boolean complete, List<NetworkView> changed, List<String> removed) {
+        Map<String, NetworkView> next = complete ? new HashMap<>() : new HashMap<>(views);
+        if (removed != null) removed.forEach(next::remove);
+        if (changed != null) for (NetworkView v : changed) next.put(v.networkId(), v);
+        Set<String> ids = new LinkedHashSet<>(views.keySet());
+        ids.addAll(next.keySet());
+        for (String id : ids) {
+            if (!Objects.equals(views.get(id), next.get(id))) dirty.add(id);
+        }
+        views = Map.copyOf(next);
+        if (!dirty.isEmpty()) notifyAll();
+    }
+
+    @Override
+    public Path attach(Task task) throws ExecException {
+        List<Programming.Attachment> attachments = Programming.attachments(task);
+        if (attachments.isEmpty()) return null;
+        DataPlane p = requirePlane();
+        String sandbox = task.id();
+        List<String> networks = attachments.stream().map(a -> a.spec().networkId()).toList();
+        try {
+            Path netns = p.ensureSandbox(sandbox);
+            int index = 0;
+            for (Programming.Attachment a : attachments) {
+                String network = a.spec().networkId();
+                locked(network, () -> p.ensureNetwork(a.spec()));
+                p.attach(sandbox, a.spec(), index++, a.address());
+            }
+            synchronized (this) {
+                sandboxes.put(sandbox, networks);
+                programmedVips.remove(sandbox);
+            }
+            for (String network : networks) programPeers(p, network);
+            programVips(p, sandbox);
+            p.serveDns(sandbox, new SandboxNames(() -> views, () -> networksOf(sandbox)));
+            return netns;
+        } catch (IOException | RuntimeException e) {
+            throw new ExecException("attaching the task to its networks: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void detach(Task task) {
+        String sandbox = task.id();
+        List<String> emptied;
+        synchronized (this) {
+            List<String> networks = sandboxes.remove(sandbox);
+            programmedVips.remove(sandbox);
+            if (networks == null && Programming.attachments(task).isEmpty()) return;
+            emptied = networks == null ? List.of() : networks.stream().filter(n -> !inUse(n)).toList();
+        }
+        DataPlane p = plane;
+        if (p == null) return;
+        try {
+            locked(sandbox, () -> p.removeSandbox(sandbox));
+            locks.remove(sandbox);
+            for (String network : emptied) {
+                locked(network, () -> {
+                    synchronized (this) {
+                        if (inUse(network)) return; // a task attached meanwhile
+                        programmedPeers.remove(network);
+                    }
+                    p.removeNetwork(network);
+                });
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("task {}: removing its network namespace: {}", sandbox, e.toString());
+        }
+    }
+
+    @Override
+    public void sweep(Collection<Task> held) {
+        DataPlane p = plane;
+        if (p == null) return;
+        Set<String> sandboxIds = new HashSet<>();
+        Set<String> networkIds = new HashSet<>();
+        for (Task t : held) {
+            List<Programming.Attachment> attachments = Programming.attachments(t);
+            if (attachments.isEmpty()) continue;
+            sandboxIds.add(t.id());
+            attachments.forEach(a -> networkIds.add(a.spec().networkId()));
+        }
+        try {
+            p.sweep(networkIds, sandboxIds);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("sweeping network namespaces: {}", e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            closed = true;
+            notifyAll();
+        }
+        programmer.interrupt();
+        DataPlane p = plane;
+        if (p != null) p.close();
+    }
+
+    /** The programmer's loop: the peers of each changed network, then the VIP tables of the sandboxes on them. */
+    private void programChanges() {
+        while (true) {
+            Set<String> networks;
+            Set<String> affected = new HashSet<>();
+            synchronized (this) {
+                while (dirty.isEmpty() && !closed) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+                if (closed) return;
+                networks = Set.copyOf(dirty);
+                dirty.clear();
+                sandboxes.forEach((sandbox, on) -> {
+                    if (on.stream().anyMatch(networks::contains)) affected.add(sandbox);
+                });
+            }
+            DataPlane p = plane;
+            if (p == null) continue;
+            for (String network : networks) programPeers(p, network);
+            for (String sandbox : affected) programVips(p, sandbox);
+        }
+    }
+
+    private void programPeers(DataPlane p, String network) {
+        try {
+            locked(network, () -> {
+                List<Peer> want;
+                synchronized (this) {
+                    if (!inUse(network)) return;
+                    want = Programming.peers(views.get(network), nodeId);
+                    if (want.equals(programmedPeers.get(network))) return;
+                }
+                p.setPeers(network, want);
+                synchronized (this) {
+                    programmedPeers.put(network, want);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("network {}: programming its peers: {}", network, e.toString());
+        }
+    }
+
+    private void programVips(DataPlane p, String sandbox) {
+        try {
+            locked(sandbox, () -> {
+                List<Vip> want;
+                synchronized (this) {
+                    List<String> on = sandboxes.get(sandbox);
+                    if (on == null) return;
+                    want = Programming.vips(views, on);
+                    if (want.equals(programmedVips.get(sandbox))) return;
+                }
+                p.setVips(sandbox, want);
+                synchronized (this) {
+                    if (sandboxes.containsKey(sandbox)) programmedVips.put(sandbox, want);
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("task {}: programming its VIPs: {}", sandbox, e.toString());
+        }
+    }
+
+    private interface KernelWork {
+        void run() throws IOException;
+    }
+
+    /** Runs {@code work} holding the lock of one network or sandbox (ids of both are swarm ids: they never collide). */
+    private void locked(String id, KernelWork work) throws IOException {
+        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
+        lock.lock();
+        try {
+            work.run();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private synchronized List<String> networksOf(String sandbox) {
+        return sandboxes.getOrDefault(sandbox, List.of());
+    }
+
+    private boolean inUse(String network) {
+        return sandboxes.values().stream().anyMatch(l -> l.contains(network));
+    }
+
+    private DataPlane requirePlane() throws ExecException {
+        DataPlane p = plane;
+        if (p == null) throw new ExecException("this node's overlay networking is not configured: it is in no swarm");
+        return p;
+    }
+}
