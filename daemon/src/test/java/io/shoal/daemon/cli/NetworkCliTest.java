@@ -263,6 +263,16 @@ class NetworkCliTest {
         assertEquals("neta\n", docker("network", "rm", "neta"), "no service uses it any more");
     }
 
+    /** The swarm's own host network, which services name as in Docker, needs no plugin: its tasks run. */
+    @Test
+    void servicesOnTheHostNetworkRun() {
+        docker("service", "create", "--detach", "--name", "edge", "--network", "host", "busybox", "sleep", "1000");
+        assertEquals("null", inspect("edge", "{{json .Endpoint.VirtualIPs}}"), "no VIP on the host network");
+        eventually(CONVERGE, () -> docker("service", "ls", "--filter", "name=edge", "--format", "{{.Replicas}}").trim().equals("1/1"));
+        assertEquals("host []", docker("inspect", "--type", "task", tasks("edge").getFirst(), "--format",
+                "{{range .NetworksAttachments}}{{.Network.Spec.Name}} {{.Addresses}}{{end}}").trim());
+    }
+
     @Test
     void dnsRoundRobinServicesHaveNoVip() {
         docker("network", "create", "-d", "overlay", "appnet");

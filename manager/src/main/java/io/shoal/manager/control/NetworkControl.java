@@ -73,12 +73,7 @@ public final class NetworkControl {
 
     public String create(Network.Spec requested) {
         NetworkSpecs.validate(requested);
-        Network.Spec spec = new Network.Spec(requested.name(), requested.labels(),
-                requested.driverConfiguration() == null || requested.driverConfiguration().name() == null
-                        || requested.driverConfiguration().name().isEmpty()
-                        ? new Driver(NetworkAllocator.DRIVER, requested.driverConfiguration() == null ? null : requested.driverConfiguration().options())
-                        : requested.driverConfiguration(),
-                false, requested.internal(), requested.attachable(), requested.ingress(), requested.ipamOptions(), SWARM);
+        Network.Spec spec = asStored(requested);
         String id = Ids.newId();
         return Allocating.write(() -> store.update(tx -> {
             if (tx.byName(Kind.NETWORK, spec.name()) != null) {
@@ -94,6 +89,15 @@ public final class NetworkControl {
                     NetworkConfig.of(tx.cluster()), others));
             return id;
         }));
+    }
+
+    /** The spec as kept: the daemon's one driver when none is named, and the swarm's scope. */
+    private static Network.Spec asStored(Network.Spec s) {
+        Driver d = s.driverConfiguration();
+        Driver driver = d == null || d.name() == null || d.name().isEmpty()
+                ? new Driver(NetworkAllocator.DRIVER, d == null ? null : d.options()) : d;
+        return new Network.Spec(s.name(), s.labels(), driver, s.ipv6Enabled(), s.internal(), s.attachable(), s.ingress(),
+                s.ipamOptions(), SWARM);
     }
 
     /** By full id, name or unique id prefix; the swarm's own host network too, which services name. */
