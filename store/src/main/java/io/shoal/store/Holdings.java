@@ -23,6 +23,10 @@ public record Holdings(List<Address> addresses, Ipv4Prefix subnet, Integer vni) 
 
     /** One address on one network. */
     public record Address(String networkId, int address) {
+        public Address {
+            if (networkId == null || networkId.isEmpty()) throw new IllegalArgumentException("an address without a network");
+        }
+
         @Override
         public String toString() {
             return Ipv4Prefix.format(address) + " on network " + networkId;
@@ -55,7 +59,9 @@ public record Holdings(List<Address> addresses, Ipv4Prefix subnet, Integer vni) 
     }
 
     private static Holdings ofTask(Task t) {
-        if (t.networksAttachments() == null || !t.holdsAddresses()) return NONE;
+        // A task without states yet (never written so by a manager) has not ended: it holds.
+        boolean unknown = t.status() == null || t.status().state() == null || t.desiredState() == null;
+        if (t.networksAttachments() == null || !unknown && !t.holdsAddresses()) return NONE;
         List<Address> out = new ArrayList<>();
         for (Task.NetworkAttachment a : t.networksAttachments()) {
             if (a == null || a.network() == null || a.addresses() == null) continue;

@@ -185,6 +185,18 @@ class NetworkHoldingsTest {
         assertEquals("task t1: invalid IPv4 address 10.0.1", refused.getMessage());
     }
 
+    /** What no manager writes is refused as the writer's error, never thrown out of the apply. */
+    @Test
+    void malformedHoldingsAreRefused() {
+        ApiException noNetwork = apply(create(read(Kind.SERVICE, """
+                {"ID":"s1","Spec":{"Name":"s1"},"Endpoint":{"VirtualIPs":[{"Addr":"10.0.1.2/24"}]}}""")));
+        assertEquals(400, noNetwork.status());
+        assertEquals("service s1: an address without a network", noNetwork.getMessage());
+        assertNull(apply(create(read(Kind.TASK, """
+                {"ID":"t1","NetworksAttachments":[{"Network":{"ID":"n1"},"Addresses":["10.0.1.9/24"]}]}"""))));
+        assertTrue(inUse("n1").contains(ip("10.0.1.9")), "a task without states yet holds its address");
+    }
+
     @Test
     void aTransactionSeesItsOwnHoldings() {
         assertNull(apply(create(task("t1", "running", "running", "10.0.1.5/24", 0))));

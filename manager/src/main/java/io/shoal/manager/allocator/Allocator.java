@@ -56,6 +56,10 @@ public final class Allocator extends Controller {
                 Set<String> tasks = waiting.remove(network);
                 if (tasks != null) ids.addAll(tasks);
             }
+        } else {
+            // Whatever this frees is not followed until the lists are read again: every waiting task looks again then.
+            waiting.values().forEach(ids::addAll);
+            waiting.clear();
         }
         if (e.after() instanceof Task t && t.state() == TaskState.NEW) ids.add(t.id());
         return ids;

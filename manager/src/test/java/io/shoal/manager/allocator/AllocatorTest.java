@@ -17,8 +17,14 @@ import io.shoal.manager.VirtualTime;
 import io.shoal.manager.control.NetworkControl;
 import io.shoal.manager.orchestrator.Harness;
 import io.shoal.manager.orchestrator.Tasks;
+import io.shoal.store.Batch;
+import io.shoal.store.Change;
+import io.shoal.store.DirectProposer;
+import io.shoal.store.Store;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -182,6 +188,41 @@ class AllocatorTest {
         assertEquals(List.of("appnet [10.0.0.6/24]"), addresses(later),
                 "above the addresses in use (VIP .2, tasks .3 to .5), not the one freed meanwhile");
         assertEquals(TaskState.PENDING, h.task(later.id()).state());
+    }
+
+    /**
+     * Another manager gives away the address the allocator chose while its write is on the way:
+     * the store refuses the allocator's write, which reads its lists again and chooses another.
+     */
+    @Test
+    void aWriteThatLosesARaceIsRefusedAndTheListsAreReadAgain() {
+        Network n = network("appnet", null);
+        Service s = service("web", EndpointMode.VIP, "appnet");
+        Task other = Tasks.newTask(s, 9, null, TaskState.RUNNING, h.clock.instant())
+                .withNetworksAttachments(List.of(new Task.NetworkAttachment(n, List.of("10.0.0.3/24"))));
+        // From here on every write goes through one proposer, so that log indexes stay in order.
+        DirectProposer direct = new DirectProposer(h.memory);
+        AtomicBoolean race = new AtomicBoolean(true);
+        List<String> refusals = new CopyOnWriteArrayList<>();
+        Store racing = new Store(h.memory, batch -> {
+            if (race.getAndSet(false)) direct.propose(new Batch(h.clock.instant(), List.of(new Change(Change.Op.CREATE, other, 0))));
+            return direct.propose(batch).whenComplete((index, refused) -> {
+                if (refused != null) refusals.add(refused.getMessage());
+            });
+        }, h.clock);
+        Store plain = new Store(h.memory, direct, h.clock);
+        h.start(new Allocator(racing, h.clock, h.ticker));
+        time.settle();
+
+        Task t = Tasks.newTask(s, 1, null, TaskState.RUNNING, h.clock.instant());
+        plain.update(tx -> {
+            tx.create(t);
+            return null;
+        });
+        time.advanceUntil("the task to get an address", () -> h.task(t.id()), x -> x.state() == TaskState.PENDING);
+        assertEquals(List.of("conflicting allocation: address 10.0.0.3 on network " + n.id() + " is already in use"), refusals);
+        assertEquals(List.of("appnet [10.0.0.3/24]"), addresses(other), "the other manager's write went in first");
+        assertEquals(List.of("appnet [10.0.0.4/24]"), addresses(t));
     }
 
     @Test
