@@ -1,5 +1,9 @@
 package io.shoal.common;
 
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+
 /**
  * An IPv4 address with a prefix length, as Docker writes a subnet ({@code 10.0.1.0/24}) and a
  * task's address on its network ({@code 10.0.1.5/24}). The address is an unsigned 32-bit value
@@ -38,12 +42,42 @@ public record Ipv4Prefix(int address, int bits) {
         return address;
     }
 
+    /** Reads a dotted quad as the JDK's networking takes an address; nothing is looked up. */
+    public static Inet4Address inet(String text) {
+        return inet(parseAddress(text));
+    }
+
+    public static Inet4Address inet(int address) {
+        try {
+            return (Inet4Address) InetAddress.getByAddress(new byte[] {
+                    (byte) (address >>> 24), (byte) (address >>> 16), (byte) (address >>> 8), (byte) address});
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e); // four bytes are always an address
+        }
+    }
+
+    public static int toInt(Inet4Address a) {
+        byte[] b = a.getAddress();
+        return (b[0] & 0xff) << 24 | (b[1] & 0xff) << 16 | (b[2] & 0xff) << 8 | (b[3] & 0xff);
+    }
+
     public static String format(int address) {
         return (address >>> 24) + "." + (address >>> 16 & 0xff) + "." + (address >>> 8 & 0xff) + "." + (address & 0xff);
     }
 
     private static int mask(int bits) {
         return bits == 0 ? 0 : -1 << (32 - bits);
+    }
+
+    /** The address as the JDK's networking takes it. */
+    public Inet4Address inet() {
+        return inet(address);
+    }
+
+    /** The netmask in network byte order, as the kernel takes it. */
+    public byte[] netmask() {
+        int m = mask(bits);
+        return new byte[] {(byte) (m >>> 24), (byte) (m >>> 16), (byte) (m >>> 8), (byte) m};
     }
 
     /** The first address of the prefix: its network address. */

@@ -55,4 +55,13 @@ class Ipv4PrefixTest {
         assertThrows(IllegalArgumentException.class, () -> Ipv4Prefix.parseAddress("1.2.3"));
         assertThrows(IllegalArgumentException.class, () -> Ipv4Prefix.parseAddress("1.2.3.4.5"));
     }
+
+    @Test
+    void meetsTheJdksAddressesAndTheKernelsNetmask() throws Exception {
+        assertEquals(java.net.InetAddress.getByName("10.0.1.5"), Ipv4Prefix.inet("10.0.1.5"));
+        assertEquals(Ipv4Prefix.parseAddress("172.31.255.254"), Ipv4Prefix.toInt(Ipv4Prefix.inet("172.31.255.254")));
+        assertEquals(Ipv4Prefix.inet("10.0.1.5"), Ipv4Prefix.parse("10.0.1.5/24").inet());
+        assertEquals("255.255.240.0", java.net.InetAddress.getByAddress(Ipv4Prefix.parse("10.0.0.0/20").netmask()).getHostAddress());
+        assertEquals("0.0.0.0", java.net.InetAddress.getByAddress(Ipv4Prefix.parse("10.0.0.0/0").netmask()).getHostAddress());
+    }
 }
