@@ -24,7 +24,10 @@ public record Node(
 
     public record Resources(@JsonInclude(JsonInclude.Include.NON_DEFAULT) long nanoCPUs, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long memoryBytes) {}
 
-    public record Engine(String engineVersion, Map<String, String> labels, List<Map<String, String>> plugins) {}
+    public record Engine(String engineVersion, Map<String, String> labels, List<PluginDescription> plugins) {}
+
+    /** A plugin the node's engine offers, such as {@code {Type: "Network", Name: "overlay"}}. */
+    public record PluginDescription(String type, String name) {}
 
     public record TlsInfo(String trustRoot, String certIssuerSubject, String certIssuerPublicKey) {}
 

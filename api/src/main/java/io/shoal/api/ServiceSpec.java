@@ -28,6 +28,10 @@ public record ServiceSpec(
         return new ServiceSpec(name, labels, t, mode, updateConfig, rollbackConfig, networks, endpointSpec);
     }
 
+    public ServiceSpec withNetworks(List<TaskSpec.NetworkAttachmentConfig> n) {
+        return new ServiceSpec(name, labels, taskTemplate, mode, updateConfig, rollbackConfig, n, endpointSpec);
+    }
+
     public ServiceSpec withName(String n) {
         return new ServiceSpec(n, labels, taskTemplate, mode, updateConfig, rollbackConfig, networks, endpointSpec);
     }

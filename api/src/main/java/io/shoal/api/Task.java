@@ -2,7 +2,6 @@ package io.shoal.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -24,7 +23,8 @@ public record Task(
         List<NetworkAttachment> networksAttachments,
         Version jobIteration) implements StoredObject {
 
-    public record NetworkAttachment(JsonNode network, List<String> addresses) {}
+    /** A network the task is attached to, as it was when the task's addresses were allocated, and the task's address on it ({@code 10.0.1.5/24}). */
+    public record NetworkAttachment(Network network, List<String> addresses) {}
 
     @Override
     public Task committed(Version v, Instant now) {
@@ -47,8 +47,22 @@ public record Task(
                 desiredState, networksAttachments, jobIteration);
     }
 
+    public Task withNetworksAttachments(List<NetworkAttachment> a) {
+        return new Task(id, version, createdAt, updatedAt, name, labels, spec, serviceId, slot, nodeId, status,
+                desiredState, a, jobIteration);
+    }
+
     public TaskState state() {
         return status.state();
+    }
+
+    /**
+     * Holds its network addresses: it runs or may still run. A task that has ended, or was told to
+     * stop before a node took it, never runs again, so its addresses are free for others; it keeps
+     * them in its record for users to read.
+     */
+    public boolean holdsAddresses() {
+        return !state().isTerminal() && !(desiredState.isAfter(TaskState.RUNNING) && state().isBefore(TaskState.ASSIGNED));
     }
 
     /** Desired to run (or about to be), as opposed to told to stop. */

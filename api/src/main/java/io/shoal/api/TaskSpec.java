@@ -3,6 +3,7 @@ package io.shoal.api;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Map;
 
 /** What a task runs; a service's TaskTemplate. A task's copy never changes after creation. */
 public record TaskSpec(
@@ -16,6 +17,11 @@ public record TaskSpec(
         String runtime,
         List<NetworkAttachmentConfig> networks,
         Driver logDriver) {
+
+    public TaskSpec withNetworks(List<NetworkAttachmentConfig> n) {
+        return new TaskSpec(pluginSpec, containerSpec, networkAttachmentSpec, resources, restartPolicy, placement, forceUpdate,
+                runtime, n, logDriver);
+    }
 
     public record Resources(Limits limits, Reservations reservations, Long swapBytes, Long memorySwappiness) {}
 
@@ -36,5 +42,10 @@ public record TaskSpec(
 
     public record Spread(String spreadDescriptor) {}
 
-    public record NetworkAttachmentConfig(String target, List<String> aliases, java.util.Map<String, String> driverOpts) {}
+    public record NetworkAttachmentConfig(String target, List<String> aliases, Map<String, String> driverOpts) {
+
+        public NetworkAttachmentConfig withTarget(String t) {
+            return new NetworkAttachmentConfig(t, aliases, driverOpts);
+        }
+    }
 }

@@ -12,6 +12,7 @@ import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.ContainerRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
 import io.shoal.daemon.engineapi.LogRoutes;
+import io.shoal.daemon.engineapi.NetworkRoutes;
 import io.shoal.daemon.engineapi.NodeRoutes;
 import io.shoal.daemon.engineapi.NotImplementedRoutes;
 import io.shoal.daemon.engineapi.Router;
@@ -135,6 +136,7 @@ public final class Main implements Runnable {
                 .register(router);
         new SwarmRoutes(swarm).register(router);
         new NodeRoutes(swarm::control).register(router);
+        new NetworkRoutes(swarm::control).register(router);
         new ServiceRoutes(swarm::control, logs).register(router);
         new TaskRoutes(swarm::control, logs).register(router);
         new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);

@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.dns.Forwarder;
 import io.shoal.network.dns.Names;
 import java.io.IOException;
@@ -139,7 +140,7 @@ public final class DataPlane implements AutoCloseable {
      */
     public void attach(String sandboxId, OverlaySpec n, int index, Ipv4Prefix address) throws IOException {
         if (index < 0 || index > Sandbox.MAX_INDEX) throw new IllegalArgumentException("attach index must be 0 to " + Sandbox.MAX_INDEX);
-        if (!n.subnet().contains(address.address()) || address.length() != n.subnet().length()) {
+        if (!n.subnet().contains(address.address()) || address.bits() != n.subnet().bits()) {
             throw new IllegalArgumentException(address + " is not an address on " + n.subnet());
         }
         ensureNetwork(n);

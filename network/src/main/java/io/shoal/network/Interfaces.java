@@ -1,11 +1,11 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.net.Inet4Address;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 
@@ -26,6 +26,7 @@ final class Interfaces {
     private static final short IFF_UP = 0x1;
     /** struct ifreq: a 16-byte name, then a 24-byte union (a sockaddr_in, the flags, the index). */
     private static final long IFREQ_SIZE = 40, UNION = 16, SIN_ADDR = UNION + 4;
+    private static final ValueLayout.OfInt NETWORK_ORDER_INT = JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private Interfaces() {}
 
@@ -58,9 +59,9 @@ final class Interfaces {
     static Optional<Ipv4Prefix> address(String ifname) throws IOException {
         return withSocket(fd -> {
             try {
-                int addr = ioctl(fd, SIOCGIFADDR, ifname).get(JAVA_INT_UNALIGNED, SIN_ADDR);
+                int addr = ioctl(fd, SIOCGIFADDR, ifname).get(NETWORK_ORDER_INT, SIN_ADDR);
                 int mask = ioctl(fd, SIOCGIFNETMASK, ifname).get(JAVA_INT_UNALIGNED, SIN_ADDR);
-                return Optional.of(new Ipv4Prefix(inet(addr), Integer.bitCount(mask)));
+                return Optional.of(new Ipv4Prefix(addr, Integer.bitCount(mask)));
             } catch (Libc.Failure f) {
                 if (f.errno() == Libc.ENODEV || f.errno() == Libc.EADDRNOTAVAIL) return Optional.empty();
                 throw f;
@@ -72,7 +73,7 @@ final class Interfaces {
     static void configure(String ifname, Ipv4Prefix address) throws IOException {
         withSocket(fd -> {
             try (Arena arena = Arena.ofConfined()) {
-                Libc.ioctl(fd, SIOCSIFADDR, ifreqWithAddress(arena, ifname, address.address().getAddress()), "set address of " + ifname);
+                Libc.ioctl(fd, SIOCSIFADDR, ifreqWithAddress(arena, ifname, address.inet().getAddress()), "set address of " + ifname);
                 Libc.ioctl(fd, SIOCSIFNETMASK, ifreqWithAddress(arena, ifname, address.netmask()), "set netmask of " + ifname);
             }
             up(fd, ifname);
@@ -121,17 +122,6 @@ final class Interfaces {
         req.set(JAVA_SHORT_UNALIGNED, UNION, (short) AF_INET);
         MemorySegment.copy(address, 0, req, JAVA_BYTE, SIN_ADDR, 4);
         return req;
-    }
-
-    /** The address whose network-order bytes {@code raw} holds as the machine read them. */
-    private static Inet4Address inet(int raw) {
-        byte[] b = new byte[4];
-        MemorySegment.ofArray(b).set(JAVA_INT_UNALIGNED, 0, raw);
-        try {
-            return (Inet4Address) InetAddress.getByAddress(b);
-        } catch (UnknownHostException e) {
-            throw new AssertionError(e);
-        }
     }
 
     @FunctionalInterface

@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Path;
@@ -53,7 +54,7 @@ final class Overlay {
         boolean fresh = !netns.exists();
         netns.ensure(thread);
         String vx = vxlanName(spec);
-        Ipv4Prefix gateway = new Ipv4Prefix(spec.gateway(), spec.subnet().length());
+        Ipv4Prefix gateway = new Ipv4Prefix(Ipv4Prefix.toInt(spec.gateway()), spec.subnet().bits());
         boolean complete = !fresh && thread.in(netns.file(), () ->
                 Interfaces.isUp(BRIDGE) && Interfaces.isUp(vx) && Interfaces.address(BRIDGE).equals(Optional.of(gateway)));
         if (!complete) build(spec, mtu, vx, gateway, fresh ? List.of() : clearForRebuild(vx));

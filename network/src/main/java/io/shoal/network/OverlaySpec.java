@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import java.net.Inet4Address;
 import java.util.Objects;
 
@@ -14,7 +15,7 @@ public record OverlaySpec(String networkId, int vni, Ipv4Prefix subnet, Inet4Add
         if (vni < 1 || vni > 0xffffff) throw new IllegalArgumentException("VNI must be 1 to 16777215: " + vni);
         Objects.requireNonNull(subnet, "subnet");
         Objects.requireNonNull(gateway, "gateway");
-        if (!subnet.contains(gateway)) throw new IllegalArgumentException("gateway " + gateway.getHostAddress() + " is not in " + subnet);
+        if (!subnet.contains(Ipv4Prefix.toInt(gateway))) throw new IllegalArgumentException("gateway " + gateway.getHostAddress() + " is not in " + subnet);
         if (mtu != 0 && (mtu < 68 || mtu > 65535)) throw new IllegalArgumentException("MTU must be 68 to 65535 (or 0 for the default): " + mtu);
     }
 }

@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Path;
@@ -31,13 +32,13 @@ record PeerEntries(Map<String, Inet4Address> fdb, Map<Inet4Address, String> neig
         // 02:42:0a:00:01:06 dst 10.9.0.2 link-netnsid 0 self permanent
         for (String line : commands.bridgeShow(netns, "fdb", "show", "dev", device).lines().toList()) {
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 3 && f[1].equals("dst") && line.contains(" self")) fdb.put(f[0], Ipv4Prefix.ipv4(f[2]));
+            if (f.length >= 3 && f[1].equals("dst") && line.contains(" self")) fdb.put(f[0], Ipv4Prefix.inet(f[2]));
         }
         Map<Inet4Address, String> neighbours = new HashMap<>();
         // 10.0.1.6 lladdr 02:42:0a:00:01:06 PERMANENT
         for (String line : commands.ipShow(netns, "-4", "neigh", "show", "dev", device, "nud", "permanent").lines().toList()) {
             String[] f = line.trim().split("\\s+");
-            if (f.length >= 3 && f[1].equals("lladdr")) neighbours.put(Ipv4Prefix.ipv4(f[0]), f[2]);
+            if (f.length >= 3 && f[1].equals("lladdr")) neighbours.put(Ipv4Prefix.inet(f[0]), f[2]);
         }
         return new PeerEntries(fdb, neighbours);
     }

@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.dns.Forwarder;
 import io.shoal.network.dns.Names;
 import io.shoal.network.dns.Resolver;
@@ -49,7 +50,7 @@ final class Sandbox {
     synchronized void attach(Overlay overlay, int index, Ipv4Prefix address, int mtu) throws IOException {
         netns.ensure(thread);
         String eth = "eth" + index;
-        String ve = "ve" + HexFormat.of().formatHex(address.address().getAddress());
+        String ve = "ve" + HexFormat.of().formatHex(address.inet().getAddress());
         State state = thread.in(netns.file(), () -> {
             if (!Interfaces.exists(eth)) return State.ABSENT;
             return Interfaces.isUp(eth) && Interfaces.address(eth).equals(Optional.of(address)) ? State.READY : State.PARTIAL;
@@ -59,7 +60,7 @@ final class Sandbox {
         Overlay.Attachment a = overlay.attachment(ve);
         commands.ip(a.netns(), a.staleEnd()
                 + "link add " + ve + " mtu " + mtu + " type veth peer name " + eth + " netns " + netns.file()
-                + " address " + Mac.of(address.address()) + " mtu " + mtu + "\n"
+                + " address " + Mac.of(address.inet()) + " mtu " + mtu + "\n"
                 + "link set " + ve + " master " + Overlay.BRIDGE + " up\n");
         thread.in(netns.file(), () -> {
             Interfaces.configure(eth, address);

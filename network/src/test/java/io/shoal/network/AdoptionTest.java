@@ -31,7 +31,7 @@ import org.xbill.DNS.Type;
  * containers' traffic, even a connection open across the restart, never notices.
  */
 class AdoptionTest {
-    static final Inet4Address VIP = at(N1, 2).address();
+    static final Inet4Address VIP = at(N1, 2).inet();
 
     @BeforeAll
     static void requireRoot() throws IOException {
@@ -44,16 +44,16 @@ class AdoptionTest {
             DataPlane h2 = nodes.plane(2);
             Path b = h2.ensureSandbox("b");
             h2.attach("b", N1, 0, at(N1, 6));
-            h2.setPeers(N1.networkId(), List.of(new Peer(at(N1, 5).address(), nodes.address(1))));
+            h2.setPeers(N1.networkId(), List.of(new Peer(at(N1, 5).inet(), nodes.address(1))));
             nodes.nameServer(b, 8080, "b");
             // Closed at the end: an open socket would keep b's namespace, and its veth, alive.
             ServerSocketChannel echo = nodes.thread().in(b, () -> ServerSocketChannel.open(StandardProtocolFamily.INET)
-                    .bind(new InetSocketAddress(at(N1, 6).address(), 7000)));
+                    .bind(new InetSocketAddress(at(N1, 6).inet(), 7000)));
             nodes.closeAtEnd(echo);
             Thread.ofVirtual().start(() -> echoAll(echo));
 
-            List<Peer> peers = List.of(new Peer(at(N1, 6).address(), nodes.address(2)));
-            List<Vip> vips = List.of(new Vip(VIP, List.of(at(N1, 6).address())));
+            List<Peer> peers = List.of(new Peer(at(N1, 6).inet(), nodes.address(2)));
+            List<Vip> vips = List.of(new Vip(VIP, List.of(at(N1, 6).inet())));
             DataPlane before = nodes.plane(1);
             Path a = before.ensureSandbox("a");
             before.attach("a", N1, 0, at(N1, 5));
@@ -65,7 +65,7 @@ class AdoptionTest {
             Path network = OverlayTest.networkNs(nodes, 1, N1);
             String interfacesBefore = Nodes.run(a, Duration.ofSeconds(5), "ip", "-o", "link").out()
                     + Nodes.run(network, Duration.ofSeconds(5), "ip", "-o", "link").out();
-            try (SocketChannel open = nodes.connect(a, at(N1, 6).address(), 7000, Duration.ofSeconds(5))) {
+            try (SocketChannel open = nodes.connect(a, at(N1, 6).inet(), 7000, Duration.ofSeconds(5))) {
                 assertEquals("1", roundTrip(open, "1"));
 
                 DataPlane after = nodes.start(1, List.of());
@@ -109,7 +109,7 @@ class AdoptionTest {
             after.attach("c", N1, 0, at(N1, 7));
             assertTrue(Nodes.reaches(a, N1.gateway()), "the bridge rebuilt and eth0 made again: a reaches the gateway");
             assertEquals(Set.of("lo", "eth0"), Set.copyOf(Nodes.links(a)), "one eth0, the half-made one replaced");
-            assertTrue(Nodes.reaches(c, at(N1, 5).address()), "c, complete all along, is on the new bridge and reaches a");
+            assertTrue(Nodes.reaches(c, at(N1, 5).inet()), "c, complete all along, is on the new bridge and reaches a");
         }
     }
 

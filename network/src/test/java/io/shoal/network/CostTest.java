@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import static io.shoal.network.OverlayTest.N1;
 import static io.shoal.network.OverlayTest.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -55,9 +56,9 @@ class CostTest {
     void eachOperationStartsAtMostTheProcessesItMust() throws Exception {
         try (Nodes nodes = Nodes.create(1)) {
             DataPlane h1 = nodes.plane(1);
-            List<Inet4Address> backends = List.of(at(N1, 200).address(), at(N1, 201).address(), at(N1, 202).address());
-            List<Vip> vips = List.of(new Vip(at(N1, 2).address(), backends), new Vip(at(N1, 3).address(), backends),
-                    new Vip(at(N1, 4).address(), backends));
+            List<Inet4Address> backends = List.of(at(N1, 200).inet(), at(N1, 201).inet(), at(N1, 202).inet());
+            List<Vip> vips = List.of(new Vip(at(N1, 2).inet(), backends), new Vip(at(N1, 3).inet(), backends),
+                    new Vip(at(N1, 4).inet(), backends));
             try {
                 assertEquals(2, measure(h1, "ensureNetwork, new", 1, i -> h1.ensureNetwork(N1)).processes());
                 assertEquals(0, measure(h1, "ensureNetwork, known", 100, i -> h1.ensureNetwork(N1)).processes());
@@ -74,7 +75,7 @@ class CostTest {
                 assertEquals(2, measure(h1, "setPeers, 50 peers", 1, i -> h1.setPeers(N1.networkId(), peers(nodes, 50))).processes());
                 assertEquals(0, measure(h1, "setPeers, 50 peers unchanged", 10, i -> h1.setPeers(N1.networkId(), peers(nodes, 50))).processes());
                 List<Peer> changed = new ArrayList<>(peers(nodes, 50).subList(2, 50));
-                changed.add(new Peer(at(N1, 151).address(), node(nodes, 109)));
+                changed.add(new Peer(at(N1, 151).inet(), node(nodes, 109)));
                 assertEquals(2, measure(h1, "setPeers, 50 peers, one gone, one moved", 1, i -> h1.setPeers(N1.networkId(), changed)).processes());
 
                 DataPlane restarted = nodes.start(1, List.of());
@@ -116,11 +117,11 @@ class CostTest {
     /** {@code n} endpoints 10.0.1.150.. on five nodes that do not exist, in the test hosts' subnet (nothing is sent to them). */
     static List<Peer> peers(Nodes nodes, int n) {
         List<Peer> peers = new ArrayList<>();
-        for (int i = 0; i < n; i++) peers.add(new Peer(at(N1, 150 + i).address(), node(nodes, 100 + i % 5)));
+        for (int i = 0; i < n; i++) peers.add(new Peer(at(N1, 150 + i).inet(), node(nodes, 100 + i % 5)));
         return peers;
     }
 
     static Inet4Address node(Nodes nodes, int last) {
-        return Ipv4Prefix.ipv4(nodes.net.subnet().replace("0.0/24", "0." + last));
+        return Ipv4Prefix.inet(nodes.net.subnet().replace("0.0/24", "0." + last));
     }
 }

@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import static io.shoal.network.OverlayTest.N1;
 import static io.shoal.network.OverlayTest.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -39,7 +40,7 @@ class DnsTest {
 
     static Names names(Map<String, List<String>> known) {
         return name -> {
-            if (known.containsKey(name)) return new Answer.Addresses(known.get(name).stream().map(Ipv4Prefix::ipv4).toList());
+            if (known.containsKey(name)) return new Answer.Addresses(known.get(name).stream().map(a -> Ipv4Prefix.inet(a)).toList());
             return name.equals("gone") ? new Answer.NoSuchName() : new Answer.Forward();
         };
     }

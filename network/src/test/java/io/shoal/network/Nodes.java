@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.common.FileTrees;
@@ -66,7 +67,7 @@ final class Nodes implements AutoCloseable {
     }
 
     Inet4Address address(int host) {
-        return Ipv4Prefix.ipv4(net.host(host).address());
+        return Ipv4Prefix.inet(net.host(host).address());
     }
 
     Path stateDir(int host) {
@@ -245,7 +246,7 @@ final class Nodes implements AutoCloseable {
         for (Path run : dead) {
             try (Stream<Path> hosts = Files.list(run)) {
                 for (Path dir : hosts.toList()) {
-                    try (DataPlane p = new DataPlane(dir, Ipv4Prefix.ipv4("127.0.0.1"), DataPlane.DEFAULT_VXLAN_PORT, List.of())) {
+                    try (DataPlane p = new DataPlane(dir, Ipv4Prefix.inet("127.0.0.1"), DataPlane.DEFAULT_VXLAN_PORT, List.of())) {
                         p.sweep(Set.of(), Set.of());
                     }
                 }

@@ -1,6 +1,7 @@
 package io.shoal.network;
 
-import static io.shoal.network.Ipv4Prefix.ipv4;
+import io.shoal.common.Ipv4Prefix;
+import static io.shoal.common.Ipv4Prefix.inet;
 import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,14 +28,12 @@ class OverlayTest {
 
     static OverlaySpec spec(String id, int vni, String subnet) {
         Ipv4Prefix s = Ipv4Prefix.parse(subnet);
-        byte[] gw = s.address().getAddress();
-        gw[3] = 1;
-        return new OverlaySpec(id, vni, s, ipv4((gw[0] & 0xff) + "." + (gw[1] & 0xff) + "." + (gw[2] & 0xff) + ".1"), 0);
+        return new OverlaySpec(id, vni, s, Ipv4Prefix.inet(s.first() + 1), 0);
     }
 
-    static Ipv4Prefix at(OverlaySpec n, int last) {
-        byte[] a = n.subnet().address().getAddress();
-        return new Ipv4Prefix(ipv4((a[0] & 0xff) + "." + (a[1] & 0xff) + "." + (a[2] & 0xff) + "." + last), n.subnet().length());
+    /** The address {@code host} of the network's subnet, as an endpoint holds it. */
+    static Ipv4Prefix at(OverlaySpec n, int host) {
+        return new Ipv4Prefix(n.subnet().first() + host, n.subnet().bits());
     }
 
     @Test
@@ -48,15 +47,15 @@ class OverlayTest {
 
             assertTrue(Nodes.ping(a, N1.gateway()), "a reaches its bridge's gateway address");
             String eth0 = Nodes.run(a, Duration.ofSeconds(5), "ip", "-o", "link", "show", "eth0").out();
-            assertTrue(eth0.contains(" mtu 1450 ") && eth0.contains("link/ether " + Mac.of(at(N1, 5).address())),
+            assertTrue(eth0.contains(" mtu 1450 ") && eth0.contains("link/ether " + Mac.of(at(N1, 5).inet())),
                     "the underlay's MTU less VXLAN's 50 bytes, the MAC derived from the address: " + eth0);
-            assertFalse(Nodes.ping(a, at(N1, 6).address()), "without peers nothing crosses: no learning, no flooding");
+            assertFalse(Nodes.ping(a, at(N1, 6).inet()), "without peers nothing crosses: no learning, no flooding");
 
-            h1.setPeers(N1.networkId(), List.of(new Peer(at(N1, 6).address(), nodes.address(2))));
-            h2.setPeers(N1.networkId(), List.of(new Peer(at(N1, 5).address(), nodes.address(1))));
-            assertTrue(Nodes.reaches(a, at(N1, 6).address()), "a pings b across hosts");
+            h1.setPeers(N1.networkId(), List.of(new Peer(at(N1, 6).inet(), nodes.address(2))));
+            h2.setPeers(N1.networkId(), List.of(new Peer(at(N1, 5).inet(), nodes.address(1))));
+            assertTrue(Nodes.reaches(a, at(N1, 6).inet()), "a pings b across hosts");
             nodes.nameServer(b, 8080, "b");
-            assertEquals("b", nodes.firstLineEventually(a, at(N1, 6).address(), 8080), "TCP from a to b");
+            assertEquals("b", nodes.firstLineEventually(a, at(N1, 6).inet(), 8080), "TCP from a to b");
 
             String fdb = Nodes.run(networkNs(nodes, 1, N1), Duration.ofSeconds(5), "bridge", "fdb", "show", "dev", Overlay.vxlanName(N1)).out();
             assertFalse(fdb.contains("00:00:00:00:00:00"), "no default destination: the device never floods\n" + fdb);
@@ -66,7 +65,7 @@ class OverlayTest {
             h1.setPeers(N1.networkId(), List.of());
             eventually(Duration.ofSeconds(10), () -> {
                 try {
-                    return !Nodes.ping(a, at(N1, 6).address());
+                    return !Nodes.ping(a, at(N1, 6).inet());
                 } catch (IOException e) {
                     throw new RuntimeException(e);
                 }
@@ -91,21 +90,21 @@ class OverlayTest {
             h2.attach("f", N3, 0, at(N3, 6));
             var one = nodes.address(1);
             var two = nodes.address(2);
-            h1.setPeers(N1.networkId(), List.of(new Peer(at(N1, 6).address(), two)));
-            h1.setPeers(N2.networkId(), List.of(new Peer(at(N2, 7).address(), two)));
-            h1.setPeers(N3.networkId(), List.of(new Peer(at(N3, 6).address(), two)));
-            h2.setPeers(N1.networkId(), List.of(new Peer(at(N1, 5).address(), one), new Peer(at(N1, 9).address(), one)));
-            h2.setPeers(N2.networkId(), List.of(new Peer(at(N2, 8).address(), one)));
-            h2.setPeers(N3.networkId(), List.of(new Peer(at(N3, 9).address(), one)));
+            h1.setPeers(N1.networkId(), List.of(new Peer(at(N1, 6).inet(), two)));
+            h1.setPeers(N2.networkId(), List.of(new Peer(at(N2, 7).inet(), two)));
+            h1.setPeers(N3.networkId(), List.of(new Peer(at(N3, 6).inet(), two)));
+            h2.setPeers(N1.networkId(), List.of(new Peer(at(N1, 5).inet(), one), new Peer(at(N1, 9).inet(), one)));
+            h2.setPeers(N2.networkId(), List.of(new Peer(at(N2, 8).inet(), one)));
+            h2.setPeers(N3.networkId(), List.of(new Peer(at(N3, 9).inet(), one)));
 
-            assertTrue(Nodes.ping(a, at(N1, 6).address()), "N1: a reaches b");
-            assertTrue(Nodes.ping(d, at(N2, 7).address()), "N2: d reaches c");
-            assertFalse(Nodes.ping(a, at(N2, 7).address()), "N1's a must not reach N2's c");
-            assertFalse(Nodes.ping(d, at(N1, 6).address()), "N2's d must not reach N1's b");
-            assertFalse(Nodes.ping(a, at(N2, 8).address()), "nor N2's d on the same host");
-            assertTrue(Nodes.ping(e, at(N1, 6).address()), "e on N1 (eth0) reaches b");
-            assertTrue(Nodes.ping(e, at(N3, 6).address()), "e on N3 (eth1) reaches f");
-            assertFalse(Nodes.ping(f, at(N1, 6).address()), "f, only on N3, has no way to N1");
+            assertTrue(Nodes.ping(a, at(N1, 6).inet()), "N1: a reaches b");
+            assertTrue(Nodes.ping(d, at(N2, 7).inet()), "N2: d reaches c");
+            assertFalse(Nodes.ping(a, at(N2, 7).inet()), "N1's a must not reach N2's c");
+            assertFalse(Nodes.ping(d, at(N1, 6).inet()), "N2's d must not reach N1's b");
+            assertFalse(Nodes.ping(a, at(N2, 8).inet()), "nor N2's d on the same host");
+            assertTrue(Nodes.ping(e, at(N1, 6).inet()), "e on N1 (eth0) reaches b");
+            assertTrue(Nodes.ping(e, at(N3, 6).inet()), "e on N3 (eth1) reaches f");
+            assertFalse(Nodes.ping(f, at(N1, 6).inet()), "f, only on N3, has no way to N1");
         }
     }
 

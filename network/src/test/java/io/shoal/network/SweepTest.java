@@ -41,7 +41,7 @@ class SweepTest {
             Path b = h1.ensureSandbox("b");
             h1.attach("b", N1, 0, at(N1, 6));
             h1.serveDns("b", DnsTest.names(DnsTest.SWARM));
-            h1.setVips("b", List.of(new Vip(at(N1, 2).address(), List.of(at(N1, 5).address()))));
+            h1.setVips("b", List.of(new Vip(at(N1, 2).inet(), List.of(at(N1, 5).inet()))));
             h1.ensureSandbox("c");
             Path stateDir = nodes.stateDir(1);
             Set<Object> namespaces = inodes(stateDir);

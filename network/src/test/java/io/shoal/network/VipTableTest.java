@@ -1,6 +1,7 @@
 package io.shoal.network;
 
-import static io.shoal.network.Ipv4Prefix.ipv4;
+import io.shoal.common.Ipv4Prefix;
+import static io.shoal.common.Ipv4Prefix.inet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,9 +12,9 @@ class VipTableTest {
     @Test
     void replacesTheTableWholeInOneScript() {
         String s = VipTable.script(List.of(
-                new Vip(ipv4("10.0.1.2"), List.of(ipv4("10.0.1.5"), ipv4("10.0.1.6"), ipv4("10.0.1.7"))),
-                new Vip(ipv4("10.0.1.3"), List.of(ipv4("10.0.1.8"))),
-                new Vip(ipv4("10.0.1.4"), List.of())));
+                new Vip(inet("10.0.1.2"), List.of(inet("10.0.1.5"), inet("10.0.1.6"), inet("10.0.1.7"))),
+                new Vip(inet("10.0.1.3"), List.of(inet("10.0.1.8"))),
+                new Vip(inet("10.0.1.4"), List.of())));
         assertTrue(s.startsWith("table ip shoal\ndelete table ip shoal\ntable ip shoal {\n"), s);
         assertTrue(s.contains("elements = { 10.0.1.2 : goto vip-10-0-1-2, 10.0.1.3 : goto vip-10-0-1-3 }"), s);
         assertTrue(s.contains("dnat to numgen inc mod 3 map { 0 : 10.0.1.5, 1 : 10.0.1.6, 2 : 10.0.1.7 }"), s);
@@ -29,7 +30,7 @@ class VipTableTest {
 
     @Test
     void onlyRefusedVipsNeedNoNatChain() {
-        String s = VipTable.script(List.of(new Vip(ipv4("10.0.1.4"), List.of())));
+        String s = VipTable.script(List.of(new Vip(inet("10.0.1.4"), List.of())));
         assertTrue(!s.contains("nat") && s.contains("@refused"), s);
     }
 }

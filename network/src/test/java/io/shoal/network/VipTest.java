@@ -1,5 +1,6 @@
 package io.shoal.network;
 
+import io.shoal.common.Ipv4Prefix;
 import static io.shoal.network.OverlayTest.N1;
 import static io.shoal.network.OverlayTest.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,8 +24,8 @@ import org.junit.jupiter.api.Test;
 
 /** A service VIP in a sandbox spreads connections over the backends on three hosts, swaps them atomically, refuses without any. */
 class VipTest {
-    static final Inet4Address VIP = at(N1, 2).address();
-    static final Inet4Address EMPTY_VIP = at(N1, 3).address();
+    static final Inet4Address VIP = at(N1, 2).inet();
+    static final Inet4Address EMPTY_VIP = at(N1, 3).inet();
     static final int PORT = 8080;
 
     @BeforeAll
@@ -42,12 +43,12 @@ class VipTest {
                 Path sandbox = nodes.plane(h).ensureSandbox("b" + h);
                 nodes.plane(h).attach("b" + h, N1, 0, addr);
                 nodes.nameServer(sandbox, PORT, "b" + h);
-                backends.add(addr.address());
-                everyone.add(new Peer(addr.address(), nodes.address(h)));
+                backends.add(addr.inet());
+                everyone.add(new Peer(addr.inet(), nodes.address(h)));
             }
             Path client = nodes.plane(1).ensureSandbox("client");
             nodes.plane(1).attach("client", N1, 0, at(N1, 20));
-            everyone.add(new Peer(at(N1, 20).address(), nodes.address(1)));
+            everyone.add(new Peer(at(N1, 20).inet(), nodes.address(1)));
             for (int h = 1; h <= 3; h++) nodes.plane(h).setPeers(N1.networkId(), everyone);
             for (Inet4Address b : backends) nodes.firstLineEventually(client, b, PORT);
 

@@ -33,6 +33,7 @@ public final class MemoryStore {
     private final Map<Kind, Map<String, String>> idsByName = new EnumMap<>(Kind.class);
     private final Map<String, Set<String>> tasksByService = new ConcurrentHashMap<>();
     private final Map<String, Set<String>> tasksByNode = new ConcurrentHashMap<>();
+    private final NetworkIndex networks = new NetworkIndex();
     private final List<Consumer<List<Event>>> listeners = new CopyOnWriteArrayList<>();
     private long appliedIndex;
     private final Object appliedMonitor = new Object();
@@ -128,9 +129,10 @@ public final class MemoryStore {
     }
 
     /**
-     * Refuses the batch if any change is based on a version that has moved, or breaks a unique
-     * name. Names are checked against the batch as a whole: every name an updated or deleted object
-     * gives up is free before any is claimed, so two objects may swap their names in one batch.
+     * Refuses the batch if any change is based on a version that has moved, breaks a unique name,
+     * or gives away an address, subnet or VXLAN id that is held ({@link NetworkIndex}). Names are
+     * checked against the batch as a whole: every name an updated or deleted object gives up is
+     * free before any is claimed, so two objects may swap their names in one batch.
      */
     private void check(Batch batch) {
         Names names = new Names();
@@ -160,6 +162,7 @@ public final class MemoryStore {
             }
             names.claim(kind, name, c.object().id());
         }
+        networks.check(batch.changes(), c -> tables.get(c.kind()).get(c.object().id()));
     }
 
     /** The unique names as a batch being checked leaves them: the name index with the batch's claims and releases over it. */
@@ -188,6 +191,7 @@ public final class MemoryStore {
             if (before != null) idsByName.get(kind).remove(Kind.nameOf(before), id);
             if (after != null) idsByName.get(kind).put(Kind.nameOf(after), id);
         }
+        if (kind == Kind.TASK || kind == Kind.SERVICE || kind == Kind.NETWORK) networks.put(before, after);
         if (kind == Kind.TASK) {
             if (before instanceof Task t) {
                 unindex(tasksByService, t.serviceId(), id);
@@ -229,6 +233,7 @@ public final class MemoryStore {
             for (var n : idsByName.values()) n.clear();
             tasksByService.clear();
             tasksByNode.clear();
+            networks.clear();
             for (StoredObject o : objects) put(Kind.of(o), null, o);
             appliedIndex = index;
         } finally {
@@ -257,6 +262,11 @@ public final class MemoryStore {
         @Override
         public List<Task> tasksOfService(String serviceId) {
             return tasksIn(tasksByService.get(serviceId));
+        }
+
+        @Override
+        public Set<Integer> addressesInUse(String networkId) {
+            return networks.inUse(networkId);
         }
 
         @Override

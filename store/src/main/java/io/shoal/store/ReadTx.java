@@ -9,6 +9,7 @@ import io.shoal.api.Service;
 import io.shoal.api.StoredObject;
 import io.shoal.api.Task;
 import java.util.List;
+import java.util.Set;
 
 /** A consistent read of the store. */
 public interface ReadTx {
@@ -22,6 +23,9 @@ public interface ReadTx {
     List<Task> tasksOfService(String serviceId);
 
     List<Task> tasksOfNode(String nodeId);
+
+    /** The addresses held on a network (see {@link Holdings}): its gateway, virtual IPs and the addresses of tasks that hold theirs. */
+    Set<Integer> addressesInUse(String networkId);
 
     default Cluster cluster() {
         List<Cluster> all = list(Kind.CLUSTER);

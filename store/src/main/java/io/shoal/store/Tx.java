@@ -3,10 +3,12 @@ package io.shoal.store;
 import io.shoal.api.StoredObject;
 import io.shoal.api.Task;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -94,6 +96,23 @@ public final class Tx implements ReadTx {
     @Override
     public List<Task> tasksOfNode(String nodeId) {
         return merge(base.tasksOfNode(nodeId), t -> nodeId.equals(t.nodeId()));
+    }
+
+    @Override
+    public Set<Integer> addressesInUse(String networkId) {
+        Set<Integer> used = base.addressesInUse(networkId);
+        if (pending.isEmpty()) return used;
+        Set<Integer> out = new HashSet<>(used);
+        for (Change c : pending.values()) {
+            StoredObject before = base.get(c.kind(), c.object().id());
+            if (before != null) addresses(before, networkId).forEach(out::remove);
+            if (c.op() != Change.Op.DELETE) addresses(c.object(), networkId).forEach(out::add);
+        }
+        return out;
+    }
+
+    private static List<Integer> addresses(StoredObject o, String networkId) {
+        return Holdings.of(o).addresses().stream().filter(a -> a.networkId().equals(networkId)).map(Holdings.Address::address).toList();
     }
 
     private List<Task> merge(List<Task> committed, Predicate<Task> belongs) {

@@ -28,8 +28,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,7 +49,6 @@ public final class LogRoutes {
     static final String MULTIPLEXED = "application/vnd.docker.multiplexed-stream";
     static final String RAW = "application/vnd.docker.raw-stream";
     private static final Logger log = LoggerFactory.getLogger(LogRoutes.class);
-    private static final Pattern UNIX_TIME = Pattern.compile("(\\d+)(?:\\.(\\d{1,9}))?");
     private static final int BATCH = 64 * 1024;
 
     private final Supplier<ControlApi> control;
@@ -265,20 +262,11 @@ public final class LogRoutes {
         return URLEncoder.encode(k, StandardCharsets.UTF_8) + "=" + URLEncoder.encode(v == null ? "" : v, StandardCharsets.UTF_8);
     }
 
-    /** Docker's since: unix seconds with an optional fraction (what the CLI sends), or RFC 3339; empty for all. */
+    /** Docker's since: unix seconds with an optional fraction (what the CLI sends), or another of Docker's times; empty for all. */
     static Instant since(String v) {
         if (v == null || v.isEmpty()) return null;
-        Matcher m = UNIX_TIME.matcher(v);
-        if (m.matches()) {
-            long nanos = m.group(2) == null ? 0 : Long.parseLong((m.group(2) + "00000000").substring(0, 9));
-            Instant t = Instant.ofEpochSecond(Long.parseLong(m.group(1)), nanos);
-            return t.equals(Instant.EPOCH) ? null : t;
-        }
-        try {
-            return Instant.parse(v);
-        } catch (RuntimeException e) {
-            throw ApiException.invalid("could not parse since timestamp: %s", v);
-        }
+        Instant t = Timestamps.parse(v, Instant.now());
+        return t.equals(Instant.EPOCH) ? null : t;
     }
 
     /** Docker's tail: "all" or empty for all, else a count that is not negative. */

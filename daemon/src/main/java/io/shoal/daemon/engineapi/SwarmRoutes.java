@@ -4,6 +4,7 @@ import io.shoal.api.ApiException;
 import io.shoal.api.NodeAvailability;
 import io.shoal.api.SwarmSpec;
 import io.shoal.daemon.swarm.SwarmNode;
+import io.shoal.manager.allocator.NetworkConfig;
 import java.util.List;
 
 /** {@code /swarm}: init, inspect, update, leave. */
@@ -25,7 +26,9 @@ public final class SwarmRoutes {
         r.add("GET", "/swarm", req -> swarm.control().swarm().get());
         r.add("POST", "/swarm/init", req -> {
             InitRequest init = req.json(InitRequest.class);
-            return swarm.init(init.listenAddr(), init.advertiseAddr(), init.forceNewCluster(), init.spec(), init.availability());
+            NetworkConfig network = NetworkConfig.forInit(init.defaultAddrPool(), init.subnetSize() == null ? 0 : init.subnetSize(),
+                    init.dataPathPort() == null ? 0 : init.dataPathPort());
+            return swarm.init(init.listenAddr(), init.advertiseAddr(), init.forceNewCluster(), init.spec(), init.availability(), network);
         });
         r.add("POST", "/swarm/join", req -> {
             JoinRequest join = req.json(JoinRequest.class);

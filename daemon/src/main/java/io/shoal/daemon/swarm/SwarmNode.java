@@ -16,8 +16,10 @@ import io.shoal.api.Version;
 import io.shoal.common.FileTrees;
 import io.shoal.common.HostPort;
 import io.shoal.daemon.DaemonOptions;
+import io.shoal.manager.allocator.NetworkConfig;
 import io.shoal.manager.ca.ClusterCa;
 import io.shoal.manager.control.ControlApi;
+import io.shoal.manager.control.NetworkControl;
 import io.shoal.manager.control.NodeControl;
 import io.shoal.manager.control.SwarmControl;
 import io.shoal.pki.NodeCertificates;
@@ -83,9 +85,12 @@ public final class SwarmNode implements AutoCloseable {
 
     // ---- init and join
 
-    /** {@code docker swarm init}: a new swarm with this node as its first manager, or a forced new cluster. */
+    /**
+     * {@code docker swarm init}: a new swarm with this node as its first manager, its networking
+     * settings and first networks (ingress, host); or a forced new cluster, which keeps the swarm's.
+     */
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
-                                    NodeAvailability availability) throws IOException {
+                                    NodeAvailability availability, NetworkConfig network) throws IOException {
         if (forceNewCluster && membership instanceof Membership.Manager m) return forceNewCluster(m, listenAddr, advertiseAddr);
         requireOutside();
         if (spec != null) SwarmControl.check(spec);
@@ -96,7 +101,7 @@ public final class SwarmNode implements AutoCloseable {
         String clusterId = Ids.newId();
         SwarmState state = new SwarmState(nodeId, clusterId, NodeRole.MANAGER, ip + ":" + listen.port(), listen.toString(), List.of());
         Cluster cluster = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, Defaults.fillSwarmSpec(spec),
-                null, false, Defaults.DATA_PATH_PORT, List.of("10.0.0.0/8"), 24, null, null));
+                null, false, network.dataPathPort(), network.poolCidrs(), network.subnetSize(), null, null));
         Files.createDirectories(Member.certificatesDir(swarmDir()));
         ClusterCa.firstManager(cluster, nodeId, List.of(ip)).save(Member.certificatesDir(swarmDir()));
         Node node = new Node(nodeId, Version.NONE, null, null,
@@ -108,6 +113,7 @@ public final class SwarmNode implements AutoCloseable {
             manager.store.update(tx -> {
                 tx.create(cluster);
                 tx.create(node);
+                NetworkControl.initial(network).forEach(tx::create);
                 return null;
             });
         });

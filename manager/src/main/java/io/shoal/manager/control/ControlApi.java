@@ -14,6 +14,7 @@ public final class ControlApi {
     private final TaskControl tasks;
     private final NodeControl nodes;
     private final SwarmControl swarm;
+    private final NetworkControl networks;
 
     /** @param leader the node id of the manager that leads now, as Raft knows it (null when none does) */
     public ControlApi(Store store, Clock clock, Supplier<String> leader) {
@@ -21,6 +22,7 @@ public final class ControlApi {
         this.tasks = new TaskControl(store);
         this.nodes = new NodeControl(store, leader);
         this.swarm = new SwarmControl(store);
+        this.networks = new NetworkControl(store);
     }
 
     public ServiceControl services() {
@@ -37,5 +39,9 @@ public final class ControlApi {
 
     public SwarmControl swarm() {
         return swarm;
+    }
+
+    public NetworkControl networks() {
+        return networks;
     }
 }

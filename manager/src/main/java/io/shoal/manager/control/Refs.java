@@ -1,6 +1,7 @@
 package io.shoal.manager.control;
 
 import io.shoal.api.ApiException;
+import io.shoal.api.Network;
 import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.StoredObject;
@@ -25,6 +26,10 @@ final class Refs {
         return resolve(r, Kind.TASK, ref, "task");
     }
 
+    static Network network(ReadTx r, String ref) {
+        return resolve(r, Kind.NETWORK, ref, "network");
+    }
+
     private static <T extends StoredObject> T resolve(ReadTx r, Kind kind, String ref, String what) {
         if (ref == null || ref.isEmpty()) throw ApiException.notFound("%s %s not found", what, ref);
         T byId = r.get(kind, ref);
@@ -43,6 +48,7 @@ final class Refs {
     private static String nameOf(StoredObject o) {
         return switch (o) {
             case Service s -> s.spec().name();
+            case Network n -> n.spec().name();
             case Node n -> n.hostname() != null ? n.hostname() : n.spec().name();
             default -> null;
         };

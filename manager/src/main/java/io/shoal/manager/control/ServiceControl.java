@@ -3,22 +3,32 @@ package io.shoal.manager.control;
 import io.shoal.api.ApiException;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Ids;
+import io.shoal.api.Network;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceMode;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
+import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import io.shoal.api.UpdateState;
 import io.shoal.api.Version;
 import io.shoal.manager.allocator.PortAllocator;
+import io.shoal.manager.allocator.VirtualIps;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
-/** Services: created, respecified, rolled back, removed, listed (swarmkit's controlapi service.go). */
+/**
+ * Services: created, respecified, rolled back, removed, listed (swarmkit's controlapi service.go).
+ * A spec is stored with its networks named by id, in its task template, and the service with a
+ * virtual IP on each of them (see {@link VirtualIps}).
+ */
 public final class ServiceControl {
     private final Store store;
     private final Clock clock;
@@ -43,11 +53,11 @@ public final class ServiceControl {
         ServiceSpecs.validate(spec);
         ServiceSpec withMode = spec.mode() == null ? spec.withMode(new ServiceMode.Replicated(1)) : spec;
         String id = Ids.newId();
-        return store.update(tx -> {
-            Service s = new Service(id, Version.NONE, null, null, withMode, null, null, null, null, null);
+        return Allocating.write(() -> store.update(tx -> {
+            Service s = new Service(id, Version.NONE, null, null, withNetworkIds(withMode, tx), null, null, null, null, null);
             tx.create(s.withEndpoint(endpoint(s, tx)));
             return id;
-        });
+        }));
     }
 
     /**
@@ -56,7 +66,7 @@ public final class ServiceControl {
      * service's.
      */
     public void update(String ref, long version, ServiceSpec spec, boolean rollback) {
-        store.update(tx -> {
+        Allocating.write(() -> store.update(tx -> {
             Service current = Refs.service(tx, ref);
             if (current.version().index() != version) throw ApiException.conflict("update out of sequence");
             ServiceSpec next;
@@ -67,7 +77,7 @@ public final class ServiceControl {
                 next = current.previousSpec();
             } else {
                 ServiceSpecs.validate(spec);
-                next = spec.mode() == null ? spec.withMode(current.mode()) : spec;
+                next = withNetworkIds(spec.mode() == null ? spec.withMode(current.mode()) : spec, tx);
                 if (!Objects.equals(next.name(), current.spec().name())) {
                     throw ApiException.invalid("renaming services is not supported");
                 }
@@ -83,7 +93,7 @@ public final class ServiceControl {
             }
             tx.update(updated.withEndpoint(endpoint(updated, tx)));
             return null;
-        });
+        }));
     }
 
     /** Deletes the service; the task reaper marks its tasks for removal, so their agents stop them. */
@@ -123,6 +133,30 @@ public final class ServiceControl {
         var spec = s.spec().endpointSpec();
         var withMode = new ServiceSpec.EndpointSpec(spec == null || spec.mode() == null ? EndpointMode.VIP : spec.mode(),
                 spec == null ? null : spec.ports());
-        return new Service.Endpoint(withMode, PortAllocator.allocate(s, tx::services), null);
+        return new Service.Endpoint(withMode, PortAllocator.allocate(s, tx::services), VirtualIps.of(s, withMode.mode(), tx));
+    }
+
+    /**
+     * The spec with its networks in the task template (where the deprecated top-level Networks
+     * move to, as the CLI moves them on update) and named by id, as dockerd resolves them; the
+     * ingress network is the routing mesh's alone (swarmkit's refusal).
+     */
+    private static ServiceSpec withNetworkIds(ServiceSpec spec, ReadTx tx) {
+        TaskSpec template = spec.taskTemplate();
+        List<TaskSpec.NetworkAttachmentConfig> wanted = template.networks() != null && !template.networks().isEmpty()
+                ? template.networks() : spec.networks();
+        if (wanted == null || wanted.isEmpty()) return spec.withNetworks(null);
+        List<TaskSpec.NetworkAttachmentConfig> resolved = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (TaskSpec.NetworkAttachmentConfig a : wanted) {
+            if (a == null || a.target() == null || a.target().isEmpty()) throw ApiException.invalid("network target must be provided");
+            Network n = Refs.network(tx, a.target());
+            if (n.isIngress()) {
+                throw ApiException.invalid("Service cannot be explicitly attached to the ingress network \"%s\"", n.spec().name());
+            }
+            if (!seen.add(n.id())) throw ApiException.invalid("service is already attached to network %s", a.target());
+            resolved.add(a.withTarget(n.id()));
+        }
+        return spec.withNetworks(null).withTaskTemplate(template.withNetworks(resolved));
     }
 }

@@ -23,6 +23,7 @@ final class Pipeline {
         List<Filter> filters = Stream.of(
                         Optional.<Filter>of(new ReadyFilter()),
                         ResourceFilter.forTask(task.spec()),
+                        PluginFilter.forTask(task),
                         ConstraintFilter.forTask(task.spec()),
                         PlatformFilter.forTask(task.spec()),
                         HostPortFilter.forTask(hostPorts),

@@ -5,6 +5,7 @@ import io.shoal.api.NodeState;
 import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.scheduler.Fixtures.CPU;
 import static io.shoal.manager.scheduler.Fixtures.GIB;
+import static io.shoal.manager.scheduler.Fixtures.attached;
 import static io.shoal.manager.scheduler.Fixtures.node;
 import static io.shoal.manager.scheduler.Fixtures.pending;
 import static io.shoal.manager.scheduler.Fixtures.reserving;
@@ -13,6 +14,7 @@ import static io.shoal.manager.scheduler.Fixtures.spec;
 import static io.shoal.manager.scheduler.Fixtures.withAvailability;
 import static io.shoal.manager.scheduler.Fixtures.withLabels;
 import static io.shoal.manager.scheduler.Fixtures.withPlatform;
+import static io.shoal.manager.scheduler.Fixtures.withPlugins;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,6 +66,20 @@ class FilterTest {
         n.add(running("t1", "s", "a", reserving(4 * CPU, 0)).withDesiredState(TaskState.SHUTDOWN), List.of());
         assertFalse(ResourceFilter.forTask(reserving(CPU, 0)).orElseThrow().check(n));
         assertEquals(0, n.activeTasks("s"), "but it no longer counts towards spread");
+    }
+
+    @Test
+    void networksWantTheirDriverAmongTheNodesPlugins() {
+        Filter f = PluginFilter.forTask(attached(pending("t", "s", 1, spec()))).orElseThrow();
+        assertFalse(f.check(info(node("a"))), "no plugins at all");
+        assertFalse(f.check(info(withPlugins(node("a"), "Volume/overlay", "Log/json-file"))));
+        assertTrue(f.check(info(withPlugins(node("a"), "Log/json-file", "Network/overlay"))));
+        assertTrue(f.check(info(withPlugins(node("a"), "Network/overlay:latest"))));
+        Node noEngine = node("a").withDescription(new Node.Description("a", new Platform("x86_64", "linux"), null, null, null));
+        assertTrue(f.check(info(noEngine)), "a node that describes no engine is not filtered, as in swarmkit");
+        assertTrue(PluginFilter.forTask(pending("t", "s", 1, spec())).isEmpty(), "no networks, no filter");
+        assertEquals("missing plugin on 1 node", f.explain(1));
+        assertEquals("missing plugin on 2 nodes", f.explain(2));
     }
 
     @Test

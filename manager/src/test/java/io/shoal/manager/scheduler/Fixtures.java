@@ -1,7 +1,9 @@
 package io.shoal.manager.scheduler;
 
 import io.shoal.pki.NodeRole;
+import io.shoal.api.Driver;
 import io.shoal.api.EndpointMode;
+import io.shoal.api.Network;
 import io.shoal.api.PublishMode;
 import io.shoal.api.Protocol;
 import io.shoal.api.NodeState;
@@ -54,6 +56,23 @@ final class Fixtures {
     static Node withAvailability(Node n, NodeAvailability availability) {
         var s = n.spec();
         return n.withSpec(new Node.Spec(s.name(), s.labels(), s.role(), availability));
+    }
+
+    /** The node with its engine offering these plugins, {@code "Network/overlay"} for instance. */
+    static Node withPlugins(Node n, String... typeSlashName) {
+        var d = n.description();
+        var plugins = java.util.Arrays.stream(typeSlashName)
+                .map(p -> new Node.PluginDescription(p.substring(0, p.indexOf('/')), p.substring(p.indexOf('/') + 1))).toList();
+        return n.withDescription(new Node.Description(d.hostname(), d.platform(), d.resources(),
+                new Node.Engine(d.engine().engineVersion(), d.engine().labels(), plugins), null));
+    }
+
+    /** The task attached to an overlay network, as the allocator leaves it. */
+    static Task attached(Task t) {
+        Network overlay = new Network("net1", Version.NONE, null, null,
+                new Network.Spec("appnet", null, new Driver("overlay", null), false, false, false, false, null, "swarm"),
+                new Driver("overlay", Map.of(Network.VXLAN_ID_LIST, "4097")), null);
+        return t.withNetworksAttachments(List.of(new Task.NetworkAttachment(overlay, List.of("10.0.1.3/24"))));
     }
 
     static Node withPlatform(Node n, String os, String arch) {

@@ -240,6 +240,19 @@ class SchedulerTest {
         assertWaiting("cap-2", "no suitable node (max replicas per node limit exceed)");
     }
 
+    /** A task on an overlay network goes only where the executor can attach it: not to a process-executor node. */
+    @Test
+    void tasksOnNetworksGoOnlyToNodesWithTheNetworkPlugin() {
+        create(node("plain"));
+        create(Fixtures.attached(pending("web-1", "web", 1, spec())));
+        scheduler.reconcile();
+        assertWaiting("web-1", "no suitable node (missing plugin on 1 node)");
+        create(Fixtures.withPlugins(node("overlay"), "Network/overlay"));
+        scheduler.reconcile();
+        assertAssigned("web-1");
+        assertEquals("overlay", task("web-1").nodeId());
+    }
+
     @Test
     void hostPortsHeldByAnotherServiceConflict() {
         create(node("n1"), node("n2"));

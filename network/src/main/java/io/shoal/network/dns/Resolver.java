@@ -1,6 +1,6 @@
 package io.shoal.network.dns;
 
-import io.shoal.network.Ipv4Prefix;
+import io.shoal.common.Ipv4Prefix;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
@@ -28,7 +28,7 @@ import java.util.concurrent.Semaphore;
  */
 public final class Resolver implements AutoCloseable {
     /** Where the server listens inside the sandbox, Docker's address for its embedded server. */
-    public static final InetSocketAddress ADDRESS = new InetSocketAddress(Ipv4Prefix.ipv4("127.0.0.11"), 53);
+    public static final InetSocketAddress ADDRESS = new InetSocketAddress(Ipv4Prefix.inet("127.0.0.11"), 53);
     static final int IN_FLIGHT = 256;
     private static final int IDLE_MILLIS = 10_000;
     private static final System.Logger LOG = System.getLogger(Resolver.class.getName());

@@ -1,11 +1,11 @@
 package io.shoal.network.dns;
 
+import io.shoal.common.Ipv4Prefix;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shoal.network.Ipv4Prefix;
 import java.io.IOException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SocketChannel;
@@ -32,8 +32,8 @@ class ResponderTest {
     final Names names = name -> {
         asked.set(name);
         return switch (name) {
-            case "web" -> new Answer.Addresses(List.of(Ipv4Prefix.ipv4("10.0.1.5"), Ipv4Prefix.ipv4("10.0.1.6")));
-            case "many" -> new Answer.Addresses(java.util.stream.IntStream.rangeClosed(1, 60).mapToObj(i -> Ipv4Prefix.ipv4("10.0.2." + i)).toList());
+            case "web" -> new Answer.Addresses(List.of(Ipv4Prefix.inet("10.0.1.5"), Ipv4Prefix.inet("10.0.1.6")));
+            case "many" -> new Answer.Addresses(java.util.stream.IntStream.rangeClosed(1, 60).mapToObj(i -> Ipv4Prefix.inet("10.0.2." + i)).toList());
             case "gone" -> new Answer.NoSuchName();
             case "broken" -> throw new IllegalStateException("lookup failed");
             default -> new Answer.Forward();
@@ -118,7 +118,7 @@ class ResponderTest {
 
     @Test
     void namesAreSwappedInPlace() throws IOException {
-        responder.names(name -> new Answer.Addresses(List.of(Ipv4Prefix.ipv4("10.0.9.9"))));
+        responder.names(name -> new Answer.Addresses(List.of(Ipv4Prefix.inet("10.0.9.9"))));
         assertEquals("10.0.9.9", ((ARecord) ask("web", Type.A, false).getSection(Section.ANSWER).getFirst()).getAddress().getHostAddress());
     }
 

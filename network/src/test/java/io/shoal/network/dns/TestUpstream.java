@@ -1,6 +1,6 @@
 package io.shoal.network.dns;
 
-import io.shoal.network.Ipv4Prefix;
+import io.shoal.common.Ipv4Prefix;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -27,7 +27,7 @@ import org.xbill.DNS.Type;
  * {@code slow.test} is never answered, anything else is NXDOMAIN.
  */
 public final class TestUpstream implements AutoCloseable {
-    public static final Inet4Address EXAMPLE = Ipv4Prefix.ipv4("192.0.2.10");
+    public static final Inet4Address EXAMPLE = Ipv4Prefix.inet("192.0.2.10");
     /** More A records than fit in 512 bytes. */
     public static final int BIG = 40;
 
@@ -97,7 +97,7 @@ public final class TestUpstream implements AutoCloseable {
             case "example.test" -> r.addRecord(new ARecord(question.getName(), DClass.IN, 60, EXAMPLE), Section.ANSWER);
             case "big.test" -> {
                 for (int i = 1; i <= BIG; i++) {
-                    r.addRecord(new ARecord(question.getName(), DClass.IN, 60, Ipv4Prefix.ipv4("192.0.2." + i)), Section.ANSWER);
+                    r.addRecord(new ARecord(question.getName(), DClass.IN, 60, Ipv4Prefix.inet("192.0.2." + i)), Section.ANSWER);
                 }
             }
             default -> r.getHeader().setRcode(Rcode.NXDOMAIN);
