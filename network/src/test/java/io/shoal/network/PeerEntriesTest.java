@@ -1,6 +1,5 @@
 package io.shoal.network;
 
-import io.shoal.common.Ipv4Prefix;
 import static io.shoal.common.Ipv4Prefix.inet;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

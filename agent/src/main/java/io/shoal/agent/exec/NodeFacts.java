@@ -13,7 +13,7 @@ public final class NodeFacts {
     private NodeFacts() {}
 
     /** The network plugin a node with overlay networking reports; the scheduler places tasks on networks only there. */
-    static final Map<String, String> OVERLAY_PLUGIN = Map.of("Type", "Network", "Name", "overlay");
+    static final Node.PluginDescription OVERLAY_PLUGIN = new Node.PluginDescription("Network", "overlay");
 
     public static Node.Description describe(String hostname, String engineVersion, Map<String, String> engineLabels,
                                             boolean overlayNetworks) {

@@ -2,8 +2,9 @@ package io.shoal.agent.network;
 
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
+import io.shoal.api.Task;
 import io.shoal.api.dispatcher.NetworkView;
-import io.shoal.network.Ipv4Prefix;
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.OverlaySpec;
 import io.shoal.network.Peer;
 import io.shoal.network.Vip;
@@ -13,32 +14,49 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 
-/** What the managers' views of networks mean for the data plane: pure functions, tested alone. */
+/** What tasks' attachments and the managers' views of networks mean for the data plane: pure functions. */
 final class Programming {
-    /** Where swarm keeps a network's VXLAN id, and the MTU a user asked for. */
-    static final String VXLAN_ID = "com.docker.network.driver.overlay.vxlanid_list";
-    static final String MTU = "com.docker.network.driver.mtu";
+    private static final Comparator<Inet4Address> BY_ADDRESS = Comparator.comparingInt(Ipv4Prefix::toInt);
 
     private Programming() {}
 
+    /** One overlay network of a task: the data plane's description of it and the task's address on it. */
+    record Attachment(OverlaySpec spec, Ipv4Prefix address) {}
+
+    /** The task's overlay networks in the order of its interfaces (the host network is none). */
+    static List<Attachment> attachments(Task task) {
+        if (task.networksAttachments() == null) return List.of();
+        List<Attachment> out = new ArrayList<>();
+        for (Task.NetworkAttachment a : task.networksAttachments()) {
+            if (a.network() == null || a.network().isPredefined() || a.addresses() == null || a.addresses().isEmpty()) continue;
+            out.add(new Attachment(overlay(a.network()), Ipv4Prefix.parse(a.addresses().getFirst())));
+        }
+        return out;
+    }
+
     /** The data plane's description of an allocated network. */
     static OverlaySpec overlay(Network n) {
-        var configs = n.ipamOptions() == null ? null : n.ipamOptions().configs();
-        if (configs == null || configs.isEmpty() || configs.getFirst().subnet() == null) {
-            throw new IllegalArgumentException("network " + n.spec().name() + " has no allocated subnet");
-        }
-        var c = configs.getFirst();
-        Ipv4Prefix subnet = Ipv4Prefix.parse(c.subnet());
-        Inet4Address gateway = c.gateway() == null || c.gateway().isEmpty() ? subnet.first() : Ipv4Prefix.address(c.gateway());
-        Map<String, String> state = n.driverState() == null || n.driverState().options() == null ? Map.of() : n.driverState().options();
-        String vni = state.get(VXLAN_ID);
-        if (vni == null) throw new IllegalArgumentException("network " + n.spec().name() + " has no VXLAN id");
-        String mtu = state.get(MTU);
-        if (mtu == null && n.spec().driverConfiguration() != null && n.spec().driverConfiguration().options() != null) {
-            mtu = n.spec().driverConfiguration().options().get(MTU);
-        }
-        return new OverlaySpec(n.id(), Integer.parseInt(vni.split(",")[0].trim()), subnet, gateway,
+        Ipv4Prefix subnet = n.subnet();
+        Integer vni = n.vni();
+        if (subnet == null || vni == null) throw new IllegalArgumentException("network " + n.spec().name() + " is not allocated");
+        String gateway = n.allocated().gateway();
+        String mtu = option(n, Network.MTU);
+        return new OverlaySpec(n.id(), vni, subnet.masked(),
+                gateway == null || gateway.isEmpty() ? Ipv4Prefix.inet(subnet.first() + 1) : Ipv4Prefix.inet(gateway),
                 mtu == null ? 0 : Integer.parseInt(mtu.trim()));
+    }
+
+    /** A driver option as allocated, else as the user gave it. */
+    private static String option(Network n, String key) {
+        if (n.driverState() != null && n.driverState().options() != null && n.driverState().options().containsKey(key)) {
+            return n.driverState().options().get(key);
+        }
+        var asked = n.spec().driverConfiguration();
+        return asked == null || asked.options() == null ? null : asked.options().get(key);
+    }
+
+    static Inet4Address address(String dottedQuad) {
+        return Ipv4Prefix.inet(dottedQuad);
     }
 
     /** The network's endpoints on other nodes, in a stable order. */
@@ -47,9 +65,9 @@ final class Programming {
         List<Peer> out = new ArrayList<>();
         for (NetworkView.Endpoint e : view.endpoints()) {
             if (e.nodeId().equals(nodeId) || e.nodeAddr() == null || e.nodeAddr().isEmpty()) continue;
-            out.add(new Peer(Ipv4Prefix.parse(e.address()).address(), Ipv4Prefix.address(e.nodeAddr())));
+            out.add(new Peer(endpoint(e.address()), address(e.nodeAddr())));
         }
-        out.sort(Comparator.comparing(p -> p.address().getHostAddress()));
+        out.sort(Comparator.comparing(Peer::address, BY_ADDRESS));
         return out;
     }
 
@@ -64,14 +82,21 @@ final class Programming {
             if (v == null) continue;
             for (NetworkView.ServiceEntry s : v.services()) {
                 if (s.mode() != EndpointMode.VIP || s.vip() == null) continue;
-                List<Inet4Address> backends = v.endpoints().stream()
-                        .filter(e -> e.running() && e.serviceId().equals(s.serviceId()))
-                        .map(e -> Ipv4Prefix.parse(e.address()).address())
-                        .sorted(Comparator.comparing(Inet4Address::getHostAddress)).toList();
-                out.add(new Vip(Ipv4Prefix.parse(s.vip()).address(), backends));
+                out.add(new Vip(endpoint(s.vip()), running(v, s.serviceId())));
             }
         }
-        out.sort(Comparator.comparing(x -> x.vip().getHostAddress()));
+        out.sort(Comparator.comparing(Vip::vip, BY_ADDRESS));
         return out;
+    }
+
+    /** The addresses of the service's running tasks on the network, in a stable order. */
+    static List<Inet4Address> running(NetworkView v, String serviceId) {
+        return v.endpoints().stream().filter(e -> e.running() && e.serviceId().equals(serviceId))
+                .map(e -> endpoint(e.address())).sorted(BY_ADDRESS).toList();
+    }
+
+    /** An address as the managers write it on a network: {@code 10.0.1.5/24}. */
+    static Inet4Address endpoint(String cidr) {
+        return Ipv4Prefix.parse(cidr).inet();
     }
 }

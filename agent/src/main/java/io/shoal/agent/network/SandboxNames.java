@@ -2,10 +2,11 @@ package io.shoal.agent.network;
 
 import io.shoal.api.EndpointMode;
 import io.shoal.api.dispatcher.NetworkView;
-import io.shoal.network.Ipv4Prefix;
 import io.shoal.network.dns.Answer;
 import io.shoal.network.dns.Names;
 import java.net.Inet4Address;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -16,7 +17,8 @@ import java.util.function.Supplier;
  * sandbox is on (the first of them that knows a name answers): a service's name or alias gives its
  * VIP (dnsrr: its running tasks' addresses), {@code tasks.NAME} its running tasks' addresses, a
  * task's name {@code SERVICE.SLOT.TASKID} the task. A name known only on a network the sandbox is
- * not on does not exist for it; any other name is the host's resolvers' business.
+ * not on does not exist for it; any other name is the host's resolvers' business. Several
+ * addresses come in a random order each time.
  */
 final class SandboxNames implements Names {
     private static final String TASKS = "tasks.";
@@ -38,7 +40,12 @@ final class SandboxNames implements Names {
             NetworkView v = all.get(id);
             if (v == null) continue;
             List<Inet4Address> found = resolve(v, n);
-            if (found != null) return found.isEmpty() ? new Answer.NoSuchName() : new Answer.Addresses(found);
+            if (found == null) continue;
+            if (found.isEmpty()) return new Answer.NoSuchName();
+            // Round robin, as Docker's DNS answers: clients mostly take the first address.
+            List<Inet4Address> shuffled = new ArrayList<>(found);
+            Collections.shuffle(shuffled);
+            return new Answer.Addresses(shuffled);
         }
         for (var e : all.entrySet()) {
             if (!mine.contains(e.getKey()) && resolve(e.getValue(), n) != null) return new Answer.NoSuchName();
@@ -52,13 +59,12 @@ final class SandboxNames implements Names {
         String base = tasks ? name.substring(TASKS.length()) : name;
         for (NetworkView.ServiceEntry s : v.services()) {
             if (!s.name().equalsIgnoreCase(base) && s.aliases().stream().noneMatch(base::equalsIgnoreCase)) continue;
-            if (!tasks && s.mode() == EndpointMode.VIP && s.vip() != null) return List.of(Ipv4Prefix.parse(s.vip()).address());
-            return v.endpoints().stream().filter(e -> e.running() && e.serviceId().equals(s.serviceId()))
-                    .map(e -> Ipv4Prefix.parse(e.address()).address()).toList();
+            if (!tasks && s.mode() == EndpointMode.VIP && s.vip() != null) return List.of(Programming.endpoint(s.vip()));
+            return Programming.running(v, s.serviceId());
         }
         if (tasks) return null;
         for (NetworkView.Endpoint e : v.endpoints()) {
-            if (e.running() && e.name().equalsIgnoreCase(name)) return List.of(Ipv4Prefix.parse(e.address()).address());
+            if (e.running() && e.name().equalsIgnoreCase(name)) return List.of(Programming.endpoint(e.address()));
         }
         return null;
     }

@@ -149,6 +149,6 @@ final class NodeNetworks {
     }
 
     private static String networkIdOf(Task.NetworkAttachment a) {
-        return a.network() == null ? null : a.network().path("ID").asText(null);
+        return a.network() == null || a.network().isPredefined() ? null : a.network().id();
     }
 }

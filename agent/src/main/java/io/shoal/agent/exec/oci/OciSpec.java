@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.agent.image.ImageConfig;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Ids;
-import io.shoal.api.Json;
 import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
 import java.nio.file.Files;
@@ -310,8 +309,7 @@ final class OciSpec {
         }
         if (task.networksAttachments() != null) {
             for (var a : task.networksAttachments()) {
-                JsonNode n = Json.MAPPER.valueToTree(a.network());
-                if ("host".equals(n.path("Spec").path("Name").asText()) || "host".equals(n.path("ID").asText())) return true;
+                if (a.network() != null && a.network().isPredefined() && "host".equals(a.network().spec().name())) return true;
             }
         }
         return false;
