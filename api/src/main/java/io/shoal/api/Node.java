@@ -2,9 +2,9 @@ package io.shoal.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.shoal.pki.NodeRole;
 import java.time.Instant;
 import java.util.List;
-import io.shoal.pki.NodeRole;
 import java.util.Map;
 
 public record Node(

@@ -7,10 +7,9 @@ import io.shoal.agent.exec.process.ProcessExecutor;
 import io.shoal.agent.image.ImageStore;
 import io.shoal.agent.network.TaskNetworks;
 import io.shoal.daemon.demo.DemoCommand;
-import io.shoal.daemon.swarm.SwarmNode;
-import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.ContainerRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
+import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.LogRoutes;
 import io.shoal.daemon.engineapi.NetworkRoutes;
 import io.shoal.daemon.engineapi.NodeRoutes;
@@ -20,6 +19,7 @@ import io.shoal.daemon.engineapi.ServiceRoutes;
 import io.shoal.daemon.engineapi.SwarmRoutes;
 import io.shoal.daemon.engineapi.SystemRoutes;
 import io.shoal.daemon.engineapi.TaskRoutes;
+import io.shoal.daemon.swarm.SwarmNode;
 import io.shoal.network.DataPlane;
 import io.shoal.network.dns.ResolvConf;
 import java.io.IOException;
@@ -33,9 +33,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 /** The {@code shoal} command. */
 @Command(name = "shoal", mixinStandardHelpOptions = true, version = Daemon.ENGINE_VERSION,

@@ -1,15 +1,15 @@
 package io.shoal.network;
 
-import io.shoal.common.Ipv4Prefix;
 import static io.shoal.network.OverlayTest.N1;
 import static io.shoal.network.OverlayTest.at;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.dns.Answer;
 import io.shoal.network.dns.Names;
-import io.shoal.network.dns.TestUpstream;
+import io.shoal.testkit.DnsUpstream;
 import io.shoal.testkit.TestNetwork.Host;
 import java.io.IOException;
 import java.net.DatagramSocket;
@@ -47,7 +47,7 @@ class DnsTest {
 
     @Test
     void answersTheSwarmsNamesAndForwardsTheRest() throws Exception {
-        try (Nodes nodes = Nodes.create(2); TestUpstream upstream = upstreamOn(nodes.host(2))) {
+        try (Nodes nodes = Nodes.create(2); DnsUpstream upstream = upstreamOn(nodes.host(2))) {
             DataPlane h1 = nodes.start(1, List.of(upstream.address));
             Path s = h1.ensureSandbox("s");
             h1.attach("s", N1, 0, at(N1, 5));
@@ -70,14 +70,14 @@ class DnsTest {
             assertEquals(0, upstream.udpQueries.get(), "the swarm's names never reach the upstream");
 
             Message example = DnsClient.query(t, s, "example.test", Type.A, false);
-            assertEquals(List.of(TestUpstream.EXAMPLE.getHostAddress()), addresses(example), "forwarded to the upstream on h2");
+            assertEquals(List.of(DnsUpstream.EXAMPLE.getHostAddress()), addresses(example), "forwarded to the upstream on h2");
             assertEquals(Rcode.NXDOMAIN, DnsClient.query(t, s, "nowhere.test", Type.A, false).getRcode(), "the upstream's NXDOMAIN passed on");
 
             Message bigUdp = DnsClient.query(t, s, "big.test", Type.A, false);
             assertTrue(bigUdp.getHeader().getFlag(Flags.TC), "too big for UDP: truncated, so the client retries over TCP");
             Message bigTcp = DnsClient.query(t, s, "big.test", Type.A, true);
             assertFalse(bigTcp.getHeader().getFlag(Flags.TC));
-            assertEquals(TestUpstream.BIG, addresses(bigTcp).size(), "over TCP the resolver fell back to TCP upstream");
+            assertEquals(DnsUpstream.BIG, addresses(bigTcp).size(), "over TCP the resolver fell back to TCP upstream");
             assertTrue(upstream.tcpQueries.get() >= 1);
 
             assertEquals(List.of("10.0.1.7"), addresses(DnsClient.query(t, s, "tasks.web", Type.A, true)), "the swarm's names over TCP");
@@ -99,9 +99,9 @@ class DnsTest {
     }
 
     /** An upstream server on {@code host}'s address, port 53. */
-    static TestUpstream upstreamOn(Host host) throws IOException {
+    static DnsUpstream upstreamOn(Host host) throws IOException {
         InetSocketAddress at = new InetSocketAddress(host.address(), 53);
-        return new TestUpstream(host.inside(() -> new DatagramSocket(at)), host.inside(() -> new ServerSocket(53, 50, at.getAddress())));
+        return new DnsUpstream(host.inside(() -> new DatagramSocket(at)), host.inside(() -> new ServerSocket(53, 50, at.getAddress())));
     }
 
     static List<String> addresses(Message m) {

@@ -16,13 +16,13 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /** Runs short host commands ({@code ip}, {@code nsenter}) and says clearly why one failed. */
-final class Exec {
+public final class Exec {
     static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private Exec() {}
 
     /** Runs {@code cmd} with {@code stdin} (or none) and returns its exit code and output. */
-    static Result run(List<String> cmd, String stdin, Duration timeout) throws IOException {
+    public static Result run(List<String> cmd, String stdin, Duration timeout) throws IOException {
         Process p = new ProcessBuilder(cmd).start();
         CompletableFuture<String> out = drain(p.getInputStream());
         CompletableFuture<String> err = drain(p.getErrorStream());

@@ -11,6 +11,12 @@ import java.util.List;
  */
 public record NetworkView(Network network, List<Endpoint> endpoints, List<ServiceEntry> services) {
 
+    /** Empty lists travel as nothing (the JSON leaves them out): read back, they are empty again. */
+    public NetworkView {
+        endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+        services = services == null ? List.of() : List.copyOf(services);
+    }
+
     /**
      * A task's address on the network, from the moment it is assigned until it is dead, so peers
      * can reach a container before it reports running. Only a {@code running} endpoint (observed
@@ -21,13 +27,22 @@ public record NetworkView(Network network, List<Endpoint> endpoints, List<Servic
      * @param nodeAddr the underlay address of the endpoint's node
      */
     public record Endpoint(String taskId, String name, String serviceId, List<String> aliases, String address,
-                           String nodeId, String nodeAddr, boolean running) {}
+                           String nodeId, String nodeAddr, boolean running) {
+        public Endpoint {
+            aliases = aliases == null ? List.of() : List.copyOf(aliases);
+        }
+    }
 
     /**
      * A service attached to the network: its name and aliases resolve to its {@code vip} (CIDR) in
      * vip mode, to its running tasks' addresses in dnsrr mode (then {@code vip} is null).
      */
-    public record ServiceEntry(String serviceId, String name, List<String> aliases, EndpointMode mode, String vip) {}
+    public record ServiceEntry(String serviceId, String name, List<String> aliases, EndpointMode mode, String vip) {
+        public ServiceEntry {
+            aliases = aliases == null ? List.of() : List.copyOf(aliases);
+            if (mode == null) mode = EndpointMode.VIP;
+        }
+    }
 
     public String networkId() {
         return network.id();

@@ -1,8 +1,5 @@
 package io.shoal.manager.scheduler;
 
-import io.shoal.api.Protocol;
-import io.shoal.api.NodeState;
-import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.scheduler.Fixtures.CPU;
 import static io.shoal.manager.scheduler.Fixtures.GIB;
 import static io.shoal.manager.scheduler.Fixtures.attached;
@@ -20,7 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.Node;
+import io.shoal.api.NodeAvailability;
+import io.shoal.api.NodeState;
 import io.shoal.api.Platform;
+import io.shoal.api.Protocol;
 import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import java.util.List;

@@ -1,16 +1,15 @@
 package io.shoal.manager.scheduler;
 
-import io.shoal.pki.NodeRole;
 import io.shoal.api.Driver;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
-import io.shoal.api.PublishMode;
-import io.shoal.api.Protocol;
-import io.shoal.api.NodeState;
-import io.shoal.api.NodeAvailability;
 import io.shoal.api.Node;
+import io.shoal.api.NodeAvailability;
+import io.shoal.api.NodeState;
 import io.shoal.api.Platform;
 import io.shoal.api.PortConfig;
+import io.shoal.api.Protocol;
+import io.shoal.api.PublishMode;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
@@ -18,6 +17,7 @@ import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.Version;
+import io.shoal.pki.NodeRole;
 import io.shoal.store.DirectProposer;
 import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;

@@ -1,6 +1,5 @@
 package io.shoal.manager.scheduler;
 
-import io.shoal.api.NodeAvailability;
 import static io.shoal.manager.scheduler.Fixtures.CPU;
 import static io.shoal.manager.scheduler.Fixtures.GIB;
 import static io.shoal.manager.scheduler.Fixtures.hostPort;
@@ -18,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.Node;
+import io.shoal.api.NodeAvailability;
 import io.shoal.api.Platform;
 import io.shoal.api.StoredObject;
 import io.shoal.api.Task;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.testkit.DnsUpstream;
 import java.io.IOException;
 import java.net.DatagramSocket;
 import java.net.InetSocketAddress;
@@ -22,24 +23,24 @@ class ForwarderTest {
 
     @Test
     void forwardsOverUdpAndOverTcpWhenTruncatedForATcpClient() throws IOException {
-        try (TestUpstream up = TestUpstream.onLoopback()) {
+        try (DnsUpstream up = DnsUpstream.onLoopback()) {
             Forwarder f = new Forwarder(List.of(up.address), TIMEOUT, ResponderTest.here());
             Message example = new Message(f.forward(ResponderTest.query("example.test", Type.A), false).orElseThrow());
-            assertEquals(TestUpstream.EXAMPLE, ((org.xbill.DNS.ARecord) example.getSection(Section.ANSWER).getFirst()).getAddress());
+            assertEquals(DnsUpstream.EXAMPLE, ((org.xbill.DNS.ARecord) example.getSection(Section.ANSWER).getFirst()).getAddress());
 
             Message udp = new Message(f.forward(ResponderTest.query("big.test", Type.A), false).orElseThrow());
             assertTrue(udp.getHeader().getFlag(Flags.TC), "a UDP client gets the truncated answer and retries over TCP itself");
             assertEquals(0, up.tcpQueries.get());
             Message tcp = new Message(f.forward(ResponderTest.query("big.test", Type.A), true).orElseThrow());
             assertFalse(tcp.getHeader().getFlag(Flags.TC));
-            assertEquals(TestUpstream.BIG, tcp.getSection(Section.ANSWER).size());
+            assertEquals(DnsUpstream.BIG, tcp.getSection(Section.ANSWER).size());
             assertEquals(1, up.tcpQueries.get());
         }
     }
 
     @Test
     void aSilentOrClosedUpstreamIsPassedOverAndNoneAnsweringIsEmpty() throws IOException {
-        try (TestUpstream up = TestUpstream.onLoopback(); DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
+        try (DnsUpstream up = DnsUpstream.onLoopback(); DatagramSocket silent = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
             InetSocketAddress closed;
             try (DatagramSocket s = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0))) {
                 closed = (InetSocketAddress) s.getLocalSocketAddress();

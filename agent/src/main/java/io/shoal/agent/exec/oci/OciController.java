@@ -153,8 +153,6 @@ public final class OciController implements TaskController {
     @Override
     public synchronized void start() throws ExecException {
         if (started() != null) {
-            // adopted after a daemon restart: its sandbox outlived the daemon, its resolver did not
-            env.networking().attach(task);
             startHealth();
             return;
         }
@@ -200,6 +198,7 @@ public final class OciController implements TaskController {
             if (s != null) startHealth();
         }
         if (s == null) throw new ExecException("task: not started");
+        reattach();
         try {
             s.monitorExit().get();
         } catch (ExecutionException e) {
@@ -292,6 +291,19 @@ public final class OciController implements TaskController {
             return s == null ? 0 : s.pid();
         } catch (ExecException e) {
             return 0;
+        }
+    }
+
+    /**
+     * Attaches the running container's sandbox again (done at once when nothing is missing): after a
+     * daemon restart its namespace and interfaces are still there, but its resolver died with the
+     * daemon. A failure leaves the container running, only without names.
+     */
+    private void reattach() {
+        try {
+            env.networking().attach(task);
+        } catch (ExecException e) {
+            LOG.warn("task {}: its network attachment could not be renewed: {}", id, e.getMessage());
         }
     }
 

@@ -1,10 +1,10 @@
 package io.shoal.agent.exec.oci;
 
-import io.shoal.agent.exec.Signals;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shoal.agent.exec.Signals;
 import io.shoal.agent.image.ImageConfig;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Ids;

@@ -1,4 +1,4 @@
-package io.shoal.network.dns;
+package io.shoal.testkit;
 
 import io.shoal.common.Ipv4Prefix;
 import java.io.DataInputStream;
@@ -26,7 +26,7 @@ import org.xbill.DNS.Type;
  * {@link #EXAMPLE}, {@code big.test} has {@link #BIG} addresses (truncated over UDP),
  * {@code slow.test} is never answered, anything else is NXDOMAIN.
  */
-public final class TestUpstream implements AutoCloseable {
+public final class DnsUpstream implements AutoCloseable {
     public static final Inet4Address EXAMPLE = Ipv4Prefix.inet("192.0.2.10");
     /** More A records than fit in 512 bytes. */
     public static final int BIG = 40;
@@ -38,7 +38,7 @@ public final class TestUpstream implements AutoCloseable {
     private final ServerSocket tcp;
 
     /** Serves on sockets bound to one address (in whichever namespace the caller bound them). */
-    public TestUpstream(DatagramSocket udp, ServerSocket tcp) {
+    public DnsUpstream(DatagramSocket udp, ServerSocket tcp) {
         this.address = (InetSocketAddress) udp.getLocalSocketAddress();
         this.udp = udp;
         this.tcp = tcp;
@@ -47,9 +47,9 @@ public final class TestUpstream implements AutoCloseable {
     }
 
     /** One on 127.0.0.1, a free port. */
-    public static TestUpstream onLoopback() throws IOException {
+    public static DnsUpstream onLoopback() throws IOException {
         DatagramSocket udp = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
-        return new TestUpstream(udp, new ServerSocket(udp.getLocalPort(), 50, udp.getLocalAddress()));
+        return new DnsUpstream(udp, new ServerSocket(udp.getLocalPort(), 50, udp.getLocalAddress()));
     }
 
     private void serveUdp() {
