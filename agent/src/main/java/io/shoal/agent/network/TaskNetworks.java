@@ -94,6 +94,11 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         DataPlane p = requirePlane();
         String sandbox = task.id();
         List<String> networks = attachments.stream().map(a -> a.spec().networkId()).toList();
+        synchronized (this) {
+            // First: from now on no other task's detach removes these networks.
+            sandboxes.put(sandbox, networks);
+            programmedVips.remove(sandbox);
+        }
         try {
             Path netns = p.ensureSandbox(sandbox);
             int index = 0;
@@ -101,10 +106,6 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
                 String network = a.spec().networkId();
                 locked(network, () -> p.ensureNetwork(a.spec()));
                 p.attach(sandbox, a.spec(), index++, a.address());
-            }
-            synchronized (this) {
-                sandboxes.put(sandbox, networks);
-                programmedVips.remove(sandbox);
             }
             for (String network : networks) programPeers(p, network);
             programVips(p, sandbox);
@@ -115,25 +116,30 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         }
     }
 
+    /**
+     * Runs to the end even on an interrupted thread (a task's waiter is interrupted when the task is
+     * removed): a cleanup cut short would leave a namespace behind. The networks to look at come from
+     * the task itself, so a second call finishes what a failed first one left.
+     */
     @Override
     public void detach(Task task) {
+        List<String> networks = Programming.attachments(task).stream().map(a -> a.spec().networkId()).toList();
+        if (networks.isEmpty()) return;
         String sandbox = task.id();
-        List<String> emptied;
         synchronized (this) {
-            List<String> networks = sandboxes.remove(sandbox);
+            sandboxes.remove(sandbox);
             programmedVips.remove(sandbox);
-            if (networks == null && Programming.attachments(task).isEmpty()) return;
-            emptied = networks == null ? List.of() : networks.stream().filter(n -> !inUse(n)).toList();
         }
         DataPlane p = plane;
         if (p == null) return;
+        boolean interrupted = Thread.interrupted();
         try {
             locked(sandbox, () -> p.removeSandbox(sandbox));
             locks.remove(sandbox);
-            for (String network : emptied) {
+            for (String network : networks) {
                 locked(network, () -> {
                     synchronized (this) {
-                        if (inUse(network)) return; // a task attached meanwhile
+                        if (inUse(network)) return;
                         programmedPeers.remove(network);
                     }
                     p.removeNetwork(network);
@@ -141,6 +147,8 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
             }
         } catch (IOException | RuntimeException e) {
             LOG.warn("task {}: removing its network namespace: {}", sandbox, e.toString());
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 

@@ -183,6 +183,17 @@ class OverlayNetworkTest {
                 || !runningTasks(manager, "web").contains(victim) && runningTasks(manager, "web").size() == 2);
         awaitRunning("web", 2);
         eventually(Duration.ofSeconds(5), () -> lookupQuietly("tasks.web").equals(taskAddresses("web")));
+
+        // No task left: the VIP still resolves, and refuses at once instead of leaving the client hanging.
+        String vip = lookup("web").iterator().next();
+        manager.dockerOk("service", "scale", "--detach", "web=0");
+        eventually(CONVERGE, () -> runningTasks(manager, "web").isEmpty());
+        eventually(Duration.ofSeconds(5), () -> lookupQuietly("tasks.web").isEmpty());
+        long started = System.nanoTime();
+        assertFalse(reaches(clientPid(), vip), "a VIP without tasks refuses");
+        assertTrue(System.nanoTime() - started < 2_000_000_000L, "at once, not after nc's 2 s timeout");
+        manager.dockerOk("service", "scale", "--detach", "web=2");
+        awaitRunning("web", 2);
     }
 
     @Test
@@ -243,6 +254,23 @@ class OverlayNetworkTest {
         }
         manager.dockerOk("network", "rm", "appnet", "othernet");
         assertFalse(manager.dockerOk("network", "ls", "--format", "{{.Name}}").contains("appnet"));
+    }
+
+    @Test
+    @Order(8)
+    void aNodeThatLeavesTakesItsNetworksAlong() throws Exception {
+        manager.dockerOk("network", "create", "-d", "overlay", "lastnet");
+        manager.dockerOk("service", "create", "--detach", "--name", "everywhere", "--mode", "global", "--network", "lastnet",
+                "--stop-grace-period", "1s", "busybox", "sleep", "100000");
+        awaitRunning("everywhere", 3);
+        DaemonProcess h3 = swarm.daemon(3);
+        assertFalse(namespaces(h3).isEmpty());
+        h3.dockerOk("swarm", "leave", "--force");
+        try {
+            eventually(CONVERGE, () -> namespaces(h3).isEmpty());
+        } catch (AssertionError e) {
+            throw new AssertionError("left: " + namespaces(h3) + "\n" + h3.dockerOk("ps", "-a") + h3.notableLog(), e);
+        }
     }
 
     // ---- what a container sees

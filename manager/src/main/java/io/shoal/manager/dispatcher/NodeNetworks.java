@@ -20,8 +20,8 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The overlay networks one node takes part in (those its assigned tasks are attached to), as its
- * assignment stream last sent them: {@link #refresh} tells what changed since.
+ * The overlay networks one node takes part in (those its assigned tasks that have not ended are
+ * attached to), as its assignment stream last sent them: {@link #refresh} tells what changed since.
  */
 final class NodeNetworks {
     /** The views to send and the ids of the networks the node no longer takes part in. */
@@ -54,7 +54,7 @@ final class NodeNetworks {
     Delta refresh(ReadTx r) {
         Set<String> ids = new LinkedHashSet<>();
         for (Task t : r.tasksOfNode(nodeId)) {
-            if (Dispatcher.isAssigned(t)) attachedNetworkIds(t).forEach(ids::add);
+            if (Dispatcher.isAssigned(t) && !t.state().isTerminal()) attachedNetworkIds(t).forEach(ids::add);
         }
         List<NetworkView> changed = new ArrayList<>();
         for (NetworkView v : views(r, ids)) {

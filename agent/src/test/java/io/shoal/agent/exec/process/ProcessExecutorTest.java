@@ -95,6 +95,13 @@ class ProcessExecutorTest {
         assertTrue(assertThrows(ExecException.class, noDir::prepare).getMessage().contains("does not exist"));
         var badSignal = executor.controller(shTask("true", TaskState.RUNNING, Map.of("StopSignal", "SIGNOPE")));
         assertEquals("invalid stop signal: SIGNOPE", assertThrows(ExecException.class, badSignal::prepare).getMessage());
+        // A process here would be in the host's network: a task on an overlay network is refused, never run there.
+        var appnet = io.shoal.api.Json.MAPPER.convertValue(Map.of("ID", "n1", "Spec", Map.of("Name", "appnet")), io.shoal.api.Network.class);
+        var onNetwork = executor.controller(shTask("true", TaskState.RUNNING, Map.of())
+                .withNetworksAttachments(List.of(new io.shoal.api.Task.NetworkAttachment(appnet, List.of("10.0.1.5/24")))));
+        assertTrue(assertThrows(ExecException.class, onNetwork::prepare).getMessage().contains("no overlay networking"));
+        assertEquals(List.of(), executor.describe().engine().plugins() == null ? List.of() : executor.describe().engine().plugins(),
+                "nor does the node offer the overlay driver");
     }
 
     @Test
