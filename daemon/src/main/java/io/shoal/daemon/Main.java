@@ -124,7 +124,7 @@ public final class Main implements Runnable {
         List<InetSocketAddress> upstream = options.dns().isEmpty() ? ResolvConf.nameservers(ResolvConf.HOST)
                 : options.dns().stream().map(ResolvConf::nameserver).toList();
         Path dir = options.dataDir().resolve("network");
-        return new TaskNetworks(underlay -> new DataPlane(dir, underlay, DataPlane.DEFAULT_VXLAN_PORT, upstream));
+        return new TaskNetworks(underlay -> new DataPlane(dir, underlay, upstream));
     }
 
     /** The Engine API of {@code daemon}, on its socket: each family of routes gets the part of the daemon it serves. */

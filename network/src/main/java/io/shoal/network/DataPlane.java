@@ -46,7 +46,6 @@ public final class DataPlane implements AutoCloseable {
     private final Path networksDir;
     private final Path sandboxesDir;
     private final Inet4Address underlay;
-    private final int vxlanPort;
     private final int defaultMtu;
     private final Commands commands;
     private final NamespaceThread thread;
@@ -61,8 +60,8 @@ public final class DataPlane implements AutoCloseable {
      * @param underlay    the node's address that VXLAN packets leave from and peers send to
      * @param upstreamDns where names the swarm does not know are resolved (the host's resolv.conf)
      */
-    public DataPlane(Path stateDir, Inet4Address underlay, int vxlanPort, List<InetSocketAddress> upstreamDns) throws IOException {
-        this(null, stateDir, underlay, vxlanPort, upstreamDns);
+    public DataPlane(Path stateDir, Inet4Address underlay, List<InetSocketAddress> upstreamDns) throws IOException {
+        this(null, stateDir, underlay, upstreamDns);
     }
 
     /**
@@ -70,18 +69,16 @@ public final class DataPlane implements AutoCloseable {
      * process's own: its VXLAN sockets and upstream DNS queries are there. For several nodes in one
      * process (tests, benchmarks), each in a host namespace.
      */
-    public static DataPlane inNamespace(Path home, Path stateDir, Inet4Address underlay, int vxlanPort,
+    public static DataPlane inNamespace(Path home, Path stateDir, Inet4Address underlay,
                                         List<InetSocketAddress> upstreamDns) throws IOException {
-        return new DataPlane(home, stateDir, underlay, vxlanPort, upstreamDns);
+        return new DataPlane(home, stateDir, underlay, upstreamDns);
     }
 
-    private DataPlane(Path home, Path stateDir, Inet4Address underlay, int vxlanPort, List<InetSocketAddress> upstreamDns)
+    private DataPlane(Path home, Path stateDir, Inet4Address underlay, List<InetSocketAddress> upstreamDns)
             throws IOException {
-        if (vxlanPort < 1 || vxlanPort > 65535) throw new IllegalArgumentException("invalid VXLAN port " + vxlanPort);
         this.networksDir = stateDir.toAbsolutePath().resolve("networks");
         this.sandboxesDir = stateDir.toAbsolutePath().resolve("sandboxes");
         this.underlay = underlay;
-        this.vxlanPort = vxlanPort;
         this.commands = new Commands(home);
         this.thread = new NamespaceThread(home);
         try {
@@ -209,7 +206,7 @@ public final class DataPlane implements AutoCloseable {
     private Overlay overlay(String networkId) {
         Ids.check("network", networkId);
         return networks.computeIfAbsent(networkId, id ->
-                new Overlay(new NetworkNamespace(networksDir.resolve(id)), commands, thread, underlay, vxlanPort));
+                new Overlay(new NetworkNamespace(networksDir.resolve(id)), commands, thread, underlay));
     }
 
     private Sandbox sandbox(String sandboxId) {

@@ -23,17 +23,15 @@ final class Overlay {
     private final Commands commands;
     private final NamespaceThread thread;
     private final Inet4Address underlay;
-    private final int vxlanPort;
     private OverlaySpec spec;
     /** What is programmed for the peers; null until read from the kernel. */
     private PeerEntries peers;
 
-    Overlay(NetworkNamespace netns, Commands commands, NamespaceThread thread, Inet4Address underlay, int vxlanPort) {
+    Overlay(NetworkNamespace netns, Commands commands, NamespaceThread thread, Inet4Address underlay) {
         this.netns = netns;
         this.commands = commands;
         this.thread = thread;
         this.underlay = underlay;
-        this.vxlanPort = vxlanPort;
     }
 
     /**
@@ -74,7 +72,7 @@ final class Overlay {
 
     private void build(OverlaySpec spec, int mtu, String vx, Ipv4Prefix gateway, List<String> veths) throws IOException {
         commands.ip(null, "link add " + vx + " netns " + netns.file() + " mtu " + mtu + " type vxlan id " + spec.vni()
-                + " local " + underlay.getHostAddress() + " dstport " + vxlanPort + " nolearning proxy\n");
+                + " local " + underlay.getHostAddress() + " dstport " + spec.vxlanPort() + " nolearning proxy\n");
         StringBuilder config = new StringBuilder()
                 .append("link add ").append(BRIDGE).append(" address ").append(Mac.of(spec.gateway()))
                 .append(" mtu ").append(mtu).append(" type bridge\n")

@@ -1,12 +1,12 @@
 package io.shoal.network;
 
-import io.shoal.common.Ipv4Prefix;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.common.FileTrees;
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.testkit.DaemonProcess.Result;
-import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestNetwork.Host;
+import io.shoal.testkit.TestNetwork;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -76,7 +76,7 @@ final class Nodes implements AutoCloseable {
 
     /** Starts host {@code n}'s data plane with these upstream DNS servers. */
     DataPlane start(int n, List<InetSocketAddress> upstreams) throws IOException {
-        DataPlane p = DataPlane.inNamespace(host(n).netnsPath(), stateDir(n), address(n), DataPlane.DEFAULT_VXLAN_PORT, upstreams);
+        DataPlane p = DataPlane.inNamespace(host(n).netnsPath(), stateDir(n), address(n), upstreams);
         DataPlane old = planes.put(n, p);
         if (old != null) old.close();
         return p;
@@ -246,7 +246,7 @@ final class Nodes implements AutoCloseable {
         for (Path run : dead) {
             try (Stream<Path> hosts = Files.list(run)) {
                 for (Path dir : hosts.toList()) {
-                    try (DataPlane p = new DataPlane(dir, Ipv4Prefix.inet("127.0.0.1"), DataPlane.DEFAULT_VXLAN_PORT, List.of())) {
+                    try (DataPlane p = new DataPlane(dir, Ipv4Prefix.inet("127.0.0.1"), List.of())) {
                         p.sweep(Set.of(), Set.of());
                     }
                 }

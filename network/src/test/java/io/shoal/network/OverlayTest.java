@@ -1,12 +1,12 @@
 package io.shoal.network;
 
-import io.shoal.common.Ipv4Prefix;
 import static io.shoal.common.Ipv4Prefix.inet;
 import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.common.Ipv4Prefix;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,7 +28,7 @@ class OverlayTest {
 
     static OverlaySpec spec(String id, int vni, String subnet) {
         Ipv4Prefix s = Ipv4Prefix.parse(subnet);
-        return new OverlaySpec(id, vni, s, Ipv4Prefix.inet(s.first() + 1), 0);
+        return new OverlaySpec(id, vni, s, Ipv4Prefix.inet(s.first() + 1), 0, DataPlane.DEFAULT_VXLAN_PORT);
     }
 
     /** The address {@code host} of the network's subnet, as an endpoint holds it. */

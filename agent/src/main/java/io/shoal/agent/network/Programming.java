@@ -1,5 +1,6 @@
 package io.shoal.agent.network;
 
+import io.shoal.api.Defaults;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
 import io.shoal.api.Task;
@@ -23,19 +24,24 @@ final class Programming {
     /** One overlay network of a task: the data plane's description of it and the task's address on it. */
     record Attachment(OverlaySpec spec, Ipv4Prefix address) {}
 
-    /** The task's overlay networks in the order of its interfaces (the host network is none). */
-    static List<Attachment> attachments(Task task) {
+    /**
+     * The task's overlay networks in the order of its interfaces (the host network is none), with
+     * the VXLAN port the views give (the default before any arrived).
+     */
+    static List<Attachment> attachments(Task task, Map<String, NetworkView> views) {
         if (task.networksAttachments() == null) return List.of();
         List<Attachment> out = new ArrayList<>();
         for (Task.NetworkAttachment a : task.networksAttachments()) {
             if (a.network() == null || a.network().isPredefined() || a.addresses() == null || a.addresses().isEmpty()) continue;
-            out.add(new Attachment(overlay(a.network()), Ipv4Prefix.parse(a.addresses().getFirst())));
+            NetworkView v = views.get(a.network().id());
+            int port = v == null ? Defaults.DATA_PATH_PORT : v.dataPathPort();
+            out.add(new Attachment(overlay(a.network(), port), Ipv4Prefix.parse(a.addresses().getFirst())));
         }
         return out;
     }
 
     /** The data plane's description of an allocated network. */
-    static OverlaySpec overlay(Network n) {
+    static OverlaySpec overlay(Network n, int vxlanPort) {
         Ipv4Prefix subnet = n.subnet();
         Integer vni = n.vni();
         if (subnet == null || vni == null) throw new IllegalArgumentException("network " + n.spec().name() + " is not allocated");
@@ -43,7 +49,7 @@ final class Programming {
         String mtu = option(n, Network.MTU);
         return new OverlaySpec(n.id(), vni, subnet.masked(),
                 gateway == null || gateway.isEmpty() ? Ipv4Prefix.inet(subnet.first() + 1) : Ipv4Prefix.inet(gateway),
-                mtu == null ? 0 : Integer.parseInt(mtu.trim()));
+                mtu == null ? 0 : Integer.parseInt(mtu.trim()), vxlanPort);
     }
 
     /** A driver option as allocated, else as the user gave it. */

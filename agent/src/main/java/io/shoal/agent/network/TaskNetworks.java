@@ -89,7 +89,7 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
 
     @Override
     public Path attach(Task task) throws ExecException {
-        List<Programming.Attachment> attachments = Programming.attachments(task);
+        List<Programming.Attachment> attachments = Programming.attachments(task, views);
         if (attachments.isEmpty()) return null;
         DataPlane p = requirePlane();
         String sandbox = task.id();
@@ -123,7 +123,7 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
      */
     @Override
     public void detach(Task task) {
-        List<String> networks = Programming.attachments(task).stream().map(a -> a.spec().networkId()).toList();
+        List<String> networks = Programming.attachments(task, views).stream().map(a -> a.spec().networkId()).toList();
         if (networks.isEmpty()) return;
         String sandbox = task.id();
         synchronized (this) {
@@ -159,7 +159,7 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         Set<String> sandboxIds = new HashSet<>();
         Set<String> networkIds = new HashSet<>();
         for (Task t : held) {
-            List<Programming.Attachment> attachments = Programming.attachments(t);
+            List<Programming.Attachment> attachments = Programming.attachments(t, views);
             if (attachments.isEmpty()) continue;
             sandboxIds.add(t.id());
             attachments.forEach(a -> networkIds.add(a.spec().networkId()));

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** What a sandbox resolves and what the data plane is told, from the managers' views: no kernel needed. */
 class SandboxNamesTest {
-    static final NetworkView APPNET = new NetworkView(network("n1", "appnet", "10.0.1.0/24", 4097),
+    static final NetworkView APPNET = new NetworkView(network("n1", "appnet", "10.0.1.0/24", 4097), 7789,
             List.of(endpoint("t1", "web.1.t1", "web", "10.0.1.5/24", "node1", true),
                     endpoint("t2", "web.2.t2", "web", "10.0.1.6/24", "node2", true),
                     endpoint("t3", "web.3.t3", "web", "10.0.1.7/24", "node2", false),
@@ -29,7 +29,7 @@ class SandboxNamesTest {
             List.of(new NetworkView.ServiceEntry("web", "web", List.of("www"), EndpointMode.VIP, "10.0.1.2/24"),
                     new NetworkView.ServiceEntry("db", "db", List.of("database"), EndpointMode.DNSRR, null),
                     new NetworkView.ServiceEntry("idle", "idle", List.of(), EndpointMode.VIP, "10.0.1.3/24")));
-    static final NetworkView OTHERNET = new NetworkView(network("n2", "othernet", "10.0.2.0/24", 4098),
+    static final NetworkView OTHERNET = new NetworkView(network("n2", "othernet", "10.0.2.0/24", 4098), 7789,
             List.of(endpoint("t9", "secret.1.t9", "secret", "10.0.2.5/24", "node1", true)),
             List.of(new NetworkView.ServiceEntry("secret", "secret", List.of(), EndpointMode.VIP, "10.0.2.2/24")));
     static final Map<String, NetworkView> VIEWS = Map.of("n1", APPNET, "n2", OTHERNET);
@@ -80,8 +80,9 @@ class SandboxNamesTest {
 
     @Test
     void anAllocatedNetworkIsTheDataPlanesOverlay() {
-        var spec = Programming.overlay(APPNET.network());
+        var spec = Programming.overlay(APPNET.network(), APPNET.dataPathPort());
         assertEquals(4097, spec.vni());
+        assertEquals(7789, spec.vxlanPort(), "the swarm's data path port");
         assertEquals("10.0.1.0/24", spec.subnet().toString());
         assertEquals(ip("10.0.1.1"), spec.gateway());
         assertEquals(0, spec.mtu(), "the data plane's default");

@@ -1,5 +1,6 @@
 package io.shoal.api.dispatcher;
 
+import io.shoal.api.Defaults;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
 import java.util.List;
@@ -9,10 +10,14 @@ import java.util.List;
  * the dispatcher knows it all already): the network, where each of its endpoints is, and the
  * services attached to it with their virtual IPs.
  */
-public record NetworkView(Network network, List<Endpoint> endpoints, List<ServiceEntry> services) {
+public record NetworkView(Network network, int dataPathPort, List<Endpoint> endpoints, List<ServiceEntry> services) {
 
-    /** Empty lists travel as nothing (the JSON leaves them out): read back, they are empty again. */
+    /**
+     * {@code dataPathPort}: the UDP port the swarm's VXLAN traffic uses (set at its init). Empty
+     * lists travel as nothing (the JSON leaves them out): read back, they are empty again.
+     */
     public NetworkView {
+        if (dataPathPort == 0) dataPathPort = Defaults.DATA_PATH_PORT;
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
         services = services == null ? List.of() : List.copyOf(services);
     }

@@ -18,14 +18,15 @@ class NetworkViewJsonTest {
 
     @Test
     void aViewComesBackEqualWithItsEmptyListsAndFalseFlags() throws Exception {
-        NetworkView view = new NetworkView(APPNET,
+        NetworkView view = new NetworkView(APPNET, 7789,
                 List.of(new NetworkView.Endpoint("t1", "web.1.t1", "s1", List.of(), "10.0.1.5/24", "node1", "192.0.2.1", false),
                         new NetworkView.Endpoint("t2", "web.2.t2", "s1", List.of("www"), "10.0.1.6/24", "node2", "192.0.2.2", true)),
                 List.of(new NetworkView.ServiceEntry("s1", "web", List.of(), EndpointMode.VIP, "10.0.1.2/24"),
                         new NetworkView.ServiceEntry("s2", "db", List.of("database"), EndpointMode.DNSRR, null)));
         assertEquals(view, read(Json.MAPPER.writeValueAsString(view), NetworkView.class));
-        assertEquals(new NetworkView(APPNET, List.of(), List.of()),
-                read(Json.MAPPER.writeValueAsString(new NetworkView(APPNET, List.of(), List.of())), NetworkView.class));
+        assertEquals(4789, new NetworkView(APPNET, 0, List.of(), List.of()).dataPathPort(), "the default data path port");
+        assertEquals(new NetworkView(APPNET, 0, List.of(), List.of()),
+                read(Json.MAPPER.writeValueAsString(new NetworkView(APPNET, 0, List.of(), List.of())), NetworkView.class));
     }
 
     private static <T> T read(String json, Class<T> type) {

@@ -51,6 +51,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class OverlayNetworkTest {
     static final Duration CONVERGE = Duration.ofSeconds(60);
     static final String PREFIX = "shoal-overlay-e2e-";
+    /** Not VXLAN's default, so the test sees the swarm's choice reach every node's devices. */
+    static final int DATA_PATH_PORT = 7789;
     static final Pattern ADDRESS = Pattern.compile("Address(?: \\d+)?:\\s+(\\d+\\.\\d+\\.\\d+\\.\\d+)(?!:)");
 
     static Path dir;
@@ -76,7 +78,10 @@ class OverlayNetworkTest {
                 h1.inside(() -> new ServerSocket(53, 50, at.getAddress())));
         // The default heartbeat (5 s): a daemon restarted within the grace keeps its node Ready and its tasks.
         swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(3, 0).withLaunch(h -> h.daemonOptions()
-                .withExecutor("oci").withExtraArgs(List.of("--dns", h1.address())))).form();
+                .withExecutor("oci").withExtraArgs(List.of("--dns", h1.address()))));
+        swarm.init("--data-path-port", Integer.toString(DATA_PATH_PORT));
+        swarm.join(swarm.tokens());
+        swarm.awaitFormed();
         Path image = BusyboxImage.build(dir, "busybox");
         for (DaemonProcess d : swarm.daemons()) d.dockerOk("load", "-i", image.toString());
         manager = swarm.daemon(2);
@@ -123,6 +128,15 @@ class OverlayNetworkTest {
         assertEquals(Set.of(DnsUpstream.EXAMPLE.getHostAddress()), lookup("example.test"),
                 "other names go to the host's resolvers");
         assertEquals(Set.of(), lookup("nosuch.test"), "and their NXDOMAIN comes back");
+
+        for (DaemonProcess d : swarm.daemons()) {
+            for (String ns : namespaces(d)) {
+                if (!ns.contains("/networks/")) continue;
+                String vxlan = Exec.run(List.of("nsenter", "--net=" + ns, "ip", "-d", "link", "show", "type", "vxlan"), null,
+                        Duration.ofSeconds(10)).out();
+                assertTrue(vxlan.contains("dstport " + DATA_PATH_PORT), "VXLAN on the swarm's data path port: " + vxlan);
+            }
+        }
 
         String inspect = manager.dockerOk("inspect", task, "--format", "{{.ID}} {{range .NetworksAttachments}}{{.Network.Spec.Name}}{{end}}");
         assertEquals(task + " appnet", inspect.trim(), "docker inspect TASKID shows the task with its attachment");

@@ -1,5 +1,6 @@
 package io.shoal.manager.dispatcher;
 
+import io.shoal.api.Cluster;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
 import io.shoal.api.Node;
@@ -100,11 +101,13 @@ final class NodeNetworks {
                         node.status().addr(), running));
             }
         }
+        Cluster cluster = r.cluster();
+        int dataPathPort = cluster == null ? 0 : (int) cluster.dataPathPort();
         List<NetworkView> out = new ArrayList<>();
         for (String id : networkIds) {
             Network n = r.get(Kind.NETWORK, id);
             if (n == null) continue;
-            out.add(new NetworkView(n, List.copyOf(endpoints.getOrDefault(id, List.of())),
+            out.add(new NetworkView(n, dataPathPort, List.copyOf(endpoints.getOrDefault(id, List.of())),
                     List.copyOf(services.getOrDefault(id, List.of()))));
         }
         return out;
