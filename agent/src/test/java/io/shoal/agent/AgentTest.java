@@ -15,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.agent.exec.process.ProcessExecutor;
+import io.shoal.api.Ids;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import java.io.IOException;
@@ -111,7 +112,7 @@ class AgentTest {
         until("both ended", () -> d.reached(ok.id(), COMPLETE) && d.reached(bad.id(), FAILED));
         assertEquals(COMPLETE, d.last(ok.id()).state());
         assertEquals(0, d.last(ok.id()).containerStatus().exitCode());
-        assertEquals(ok.id(), d.last(ok.id()).containerStatus().containerId());
+        assertEquals(Ids.containerIdOf(ok.id()), d.last(ok.id()).containerStatus().containerId());
         var failed = d.last(bad.id());
         assertEquals(FAILED, failed.state());
         assertEquals("task: non-zero exit (3)", failed.message());
