@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * where it is), runs the code and ends. Sockets it creates belong to that namespace for life and can
  * be used from any thread afterwards.
  */
-final class Netns {
+public final class Netns {
     private static final ValueLayout.OfInt JAVA_INT_BIG_ENDIAN = JAVA_INT.withOrder(java.nio.ByteOrder.BIG_ENDIAN);
     private static final int CLONE_NEWNET = 0x40000000;
     private static final int O_RDONLY_CLOEXEC = 0x80000;
@@ -48,7 +48,7 @@ final class Netns {
 
     private Netns() {}
 
-    static <T> T call(Path netns, Callable<T> body) throws IOException {
+    public static <T> T call(Path netns, Callable<T> body) throws IOException {
         AtomicReference<T> result = new AtomicReference<>();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         Thread t = Thread.ofPlatform().name("netns " + netns.getFileName()).daemon().start(() -> {

@@ -49,7 +49,8 @@ public interface TaskNetworking {
 
         @Override
         public Path attach(Task task) throws ExecException {
-            if (task.networksAttachments() != null && !task.networksAttachments().isEmpty()) {
+            if (task.networksAttachments() != null
+                    && task.networksAttachments().stream().anyMatch(a -> a.network() == null || !a.network().isPredefined())) {
                 throw new ExecException("this node has no overlay networking (the process executor runs tasks in the host's network)");
             }
             return null;

@@ -3,6 +3,7 @@ package io.shoal.agent.exec.process;
 import static io.shoal.agent.TestSupport.alive;
 import static io.shoal.agent.TestSupport.shTask;
 import static io.shoal.agent.TestSupport.until;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -100,6 +101,12 @@ class ProcessExecutorTest {
         var onNetwork = executor.controller(shTask("true", TaskState.RUNNING, Map.of())
                 .withNetworksAttachments(List.of(new io.shoal.api.Task.NetworkAttachment(appnet, List.of("10.0.1.5/24")))));
         assertTrue(assertThrows(ExecException.class, onNetwork::prepare).getMessage().contains("no overlay networking"));
+        // The swarm's host network is where its processes run anyway.
+        var host = io.shoal.api.Json.MAPPER.convertValue(Map.of("ID", "n2", "Spec", Map.of("Name", "host",
+                "Labels", Map.of(io.shoal.api.Network.PREDEFINED, "true"))), io.shoal.api.Network.class);
+        var onHost = executor.controller(shTask("true", TaskState.RUNNING, Map.of())
+                .withNetworksAttachments(List.of(new io.shoal.api.Task.NetworkAttachment(host, List.of()))));
+        assertDoesNotThrow(onHost::prepare);
         assertEquals(List.of(), executor.describe().engine().plugins() == null ? List.of() : executor.describe().engine().plugins(),
                 "nor does the node offer the overlay driver");
     }
