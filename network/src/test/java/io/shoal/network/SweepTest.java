@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,7 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** removeSandbox, removeNetwork and sweep leave nothing: no namespace, link, table, mount or file. */
+/** removeSandbox, removeNetwork and sweep leave nothing: no namespace, link, table, mount or file, in the node's namespace neither. */
 class SweepTest {
     static final Duration FREED = Duration.ofSeconds(10);
 
@@ -57,6 +58,13 @@ class SweepTest {
             eventually(FREED, () -> !links(n1).contains("ve0a000106"));
             eventually(FREED, () -> !links(a).contains("eth1"));
             assertTrue(Nodes.ping(a, N1.gateway()), "what is live still works");
+
+            // The node's own parts: gateway bridge, ingress veth, node and ports tables.
+            h1.attachGateway("a", 2);
+            h1.setIngress(PublishedPortsTest.INGRESS, at(PublishedPortsTest.INGRESS, 2));
+            h1.setPublishedPorts(List.of(new PublishedPort(PublishedPort.Protocol.TCP, 8080, PublishedPort.Mode.INGRESS,
+                    List.of(new InetSocketAddress(at(PublishedPortsTest.INGRESS, 11).inet(), 80)))));
+            assertTrue(Nodes.links(hostNs).containsAll(List.of(GatewayBridge.BRIDGE, Ingress.LINK)), "the node's parts are there");
 
             // Swept by a restarted data plane that was told of nothing: what it finds pinned is enough.
             DataPlane restarted = nodes.start(1, List.of());
