@@ -27,7 +27,8 @@ import java.util.stream.Stream;
  * A node's data plane for overlay networks, driven with plain values: a namespace per network
  * (bridge + VXLAN), a namespace per task ("sandbox", which its container joins) with a veth per
  * attached network, static peers instead of learning, VIPs in nftables, and a DNS server on
- * 127.0.0.11 in every sandbox.
+ * 127.0.0.11 in every sandbox; in its own namespace, the gateway bridge (the sandboxes' way out),
+ * the node's endpoint on the ingress network, and the published ports.
  *
  * <p>Everything it makes is pinned under {@code stateDir} and survives the daemon: every method is
  * idempotent and adopts what it finds complete, so a daemon restarted after a crash calls them
@@ -252,6 +253,15 @@ public final class DataPlane implements AutoCloseable {
      */
     public void sweep(Set<String> liveNetworks, Set<String> liveSandboxes) throws IOException {
         List<IOException> failures = new ArrayList<>();
+        if (liveNetworks.isEmpty() && liveSandboxes.isEmpty()) {
+            // First, while the ingress network still holds the veth's other end: deleted with
+            // it, the veth would vanish whenever the kernel frees that namespace.
+            try {
+                removeNodeParts();
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
         for (String id : unlisted(sandboxesDir, sandboxes.keySet(), liveSandboxes)) {
             try {
                 removeSandbox(id);
@@ -262,13 +272,6 @@ public final class DataPlane implements AutoCloseable {
         for (String id : unlisted(networksDir, networks.keySet(), liveNetworks)) {
             try {
                 removeNetwork(id);
-            } catch (IOException e) {
-                failures.add(e);
-            }
-        }
-        if (liveNetworks.isEmpty() && liveSandboxes.isEmpty()) {
-            try {
-                removeNodeParts();
             } catch (IOException e) {
                 failures.add(e);
             }
@@ -292,7 +295,7 @@ public final class DataPlane implements AutoCloseable {
         thread.close();
     }
 
-    /** The gateway bridge with the sandboxes' ends, the ingress veth (one {@code ip}), both tables (one {@code nft}). */
+    /** The gateway bridge and the ingress veth (one {@code ip}), both tables (one {@code nft}). */
     private void removeNodeParts() throws IOException {
         String links = ingress.removal() + gateway.removal();
         if (!links.isEmpty()) commands.ip(null, links);

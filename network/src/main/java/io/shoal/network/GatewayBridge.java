@@ -113,17 +113,14 @@ final class GatewayBridge {
         return thread.atHome(() -> Interfaces.exists(end)) ? "link del " + end + "\n" : "";
     }
 
-    /** The {@code ip} lines that delete the bridge and every sandbox's end: nothing is left to use it. */
+    /**
+     * The {@code ip} line that deletes the bridge, if it is there; the sandboxes' ends go with
+     * their namespaces (deleting them here would race the kernel freeing them).
+     */
     synchronized String removal() throws IOException {
         ready = false;
         taken = null;
-        return thread.atHome(() -> {
-            StringBuilder del = new StringBuilder();
-            for (String name : Interfaces.names()) {
-                if (name.equals(BRIDGE) || parseEnd(name).isPresent()) del.append("link del ").append(name).append('\n');
-            }
-            return del.toString();
-        });
+        return thread.atHome(() -> Interfaces.exists(BRIDGE)) ? "link del " + BRIDGE + "\n" : "";
     }
 
     private Set<Integer> readTaken() throws IOException {
