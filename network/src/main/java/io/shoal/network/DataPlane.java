@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,7 +27,8 @@ import java.util.stream.Stream;
  * A node's data plane for overlay networks, driven with plain values: a namespace per network
  * (bridge + VXLAN), a namespace per task ("sandbox", which its container joins) with a veth per
  * attached network, static peers instead of learning, VIPs in nftables, and a DNS server on
- * 127.0.0.11 in every sandbox.
+ * 127.0.0.11 in every sandbox; in its own namespace, the gateway bridge (the sandboxes' way out),
+ * the node's endpoint on the ingress network, and the published ports.
  *
  * <p>Everything it makes is pinned under {@code stateDir} and survives the daemon: every method is
  * idempotent and adopts what it finds complete, so a daemon restarted after a crash calls them
@@ -38,6 +40,8 @@ import java.util.stream.Stream;
  */
 public final class DataPlane implements AutoCloseable {
     public static final int DEFAULT_VXLAN_PORT = 4789;
+    /** Docker's docker_gwbridge subnet. */
+    public static final Ipv4Prefix DEFAULT_GATEWAY_SUBNET = Ipv4Prefix.parse("172.18.0.0/16");
     /** VXLAN over UDP over IPv4 costs 50 bytes of each underlay frame. */
     static final int VXLAN_OVERHEAD = 50;
     private static final int ETHERNET_MTU = 1500;
@@ -52,6 +56,9 @@ public final class DataPlane implements AutoCloseable {
     private final Forwarder forwarder;
     private final ConcurrentMap<String, Overlay> networks = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+    private final GatewayBridge gateway;
+    private final Ingress ingress;
+    private final PublishedPorts ports;
 
     /**
      * A data plane in the daemon's own namespace.
@@ -61,7 +68,17 @@ public final class DataPlane implements AutoCloseable {
      * @param upstreamDns where names the swarm does not know are resolved (the host's resolv.conf)
      */
     public DataPlane(Path stateDir, Inet4Address underlay, List<InetSocketAddress> upstreamDns) throws IOException {
-        this(null, stateDir, underlay, upstreamDns);
+        this(null, stateDir, underlay, upstreamDns, DEFAULT_GATEWAY_SUBNET);
+    }
+
+    /**
+     * A data plane in the daemon's own namespace whose gateway bridge uses {@code gatewaySubnet}
+     * (Docker's {@code docker_gwbridge} subnet, {@link #DEFAULT_GATEWAY_SUBNET} unless the operator
+     * chose another, e.g. because the node's network uses that one).
+     */
+    public DataPlane(Path stateDir, Inet4Address underlay, List<InetSocketAddress> upstreamDns, Ipv4Prefix gatewaySubnet)
+            throws IOException {
+        this(null, stateDir, underlay, upstreamDns, gatewaySubnet);
     }
 
     /**
@@ -71,11 +88,20 @@ public final class DataPlane implements AutoCloseable {
      */
     public static DataPlane inNamespace(Path home, Path stateDir, Inet4Address underlay,
                                         List<InetSocketAddress> upstreamDns) throws IOException {
-        return new DataPlane(home, stateDir, underlay, upstreamDns);
+        return new DataPlane(home, stateDir, underlay, upstreamDns, DEFAULT_GATEWAY_SUBNET);
     }
 
-    private DataPlane(Path home, Path stateDir, Inet4Address underlay, List<InetSocketAddress> upstreamDns)
-            throws IOException {
+    /** {@link #inNamespace(Path, Path, Inet4Address, List)} with a gateway subnet of its own. */
+    public static DataPlane inNamespace(Path home, Path stateDir, Inet4Address underlay,
+                                        List<InetSocketAddress> upstreamDns, Ipv4Prefix gatewaySubnet) throws IOException {
+        return new DataPlane(home, stateDir, underlay, upstreamDns, gatewaySubnet);
+    }
+
+    private DataPlane(Path home, Path stateDir, Inet4Address underlay, List<InetSocketAddress> upstreamDns,
+                      Ipv4Prefix gatewaySubnet) throws IOException {
+        if (gatewaySubnet.bits() < 8 || gatewaySubnet.bits() > 29) {
+            throw new IllegalArgumentException("gateway subnet " + gatewaySubnet + " must have a prefix length of 8 to 29");
+        }
         this.networksDir = stateDir.toAbsolutePath().resolve("networks");
         this.sandboxesDir = stateDir.toAbsolutePath().resolve("sandboxes");
         this.underlay = underlay;
@@ -87,6 +113,10 @@ public final class DataPlane implements AutoCloseable {
             thread.close();
             throw e;
         }
+        this.gateway = new GatewayBridge(gatewaySubnet, defaultMtu + VXLAN_OVERHEAD, commands, thread);
+        this.ingress = new Ingress(commands, thread, home != null ? home.toAbsolutePath()
+                : Path.of("/proc", Long.toString(ProcessHandle.current().pid()), "ns", "net"));
+        this.ports = new PublishedPorts(commands);
         this.forwarder = new Forwarder(upstreamDns, UPSTREAM_TIMEOUT, new Forwarder.Sockets() {
             // Dual-stack, so the host's resolvers may be IPv6 ones too.
             @Override
@@ -122,6 +152,7 @@ public final class DataPlane implements AutoCloseable {
 
     /** Deletes the network's namespace and devices; its sandboxes should be detached or gone first. */
     public void removeNetwork(String networkId) throws IOException {
+        ingress.networkRemoved(networkId);
         overlay(networkId).remove();
         networks.remove(networkId);
     }
@@ -158,18 +189,79 @@ public final class DataPlane implements AutoCloseable {
         sandbox(sandboxId).serveDns(names, forwarder);
     }
 
+    /**
+     * Attaches the sandbox to the node's gateway bridge as {@code eth<index>}, with an address on
+     * the gateway subnet that this data plane allocates, and the default route through the bridge:
+     * the container's way out, masqueraded to the node's address. Makes the bridge the first time.
+     * A sandbox that has it already keeps its address. Returns the address (as a task's endpoint
+     * on the bridge: what a host-mode published port DNATs to).
+     */
+    public Ipv4Prefix attachGateway(String sandboxId, int index) throws IOException {
+        if (index < 0 || index > Sandbox.MAX_INDEX) throw new IllegalArgumentException("attach index must be 0 to " + Sandbox.MAX_INDEX);
+        return sandbox(sandboxId).attachGateway(gateway, index);
+    }
+
+    /**
+     * Makes this node an endpoint of the ingress network for the routing mesh: the network ensured
+     * as any overlay and a veth {@code shoal_ingress} in the node's namespace holding
+     * {@code nodeAddress} (the node's address on it, with the subnet's prefix length), its other
+     * end on the network's bridge. Its peers are set with {@link #setPeers} as any network's,
+     * every node's ingress address among them. {@code null, null}: the veth is deleted (the network
+     * goes with {@link #removeNetwork} or {@link #sweep}).
+     */
+    public void setIngress(OverlaySpec n, Ipv4Prefix nodeAddress) throws IOException {
+        if (n == null) {
+            ingress.remove();
+            return;
+        }
+        if (!n.subnet().contains(nodeAddress.address()) || nodeAddress.bits() != n.subnet().bits()
+                || nodeAddress.address() == Ipv4Prefix.toInt(n.gateway())) {
+            throw new IllegalArgumentException(nodeAddress + " is not an endpoint's address on " + n.subnet());
+        }
+        ensureNetwork(n);
+        ingress.set(overlay(n.networkId()), n.networkId(), nodeAddress, mtu(n));
+    }
+
+    /**
+     * Publishes exactly {@code ports} on the node's addresses: one nftables table replaced in one
+     * transaction (nothing when unchanged), so a connection sees the old backends or the new.
+     */
+    public void setPublishedPorts(List<PublishedPort> published) throws IOException {
+        Set<String> seen = new HashSet<>();
+        for (PublishedPort p : published) {
+            if (!seen.add(p.protocol() + "/" + p.port())) {
+                throw new IllegalArgumentException("port " + p.port() + "/" + p.protocol().name().toLowerCase(Locale.ROOT) + " published twice");
+            }
+        }
+        ports.set(published);
+    }
+
     /** Stops the sandbox's DNS server and deletes its namespace (its veths and VIP table go with it). */
     public void removeSandbox(String sandboxId) throws IOException {
-        sandbox(sandboxId).remove();
+        Sandbox s = sandbox(sandboxId);
+        Ipv4Prefix onGateway = s.gateway();
+        s.remove();
+        if (onGateway != null) gateway.release(onGateway);
         sandboxes.remove(sandboxId);
     }
 
     /**
      * Removes every sandbox and network under the state directory that is not in the live sets:
-     * what a crashed daemon left behind once it has re-ensured what it still runs.
+     * what a crashed daemon left behind once it has re-ensured what it still runs. With both sets
+     * empty (leaving the swarm) the node's own parts go too: the gateway bridge, the ingress veth,
+     * the node and published ports tables.
      */
     public void sweep(Set<String> liveNetworks, Set<String> liveSandboxes) throws IOException {
         List<IOException> failures = new ArrayList<>();
+        if (liveNetworks.isEmpty() && liveSandboxes.isEmpty()) {
+            // First, while the ingress network still holds the veth's other end: deleted with
+            // it, the veth would vanish whenever the kernel frees that namespace.
+            try {
+                removeNodeParts();
+            } catch (IOException e) {
+                failures.add(e);
+            }
+        }
         for (String id : unlisted(sandboxesDir, sandboxes.keySet(), liveSandboxes)) {
             try {
                 removeSandbox(id);
@@ -201,6 +293,14 @@ public final class DataPlane implements AutoCloseable {
     public void close() {
         sandboxes.values().forEach(Sandbox::close);
         thread.close();
+    }
+
+    /** The gateway bridge and the ingress veth (one {@code ip}), both tables (one {@code nft}). */
+    private void removeNodeParts() throws IOException {
+        String links = ingress.removal() + gateway.removal();
+        if (!links.isEmpty()) commands.ip(null, links);
+        ports.forget();
+        commands.nft(null, NodeTable.removal());
     }
 
     private Overlay overlay(String networkId) {

@@ -11,6 +11,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -26,6 +29,7 @@ final class Interfaces {
     private static final short IFF_UP = 0x1;
     /** struct ifreq: a 16-byte name, then a 24-byte union (a sockaddr_in, the flags, the index). */
     private static final long IFREQ_SIZE = 40, UNION = 16, SIN_ADDR = UNION + 4;
+    private static final Path DEV = Path.of("/proc/thread-self/net/dev");
     private static final ValueLayout.OfInt NETWORK_ORDER_INT = JAVA_INT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
 
     private Interfaces() {}
@@ -41,6 +45,14 @@ final class Interfaces {
                 throw f;
             }
         });
+    }
+
+    /** The names of the interfaces here: {@code /proc/thread-self/net/dev} shows the reading thread's namespace. */
+    static List<String> names() throws IOException {
+        // Two header lines, then "  eth0: 1234 ..." per interface.
+        return Files.readAllLines(DEV).stream().skip(2)
+                .map(l -> l.split(":", 2)[0].trim())
+                .toList();
     }
 
     /** Whether {@code ifname} exists and is administratively up. */

@@ -16,8 +16,8 @@ import java.util.Optional;
 
 /**
  * A task's network namespace, the one its container joins: an {@code eth<N>} per attached network
- * (a veth whose other end is on that network's bridge), the VIP table, and the DNS server on
- * 127.0.0.11.
+ * (a veth whose other end is on that network's bridge), one more on the node's gateway bridge for
+ * the way out, the VIP table, and the DNS server on 127.0.0.11.
  */
 final class Sandbox {
     /** Interface names in the sandbox are {@code eth<index>}: 15 characters allow far more than this. */
@@ -29,6 +29,7 @@ final class Sandbox {
     /** The VIP script last applied, or null when unknown (a new data plane adopting the sandbox). */
     private String vips;
     private Resolver resolver;
+    private Ipv4Prefix gateway;
 
     Sandbox(NetworkNamespace netns, Commands commands, NamespaceThread thread) {
         this.netns = netns;
@@ -70,6 +71,53 @@ final class Sandbox {
 
     private enum State { ABSENT, PARTIAL, READY }
 
+    /**
+     * Gives the sandbox {@code eth<index>} on the gateway bridge with an address the bridge
+     * allocates and the default route through it; one that already has both is adopted untouched
+     * (its address read back). Returns the address.
+     */
+    synchronized Ipv4Prefix attachGateway(GatewayBridge gateway, int index) throws IOException {
+        netns.ensure(thread);
+        String eth = "eth" + index;
+        Optional<Ipv4Prefix> ready = thread.in(netns.file(), () -> {
+            Optional<Ipv4Prefix> a = Interfaces.address(eth);
+            boolean complete = a.isPresent() && gateway.holds(a.get()) && Interfaces.isUp(eth) && Routes.defaultVia(gateway.gateway());
+            return complete ? a : Optional.empty();
+        });
+        if (ready.isPresent()) {
+            gateway.adopt(ready.get());
+            this.gateway = ready.get();
+            return ready.get();
+        }
+        if (thread.in(netns.file(), () -> Interfaces.exists(eth))) commands.ip(netns.file(), "link del " + eth + "\n");
+        gateway.ensure();
+        Ipv4Prefix address = gateway.allocate();
+        try {
+            String end = GatewayBridge.end(address);
+            commands.ip(null, gateway.staleEnd(end)
+                    + "link add " + end + " mtu " + gateway.mtu() + " type veth peer name " + eth + " netns " + netns.file()
+                    + " address " + Mac.of(address.inet()) + " mtu " + gateway.mtu() + "\n"
+                    + "link set " + end + " master " + GatewayBridge.BRIDGE + "\n"
+                    + "link set " + end + " type bridge_slave isolated on\n"
+                    + "link set " + end + " up\n");
+            thread.in(netns.file(), () -> {
+                Interfaces.configure(eth, address);
+                Routes.addDefault(gateway.gateway());
+                return null;
+            });
+        } catch (IOException | RuntimeException e) {
+            gateway.release(address);
+            throw e;
+        }
+        this.gateway = address;
+        return address;
+    }
+
+    /** The sandbox's address on the gateway bridge, or null when it has none (or it was not attached by this data plane). */
+    synchronized Ipv4Prefix gateway() {
+        return gateway;
+    }
+
     /** Replaces the VIP table in one transaction; nothing when it would not change. */
     synchronized void setVips(List<Vip> wanted) throws IOException {
         String script = VipTable.script(wanted);
@@ -104,6 +152,7 @@ final class Sandbox {
         close();
         netns.delete();
         vips = null;
+        gateway = null;
     }
 
     /** Stops the DNS server; the kernel's side stays, for the next data plane to adopt. */

@@ -3,12 +3,15 @@ package io.shoal.network;
 import io.shoal.common.Ipv4Prefix;
 import static io.shoal.network.OverlayTest.N1;
 import static io.shoal.network.OverlayTest.at;
+import static io.shoal.network.PublishedPortsTest.INGRESS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.IOException;
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -74,9 +77,19 @@ class CostTest {
                 assertEquals(2, measure(h1, "setPeers, 1 peer", 1, i -> h1.setPeers(N1.networkId(), peers(nodes, 1))).processes());
                 assertEquals(2, measure(h1, "setPeers, 50 peers", 1, i -> h1.setPeers(N1.networkId(), peers(nodes, 50))).processes());
                 assertEquals(0, measure(h1, "setPeers, 50 peers unchanged", 10, i -> h1.setPeers(N1.networkId(), peers(nodes, 50))).processes());
-                List<Peer> changed = new ArrayList<>(peers(nodes, 50).subList(2, 50));
-                changed.add(new Peer(at(N1, 151).inet(), node(nodes, 109)));
-                assertEquals(2, measure(h1, "setPeers, 50 peers, one gone, one moved", 1, i -> h1.setPeers(N1.networkId(), changed)).processes());
+                List<Peer> moved = new ArrayList<>(peers(nodes, 50).subList(2, 50));
+                moved.add(new Peer(at(N1, 151).inet(), node(nodes, 109)));
+                assertEquals(2, measure(h1, "setPeers, 50 peers, one gone, one moved", 1, i -> h1.setPeers(N1.networkId(), moved)).processes());
+
+                assertEquals(3, measure(h1, "attachGateway, first (bridge, node table)", 1, i -> h1.attachGateway("s0", 1)).processes());
+                assertEquals(1, measure(h1, "attachGateway, new", SANDBOXES - 1, i -> h1.attachGateway("s" + (i + 1), 1)).processes());
+                assertEquals(0, measure(h1, "attachGateway, known", SANDBOXES, i -> h1.attachGateway("s" + i, 1)).processes());
+                assertEquals(3, measure(h1, "setIngress, new (network, veth)", 1, i -> h1.setIngress(INGRESS, at(INGRESS, 2))).processes());
+                assertEquals(0, measure(h1, "setIngress, known", 100, i -> h1.setIngress(INGRESS, at(INGRESS, 2))).processes());
+                List<PublishedPort> ports = ports(3), changed = ports(4);
+                assertEquals(1, measure(h1, "setPublishedPorts, 3 or 4 ports x 3 backends", 10,
+                        i -> h1.setPublishedPorts(i % 2 == 0 ? ports : changed)).processes());
+                assertEquals(0, measure(h1, "setPublishedPorts, unchanged", 10, i -> h1.setPublishedPorts(changed)).processes());
 
                 DataPlane restarted = nodes.start(1, List.of());
                 assertEquals(0, measure(restarted, "after a restart: ensureNetwork, adopted", 1, i -> restarted.ensureNetwork(N1)).processes());
@@ -85,7 +98,15 @@ class CostTest {
                     restarted.attach("s" + i, N1, 0, at(N1, 10 + i));
                 }).processes());
                 assertEquals(2, measure(restarted, "after a restart: setPeers, 50 unchanged (read)", 1,
-                        i -> restarted.setPeers(N1.networkId(), changed)).processes());
+                        i -> restarted.setPeers(N1.networkId(), moved)).processes());
+                assertEquals(0, measure(restarted, "after a restart: setIngress, adopted", 1,
+                        i -> restarted.setIngress(INGRESS, at(INGRESS, 2))).processes());
+                assertEquals(0, measure(restarted, "after a restart: attachGateway, adopted", SANDBOXES,
+                        i -> restarted.attachGateway("s" + i, 1)).processes());
+                assertEquals(2, measure(restarted, "after a restart: attachGateway, new (+ node table)", 1,
+                        i -> restarted.attachGateway("s" + SANDBOXES, 0)).processes());
+                assertEquals(1, measure(restarted, "after a restart: setPublishedPorts (replaced once)", 1,
+                        i -> restarted.setPublishedPorts(changed)).processes());
                 assertEquals(0, measure(restarted, "removeSandbox", SANDBOXES, i -> restarted.removeSandbox("s" + i)).processes());
                 assertEquals(1, measure(restarted, "removeNetwork", 1, i -> restarted.removeNetwork(N1.networkId())).processes());
 
@@ -107,11 +128,21 @@ class CostTest {
                 }
                 costs.add(new Cost("ensureSandbox + attach + setVips, concurrently", SANDBOXES,
                         (System.nanoTime() - t0) / 1e6 / SANDBOXES, 2));
+                measure(fresh, "sweep, nothing live (networks, node parts)", 1, i -> fresh.sweep(Set.of(), Set.of()));
             } finally {
                 System.out.println("Data plane costs on one host (means per call):");
                 costs.forEach(System.out::println);
             }
         }
+    }
+
+    /** {@code n} TCP ports from 8080, each over three backends on the ingress network. */
+    static List<PublishedPort> ports(int n) {
+        List<InetSocketAddress> backends = List.of(new InetSocketAddress(at(INGRESS, 11).inet(), 80),
+                new InetSocketAddress(at(INGRESS, 12).inet(), 80), new InetSocketAddress(at(INGRESS, 13).inet(), 80));
+        List<PublishedPort> ports = new ArrayList<>();
+        for (int i = 0; i < n; i++) ports.add(new PublishedPort(PublishedPort.Protocol.TCP, 8080 + i, PublishedPort.Mode.INGRESS, backends));
+        return ports;
     }
 
     /** {@code n} endpoints 10.0.1.150.. on five nodes that do not exist, in the test hosts' subnet (nothing is sent to them). */

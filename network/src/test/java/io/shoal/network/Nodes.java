@@ -10,9 +10,15 @@ import io.shoal.testkit.TestNetwork;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.DatagramPacket;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -170,6 +176,59 @@ final class Nodes implements AutoCloseable {
         }
     }
 
+    /**
+     * A TCP and UDP server on {@code port} (any address) in {@code netns} that answers each
+     * connection, and each datagram, with {@code name} and the address the client came from.
+     */
+    void whoServer(Path netns, int port, String name) throws IOException {
+        ServerSocketChannel tcp = thread.in(netns, () -> {
+            ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET);
+            s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            return s.bind(new InetSocketAddress(port));
+        });
+        closeAtEnd(tcp);
+        DatagramChannel udp = thread.in(netns, () -> DatagramChannel.open(StandardProtocolFamily.INET).bind(new InetSocketAddress(port)));
+        closeAtEnd(udp);
+        Thread.ofVirtual().start(() -> {
+            try {
+                while (true) {
+                    try (SocketChannel c = tcp.accept()) {
+                        c.write(who(name, c.getRemoteAddress()));
+                    }
+                }
+            } catch (IOException e) {
+                // closed at the end
+            }
+        });
+        Thread.ofVirtual().start(() -> {
+            try {
+                ByteBuffer in = ByteBuffer.allocate(1500);
+                while (true) {
+                    SocketAddress from = udp.receive(in.clear());
+                    udp.send(who(name, from), from);
+                }
+            } catch (IOException e) {
+                // closed at the end
+            }
+        });
+    }
+
+    private static ByteBuffer who(String name, SocketAddress client) {
+        return ByteBuffer.wrap((name + " " + ((InetSocketAddress) client).getAddress().getHostAddress() + "\n").getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The answer to one datagram sent from {@code netns} to {@code target:port} on a new socket (PortUnreachableException when refused). */
+    String udpAnswer(Path netns, Inet4Address target, int port) throws IOException {
+        try (DatagramChannel ch = thread.in(netns, () -> DatagramChannel.open(StandardProtocolFamily.INET))) {
+            ch.connect(new InetSocketAddress(target, port));
+            ch.socket().setSoTimeout(2000);
+            ch.write(ByteBuffer.wrap("?".getBytes(StandardCharsets.UTF_8)));
+            DatagramPacket answer = new DatagramPacket(new byte[1500], 1500);
+            ch.socket().receive(answer);
+            return new String(answer.getData(), 0, answer.getLength(), StandardCharsets.UTF_8).strip();
+        }
+    }
+
     /** Closes {@code socket} on {@link #close()}: a socket made in a sandbox keeps its namespace alive. */
     void closeAtEnd(AutoCloseable socket) {
         sockets.add(socket);
@@ -243,15 +302,24 @@ final class Nodes implements AutoCloseable {
         try (Stream<Path> runs = Files.list(STATE)) {
             dead = runs.filter(r -> !Files.exists(Path.of("/run/netns", r.getFileName() + "-sw"))).toList();
         }
-        for (Path run : dead) {
-            try (Stream<Path> hosts = Files.list(run)) {
-                for (Path dir : hosts.toList()) {
-                    try (DataPlane p = new DataPlane(dir, Ipv4Prefix.inet("127.0.0.1"), List.of())) {
-                        p.sweep(Set.of(), Set.of());
+        if (dead.isEmpty()) return;
+        // Swept from a scratch namespace: a sweep of everything also removes the node's own parts
+        // (gateway bridge, tables) where the data plane lives, and those of the dead run went with its hosts.
+        NetworkNamespace scratch = new NetworkNamespace(STATE.resolveSibling("shoal-nettest-sweep-" + ProcessHandle.current().pid()));
+        try (NamespaceThread thread = new NamespaceThread(null)) {
+            scratch.ensure(thread);
+            for (Path run : dead) {
+                try (Stream<Path> hosts = Files.list(run)) {
+                    for (Path dir : hosts.toList()) {
+                        try (DataPlane p = DataPlane.inNamespace(scratch.file(), dir, Ipv4Prefix.inet("127.0.0.1"), List.of())) {
+                            p.sweep(Set.of(), Set.of());
+                        }
                     }
                 }
+                FileTrees.delete(run);
             }
-            FileTrees.delete(run);
+        } finally {
+            scratch.delete();
         }
     }
 }
