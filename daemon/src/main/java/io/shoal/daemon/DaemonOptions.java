@@ -8,8 +8,9 @@ import java.util.Map;
  * How a daemon was started. {@code listenAddr} is where the cluster API listens; the Raft
  * transport takes the next port. {@code listenAddrExplicit} says the operator chose it, so it wins
  * over the docker CLI's default in {@code swarm init}. {@code dns}: where containers' names the
- * swarm does not know are resolved (empty: the host's resolv.conf).
+ * swarm does not know are resolved (empty: the host's resolv.conf). {@code gatewaySubnet}: the
+ * node's own range for its containers' way out (docker_gwbridge's), null for the default.
  */
 public record DaemonOptions(Path dataDir, Path socket, String listenAddr, boolean listenAddrExplicit,
                             String advertiseAddr, String executor, String hostname, Map<String, String> labels,
-                            List<String> dns) {}
+                            List<String> dns, String gatewaySubnet) {}

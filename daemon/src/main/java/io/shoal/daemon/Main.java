@@ -6,6 +6,7 @@ import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.agent.exec.process.ProcessExecutor;
 import io.shoal.agent.image.ImageStore;
 import io.shoal.agent.network.TaskNetworks;
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.daemon.demo.DemoCommand;
 import io.shoal.daemon.engineapi.ContainerRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
@@ -79,6 +80,10 @@ public final class Main implements Runnable {
         @Option(names = "--dns", description = "DNS server for the names containers ask that the swarm does not know (repeatable; default: the host's resolv.conf).")
         List<String> dns = new ArrayList<>();
 
+        @Option(names = "--gateway-subnet", description = "The node's address range for its containers' way out of the swarm "
+                + "(docker_gwbridge's; default 172.18.0.0/16); it must not overlap a network this host routes.")
+        String gatewaySubnet;
+
         @Override
         public Integer call() throws Exception {
             String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
@@ -87,7 +92,7 @@ public final class Main implements Runnable {
                 System.err.println("shoal: no runc or not root: tasks run as plain processes (--executor process)");
             }
             DaemonOptions options = new DaemonOptions(dataDir, socket, listenAddr != null ? listenAddr : "0.0.0.0:2377",
-                    listenAddr != null, advertiseAddr, chosen, host, labels, List.copyOf(dns));
+                    listenAddr != null, advertiseAddr, chosen, host, labels, List.copyOf(dns), gatewaySubnet);
             try (Daemon daemon = start(options); var server = serve(daemon)) {
                 System.err.println("shoal daemon listening on " + socket);
                 CountDownLatch stop = new CountDownLatch(1);
@@ -124,7 +129,9 @@ public final class Main implements Runnable {
         List<InetSocketAddress> upstream = options.dns().isEmpty() ? ResolvConf.nameservers(ResolvConf.HOST)
                 : options.dns().stream().map(ResolvConf::nameserver).toList();
         Path dir = options.dataDir().resolve("network");
-        return new TaskNetworks(underlay -> new DataPlane(dir, underlay, upstream));
+        Ipv4Prefix gateway = options.gatewaySubnet() == null ? DataPlane.DEFAULT_GATEWAY_SUBNET
+                : Ipv4Prefix.parse(options.gatewaySubnet()).masked();
+        return new TaskNetworks(underlay -> new DataPlane(dir, underlay, upstream, gateway));
     }
 
     /** The Engine API of {@code daemon}, on its socket: each family of routes gets the part of the daemon it serves. */

@@ -8,8 +8,8 @@ import java.util.Collection;
 import java.util.List;
 
 /**
- * The network namespaces of tasks on overlay networks, as an executor asks for them: made before
- * the container starts (it joins the namespace), removed once it has ended.
+ * The network namespaces of tasks, as an executor asks for them: made before the container starts
+ * (it joins the namespace), removed once it has ended.
  */
 public interface TaskNetworking {
 
@@ -27,9 +27,10 @@ public interface TaskNetworking {
 
     /**
      * The task's network namespace, with an interface per network the task is attached to and the
-     * services of those networks reachable and resolvable from it; null for a task on no network
-     * (the executor gives it a namespace of its own with only {@code lo}). Idempotent: a daemon
-     * that restarted adopts what exists and serves its names again.
+     * services of those networks reachable and resolvable from it, and one more on the node's
+     * gateway bridge unless its networks are all internal; null for a task on the host network, or
+     * on a node without a data plane (the executor gives it a namespace of its own with only
+     * {@code lo}). Idempotent: a daemon that restarted adopts what exists and serves its names again.
      */
     Path attach(Task task) throws ExecException;
 
@@ -38,6 +39,19 @@ public interface TaskNetworking {
 
     /** Removes what an earlier daemon made for tasks this node no longer holds; before the held ones are adopted. */
     void sweep(Collection<Task> held);
+
+    /** {@code --network host}: the task's networks name the swarm's host network, so it has no namespace of its own. */
+    static boolean onHostNetwork(Task task) {
+        if (task.spec() != null && task.spec().networks() != null) {
+            for (var n : task.spec().networks()) if ("host".equals(n.target())) return true;
+        }
+        if (task.networksAttachments() != null) {
+            for (var a : task.networksAttachments()) {
+                if (a.network() != null && a.network().isPredefined() && "host".equals(a.network().spec().name())) return true;
+            }
+        }
+        return false;
+    }
 
     /** For nodes without overlay networking: a task on a network is refused. */
     TaskNetworking NONE = new TaskNetworking() {

@@ -21,8 +21,11 @@ final class Programming {
 
     private Programming() {}
 
-    /** One overlay network of a task: the data plane's description of it and the task's address on it. */
-    record Attachment(OverlaySpec spec, Ipv4Prefix address) {}
+    /**
+     * One overlay network of a task: the data plane's description of it, the task's address on it,
+     * and whether it is {@code --internal} (no way out of the swarm).
+     */
+    record Attachment(OverlaySpec spec, Ipv4Prefix address, boolean internal) {}
 
     /**
      * The task's overlay networks in the order of its interfaces (the host network is none), with
@@ -35,7 +38,8 @@ final class Programming {
             if (a.network() == null || a.network().isPredefined() || a.addresses() == null || a.addresses().isEmpty()) continue;
             NetworkView v = views.get(a.network().id());
             int port = v == null ? Defaults.DATA_PATH_PORT : v.dataPathPort();
-            out.add(new Attachment(overlay(a.network(), port), Ipv4Prefix.parse(a.addresses().getFirst())));
+            out.add(new Attachment(overlay(a.network(), port), Ipv4Prefix.parse(a.addresses().getFirst()),
+                    a.network().spec().internal()));
         }
         return out;
     }

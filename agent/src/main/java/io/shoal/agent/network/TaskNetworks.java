@@ -89,8 +89,8 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
 
     @Override
     public Path attach(Task task) throws ExecException {
+        if (TaskNetworking.onHostNetwork(task)) return null;
         List<Programming.Attachment> attachments = Programming.attachments(task, views);
-        if (attachments.isEmpty()) return null;
         DataPlane p = requirePlane();
         String sandbox = task.id();
         List<String> networks = attachments.stream().map(a -> a.spec().networkId()).toList();
@@ -106,6 +106,10 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
                 String network = a.spec().networkId();
                 locked(network, () -> p.ensureNetwork(a.spec()));
                 p.attach(sandbox, a.spec(), index++, a.address());
+            }
+            // The way out of the swarm, as docker_gwbridge: for all but tasks on internal networks only.
+            if (attachments.isEmpty() || !attachments.stream().allMatch(Programming.Attachment::internal)) {
+                p.attachGateway(sandbox, index);
             }
             for (String network : networks) programPeers(p, network);
             programVips(p, sandbox);
@@ -123,8 +127,8 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
      */
     @Override
     public void detach(Task task) {
+        if (TaskNetworking.onHostNetwork(task)) return;
         List<String> networks = Programming.attachments(task, views).stream().map(a -> a.spec().networkId()).toList();
-        if (networks.isEmpty()) return;
         String sandbox = task.id();
         synchronized (this) {
             sandboxes.remove(sandbox);
@@ -159,10 +163,9 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         Set<String> sandboxIds = new HashSet<>();
         Set<String> networkIds = new HashSet<>();
         for (Task t : held) {
-            List<Programming.Attachment> attachments = Programming.attachments(t, views);
-            if (attachments.isEmpty()) continue;
+            if (TaskNetworking.onHostNetwork(t)) continue;
             sandboxIds.add(t.id());
-            attachments.forEach(a -> networkIds.add(a.spec().networkId()));
+            Programming.attachments(t, views).forEach(a -> networkIds.add(a.spec().networkId()));
         }
         try {
             p.sweep(networkIds, sandboxIds);

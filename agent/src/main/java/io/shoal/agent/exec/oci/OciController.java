@@ -5,6 +5,7 @@ import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.ExitFile;
 import io.shoal.agent.exec.Stop;
 import io.shoal.agent.exec.TaskController;
+import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.agent.image.Image;
 import io.shoal.agent.image.ImageSource;
 import io.shoal.api.Defaults;
@@ -106,7 +107,7 @@ public final class OciController implements TaskController {
             }
             String hostname = p.config().path("hostname").asText();
             Files.writeString(bundle.hostname(), hostname + "\n");
-            Files.writeString(bundle.hosts(), hosts(hostname, netns != null));
+            Files.writeString(bundle.hosts(), hosts(hostname));
             if (netns != null) Files.writeString(bundle.resolvConf(), EMBEDDED_DNS);
             else if (host.resolvConf() != null) Files.copy(HOST_RESOLV_CONF, bundle.resolvConf(), StandardCopyOption.REPLACE_EXISTING);
             Files.write(bundle.config(), OciSpec.OCI.writeValueAsBytes(p.config()));
@@ -120,18 +121,20 @@ public final class OciController implements TaskController {
     }
 
     /**
-     * The container's /etc/hosts: the host's for host networking; otherwise localhost and, on
-     * overlay networks, its own addresses under its hostname, as Docker writes them.
+     * The container's /etc/hosts: the host's for host networking; otherwise localhost and its own
+     * overlay addresses under its hostname, as Docker writes them (none: its hostname is localhost).
      */
-    private String hosts(String hostname, boolean onNetworks) throws IOException {
-        if (OciSpec.hostNetwork(task) && Files.isRegularFile(HOST_HOSTS)) return Files.readString(HOST_HOSTS);
-        if (!onNetworks) return "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
-        StringBuilder b = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-        for (var a : task.networksAttachments()) {
-            if (a.addresses() == null) continue;
-            for (String cidr : a.addresses()) b.append(cidr, 0, cidr.indexOf('/')).append('\t').append(hostname).append('\n');
+    private String hosts(String hostname) throws IOException {
+        if (TaskNetworking.onHostNetwork(task) && Files.isRegularFile(HOST_HOSTS)) return Files.readString(HOST_HOSTS);
+        StringBuilder own = new StringBuilder();
+        if (task.networksAttachments() != null) {
+            for (var a : task.networksAttachments()) {
+                if (a.addresses() == null) continue;
+                for (String cidr : a.addresses()) own.append(cidr, 0, cidr.indexOf('/')).append('\t').append(hostname).append('\n');
+            }
         }
-        return b.toString();
+        if (own.isEmpty()) return "127.0.0.1\tlocalhost " + hostname + "\n::1\tlocalhost ip6-localhost ip6-loopback\n";
+        return "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n" + own;
     }
 
     private void mountRootfs(Image image, Path rootfs) throws IOException, ExecException {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.agent.exec.Signals;
+import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.agent.image.ImageConfig;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Ids;
@@ -140,7 +141,7 @@ final class OciSpec {
         ArrayNode ns = linux.putArray("namespaces");
         for (String t : List.of("pid", "mount", "ipc", "uts")) ns.addObject().put("type", t);
         if (host.netns() != null) ns.addObject().put("type", "network").put("path", host.netns().toString());
-        else if (!hostNetwork(task)) ns.addObject().put("type", "network"); // new and empty: runc brings up lo
+        else if (!TaskNetworking.onHostNetwork(task)) ns.addObject().put("type", "network"); // new and empty: runc brings up lo
         if (spec.sysctls() != null && !spec.sysctls().isEmpty()) {
             ObjectNode s = linux.putObject("sysctl");
             spec.sysctls().forEach(s::put);
@@ -300,19 +301,6 @@ final class OciSpec {
         if (l.memoryBytes() > 0) r.putObject("memory").put("limit", l.memoryBytes()).put("swap", l.memoryBytes());
         if (l.nanoCPUs() > 0) r.putObject("cpu").put("quota", Math.max(1000, l.nanoCPUs() * CPU_PERIOD / 1_000_000_000L)).put("period", CPU_PERIOD);
         if (l.pids() > 0) r.putObject("pids").put("limit", l.pids());
-    }
-
-    /** {@code --network host}: the task's networks name the host network. */
-    static boolean hostNetwork(Task task) {
-        if (task.spec() != null && task.spec().networks() != null) {
-            for (var n : task.spec().networks()) if ("host".equals(n.target())) return true;
-        }
-        if (task.networksAttachments() != null) {
-            for (var a : task.networksAttachments()) {
-                if (a.network() != null && a.network().isPredefined() && "host".equals(a.network().spec().name())) return true;
-            }
-        }
-        return false;
     }
 
     /** The spec's HealthCheck, else the image's; fields left at zero take the image's value, then Docker's default. */
