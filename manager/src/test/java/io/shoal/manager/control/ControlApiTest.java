@@ -74,6 +74,7 @@ class ControlApiTest {
 
     @Test
     void dynamicPortsAreAssignedFromTheRangeAndKeptOnUpdate() {
+        h.addIngress();
         String a = api.services().create(withPorts(replicated("a", template("app:1"), 1), port(80, 0)));
         assertEquals(List.of(new PortConfig(null, Protocol.TCP, 80, 30000, PublishMode.INGRESS)), ports(h.service(a)));
         assertEquals(EndpointMode.VIP, h.service(a).endpoint().spec().mode());
@@ -92,6 +93,7 @@ class ControlApiTest {
 
     @Test
     void aPublishedPortInUseIsRefused() {
+        h.addIngress();
         String a = api.services().create(withPorts(replicated("web", template("app:1"), 1), port(80, 8080)));
         ApiException e = refused(400, () -> api.services().create(withPorts(replicated("other", template("app:1"), 1), port(81, 8080))));
         assertEquals("port '8080' is already in use by service 'web' (" + a + ") as an ingress port", e.getMessage());
