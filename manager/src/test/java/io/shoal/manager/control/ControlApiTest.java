@@ -104,6 +104,35 @@ class ControlApiTest {
     }
 
     @Test
+    void publishingThroughTheRoutingMeshNeedsTheIngressNetwork() {
+        ApiException e = refused(400, () -> api.services().create(withPorts(replicated("web", template("app:1"), 1), port(80, 8080))));
+        assertEquals("service needs ingress network, but no ingress network is present", e.getMessage());
+        String host = api.services().create(withPorts(replicated("host", template("app:1"), 1),
+                new PortConfig(null, null, 80, 8080, PublishMode.HOST)));
+        assertEquals(List.of(), h.service(host).endpoint().virtualIPs(), "host mode does without");
+    }
+
+    /** Ports coming or going roll the service's tasks out again: they carry the endpoint they were made with. */
+    @Test
+    void aChangedEndpointSpecIsARollout() {
+        h.addIngress();
+        String id = api.services().create(replicated("web", template("app:1"), 1));
+        Service s = h.service(id);
+        api.services().update(id, s.version().index(), withPorts(s.spec(), port(80, 8080)), false);
+        s = h.service(id);
+        assertEquals(UpdateState.UPDATING, s.updateStatus().state());
+        assertEquals(1, s.endpoint().virtualIPs().size(), "a VIP on ingress");
+
+        h.update(s.withUpdateStatus(null));
+        s = h.service(id);
+        api.services().update(id, s.version().index(), withPorts(s.spec()), false);
+        s = h.service(id);
+        assertEquals(UpdateState.UPDATING, s.updateStatus().state());
+        assertEquals(List.of(), s.endpoint().virtualIPs(), "the ingress VIP goes with the last port");
+        assertNull(s.endpoint().spec().ports());
+    }
+
+    @Test
     void aStaleVersionIsOutOfSequence() {
         String id = api.services().create(replicated("web", template("app:1"), 1));
         Service s = h.service(id);
