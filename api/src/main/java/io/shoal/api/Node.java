@@ -7,6 +7,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+/**
+ * A member of the swarm.
+ *
+ * @param attachments its addresses on swarm networks (swarmkit's node attachments): one on the
+ *                    ingress network while there is one, where the routing mesh meets the node
+ */
 public record Node(
         @JsonProperty("ID") String id,
         Version version,
@@ -15,7 +21,14 @@ public record Node(
         Spec spec,
         Description description,
         Status status,
-        ManagerStatus managerStatus) implements StoredObject {
+        ManagerStatus managerStatus,
+        List<Task.NetworkAttachment> attachments) implements StoredObject {
+
+    /** A node without network attachments, as it joins. */
+    public Node(String id, Version version, Instant createdAt, Instant updatedAt, Spec spec, Description description,
+                Status status, ManagerStatus managerStatus) {
+        this(id, version, createdAt, updatedAt, spec, description, status, managerStatus, null);
+    }
 
     public record Spec(String name, @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels, NodeRole role, NodeAvailability availability) {}
 
@@ -37,24 +50,39 @@ public record Node(
 
     @Override
     public Node committed(Version v, Instant now) {
-        return new Node(id, v, createdAt == null ? now : createdAt, now, spec, description, status, managerStatus);
+        return new Node(id, v, createdAt == null ? now : createdAt, now, spec, description, status, managerStatus, attachments);
     }
 
     public Node withSpec(Spec s) {
-        return new Node(id, version, createdAt, updatedAt, s, description, status, managerStatus);
+        return new Node(id, version, createdAt, updatedAt, s, description, status, managerStatus, attachments);
     }
 
     public Node withDescription(Description d) {
-        return new Node(id, version, createdAt, updatedAt, spec, d, status, managerStatus);
+        return new Node(id, version, createdAt, updatedAt, spec, d, status, managerStatus, attachments);
     }
 
     public Node withStatus(Status s) {
-        return new Node(id, version, createdAt, updatedAt, spec, description, s, managerStatus);
+        return new Node(id, version, createdAt, updatedAt, spec, description, s, managerStatus, attachments);
     }
 
 
     public Node withManagerStatus(ManagerStatus m) {
-        return new Node(id, version, createdAt, updatedAt, spec, description, status, m);
+        return new Node(id, version, createdAt, updatedAt, spec, description, status, m, attachments);
+    }
+
+    public Node withAttachments(List<Task.NetworkAttachment> a) {
+        return new Node(id, version, createdAt, updatedAt, spec, description, status, managerStatus, a);
+    }
+
+    /** Its address on a network, as a CIDR, or null when it has none there. */
+    public String addressOn(String networkId) {
+        if (attachments == null) return null;
+        for (Task.NetworkAttachment a : attachments) {
+            if (a.network() != null && networkId.equals(a.network().id()) && a.addresses() != null && !a.addresses().isEmpty()) {
+                return a.addresses().getFirst();
+            }
+        }
+        return null;
     }
 
     /**

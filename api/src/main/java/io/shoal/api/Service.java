@@ -16,7 +16,13 @@ public record Service(
         ServiceStatus serviceStatus,
         JobStatus jobStatus) implements StoredObject {
 
-    public record Endpoint(ServiceSpec.EndpointSpec spec, List<PortConfig> ports, List<VirtualIP> virtualIPs) {}
+    public record Endpoint(ServiceSpec.EndpointSpec spec, List<PortConfig> ports, List<VirtualIP> virtualIPs) {
+
+        /** Publishes a port through the routing mesh: its tasks and a VIP of its own are on the ingress network. */
+        public boolean publishesIngress() {
+            return ports != null && ports.stream().anyMatch(p -> p.publishModeOrDefault() == PublishMode.INGRESS);
+        }
+    }
 
     public record VirtualIP(@JsonProperty("NetworkID") String networkId, String addr) {}
 
@@ -56,6 +62,11 @@ public record Service(
     public Service withServiceStatus(ServiceStatus s) {
         return new Service(id, version, createdAt, updatedAt, spec, previousSpec, endpoint, updateStatus, s,
                 jobStatus);
+    }
+
+    /** Publishes a port through the routing mesh (see {@link Endpoint#publishesIngress}). */
+    public boolean publishesIngress() {
+        return endpoint != null && endpoint.publishesIngress();
     }
 
     public ServiceMode mode() {

@@ -18,7 +18,12 @@ public record ServiceSpec(
     public record UpdateConfig(Long parallelism, Long delay, FailureAction failureAction, Long monitor,
                                Double maxFailureRatio, UpdateOrder order) {}
 
-    public record EndpointSpec(EndpointMode mode, List<PortConfig> ports) {}
+    /** No ports and an empty list are one spec, as they are once written to JSON. */
+    public record EndpointSpec(EndpointMode mode, List<PortConfig> ports) {
+        public EndpointSpec {
+            if (ports != null && ports.isEmpty()) ports = null;
+        }
+    }
 
     public ServiceSpec withMode(ServiceMode m) {
         return new ServiceSpec(name, labels, taskTemplate, m, updateConfig, rollbackConfig, networks, endpointSpec);

@@ -6,7 +6,13 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-/** One unit of work: a container for one slot (replicated) or one node (global) of a service. */
+/**
+ * One unit of work: a container for one slot (replicated) or one node (global) of a service.
+ *
+ * @param endpoint its service's endpoint (spec, allocated published ports, VIPs) when the task was
+ *                 made, as swarmkit's Task.Endpoint: how a node knows the task's host-mode ports,
+ *                 and how the orchestrators tell a task made before the endpoint changed
+ */
 public record Task(
         @JsonProperty("ID") String id,
         Version version,
@@ -21,7 +27,16 @@ public record Task(
         TaskStatus status,
         TaskState desiredState,
         List<NetworkAttachment> networksAttachments,
-        Version jobIteration) implements StoredObject {
+        Version jobIteration,
+        @JsonInclude(JsonInclude.Include.NON_NULL) Service.Endpoint endpoint) implements StoredObject {
+
+    /** A task of a service without an endpoint. */
+    public Task(String id, Version version, Instant createdAt, Instant updatedAt, String name, Map<String, String> labels,
+                TaskSpec spec, String serviceId, long slot, String nodeId, TaskStatus status, TaskState desiredState,
+                List<NetworkAttachment> networksAttachments, Version jobIteration) {
+        this(id, version, createdAt, updatedAt, name, labels, spec, serviceId, slot, nodeId, status, desiredState,
+                networksAttachments, jobIteration, null);
+    }
 
     /** A network the task is attached to, as it was when the task's addresses were allocated, and the task's address on it ({@code 10.0.1.5/24}). */
     public record NetworkAttachment(Network network, List<String> addresses) {}
@@ -29,27 +44,37 @@ public record Task(
     @Override
     public Task committed(Version v, Instant now) {
         return new Task(id, v, createdAt == null ? now : createdAt, now, name, labels, spec, serviceId, slot,
-                nodeId, status, desiredState, networksAttachments, jobIteration);
+                nodeId, status, desiredState, networksAttachments, jobIteration, endpoint);
     }
 
     public Task withStatus(TaskStatus s) {
         return new Task(id, version, createdAt, updatedAt, name, labels, spec, serviceId, slot, nodeId, s,
-                desiredState, networksAttachments, jobIteration);
+                desiredState, networksAttachments, jobIteration, endpoint);
     }
 
     public Task withDesiredState(TaskState d) {
         return new Task(id, version, createdAt, updatedAt, name, labels, spec, serviceId, slot, nodeId, status, d,
-                networksAttachments, jobIteration);
+                networksAttachments, jobIteration, endpoint);
     }
 
     public Task withNodeId(String n) {
         return new Task(id, version, createdAt, updatedAt, name, labels, spec, serviceId, slot, n, status,
-                desiredState, networksAttachments, jobIteration);
+                desiredState, networksAttachments, jobIteration, endpoint);
     }
 
     public Task withNetworksAttachments(List<NetworkAttachment> a) {
         return new Task(id, version, createdAt, updatedAt, name, labels, spec, serviceId, slot, nodeId, status,
-                desiredState, a, jobIteration);
+                desiredState, a, jobIteration, endpoint);
+    }
+
+    public Task withEndpoint(Service.Endpoint e) {
+        return new Task(id, version, createdAt, updatedAt, name, labels, spec, serviceId, slot, nodeId, status,
+                desiredState, networksAttachments, jobIteration, e);
+    }
+
+    /** Publishes a port through the routing mesh, so it is attached to the ingress network. */
+    public boolean publishesIngress() {
+        return endpoint != null && endpoint.publishesIngress();
     }
 
     public TaskState state() {

@@ -6,6 +6,7 @@ import static io.shoal.api.GoldenJson.resource;
 import static io.shoal.api.GoldenJson.written;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,17 @@ class NodeJsonTest {
     void aNodeHasNoReadyOrDownField() {
         assertRoundTrip("""
                 {"ID":"n1","Status":{"State":"ready","Addr":"10.0.0.5"}}""", Node.class);
+    }
+
+    /** swarmkit's node attachments: the node's address on the ingress network. */
+    @Test
+    void aNodeKeepsItsIngressAddress() {
+        Node n = assertRoundTrip("""
+                {"ID":"n1","Status":{"State":"ready","Addr":"10.0.0.5"},
+                 "Attachments":[{"Network":{"ID":"i1","Spec":{"Name":"ingress","Ingress":true}},"Addresses":["10.0.0.2/24"]}]}""",
+                Node.class);
+        assertEquals("10.0.0.2/24", n.addressOn("i1"));
+        assertNull(n.addressOn("other"));
     }
 
     @Test

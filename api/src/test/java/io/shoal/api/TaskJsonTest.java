@@ -56,6 +56,17 @@ class TaskJsonTest {
         }
     }
 
+    /** swarmkit's Task.Endpoint: the service's when the task was made, its ports allocated. */
+    @Test
+    void aTaskCarriesItsEndpoint() {
+        Task t = assertRoundTrip("""
+                {"ID":"t1","Slot":1,"DesiredState":"running",
+                 "Endpoint":{"Spec":{"Mode":"vip","Ports":[{"Protocol":"tcp","TargetPort":80,"PublishMode":"host"}]},
+                             "Ports":[{"Protocol":"tcp","TargetPort":80,"PublishedPort":30000,"PublishMode":"host"}]}}""", Task.class);
+        assertEquals(30000, t.endpoint().ports().getFirst().publishedPort());
+        assertFalse(t.publishesIngress());
+    }
+
     @Test
     void aTaskHasNoRunnableField() {
         assertRoundTrip("""

@@ -189,7 +189,7 @@ final class NetworkBench {
             Instant at = served.get();
             String task = running(manager, "web").getFirst();
             Instant runningAt = Instant.parse(manager.dockerOk("inspect", "--type", "task", task, "--format",
-                    "{{.Status.Timestamp}}").trim());
+                    "{{json .Status.Timestamp}}").trim().replace("\"", ""));
             millis.add(Duration.between(runningAt, at).toMillis());
             manager.dockerOk("service", "scale", "--detach", "web=0");
             DaemonProcess.eventually(CONVERGE, () -> running(manager, "web").isEmpty() && resolved(sandbox).isEmpty());

@@ -128,7 +128,7 @@ final class Commands {
         return find(tool).orElseThrow(() -> new IllegalStateException("no " + tool + " command in " + String.join(", ", DIRS)));
     }
 
-    private static Optional<String> find(String tool) {
+    static Optional<String> find(String tool) {
         for (String dir : DIRS) {
             if (Files.isExecutable(Path.of(dir + tool))) return Optional.of(dir + tool);
         }

@@ -59,6 +59,10 @@ public final class DataPlane implements AutoCloseable {
     private final GatewayBridge gateway;
     private final Ingress ingress;
     private final PublishedPorts ports;
+    private final ConcurrentMap<String, Tunnel> tunnels = new ConcurrentHashMap<>();
+    private final Path home;
+    /** Ends the names of this data plane's tunnels, which share one directory of sockets with every other on the machine. */
+    private final String tunnelSuffix;
 
     /**
      * A data plane in the daemon's own namespace.
@@ -105,6 +109,8 @@ public final class DataPlane implements AutoCloseable {
         this.networksDir = stateDir.toAbsolutePath().resolve("networks");
         this.sandboxesDir = stateDir.toAbsolutePath().resolve("sandboxes");
         this.underlay = underlay;
+        this.home = home;
+        this.tunnelSuffix = Tunnel.suffix(networksDir);
         this.commands = new Commands(home);
         this.thread = new NamespaceThread(home);
         try {
@@ -137,9 +143,38 @@ public final class DataPlane implements AutoCloseable {
         return Commands.missing().map(tool -> "no " + tool + " command (iproute2, nftables, util-linux)");
     }
 
-    /** Makes the network's namespace, bridge and VXLAN device exist; adopts them when they do. */
+    /** Why this machine cannot carry encrypted networks (no wireguard-go, no TUN device), or empty when it can. */
+    public static Optional<String> encryptionUnavailableReason() {
+        return unavailableReason().or(WireguardGo::missing);
+    }
+
+    /**
+     * Makes the network's namespace, bridge and VXLAN device exist; adopts them when they do. An
+     * encrypted network must have been ensured with its keys by this data plane first.
+     */
     public void ensureNetwork(OverlaySpec n) throws IOException {
+        if (n.encrypted() && tunnel(n.networkId()).device().isEmpty()) {
+            throw new IllegalStateException("encrypted network " + n.networkId() + " needs its keys: ensure it with them first");
+        }
         overlay(n.networkId()).ensure(n, mtu(n));
+    }
+
+    /**
+     * Makes the encrypted network exist with its tunnel and {@code keys}, adopting a running tunnel;
+     * other keys than the tunnel's replace them in place. Fails, never falling back to plain VXLAN,
+     * where the machine cannot run the tunnel ({@link #encryptionUnavailableReason()}).
+     */
+    public void ensureNetwork(OverlaySpec n, TunnelKeys keys) throws IOException {
+        if (!n.encrypted()) throw new IllegalArgumentException("network " + n.networkId() + " is not encrypted");
+        Optional<String> unavailable = WireguardGo.missing();
+        if (unavailable.isPresent()) throw new IOException("cannot encrypt network " + n.networkId() + ": " + unavailable.get());
+        tunnel(n.networkId()).ensure(n, keys, mtu(n) + VXLAN_OVERHEAD);
+        ensureNetwork(n);
+    }
+
+    /** The encrypted network's other nodes: exactly these tunnel peers afterwards, written as a difference. */
+    public void setTunnelPeers(String networkId, Collection<TunnelPeer> peers) throws IOException {
+        tunnel(networkId).setPeers(peers);
     }
 
     /**
@@ -153,6 +188,10 @@ public final class DataPlane implements AutoCloseable {
     /** Deletes the network's namespace and devices; its sandboxes should be detached or gone first. */
     public void removeNetwork(String networkId) throws IOException {
         ingress.networkRemoved(networkId);
+        Overlay known = networks.get(networkId);
+        boolean plain = known != null && known.spec() != null && !known.spec().encrypted();
+        if (!plain) tunnel(networkId).remove();
+        tunnels.remove(networkId);
         overlay(networkId).remove();
         networks.remove(networkId);
     }
@@ -276,6 +315,11 @@ public final class DataPlane implements AutoCloseable {
                 failures.add(e);
             }
         }
+        try {
+            sweepTunnels();
+        } catch (IOException e) {
+            failures.add(e);
+        }
         if (!failures.isEmpty()) {
             IOException e = new IOException("sweep: " + failures.getFirst().getMessage(), failures.getFirst());
             failures.stream().skip(1).forEach(e::addSuppressed);
@@ -309,13 +353,28 @@ public final class DataPlane implements AutoCloseable {
                 new Overlay(new NetworkNamespace(networksDir.resolve(id)), commands, thread, underlay));
     }
 
+    private Tunnel tunnel(String networkId) {
+        Ids.check("network", networkId);
+        return tunnels.computeIfAbsent(networkId, id ->
+                new Tunnel(new NetworkNamespace(networksDir.resolve(id)), commands, thread, home, underlay, tunnelSuffix));
+    }
+
+    /** Stops this data plane's tunnels that no network holds (a crash between starting one and moving its device). */
+    private void sweepTunnels() throws IOException {
+        Set<String> held = new HashSet<>();
+        tunnels.values().forEach(t -> t.device().ifPresent(held::add));
+        for (String name : WireguardGo.named(tunnelSuffix)) {
+            if (!held.contains(name)) WireguardGo.stop(name);
+        }
+    }
+
     private Sandbox sandbox(String sandboxId) {
         Ids.check("sandbox", sandboxId);
         return sandboxes.computeIfAbsent(sandboxId, id -> new Sandbox(new NetworkNamespace(sandboxesDir.resolve(id)), commands, thread));
     }
 
     private int mtu(OverlaySpec n) {
-        return n.mtu() != 0 ? n.mtu() : defaultMtu;
+        return n.mtu() != 0 ? n.mtu() : n.encrypted() ? defaultMtu - Tunnel.OVERHEAD : defaultMtu;
     }
 
     /** Ids known here or pinned under {@code dir} that are not {@code live}. */

@@ -71,7 +71,9 @@ final class Overlay {
     }
 
     private void build(OverlaySpec spec, int mtu, String vx, Ipv4Prefix gateway, List<String> veths) throws IOException {
-        commands.ip(null, "link add " + vx + " netns " + netns.file() + " mtu " + mtu + " type vxlan id " + spec.vni()
+        // An encrypted network's device has its socket in the network's namespace, where the only way out is its tunnel.
+        commands.ip(spec.encrypted() ? netns.file() : null, "link add " + vx + (spec.encrypted() ? "" : " netns " + netns.file())
+                + " mtu " + mtu + " type vxlan id " + spec.vni()
                 + " local " + underlay.getHostAddress() + " dstport " + spec.vxlanPort() + " nolearning proxy\n");
         StringBuilder config = new StringBuilder()
                 .append("link add ").append(BRIDGE).append(" address ").append(Mac.of(spec.gateway()))
@@ -82,6 +84,11 @@ final class Overlay {
         config.append("link set ").append(BRIDGE).append(" up\n");
         commands.ip(netns.file(), config.toString());
         peers = PeerEntries.of(List.of());
+    }
+
+    /** The spec this overlay was ensured with, null until then. */
+    synchronized OverlaySpec spec() {
+        return spec;
     }
 
     /** Where a sandbox's veth end goes, and the line that first deletes a stale end of that name. */

@@ -120,7 +120,7 @@ class AdoptionTest {
         return new BufferedReader(new InputStreamReader(ch.socket().getInputStream(), StandardCharsets.UTF_8)).readLine();
     }
 
-    private static void echoAll(ServerSocketChannel server) {
+    static void echoAll(ServerSocketChannel server) {
         while (server.isOpen()) {
             try {
                 SocketChannel c = server.accept();

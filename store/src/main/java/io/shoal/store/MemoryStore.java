@@ -130,7 +130,7 @@ public final class MemoryStore {
 
     /**
      * Refuses the batch if any change is based on a version that has moved, breaks a unique name,
-     * or gives away an address, subnet or VXLAN id that is held ({@link NetworkIndex}). Names are
+     * or gives away an address, subnet, VXLAN id or published port that is held ({@link NetworkIndex}). Names are
      * checked against the batch as a whole: every name an updated or deleted object gives up is
      * free before any is claimed, so two objects may swap their names in one batch.
      */
@@ -191,7 +191,7 @@ public final class MemoryStore {
             if (before != null) idsByName.get(kind).remove(Kind.nameOf(before), id);
             if (after != null) idsByName.get(kind).put(Kind.nameOf(after), id);
         }
-        if (kind == Kind.TASK || kind == Kind.SERVICE || kind == Kind.NETWORK) networks.put(before, after);
+        if (kind == Kind.TASK || kind == Kind.NODE || kind == Kind.SERVICE || kind == Kind.NETWORK) networks.put(before, after);
         if (kind == Kind.TASK) {
             if (before instanceof Task t) {
                 unindex(tasksByService, t.serviceId(), id);

@@ -10,9 +10,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Who holds each address, subnet and VXLAN id, kept as the store applies batches. A batch is
- * refused whole if, once applied, anything would be held twice: two owners of one address on a
- * network, two networks with overlapping subnets, two networks with one VXLAN id. As with unique
+ * Who holds each address, subnet, VXLAN id and ingress published port, kept as the store applies
+ * batches. A batch is refused whole if, once applied, anything would be held twice: two owners of
+ * one address on a network, two networks with overlapping subnets, two networks with one VXLAN id,
+ * two services publishing one port through the routing mesh. As with unique
  * names, what the batch gives up is free before anything is claimed, and every manager decides
  * alike because it applies the same batches in the same order.
  *
@@ -22,6 +23,7 @@ final class NetworkIndex {
     private final Map<String, Map<Integer, String>> owners = new ConcurrentHashMap<>();
     private final Map<String, Ipv4Prefix> subnets = new ConcurrentHashMap<>();
     private final Map<Integer, String> vnis = new ConcurrentHashMap<>();
+    private final Map<Holdings.Port, String> ports = new ConcurrentHashMap<>();
 
     /** The addresses held on a network. */
     Set<Integer> inUse(String networkId) {
@@ -34,6 +36,7 @@ final class NetworkIndex {
         Map<Holdings.Address, String> addresses = new HashMap<>();
         Map<String, Ipv4Prefix> claimedSubnets = new HashMap<>();
         Map<Integer, String> claimedVnis = new HashMap<>();
+        Map<Holdings.Port, String> claimedPorts = new HashMap<>();
         // A null value marks what the batch gives up.
         for (Change c : changes) {
             StoredObject before = current.apply(c);
@@ -42,6 +45,7 @@ final class NetworkIndex {
             for (Holdings.Address a : h.addresses()) addresses.put(a, null);
             if (h.subnet() != null) claimedSubnets.put(before.id(), null);
             if (h.vni() != null) claimedVnis.put(h.vni(), null);
+            for (Holdings.Port p : h.ports()) claimedPorts.put(p, null);
         }
         for (Change c : changes) {
             if (c.op() == Change.Op.DELETE) continue;
@@ -64,6 +68,13 @@ final class NetworkIndex {
                     throw ApiException.conflict("%sVXLAN id %d is already in use by network %s", Holdings.TAKEN, h.vni(), owner);
                 }
                 claimedVnis.put(h.vni(), id);
+            }
+            for (Holdings.Port p : h.ports()) {
+                String owner = claimedPorts.containsKey(p) ? claimedPorts.get(p) : ports.get(p);
+                if (owner != null && !owner.equals(id)) {
+                    throw ApiException.conflict("%spublished port %s is already in use by service %s", Holdings.TAKEN, p, owner);
+                }
+                claimedPorts.put(p, id);
             }
         }
     }
@@ -98,6 +109,7 @@ final class NetworkIndex {
         }
         if (h.subnet() != null) subnets.remove(id);
         if (h.vni() != null) vnis.remove(h.vni(), id);
+        for (Holdings.Port p : h.ports()) ports.remove(p, id);
     }
 
     private void claim(String id, Holdings h) {
@@ -106,11 +118,13 @@ final class NetworkIndex {
         }
         if (h.subnet() != null) subnets.put(id, h.subnet());
         if (h.vni() != null) vnis.put(h.vni(), id);
+        for (Holdings.Port p : h.ports()) ports.put(p, id);
     }
 
     void clear() {
         owners.clear();
         subnets.clear();
         vnis.clear();
+        ports.clear();
     }
 }

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.ApiException;
 import io.shoal.api.Network;
+import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.StoredObject;
 import io.shoal.api.Task;
@@ -77,6 +78,27 @@ class NetworkHoldingsTest {
                 {"ID":"%s","Version":{"Index":%d},"Spec":{"Name":"%s"},
                  "Endpoint":{"Spec":{"Mode":"vip"},"VirtualIPs":[{"NetworkID":"n1","Addr":"%s"}]}}"""
                 .formatted(id, version, id, vip));
+    }
+
+    /** A node with {@code address} on network n1 (its ingress address). */
+    static Node node(String id, String address, long version) {
+        return read(Kind.NODE, """
+                {"ID":"%s","Version":{"Index":%d},"Spec":{"Name":"%s"},
+                 "Attachments":[{"Network":{"ID":"n1","Spec":{"Name":"n1"}},"Addresses":["%s"]}]}"""
+                .formatted(id, version, id, address));
+    }
+
+    /** A service publishing {@code ports} ({@code "8080/tcp/ingress"}, ...) through its endpoint. */
+    static Service publishing(String id, long version, String... ports) {
+        StringBuilder json = new StringBuilder();
+        for (String p : ports) {
+            String[] f = p.split("/");
+            if (!json.isEmpty()) json.append(',');
+            json.append("{\"Protocol\":\"%s\",\"TargetPort\":80,\"PublishedPort\":%s,\"PublishMode\":\"%s\"}".formatted(f[1], f[0], f[2]));
+        }
+        return read(Kind.SERVICE, """
+                {"ID":"%s","Version":{"Index":%d},"Spec":{"Name":"%s"},"Endpoint":{"Spec":{"Mode":"vip"},"Ports":[%s]}}"""
+                .formatted(id, version, id, json));
     }
 
     /** Task {@code id} as stored, now in {@code state} and desired {@code desired}. */
@@ -176,6 +198,37 @@ class NetworkHoldingsTest {
     void aVxlanIdInUseIsRefused() {
         assertTaken(apply(create(network("n2", "10.0.2.0/24", "10.0.2.1", 4097))), "VXLAN id 4097 is already in use by network n1");
         assertNull(apply(delete(get(Kind.NETWORK, "n1")), create(network("n2", "10.0.2.0/24", "10.0.2.1", 4097))));
+    }
+
+    @Test
+    void aNodeHoldsItsAddressUntilItIsRemoved() {
+        assertNull(apply(create(node("node1", "10.0.1.2/24", 0))));
+        assertTaken(apply(create(task("t1", "new", "running", "10.0.1.2/24", 0))), "address 10.0.1.2 on network n1 is already in use");
+        assertTaken(apply(create(node("node2", "10.0.1.2/24", 0))), "address 10.0.1.2 on network n1 is already in use");
+        Node n = get(Kind.NODE, "node1");
+        assertNull(apply(update(n)), "a node does not collide with itself");
+        assertTrue(inUse("n1").contains(ip("10.0.1.2")));
+        assertNull(apply(delete(get(Kind.NODE, "node1")), create(task("t1", "new", "running", "10.0.1.2/24", 0))),
+                "a removed node's address is free in the same batch");
+    }
+
+    @Test
+    void aPortPublishedThroughTheRoutingMeshIsOneServicesOnly() {
+        assertNull(apply(create(publishing("s1", 0, "8080/tcp/ingress", "53/udp/ingress", "9000/tcp/host"))));
+        assertTaken(apply(create(publishing("s2", 0, "8080/tcp/ingress"))), "published port 8080/tcp is already in use by service s1");
+        assertTaken(apply(create(publishing("s2", 0, "81/tcp/ingress")), create(publishing("s3", 0, "81/tcp/ingress"))),
+                "published port 81/tcp is already in use by service s2");
+        assertNull(apply(create(publishing("s2", 0, "8080/udp/ingress", "53/tcp/ingress", "9000/tcp/host"))),
+                "another protocol, and host mode, are other ports");
+        Service s1 = get(Kind.SERVICE, "s1");
+        assertNull(apply(update(publishing("s1", s1.version().index(), "8081/tcp/ingress")),
+                create(publishing("s3", 0, "8080/tcp/ingress"))), "a port changes hands in one batch");
+        assertNull(apply(delete(get(Kind.SERVICE, "s3")), create(publishing("s4", 0, "8080/tcp/ingress"))),
+                "a deleted service's port is free");
+        MemoryStore restored = new MemoryStore();
+        restored.restore(index, memory.all());
+        assertTaken(restored.apply(index + 1, List.of(batch(create(publishing("s5", 0, "8081/tcp/ingress"))))).getFirst(),
+                "published port 8081/tcp is already in use by service s1");
     }
 
     @Test

@@ -1,10 +1,15 @@
 package io.shoal.api.dispatcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Json;
 import io.shoal.api.Network;
+import io.shoal.api.PortConfig;
+import io.shoal.api.Protocol;
+import io.shoal.api.PublishMode;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -27,6 +32,23 @@ class NetworkViewJsonTest {
         assertEquals(4789, new NetworkView(APPNET, 0, List.of(), List.of()).dataPathPort(), "the default data path port");
         assertEquals(new NetworkView(APPNET, 0, List.of(), List.of()),
                 read(Json.MAPPER.writeValueAsString(new NetworkView(APPNET, 0, List.of(), List.of())), NetworkView.class));
+    }
+
+    @Test
+    void publishedPortsAndNodeEndpointsComeBackEqual() throws Exception {
+        NetworkView view = new NetworkView(APPNET, 0,
+                List.of(NetworkView.Endpoint.ofNode("10.0.1.3/24", "node1", "192.0.2.1")),
+                List.of(new NetworkView.ServiceEntry("s1", "web", List.of(), EndpointMode.VIP, "10.0.1.2/24",
+                        List.of(new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.INGRESS),
+                                new PortConfig("dns", Protocol.UDP, 53, 30000, PublishMode.HOST)))));
+        String json = Json.MAPPER.writeValueAsString(view);
+        assertEquals(view, read(json, NetworkView.class));
+        assertTrue(json.contains("{\"Address\":\"10.0.1.3/24\",\"NodeId\":\"node1\",\"NodeAddr\":\"192.0.2.1\",\"Running\":true}"), json);
+        assertTrue(json.contains("\"Ports\":[{\"Protocol\":\"tcp\",\"TargetPort\":80,\"PublishedPort\":8080,\"PublishMode\":\"ingress\"}"), json);
+        NetworkView.Endpoint node = read(json, NetworkView.class).endpoints().getFirst();
+        assertTrue(node.isNode());
+        assertNull(node.taskId());
+        assertEquals(List.of(), new NetworkView.ServiceEntry("s1", "web", null, null, null).ports());
     }
 
     private static <T> T read(String json, Class<T> type) {

@@ -1,7 +1,6 @@
 package io.shoal.manager.control;
 
 import io.shoal.api.ApiException;
-import io.shoal.api.EndpointMode;
 import io.shoal.api.Ids;
 import io.shoal.api.Network;
 import io.shoal.api.Service;
@@ -12,8 +11,7 @@ import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import io.shoal.api.UpdateState;
 import io.shoal.api.Version;
-import io.shoal.manager.allocator.PortAllocator;
-import io.shoal.manager.allocator.VirtualIps;
+import io.shoal.manager.allocator.Endpoints;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
@@ -27,7 +25,7 @@ import java.util.Set;
 /**
  * Services: created, respecified, rolled back, removed, listed (swarmkit's controlapi service.go).
  * A spec is stored with its networks named by id, in its task template, and the service with a
- * virtual IP on each of them (see {@link VirtualIps}).
+ * virtual IP on each of them and its published ports (see {@link Endpoints}).
  */
 public final class ServiceControl {
     private final Store store;
@@ -55,7 +53,7 @@ public final class ServiceControl {
         String id = Ids.newId();
         return Allocating.write(() -> store.update(tx -> {
             Service s = new Service(id, Version.NONE, null, null, withNetworkIds(withMode, tx), null, null, null, null, null);
-            tx.create(s.withEndpoint(endpoint(s, tx)));
+            tx.create(s.withEndpoint(Endpoints.of(s, tx)));
             return id;
         }));
     }
@@ -83,15 +81,18 @@ public final class ServiceControl {
                 }
                 if (!next.mode().sameKindAs(current.mode())) throw ApiException.invalid("service mode change is not allowed");
             }
-            Service updated = current.withSpec(next, current.spec());
+            Service respecified = current.withSpec(next, current.spec());
+            Service updated = respecified.withEndpoint(Endpoints.of(respecified, tx));
+            // A changed endpoint spec replaces the tasks too (swarmkit's dirty tasks): they carry it.
             if (!next.taskTemplate().equals(current.spec().taskTemplate())
+                    || !Objects.equals(updated.endpoint().spec(), current.endpoint() == null ? null : current.endpoint().spec())
                     || !tx.tasksOfService(current.id()).isEmpty() && rollback) {
                 var now = clock.instant();
                 updated = updated.withUpdateStatus(rollback
                         ? new Service.UpdateStatus(UpdateState.ROLLBACK_STARTED, now, null, "manually requested rollback")
                         : new Service.UpdateStatus(UpdateState.UPDATING, now, null, "update in progress"));
             }
-            tx.update(updated.withEndpoint(endpoint(updated, tx)));
+            tx.update(updated);
             return null;
         }));
     }
@@ -127,13 +128,6 @@ public final class ServiceControl {
                 : tasks.stream().filter(Task::isRunnable).map(Task::nodeId).distinct().count();
         long completed = tasks.stream().filter(t -> t.state() == TaskState.COMPLETE).count();
         return new Service.ServiceStatus(running, desired, completed);
-    }
-
-    private static Service.Endpoint endpoint(Service s, ReadTx tx) {
-        var spec = s.spec().endpointSpec();
-        var withMode = new ServiceSpec.EndpointSpec(spec == null || spec.mode() == null ? EndpointMode.VIP : spec.mode(),
-                spec == null ? null : spec.ports());
-        return new Service.Endpoint(withMode, PortAllocator.allocate(s, tx::services), VirtualIps.of(s, withMode.mode(), tx));
     }
 
     /**

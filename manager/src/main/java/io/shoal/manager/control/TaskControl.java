@@ -4,6 +4,7 @@ import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
+import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.util.Comparator;
@@ -77,9 +78,8 @@ public final class TaskControl {
         return service + "." + (t.slot() > 0 ? Long.toString(t.slot()) : t.nodeId());
     }
 
-    /** Made from the service's current spec: what the CLI's progress display waits for. */
+    /** Made from the service's current spec and endpoint: what the CLI's progress display waits for. */
     private static boolean isUpToDate(ReadTx r, Task t) {
-        Service s = r.service(t.serviceId());
-        return s != null && t.spec().equals(s.spec().taskTemplate());
+        return r.service(t.serviceId()) instanceof Service s && Tasks.isCurrent(t, s);
     }
 }

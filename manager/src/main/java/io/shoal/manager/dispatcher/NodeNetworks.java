@@ -4,6 +4,7 @@ import io.shoal.api.Cluster;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
 import io.shoal.api.Node;
+import io.shoal.api.PortConfig;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
@@ -22,7 +23,9 @@ import java.util.Set;
 
 /**
  * The overlay networks one node takes part in (those its assigned tasks that have not ended are
- * attached to), as its assignment stream last sent them: {@link #refresh} tells what changed since.
+ * attached to, and the ingress network while a service publishes a port through the routing
+ * mesh: every node answers on its published ports), as its assignment stream last sent them:
+ * {@link #refresh} tells what changed since.
  */
 final class NodeNetworks {
     /** The views to send and the ids of the networks the node no longer takes part in. */
@@ -57,6 +60,9 @@ final class NodeNetworks {
         for (Task t : r.tasksOfNode(nodeId)) {
             if (Dispatcher.isAssigned(t) && !t.state().isTerminal()) attachedNetworkIds(t).forEach(ids::add);
         }
+        if (r.services().stream().anyMatch(Service::publishesIngress)) {
+            r.networks().stream().filter(Network::isIngress).map(Network::id).forEach(ids::add);
+        }
         List<NetworkView> changed = new ArrayList<>();
         for (NetworkView v : views(r, ids)) {
             if (!v.equals(sent.put(v.networkId(), v))) changed.add(v);
@@ -72,16 +78,20 @@ final class NodeNetworks {
         return new Delta(changed, removed);
     }
 
-    /** The views of these networks (those still in the store), from one scan of the tasks and services. */
+    /**
+     * The views of these networks (those still in the store), from one scan of the tasks, services
+     * and nodes; the nodes' own addresses on a network (the ingress network's) are endpoints too.
+     */
     static List<NetworkView> views(ReadTx r, Set<String> networkIds) {
         Map<String, List<NetworkView.Endpoint>> endpoints = new HashMap<>();
         Map<String, List<NetworkView.ServiceEntry>> services = new HashMap<>();
         Map<String, Service> serviceById = new HashMap<>();
+        List<Network> networks = networkIds.stream().map(id -> r.<Network>get(Kind.NETWORK, id)).filter(Objects::nonNull).toList();
         for (Service s : r.services()) {
             serviceById.put(s.id(), s);
-            for (String id : networkIds) {
-                NetworkView.ServiceEntry e = entry(s, id);
-                if (e != null) services.computeIfAbsent(id, k -> new ArrayList<>()).add(e);
+            for (Network n : networks) {
+                NetworkView.ServiceEntry e = entry(s, n);
+                if (e != null) services.computeIfAbsent(n.id(), k -> new ArrayList<>()).add(e);
             }
         }
         for (Task t : r.tasks()) {
@@ -101,14 +111,21 @@ final class NodeNetworks {
                         node.status().addr(), running));
             }
         }
+        for (Node node : r.nodes()) {
+            if (node.status() == null || node.attachments() == null) continue;
+            for (Task.NetworkAttachment a : node.attachments()) {
+                String id = networkIdOf(a);
+                if (!networkIds.contains(id) || a.addresses() == null || a.addresses().isEmpty()) continue;
+                endpoints.computeIfAbsent(id, k -> new ArrayList<>())
+                        .add(NetworkView.Endpoint.ofNode(a.addresses().getFirst(), node.id(), node.status().addr()));
+            }
+        }
         Cluster cluster = r.cluster();
         int dataPathPort = cluster == null ? 0 : (int) cluster.dataPathPort();
         List<NetworkView> out = new ArrayList<>();
-        for (String id : networkIds) {
-            Network n = r.get(Kind.NETWORK, id);
-            if (n == null) continue;
-            out.add(new NetworkView(n, dataPathPort, List.copyOf(endpoints.getOrDefault(id, List.of())),
-                    List.copyOf(services.getOrDefault(id, List.of()))));
+        for (Network n : networks) {
+            out.add(new NetworkView(n, dataPathPort, List.copyOf(endpoints.getOrDefault(n.id(), List.of())),
+                    List.copyOf(services.getOrDefault(n.id(), List.of()))));
         }
         return out;
     }
@@ -118,20 +135,25 @@ final class NodeNetworks {
         return s.spec().name() + "." + (t.slot() > 0 ? Long.toString(t.slot()) : t.nodeId()) + "." + t.id();
     }
 
-    /** The service as seen on this network, or null when it is not attached to it. */
-    private static NetworkView.ServiceEntry entry(Service s, String networkId) {
+    /**
+     * The service as seen on this network, or null when it is not attached to it: by its task
+     * template, or, on the ingress network, by publishing a port through the routing mesh.
+     */
+    private static NetworkView.ServiceEntry entry(Service s, Network network) {
+        String networkId = network.id();
         TaskSpec template = s.spec().taskTemplate();
-        if (template == null || template.networks() == null
-                || template.networks().stream().noneMatch(n -> networkId.equals(n.target()))) {
-            return null;
-        }
+        boolean attached = network.isIngress() ? s.publishesIngress()
+                : template != null && template.networks() != null
+                        && template.networks().stream().anyMatch(n -> networkId.equals(n.target()));
+        if (!attached) return null;
         var endpointSpec = s.spec().endpointSpec();
         EndpointMode mode = endpointSpec == null || endpointSpec.mode() == null ? EndpointMode.VIP : endpointSpec.mode();
         String vip = null;
         if (s.endpoint() != null && s.endpoint().virtualIPs() != null) {
             for (Service.VirtualIP v : s.endpoint().virtualIPs()) if (networkId.equals(v.networkId())) vip = v.addr();
         }
-        return new NetworkView.ServiceEntry(s.id(), s.spec().name(), aliases(template, networkId), mode, vip);
+        List<PortConfig> ports = s.endpoint() == null || s.endpoint().ports() == null ? List.of() : s.endpoint().ports();
+        return new NetworkView.ServiceEntry(s.id(), s.spec().name(), aliases(template, networkId), mode, vip, ports);
     }
 
     private static List<String> aliases(TaskSpec spec, String networkId) {

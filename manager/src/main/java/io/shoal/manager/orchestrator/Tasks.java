@@ -18,10 +18,24 @@ import java.util.stream.Collectors;
 public final class Tasks {
     private Tasks() {}
 
-    /** A new task in {@code slot} (replicated) or on {@code nodeId} (global), made from the service's current spec. */
+    /**
+     * A new task in {@code slot} (replicated) or on {@code nodeId} (global), made from the
+     * service's current spec and endpoint.
+     */
     public static Task newTask(Service service, long slot, String nodeId, TaskState desired, Instant now) {
         return new Task(Ids.newId(), Version.NONE, null, null, null, null, service.spec().taskTemplate(),
-                service.id(), slot, nodeId, TaskStatus.of(TaskState.NEW, "created", now), desired, null, null);
+                service.id(), slot, nodeId, TaskStatus.of(TaskState.NEW, "created", now), desired, null, null,
+                service.endpoint());
+    }
+
+    /**
+     * Made from the service's current task template and endpoint spec: a task that is not (swarmkit's
+     * dirty task) is replaced by an update. A task without an endpoint is judged by its spec alone.
+     */
+    public static boolean isCurrent(Task t, Service service) {
+        if (!t.spec().equals(service.spec().taskTemplate())) return false;
+        return t.endpoint() == null
+                || Objects.equals(t.endpoint().spec(), service.endpoint() == null ? null : service.endpoint().spec());
     }
 
     /**

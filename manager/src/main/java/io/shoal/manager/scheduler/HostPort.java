@@ -10,8 +10,9 @@ import java.util.List;
 record HostPort(Protocol protocol, long port) {
 
     /**
-     * The host-mode ports of a service's tasks. Tasks carry no endpoint of their own here, so they
-     * are read from the service; a port of 0 means "any free port" and never conflicts.
+     * The host-mode ports of a service's tasks, read from its spec: a task made from an older
+     * endpoint spec is being replaced by the update that changed it. A port of 0 means "any free
+     * port" and never conflicts.
      */
     static List<HostPort> of(Service service) {
         if (service == null || service.spec() == null || service.spec().endpointSpec() == null

@@ -8,11 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import io.shoal.api.Driver;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
+import io.shoal.api.Node;
+import io.shoal.api.PortConfig;
+import io.shoal.api.PublishMode;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.manager.VirtualTime;
 import io.shoal.manager.control.NetworkControl;
 import io.shoal.manager.orchestrator.Harness;
@@ -23,8 +27,10 @@ import io.shoal.store.DirectProposer;
 import io.shoal.store.Store;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -235,5 +241,68 @@ class AllocatorTest {
         time.settle();
         assertEquals(List.of("host null"), addresses(tasks.getFirst()));
         assertEquals(TaskState.PENDING, h.task(tasks.getFirst().id()).state());
+    }
+
+    private String ingressAddress(String nodeId) {
+        Node n = h.node(nodeId);
+        return n.attachments() == null ? null
+                : n.attachments().stream().map(a -> a.network().spec().name() + " " + a.addresses()).findFirst().orElse(null);
+    }
+
+    @Test
+    void everyNodeHoldsAnIngressAddressWhileItAndTheIngressNetworkExist() {
+        Network ingress = h.addIngress();
+        h.addNode(Harness.newNode("n1"));
+        startAllocator();
+        time.settle();
+        assertEquals("ingress [10.0.0.2/24]", ingressAddress("n1"));
+        h.addNode(Harness.newNode("n2"));
+        time.settle();
+        assertEquals("ingress [10.0.0.3/24]", ingressAddress("n2"));
+        assertEquals(ingress, h.node("n2").attachments().getFirst().network(), "the whole network, as stored");
+
+        Service web = h.service(h.api.services().create(Harness.withPorts(replicated("web", template("app:1"), 1),
+                new PortConfig(null, null, 80, 8080, null))));
+        List<Task> tasks = newTasks(web, 1);
+        time.settle();
+        assertEquals(List.of("ingress [10.0.0.5/24]"), addresses(tasks.getFirst()), "next to the service's VIP, never a node's");
+
+        h.removeNode("n1");
+        h.addNode(Harness.newNode("n3"));
+        time.settle();
+        assertEquals("ingress [10.0.0.6/24]", ingressAddress("n3"), "next-fit: a removed node's address goes back to use last");
+        assertEquals(Set.of("10.0.0.1", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6"),
+                h.store.view(r -> r.addressesInUse(ingress.id())).stream().map(Ipv4Prefix::format).collect(Collectors.toSet()));
+
+        h.api.services().remove("web");
+        h.api.networks().remove("ingress");
+        time.settle();
+        assertNull(h.node("n2").attachments(), "no ingress network, no address");
+        Network again = h.addIngress();
+        time.settle();
+        assertEquals("ingress [10.0.0.2/24]", ingressAddress("n2"));
+        assertEquals(again.id(), h.node("n3").attachments().getFirst().network().id());
+    }
+
+    @Test
+    void tasksOfAServicePublishingThroughTheRoutingMeshAreOnIngressFirst() {
+        Network ingress = h.addIngress();
+        Network appnet = network("appnet", null);
+        startAllocator();
+        TaskSpec t = template("app:1").withNetworks(List.of(new TaskSpec.NetworkAttachmentConfig("appnet", null, null)));
+        Service web = h.service(h.api.services().create(Harness.withPorts(replicated("web", t, 1),
+                new PortConfig(null, null, 80, 8080, null))));
+        assertEquals(List.of(new Service.VirtualIP(ingress.id(), "10.0.0.2/24"), new Service.VirtualIP(appnet.id(), "10.0.1.2/24")),
+                web.endpoint().virtualIPs(), "a VIP on ingress, first, as swarmkit gives it");
+        Service host = h.service(h.api.services().create(Harness.withPorts(replicated("host", template("app:1"), 1),
+                new PortConfig(null, null, 80, 9090, PublishMode.HOST))));
+        assertEquals(List.of(), host.endpoint().virtualIPs(), "host mode is not the routing mesh");
+        Task webTask = newTasks(web, 1).getFirst();
+        Task hostTask = newTasks(host, 1).getFirst();
+        time.settle();
+        assertEquals(List.of("ingress [10.0.0.3/24]", "appnet [10.0.1.3/24]"), addresses(webTask));
+        assertEquals(web.endpoint(), h.task(webTask.id()).endpoint(), "the task carries the endpoint it was made with");
+        assertEquals(TaskState.PENDING, h.task(hostTask.id()).state());
+        assertNull(h.task(hostTask.id()).networksAttachments());
     }
 }

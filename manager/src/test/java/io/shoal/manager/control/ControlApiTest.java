@@ -74,6 +74,7 @@ class ControlApiTest {
 
     @Test
     void dynamicPortsAreAssignedFromTheRangeAndKeptOnUpdate() {
+        h.addIngress();
         String a = api.services().create(withPorts(replicated("a", template("app:1"), 1), port(80, 0)));
         assertEquals(List.of(new PortConfig(null, Protocol.TCP, 80, 30000, PublishMode.INGRESS)), ports(h.service(a)));
         assertEquals(EndpointMode.VIP, h.service(a).endpoint().spec().mode());
@@ -92,6 +93,7 @@ class ControlApiTest {
 
     @Test
     void aPublishedPortInUseIsRefused() {
+        h.addIngress();
         String a = api.services().create(withPorts(replicated("web", template("app:1"), 1), port(80, 8080)));
         ApiException e = refused(400, () -> api.services().create(withPorts(replicated("other", template("app:1"), 1), port(81, 8080))));
         assertEquals("port '8080' is already in use by service 'web' (" + a + ") as an ingress port", e.getMessage());
@@ -99,6 +101,35 @@ class ControlApiTest {
         String b = api.services().create(withPorts(replicated("b", template("app:1"), 1), port(81, 8081)));
         Service sb = h.service(b);
         refused(400, () -> api.services().update(b, sb.version().index(), withPorts(sb.spec(), port(81, 8080)), false));
+    }
+
+    @Test
+    void publishingThroughTheRoutingMeshNeedsTheIngressNetwork() {
+        ApiException e = refused(400, () -> api.services().create(withPorts(replicated("web", template("app:1"), 1), port(80, 8080))));
+        assertEquals("service needs ingress network, but no ingress network is present", e.getMessage());
+        String host = api.services().create(withPorts(replicated("host", template("app:1"), 1),
+                new PortConfig(null, null, 80, 8080, PublishMode.HOST)));
+        assertEquals(List.of(), h.service(host).endpoint().virtualIPs(), "host mode does without");
+    }
+
+    /** Ports coming or going roll the service's tasks out again: they carry the endpoint they were made with. */
+    @Test
+    void aChangedEndpointSpecIsARollout() {
+        h.addIngress();
+        String id = api.services().create(replicated("web", template("app:1"), 1));
+        Service s = h.service(id);
+        api.services().update(id, s.version().index(), withPorts(s.spec(), port(80, 8080)), false);
+        s = h.service(id);
+        assertEquals(UpdateState.UPDATING, s.updateStatus().state());
+        assertEquals(1, s.endpoint().virtualIPs().size(), "a VIP on ingress");
+
+        h.update(s.withUpdateStatus(null));
+        s = h.service(id);
+        api.services().update(id, s.version().index(), withPorts(s.spec()), false);
+        s = h.service(id);
+        assertEquals(UpdateState.UPDATING, s.updateStatus().state());
+        assertEquals(List.of(), s.endpoint().virtualIPs(), "the ingress VIP goes with the last port");
+        assertNull(s.endpoint().spec().ports());
     }
 
     @Test

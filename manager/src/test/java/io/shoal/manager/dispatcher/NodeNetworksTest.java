@@ -3,6 +3,7 @@ package io.shoal.manager.dispatcher;
 import static io.shoal.manager.orchestrator.Harness.newNode;
 import static io.shoal.manager.orchestrator.Harness.replicated;
 import static io.shoal.manager.orchestrator.Harness.template;
+import static io.shoal.manager.orchestrator.Harness.withPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,6 +11,9 @@ import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
 import io.shoal.api.Node;
 import io.shoal.api.NodeState;
+import io.shoal.api.PortConfig;
+import io.shoal.api.Protocol;
+import io.shoal.api.PublishMode;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
@@ -89,5 +93,56 @@ class NodeNetworksTest {
         NodeNetworks.Delta gone = h.store.view(n1::refresh);
         assertEquals(List.of(appnet.id()), gone.removed());
         assertTrue(gone.changed().isEmpty());
+    }
+
+    /**
+     * While a service publishes through the routing mesh, every node gets the ingress network's
+     * view, tasks there or not: the nodes' own addresses, the publishing service with its ports,
+     * its tasks' ingress addresses; it is dropped once no service publishes.
+     */
+    @Test
+    void everyNodeGetsTheIngressViewWhileAServicePublishes() {
+        Network ingress = h.addIngress();
+        String n1Address = "10.0.0.10/24";
+        h.update(h.node("n1").withAttachments(List.of(new Task.NetworkAttachment(ingress, List.of(n1Address)))));
+        h.update(h.node("n2").withAttachments(List.of(new Task.NetworkAttachment(ingress, List.of("10.0.0.11/24")))));
+        NodeNetworks n2 = new NodeNetworks("n2");
+        assertTrue(h.store.view(n2::refresh).isEmpty(), "nothing published: no ingress view");
+
+        PortConfig mesh = new PortConfig(null, Protocol.UDP, 53, 5353, PublishMode.INGRESS);
+        PortConfig host = new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.HOST);
+        Service dns = h.service(h.api.services().create(withPorts(replicated("dns", template("app:1"), 1), mesh, host)));
+        Task t = Tasks.newTask(dns, 1, "n1", TaskState.RUNNING, h.clock.instant())
+                .withStatus(TaskStatus.of(TaskState.RUNNING, "running", h.clock.instant()))
+                .withNetworksAttachments(List.of(new Task.NetworkAttachment(ingress, List.of("10.0.0.12/24"))));
+        h.create(t);
+
+        NodeNetworks.Delta delta = h.store.view(n2::refresh);
+        assertEquals(1, delta.changed().size(), "n2 runs no task of dns, and gets the view");
+        NetworkView v = delta.changed().getFirst();
+        assertEquals(ingress.id(), v.networkId());
+        String vip = dns.endpoint().virtualIPs().getFirst().addr();
+        assertEquals(List.of(new NetworkView.ServiceEntry(dns.id(), "dns", List.of(), EndpointMode.VIP, vip, List.of(mesh, host))),
+                v.services());
+        assertEquals(List.of(
+                        NetworkView.Endpoint.ofNode(n1Address, "n1", "192.0.2.1"),
+                        NetworkView.Endpoint.ofNode("10.0.0.11/24", "n2", "192.0.2.2"),
+                        new NetworkView.Endpoint(t.id(), "dns.1." + t.id(), dns.id(), List.of(), "10.0.0.12/24", "n1", "192.0.2.1", true)),
+                v.endpoints().stream().sorted(java.util.Comparator.comparing(NetworkView.Endpoint::address)).toList());
+        assertTrue(v.endpoints().stream().filter(NetworkView.Endpoint::isNode).allMatch(NetworkView.Endpoint::running));
+
+        h.api.services().remove("dns");
+        assertEquals(List.of(ingress.id()), h.store.view(n2::refresh).removed(), "nothing published: dropped");
+    }
+
+    @Test
+    void aServiceEntryCarriesItsPublishedPorts() {
+        task(1, "n1", TaskState.RUNNING, "10.0.1.5/24");
+        h.addIngress();
+        Service s = h.service(web.id());
+        h.api.services().update(web.id(), s.version().index(),
+                withPorts(s.spec(), new PortConfig(null, null, 80, 0, PublishMode.HOST)), false);
+        NetworkView v = h.store.view(new NodeNetworks("n1")::refresh).changed().getFirst();
+        assertEquals(List.of(new PortConfig(null, Protocol.TCP, 80, 0, PublishMode.HOST)), v.services().getFirst().ports());
     }
 }

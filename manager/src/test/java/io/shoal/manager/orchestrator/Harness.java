@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.shoal.api.Cluster;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
+import io.shoal.api.Driver;
+import io.shoal.api.Network;
 import io.shoal.api.Node;
 import io.shoal.api.Platform;
 import io.shoal.api.Service;
@@ -146,6 +148,13 @@ public final class Harness implements AutoCloseable {
     public static ServiceSpec withPorts(ServiceSpec s, io.shoal.api.PortConfig... ports) {
         return new ServiceSpec(s.name(), s.labels(), s.taskTemplate(), s.mode(), s.updateConfig(),
                 s.rollbackConfig(), s.networks(), new ServiceSpec.EndpointSpec(null, List.of(ports)));
+    }
+
+    /** The routing mesh's network, as {@code swarm init} makes it (10.0.0.0/24 in an empty store). */
+    public Network addIngress() {
+        String id = api.networks().create(new Network.Spec("ingress", null, new Driver("overlay", null),
+                false, false, false, true, null, null));
+        return api.networks().get(id);
     }
 
     // ---- nodes and the cluster ----------------------------------------------------------------

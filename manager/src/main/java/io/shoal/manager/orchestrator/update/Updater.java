@@ -9,10 +9,10 @@ import io.shoal.api.Node;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
-import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import io.shoal.manager.Controller;
 import io.shoal.manager.Ticker;
+import io.shoal.manager.allocator.Endpoints;
 import io.shoal.manager.orchestrator.ServiceTasks;
 import io.shoal.manager.orchestrator.Slot;
 import io.shoal.manager.orchestrator.Tasks;
@@ -88,13 +88,16 @@ public final class Updater extends Controller {
         boolean rollingBack = status.state() == UpdateState.ROLLBACK_STARTED;
         ServiceSpec.UpdateConfig config = Defaults.updateConfig(
                 rollingBack ? service.spec().rollbackConfig() : service.spec().updateConfig());
-        TaskSpec current = service.spec().taskTemplate();
         Map<String, Slot> slots = Slot.of(tasks, service.mode());
 
-        List<Task> failures = tasks.stream().filter(t -> isFailure(t, current, status.startedAt())).toList();
+        List<Task> failures = tasks.stream().filter(t -> isFailure(t, service, status.startedAt())).toList();
         if (!failures.isEmpty() && config.failureAction() != FailureAction.CONTINUE
                 && failures.size() > config.maxFailureRatio() * slots.size()) {
-            b.update(tx -> tx.update(afterFailure(service, config, failures.getFirst(), rollingBack, now)));
+            b.update(tx -> {
+                // A rollback brings the previous endpoint spec back: its ports and VIPs are allocated again.
+                Service next = afterFailure(service, config, failures.getFirst(), rollingBack, now);
+                tx.update(next.withEndpoint(Endpoints.of(next, tx)));
+            });
             return;
         }
 
@@ -103,8 +106,8 @@ public final class Updater extends Controller {
         int occupied = 0;
         for (Slot slot : slots.values()) {
             if (slot.isOccupied(service, down)) occupied++;
-            List<Task> fresh = slot.runnable().stream().filter(t -> t.spec().equals(current)).toList();
-            List<Task> stale = slot.runnable().stream().filter(t -> !t.spec().equals(current)).toList();
+            List<Task> fresh = slot.runnable().stream().filter(t -> Tasks.isCurrent(t, service)).toList();
+            List<Task> stale = slot.runnable().stream().filter(t -> !Tasks.isCurrent(t, service)).toList();
             boolean freshRunning = fresh.stream().anyMatch(t -> t.state() == TaskState.RUNNING);
             if (!stale.isEmpty() && freshRunning) {
                 // Start-first: the new task runs, so the old one may go.
@@ -170,8 +173,8 @@ public final class Updater extends Controller {
     }
 
     /** A task of the new spec that ended on its own after the update began. */
-    private static boolean isFailure(Task t, TaskSpec current, Instant since) {
-        return t.spec().equals(current) && RestartPolicy.endedOnItsOwn(t) && t.state() != TaskState.COMPLETE
+    private static boolean isFailure(Task t, Service service, Instant since) {
+        return Tasks.isCurrent(t, service) && RestartPolicy.endedOnItsOwn(t) && t.state() != TaskState.COMPLETE
                 && (since == null || t.status().timestamp() == null || !t.status().timestamp().isBefore(since));
     }
 

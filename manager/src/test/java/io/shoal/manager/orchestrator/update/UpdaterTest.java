@@ -13,9 +13,13 @@ import static io.shoal.manager.orchestrator.Harness.withRestart;
 import static io.shoal.manager.orchestrator.Harness.withUpdateConfig;
 import static io.shoal.manager.orchestrator.Harness.template;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.api.PortConfig;
+import io.shoal.api.Protocol;
+import io.shoal.api.PublishMode;
 import io.shoal.api.Service;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.Task;
@@ -282,5 +286,31 @@ class UpdaterTest {
         updateImage(id, "app:2");
         awaitUpdateState(id, UpdateState.COMPLETED);
         awaitAllRunning(id, "app:2", 2);
+    }
+
+    /** As swarmkit's dirty tasks: a task carries its endpoint, so publishing a port (or no longer) replaces it. */
+    @Test
+    void aChangedEndpointSpecReplacesTheTasks() {
+        h.addIngress();
+        String id = createRunning(spec("web", 2, config(0, FailureAction.PAUSE, UpdateOrder.STOP_FIRST)), 2);
+        Set<String> unpublished = new HashSet<>(h.runnable(id).stream().map(Task::id).toList());
+
+        Service s = h.service(id);
+        h.api.services().update(id, s.version().index(), Harness.withPorts(s.spec(), new PortConfig(null, null, 80, 8080, null)), false);
+        awaitUpdateState(id, UpdateState.COMPLETED);
+        awaitAllRunning(id, "app:1", 2);
+        List<Task> published = h.runnable(id);
+        assertTrue(published.stream().noneMatch(t -> unpublished.contains(t.id())), "every task replaced");
+        PortConfig allocated = new PortConfig(null, Protocol.TCP, 80, 8080, PublishMode.INGRESS);
+        for (Task t : published) assertEquals(List.of(allocated), t.endpoint().ports());
+
+        s = h.service(id);
+        h.api.services().update(id, s.version().index(), Harness.withPorts(s.spec()), false);
+        awaitUpdateState(id, UpdateState.COMPLETED);
+        awaitAllRunning(id, "app:1", 2);
+        for (Task t : h.runnable(id)) {
+            assertTrue(published.stream().noneMatch(p -> p.id().equals(t.id())), "replaced again");
+            assertFalse(t.publishesIngress());
+        }
     }
 }
