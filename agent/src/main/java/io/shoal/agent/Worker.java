@@ -101,6 +101,14 @@ public final class Worker implements AutoCloseable {
         return logs;
     }
 
+    /**
+     * Removes what the node's networking holds beyond its tasks (the routing mesh's endpoint, the
+     * gateway bridge, the published ports), as leaving the swarm does once every task is gone.
+     */
+    public void removeNetworks() {
+        executor.networking().sweep(List.of());
+    }
+
     /** The ids of the tasks this worker holds (removed ones leave once they are stopped and deleted). */
     public synchronized Set<String> taskIds() {
         return Set.copyOf(runners.keySet());

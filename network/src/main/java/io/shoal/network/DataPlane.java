@@ -245,8 +245,9 @@ public final class DataPlane implements AutoCloseable {
      * as any overlay and a veth {@code shoal_ingress} in the node's namespace holding
      * {@code nodeAddress} (the node's address on it, with the subnet's prefix length), its other
      * end on the network's bridge. Its peers are set with {@link #setPeers} as any network's,
-     * every node's ingress address among them. {@code null, null}: the veth is deleted (the network
-     * goes with {@link #removeNetwork} or {@link #sweep}).
+     * every node's ingress address among them. Makes the gateway bridge too, which holds what the
+     * node forwards. {@code null, null}: the veth is deleted (the network goes with
+     * {@link #removeNetwork} or {@link #sweep}).
      */
     public void setIngress(OverlaySpec n, Ipv4Prefix nodeAddress) throws IOException {
         if (n == null) {
@@ -258,6 +259,9 @@ public final class DataPlane implements AutoCloseable {
             throw new IllegalArgumentException(nodeAddress + " is not an endpoint's address on " + n.subnet());
         }
         ensureNetwork(n);
+        // The mesh forwards from the node's links into the veth: forwarding on, and the node table
+        // that keeps everything but published ports out, on a node that runs no task as well.
+        gateway.ensure();
         ingress.set(overlay(n.networkId()), n.networkId(), nodeAddress, mtu(n));
     }
 

@@ -37,7 +37,10 @@ public interface TaskNetworking {
     /** Removes what {@link #attach} made for the task, and a network's devices with its last task here; idempotent. */
     void detach(Task task);
 
-    /** Removes what an earlier daemon made for tasks this node no longer holds; before the held ones are adopted. */
+    /**
+     * Removes what an earlier daemon made for tasks this node no longer holds, before the held ones
+     * are adopted; with none held and no network view, the node's own parts too (leaving the swarm).
+     */
     void sweep(Collection<Task> held);
 
     /** {@code --network host}: the task's networks name the swarm's host network, so it has no namespace of its own. */

@@ -3,13 +3,18 @@ package io.shoal.agent.network;
 import io.shoal.api.Defaults;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
+import io.shoal.api.PortConfig;
+import io.shoal.api.Protocol;
+import io.shoal.api.PublishMode;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.NetworkView;
 import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.OverlaySpec;
 import io.shoal.network.Peer;
+import io.shoal.network.PublishedPort;
 import io.shoal.network.Vip;
 import java.net.Inet4Address;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -89,7 +94,7 @@ final class Programming {
         List<Vip> out = new ArrayList<>();
         for (String id : networks) {
             NetworkView v = views.get(id);
-            if (v == null) continue;
+            if (v == null || v.network().isIngress()) continue; // the routing mesh balances ingress on the nodes
             for (NetworkView.ServiceEntry s : v.services()) {
                 if (s.mode() != EndpointMode.VIP || s.vip() == null) continue;
                 out.add(new Vip(endpoint(s.vip()), running(v, s.serviceId())));
@@ -101,8 +106,55 @@ final class Programming {
 
     /** The addresses of the service's running tasks on the network, in a stable order. */
     static List<Inet4Address> running(NetworkView v, String serviceId) {
-        return v.endpoints().stream().filter(e -> e.running() && e.serviceId().equals(serviceId))
+        return v.endpoints().stream().filter(e -> e.running() && serviceId.equals(e.serviceId()))
                 .map(e -> endpoint(e.address())).sorted(BY_ADDRESS).toList();
+    }
+
+    /** This node's own address on the ingress network, as the view lists the nodes' endpoints; null when it has none. */
+    static Ipv4Prefix nodeAddress(NetworkView ingress, String nodeId) {
+        for (NetworkView.Endpoint e : ingress.endpoints()) {
+            if (e.isNode() && e.nodeId().equals(nodeId)) return Ipv4Prefix.parse(e.address());
+        }
+        return null;
+    }
+
+    /**
+     * The routing mesh's ports: every ingress-mode port the ingress view's services publish, each
+     * to the service's running tasks' ingress addresses and its target port.
+     */
+    static List<PublishedPort> meshPorts(NetworkView ingress) {
+        List<PublishedPort> out = new ArrayList<>();
+        if (ingress == null) return out;
+        for (NetworkView.ServiceEntry s : ingress.services()) {
+            List<Inet4Address> tasks = running(ingress, s.serviceId());
+            for (PortConfig p : s.ports()) {
+                if (p.publishModeOrDefault() != PublishMode.INGRESS || !published(p)) continue;
+                List<InetSocketAddress> backends = tasks.stream().map(a -> new InetSocketAddress(a, (int) p.targetPort())).toList();
+                out.add(new PublishedPort(protocol(p), (int) p.publishedPort(), PublishedPort.Mode.INGRESS, backends));
+            }
+        }
+        return out;
+    }
+
+    /** The task's host-mode ports, to its container at {@code gateway} (its address on the node's gateway bridge). */
+    static List<PublishedPort> hostPorts(Task task, Inet4Address gateway) {
+        List<PublishedPort> out = new ArrayList<>();
+        if (task.endpoint() == null || task.endpoint().ports() == null || gateway == null) return out;
+        for (PortConfig p : task.endpoint().ports()) {
+            if (p.publishModeOrDefault() != PublishMode.HOST || !published(p)) continue;
+            out.add(new PublishedPort(protocol(p), (int) p.publishedPort(), PublishedPort.Mode.HOST,
+                    List.of(new InetSocketAddress(gateway, (int) p.targetPort()))));
+        }
+        return out;
+    }
+
+    /** A port with a number this node can publish: TCP or UDP (nftables here has no SCTP rules of ours). */
+    private static boolean published(PortConfig p) {
+        return p.publishedPort() > 0 && p.protocolOrDefault() != Protocol.SCTP;
+    }
+
+    private static PublishedPort.Protocol protocol(PortConfig p) {
+        return p.protocolOrDefault() == Protocol.UDP ? PublishedPort.Protocol.UDP : PublishedPort.Protocol.TCP;
     }
 
     /** An address as the managers write it on a network: {@code 10.0.1.5/24}. */

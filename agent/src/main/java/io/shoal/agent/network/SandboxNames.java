@@ -38,7 +38,7 @@ final class SandboxNames implements Names {
         List<String> mine = networks.get();
         for (String id : mine) {
             NetworkView v = all.get(id);
-            if (v == null) continue;
+            if (v == null || v.network().isIngress()) continue; // the routing mesh's: no names on it, as Docker's
             List<Inet4Address> found = resolve(v, n);
             if (found == null) continue;
             if (found.isEmpty()) return new Answer.NoSuchName();
@@ -48,7 +48,9 @@ final class SandboxNames implements Names {
             return new Answer.Addresses(shuffled);
         }
         for (var e : all.entrySet()) {
-            if (!mine.contains(e.getKey()) && resolve(e.getValue(), n) != null) return new Answer.NoSuchName();
+            if (!mine.contains(e.getKey()) && !e.getValue().network().isIngress() && resolve(e.getValue(), n) != null) {
+                return new Answer.NoSuchName();
+            }
         }
         return new Answer.Forward();
     }
@@ -64,7 +66,7 @@ final class SandboxNames implements Names {
         }
         if (tasks) return null;
         for (NetworkView.Endpoint e : v.endpoints()) {
-            if (e.running() && e.name().equalsIgnoreCase(name)) return List.of(Programming.endpoint(e.address()));
+            if (e.running() && name.equalsIgnoreCase(e.name())) return List.of(Programming.endpoint(e.address()));
         }
         return null;
     }

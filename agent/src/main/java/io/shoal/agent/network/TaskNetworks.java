@@ -4,12 +4,15 @@ import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.NetworkView;
+import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.DataPlane;
 import io.shoal.network.Peer;
+import io.shoal.network.PublishedPort;
 import io.shoal.network.Vip;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -24,10 +27,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The overlay networks of this node's tasks. Keeps the managers' views of the networks its tasks
+ * The networks of this node and its tasks. Keeps the managers' views of the networks its tasks
  * are on and drives the {@link DataPlane} from them: a sandbox (network namespace) per task with an
- * interface per network, each network's peers on other nodes, each sandbox's VIP table; each
- * sandbox's resolver answers from the views as they are when it is asked.
+ * interface per network and one on the node's gateway bridge (its way out), each network's peers
+ * on other nodes, each sandbox's VIP table; each sandbox's resolver answers from the views as they
+ * are when it is asked. While the managers send the ingress network's view, the node is an
+ * endpoint of it and publishes the routing mesh's ports, beside the host-mode ports of its tasks.
  *
  * <p>Views arrive on the worker's thread and are only recorded there; one virtual thread programs
  * what they change, so a burst of changes costs one pass. A task being attached has its network's
@@ -45,6 +50,8 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
 
     private final Planes planes;
     private final Thread programmer;
+    /** The lock of the node's published ports; not a swarm id, so it never meets a network's or a sandbox's. */
+    private static final String PORTS = "published ports";
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     /** Every view this node holds, by network id; replaced whole, read without locking by the resolvers. */
     private volatile Map<String, NetworkView> views = Map.of();
@@ -56,6 +63,11 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
     private final Set<String> dirty = new HashSet<>(); // network ids; guarded by this
     private final Map<String, List<Peer>> programmedPeers = new HashMap<>(); // guarded by this
     private final Map<String, List<Vip>> programmedVips = new HashMap<>(); // guarded by this
+    /** The host-mode ports of each attached task, to its gateway address. */
+    private final Map<String, List<PublishedPort>> hostPorts = new HashMap<>(); // guarded by this
+    /** The ingress network this node is an endpoint of (the routing mesh), null when none. */
+    private String ingressId; // guarded by this
+    private List<PublishedPort> programmedPorts; // guarded by this; null: not known to be programmed
     private boolean closed; // guarded by this
 
     public TaskNetworks(Planes planes) {
@@ -71,6 +83,8 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         this.nodeId = nodeId;
         this.underlay = address;
         this.plane = planes.open(address);
+        ingressId = null;
+        programmedPorts = null;
     }
 
     @Override
@@ -108,12 +122,18 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
                 p.attach(sandbox, a.spec(), index++, a.address());
             }
             // The way out of the swarm, as docker_gwbridge: for all but tasks on internal networks only.
-            if (attachments.isEmpty() || !attachments.stream().allMatch(Programming.Attachment::internal)) {
-                p.attachGateway(sandbox, index);
-            }
+            Ipv4Prefix gateway = attachments.isEmpty() || !attachments.stream().allMatch(Programming.Attachment::internal)
+                    ? p.attachGateway(sandbox, index) : null;
             for (String network : networks) programPeers(p, network);
             programVips(p, sandbox);
             p.serveDns(sandbox, new SandboxNames(() -> views, () -> networksOf(sandbox)));
+            List<PublishedPort> own = Programming.hostPorts(task, gateway == null ? null : gateway.inet());
+            if (!own.isEmpty()) {
+                synchronized (this) {
+                    if (sandboxes.containsKey(sandbox)) hostPorts.put(sandbox, own);
+                }
+                programPorts(p);
+            }
             return netns;
         } catch (IOException | RuntimeException e) {
             throw new ExecException("attaching the task to its networks: " + e.getMessage(), e);
@@ -130,14 +150,17 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         if (TaskNetworking.onHostNetwork(task)) return;
         List<String> networks = Programming.attachments(task, views).stream().map(a -> a.spec().networkId()).toList();
         String sandbox = task.id();
+        boolean published;
         synchronized (this) {
             sandboxes.remove(sandbox);
             programmedVips.remove(sandbox);
+            published = hostPorts.remove(sandbox) != null;
         }
         DataPlane p = plane;
         if (p == null) return;
         boolean interrupted = Thread.interrupted();
         try {
+            if (published) programPorts(p);
             locked(sandbox, () -> p.removeSandbox(sandbox));
             locks.remove(sandbox);
             for (String network : networks) {
@@ -167,10 +190,19 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
             sandboxIds.add(t.id());
             Programming.attachments(t, views).forEach(a -> networkIds.add(a.spec().networkId()));
         }
+        views.values().stream().filter(v -> v.network().isIngress()).forEach(v -> networkIds.add(v.networkId()));
         try {
             p.sweep(networkIds, sandboxIds);
         } catch (IOException | RuntimeException e) {
             LOG.warn("sweeping network namespaces: {}", e.toString());
+        }
+        synchronized (this) {
+            // A sweep of everything takes the node's parts along: make them again when next needed.
+            if (networkIds.isEmpty() && sandboxIds.isEmpty()) {
+                ingressId = null;
+                programmedPorts = null;
+                programmedPeers.clear();
+            }
         }
     }
 
@@ -207,9 +239,90 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
             }
             DataPlane p = plane;
             if (p == null) continue;
+            boolean mesh = networks.stream().anyMatch(this::isIngress);
+            if (mesh) programIngress(p);
             for (String network : networks) programPeers(p, network);
             for (String sandbox : affected) programVips(p, sandbox);
+            if (mesh) programPorts(p);
         }
+    }
+
+    /** The ingress network's view, or the network that was ingress until its view went. */
+    private synchronized boolean isIngress(String network) {
+        NetworkView v = views.get(network);
+        return v != null ? v.network().isIngress() : network.equals(ingressId);
+    }
+
+    /**
+     * Makes this node an endpoint of the ingress network while the managers send its view (some
+     * service publishes a port through the mesh), and no more once they stop.
+     */
+    private void programIngress(DataPlane p) {
+        NetworkView view;
+        String was;
+        synchronized (this) {
+            view = views.values().stream().filter(v -> v.network().isIngress()).findFirst().orElse(null);
+            was = ingressId;
+        }
+        String id = view != null ? view.networkId() : was;
+        if (id == null) return;
+        try {
+            locked(id, () -> {
+                if (view != null) {
+                    Ipv4Prefix own = Programming.nodeAddress(view, nodeId());
+                    if (own == null) {
+                        LOG.warn("ingress network {}: no address for this node yet", id);
+                        return;
+                    }
+                    p.setIngress(Programming.overlay(view.network(), view.dataPathPort()), own);
+                    synchronized (this) {
+                        ingressId = id;
+                    }
+                    return;
+                }
+                boolean tasksOnIt;
+                synchronized (this) {
+                    ingressId = null;
+                    tasksOnIt = inUse(id);
+                    if (!tasksOnIt) programmedPeers.remove(id);
+                }
+                if (tasksOnIt) p.setIngress(null, null);
+                else p.removeNetwork(id);
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("ingress network {}: {}", id, e.toString());
+        }
+    }
+
+    /** The node's published ports: the routing mesh's from the ingress view, and its tasks' host-mode ports. */
+    private void programPorts(DataPlane p) {
+        try {
+            locked(PORTS, () -> {
+                List<PublishedPort> want = new ArrayList<>();
+                synchronized (this) {
+                    if (ingressId != null) want.addAll(Programming.meshPorts(views.get(ingressId)));
+                    Set<String> taken = new HashSet<>();
+                    want.forEach(w -> taken.add(w.protocol() + "/" + w.port()));
+                    for (var e : hostPorts.entrySet()) {
+                        for (PublishedPort h : e.getValue()) {
+                            if (taken.add(h.protocol() + "/" + h.port())) want.add(h);
+                            else LOG.warn("task {}: port {}/{} is published already on this node", e.getKey(), h.port(), h.protocol());
+                        }
+                    }
+                    if (want.equals(programmedPorts)) return;
+                }
+                p.setPublishedPorts(want);
+                synchronized (this) {
+                    programmedPorts = want;
+                }
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("publishing this node's ports: {}", e.toString());
+        }
+    }
+
+    private synchronized String nodeId() {
+        return nodeId;
     }
 
     private void programPeers(DataPlane p, String network) {
@@ -270,8 +383,9 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         return sandboxes.getOrDefault(sandbox, List.of());
     }
 
+    /** Whether a sandbox here is on the network, or the node itself (the routing mesh's ingress). */
     private boolean inUse(String network) {
-        return sandboxes.values().stream().anyMatch(l -> l.contains(network));
+        return network.equals(ingressId) || sandboxes.values().stream().anyMatch(l -> l.contains(network));
     }
 
     private DataPlane requirePlane() throws ExecException {

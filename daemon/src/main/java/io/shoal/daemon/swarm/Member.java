@@ -73,7 +73,8 @@ final class Member implements AutoCloseable {
 
     /**
      * Stops every task of this node, as leaving a swarm does: first the session ends, so nothing
-     * more is assigned, then the worker is given an empty set of tasks and each is stopped.
+     * more is assigned, then the worker is given an empty set of tasks and each is stopped; then
+     * the node's networks go.
      */
     void stopAllTasks() {
         agent.disconnect();
@@ -88,6 +89,7 @@ final class Member implements AutoCloseable {
             }
         }
         if (!worker.taskIds().isEmpty()) log.warn("tasks still stopping after {} s: {}", STOP_TASKS.toSeconds(), worker.taskIds());
+        else worker.removeNetworks();
     }
 
     /** Leaves the tasks as they are (running or not), for the next daemon to re-adopt. */
