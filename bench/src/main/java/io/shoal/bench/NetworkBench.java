@@ -5,8 +5,12 @@ import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.DataPlane;
 import io.shoal.network.OverlaySpec;
 import io.shoal.network.Peer;
+import io.shoal.network.TunnelKeys;
+import io.shoal.network.TunnelPeer;
+import io.shoal.network.wireguard.Key;
 import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.Exec;
 import io.shoal.testkit.Netns;
 import io.shoal.testkit.OciResidue;
 import io.shoal.testkit.ServicePs;
@@ -45,19 +49,24 @@ import org.xbill.DNS.Type;
  * <ul>
  * <li>TCP throughput between two sandboxes (the namespaces containers join) on two hosts over the
  *     overlay (veth, bridge, VXLAN, the hosts' link) beside the same transfer between the two hosts
- *     directly over that link (target ≥ 0.8×);
+ *     directly over that link (target ≥ 0.8×), and over an encrypted overlay (userspace WireGuard)
+ *     beside the plain one;
  * <li>how long after a task reports RUNNING on one node a container on another node resolves it
  *     ({@code tasks.web} from its sandbox's 127.0.0.11) and gets an HTTP answer from it (target
  *     median ≤ 200 ms);
+ * <li>HTTP requests per second and latency through the routing mesh, from a host outside the swarm
+ *     to a node without the task, beside the same load straight to the task's address (target ≥ 0.8×);
  * <li>50 replicas on an overlay network running, beside 50 without one, on a two-node swarm of runc
  *     containers (target ≤ 1.2×).
  * </ul>
  */
 final class NetworkBench {
     private static final long TRANSFER_BYTES = 1L << 30;
+    private static final long ENCRYPTED_BYTES = 64L << 20;
     private static final int ROUNDS = 3;
     private static final int LATENCY_ROUNDS = 10;
     private static final int REPLICAS = 50;
+    private static final Duration WRK_DURATION = Duration.ofSeconds(8);
     private static final Duration CONVERGE = Duration.ofSeconds(120);
 
     private NetworkBench() {}
@@ -86,42 +95,79 @@ final class NetworkBench {
         Path dir = Files.createTempDirectory("shoal-bench-net-");
         try (TestNetwork net = TestNetwork.create(2)) {
             TestNetwork.Host h1 = net.host(1), h2 = net.host(2);
-            OverlaySpec n = new OverlaySpec("benchnet", 4242, Ipv4Prefix.parse("10.77.0.0/24"), Ipv4Prefix.inet("10.77.0.1"),
+            OverlaySpec plain = new OverlaySpec("benchnet", 4242, Ipv4Prefix.parse("10.77.0.0/24"), Ipv4Prefix.inet("10.77.0.1"),
                     0, DataPlane.DEFAULT_VXLAN_PORT);
+            OverlaySpec secret = new OverlaySpec("benchsecret", 4243, Ipv4Prefix.parse("10.78.0.0/24"), Ipv4Prefix.inet("10.78.0.1"),
+                    0, DataPlane.DEFAULT_VXLAN_PORT, true);
             try (DataPlane p1 = DataPlane.inNamespace(h1.netnsPath(), dir.resolve("h1"), Ipv4Prefix.inet(h1.address()), List.of());
                  DataPlane p2 = DataPlane.inNamespace(h2.netnsPath(), dir.resolve("h2"), Ipv4Prefix.inet(h2.address()), List.of())) {
-                p1.ensureNetwork(n);
-                p2.ensureNetwork(n);
-                Path a = p1.ensureSandbox("a");
-                Path b = p2.ensureSandbox("b");
-                p1.attach("a", n, 0, Ipv4Prefix.parse("10.77.0.2/24"));
-                p2.attach("b", n, 0, Ipv4Prefix.parse("10.77.0.3/24"));
-                p1.setPeers(n.networkId(), List.of(new Peer(Ipv4Prefix.inet("10.77.0.3"), Ipv4Prefix.inet(h2.address()))));
-                p2.setPeers(n.networkId(), List.of(new Peer(Ipv4Prefix.inet("10.77.0.2"), Ipv4Prefix.inet(h1.address()))));
-                transfer(a, b, "10.77.0.3"); // warm-up: ARP, JIT
+                Path a = pair(p1, "a", plain, 2, h2), b = pair(p2, "b", plain, 3, h1);
+                transfer(a, b, "10.77.0.3", TRANSFER_BYTES); // warm-up: ARP, JIT
                 double[] overlay = new double[ROUNDS], underlay = new double[ROUNDS];
                 for (int i = 0; i < ROUNDS; i++) {
-                    overlay[i] = transfer(a, b, "10.77.0.3");
-                    underlay[i] = transfer(h1.netnsPath(), h2.netnsPath(), h2.address());
+                    overlay[i] = transfer(a, b, "10.77.0.3", TRANSFER_BYTES);
+                    underlay[i] = transfer(h1.netnsPath(), h2.netnsPath(), h2.address(), TRANSFER_BYTES);
                 }
-                Arrays.sort(overlay);
-                Arrays.sort(underlay);
-                double o = overlay[ROUNDS / 2], u = underlay[ROUNDS / 2];
+                double o = median(overlay), u = median(underlay);
                 System.out.printf("TCP, 1 GiB one way, median of %d: sandbox to sandbox over the overlay %.2f Gbit/s, "
                         + "host to host over the link %.2f Gbit/s; ratio %.2f (target ≥ 0.8)%n", ROUNDS, o, u, o / u);
                 System.out.printf("  rounds overlay %s, underlay %s Gbit/s%n", Arrays.toString(overlay), Arrays.toString(underlay));
+
+                if (DataPlane.encryptionUnavailableReason().isPresent()) {
+                    System.out.println("encrypted overlay skipped: " + DataPlane.encryptionUnavailableReason().get());
+                } else {
+                    Key psk = Key.generatePreshared();
+                    TunnelKeys k1 = new TunnelKeys(Key.generatePrivate(), psk), k2 = new TunnelKeys(Key.generatePrivate(), psk);
+                    List<TunnelPeer> tunnels = List.of(new TunnelPeer(Ipv4Prefix.inet(h1.address()), k1.privateKey().publicKey()),
+                            new TunnelPeer(Ipv4Prefix.inet(h2.address()), k2.privateKey().publicKey()));
+                    p1.ensureNetwork(secret, k1);
+                    p2.ensureNetwork(secret, k2);
+                    p1.setTunnelPeers(secret.networkId(), tunnels);
+                    p2.setTunnelPeers(secret.networkId(), tunnels);
+                    Path c = pair(p1, "c", secret, 2, h2), d = pair(p2, "d", secret, 3, h1);
+                    transfer(c, d, "10.78.0.3", ENCRYPTED_BYTES);
+                    double[] encrypted = new double[ROUNDS], clear = new double[ROUNDS];
+                    for (int i = 0; i < ROUNDS; i++) {
+                        encrypted[i] = transfer(c, d, "10.78.0.3", ENCRYPTED_BYTES);
+                        clear[i] = transfer(a, b, "10.77.0.3", ENCRYPTED_BYTES);
+                    }
+                    System.out.printf("TCP, 64 MiB one way, median of %d: over an encrypted overlay (userspace WireGuard) %.3f Gbit/s, "
+                            + "over the plain overlay %.2f Gbit/s; ratio %.3f%n  rounds encrypted %s, plain %s Gbit/s%n", ROUNDS,
+                            median(encrypted), median(clear), median(encrypted) / median(clear), Arrays.toString(encrypted),
+                            Arrays.toString(clear));
+                    for (DataPlane p : List.of(p1, p2)) p.removeNetwork(secret.networkId());
+                }
                 p1.removeSandbox("a");
                 p2.removeSandbox("b");
-                p1.removeNetwork(n.networkId());
-                p2.removeNetwork(n.networkId());
+                p1.removeNetwork(plain.networkId());
+                p2.removeNetwork(plain.networkId());
             }
         } finally {
             OciResidue.sweep(dir);
         }
     }
 
-    /** Sends {@link #TRANSFER_BYTES} from a socket in {@code from} to a listener in {@code to}; Gbit/s. */
-    private static double transfer(Path from, Path to, String address) throws Exception {
+    /**
+     * A sandbox on {@code n} at {@code .host} of its subnet, with the peer at the other address of
+     * the pair (2 and 3) on {@code other}; the network must exist already when it is encrypted.
+     */
+    private static Path pair(DataPlane p, String sandbox, OverlaySpec n, int host, TestNetwork.Host other) throws IOException {
+        p.ensureNetwork(n);
+        Path ns = p.ensureSandbox(sandbox);
+        int base = n.subnet().address();
+        p.attach(sandbox, n, 0, new Ipv4Prefix(base + host, 24));
+        p.setPeers(n.networkId(), List.of(new Peer(Ipv4Prefix.inet(base + 5 - host), Ipv4Prefix.inet(other.address()))));
+        return ns;
+    }
+
+    private static double median(double[] rounds) {
+        double[] sorted = rounds.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    /** Sends {@code bytes} from a socket in {@code from} to a listener in {@code to}; Gbit/s. */
+    private static double transfer(Path from, Path to, String address, long bytes) throws Exception {
         InetSocketAddress at = new InetSocketAddress(address, 5201);
         try (ServerSocketChannel server = Netns.call(to, () -> ServerSocketChannel.open().bind(at));
              SocketChannel client = Netns.call(from, SocketChannel::open)) {
@@ -129,15 +175,15 @@ final class NetworkBench {
             client.connect(at);
             ByteBuffer buf = ByteBuffer.allocateDirect(256 * 1024);
             long t0 = System.nanoTime();
-            for (long sent = 0; sent < TRANSFER_BYTES; ) {
+            for (long sent = 0; sent < bytes; ) {
                 buf.clear();
                 sent += client.write(buf);
             }
             client.shutdownOutput();
             long got = received.get();
             double seconds = (System.nanoTime() - t0) / 1e9;
-            if (got < TRANSFER_BYTES) throw new IOException("received " + got + " of " + TRANSFER_BYTES + " bytes");
-            return Math.round(got * 8 / seconds / 1e7) / 100.0;
+            if (got < bytes) throw new IOException("received " + got + " of " + bytes + " bytes");
+            return Math.round(got * 8 / seconds / 1e6) / 1000.0;
         }
     }
 
@@ -156,7 +202,7 @@ final class NetworkBench {
 
     private static void swarm() throws Exception {
         Path dir = Files.createTempDirectory("shoal-bench-net-swarm-");
-        try (TestNetwork net = TestNetwork.create(2)) {
+        try (TestNetwork net = TestNetwork.create(3)) {
             TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 1).withLaunch(h -> h.daemonOptions().withExecutor("oci")));
             swarm.form();
             Path image = BusyboxImage.build(dir, "busybox");
@@ -164,6 +210,7 @@ final class NetworkBench {
             DaemonProcess manager = swarm.daemon(1);
             manager.dockerOk("network", "create", "-d", "overlay", "appnet");
             discovery(manager);
+            mesh(manager, net);
             convergence(swarm.daemons(), manager);
         } finally {
             OciResidue.sweep(dir);
@@ -254,6 +301,77 @@ final class NetworkBench {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * HTTP through the routing mesh from a host outside the swarm (h3) to the node that runs no
+     * task (h2), beside the same load from h1, where the task runs, straight to its container's
+     * address; wrk, with kept-alive connections and with a new connection per request.
+     */
+    private static void mesh(DaemonProcess manager, TestNetwork net) throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/wrk"))) {
+            System.out.println("routing mesh skipped: wrk is not installed (apt-get install wrk)");
+            return;
+        }
+        manager.dockerOk("service", "create", "--detach", "--name", "front", "--publish", "8080:80",
+                "--constraint", "node.hostname==h1", "--stop-grace-period", "1s", "busybox", "sh", "-c",
+                "mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www");
+        DaemonProcess.eventually(CONVERGE, () -> running(manager, "front").size() == 1);
+        String pid = manager.dockerOk("inspect", "--type", "task", running(manager, "front").getFirst(), "--format",
+                "{{.Status.ContainerStatus.PID}}").trim();
+        String direct = gatewayAddress(pid);
+        TestNetwork.Host h1 = net.host(1), outside = net.host(3);
+        String viaMesh = "http://" + net.host(2).address() + ":8080/";
+        DaemonProcess.eventually(CONVERGE, () -> wrk(outside, viaMesh, false, Duration.ofSeconds(1)).requests() > 0);
+        for (boolean close : List.of(false, true)) {
+            Wrk mesh = wrk(outside, viaMesh, close, WRK_DURATION);
+            Wrk straight = wrk(h1, "http://" + direct + ":80/", close, WRK_DURATION);
+            System.out.printf("HTTP GET (busybox httpd), wrk 1 thread x 8 connections %s, %d s: through the routing mesh from outside "
+                    + "to a node without the task %.0f req/s (p50 %s, p99 %s), straight to the task's address from its node %.0f req/s "
+                    + "(p50 %s, p99 %s); ratio %.2f (target ≥ 0.8; Docker Swarm's routing mesh needs IPVS, which this kernel lacks: "
+                    + "nothing answers there)%n", close ? "new connection per request" : "kept alive", WRK_DURATION.toSeconds(),
+                    mesh.requests(), mesh.p50(), mesh.p99(), straight.requests(), straight.p50(), straight.p99(),
+                    mesh.requests() / straight.requests());
+        }
+        manager.dockerOk("service", "rm", "front");
+    }
+
+    private record Wrk(double requests, String p50, String p99) {}
+
+    private static Wrk wrk(TestNetwork.Host from, String url, boolean close, Duration duration) {
+        List<String> argv = new ArrayList<>(List.of("wrk", "-t1", "-c8", "-d" + duration.toSeconds() + "s", "--latency"));
+        if (close) argv.addAll(List.of("-H", "Connection: close"));
+        argv.add(url);
+        try {
+            String out = from.exec(duration.plusSeconds(30), argv.toArray(String[]::new)).out();
+            return new Wrk(number(out, "Requests/sec:"), word(out, "50%"), word(out, "99%"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double number(String out, String label) {
+        String w = word(out, label);
+        return w.equals("?") ? 0 : Double.parseDouble(w);
+    }
+
+    /** The word after {@code label} at the start of one of wrk's lines. */
+    private static String word(String out, String label) {
+        for (String line : out.lines().toList()) {
+            String t = line.strip();
+            if (t.startsWith(label)) return t.substring(label.length()).strip().split("\\s+")[0];
+        }
+        return "?";
+    }
+
+    /** The container's address on the node's gateway bridge, read inside its network namespace. */
+    private static String gatewayAddress(String pid) throws IOException {
+        String out = Exec.run(List.of("nsenter", "-t", pid, "-n", "ip", "-o", "-4", "addr"), null, Duration.ofSeconds(10)).out();
+        for (String line : out.lines().toList()) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length > 3 && f[3].startsWith("172.")) return f[3].substring(0, f[3].indexOf('/'));
+        }
+        throw new IOException("no gateway address in the container: " + out);
     }
 
     /** 50 replicas to running on the two nodes, on appnet and on no network, alternately. */

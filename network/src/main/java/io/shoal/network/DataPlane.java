@@ -45,6 +45,8 @@ public final class DataPlane implements AutoCloseable {
     /** VXLAN over UDP over IPv4 costs 50 bytes of each underlay frame. */
     static final int VXLAN_OVERHEAD = 50;
     private static final int ETHERNET_MTU = 1500;
+    /** The largest MTU a veth takes; loopback's 65536 is above it. */
+    private static final int MAX_LINK_MTU = 65535;
     private static final Duration UPSTREAM_TIMEOUT = Duration.ofSeconds(2);
 
     private final Path networksDir;
@@ -119,7 +121,9 @@ public final class DataPlane implements AutoCloseable {
             thread.close();
             throw e;
         }
-        this.gateway = new GatewayBridge(gatewaySubnet, defaultMtu + VXLAN_OVERHEAD, commands, thread);
+        // Egress leaves by the underlay's link, but loopback's MTU (a one-node swarm on 127.0.0.1) is no link's.
+        int egressMtu = defaultMtu + VXLAN_OVERHEAD > MAX_LINK_MTU ? ETHERNET_MTU : defaultMtu + VXLAN_OVERHEAD;
+        this.gateway = new GatewayBridge(gatewaySubnet, egressMtu, commands, thread);
         this.ingress = new Ingress(commands, thread, home != null ? home.toAbsolutePath()
                 : Path.of("/proc", Long.toString(ProcessHandle.current().pid()), "ns", "net"));
         this.ports = new PublishedPorts(commands);

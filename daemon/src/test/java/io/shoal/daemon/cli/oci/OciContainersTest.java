@@ -88,12 +88,12 @@ class OciContainersTest {
                     .filter(l -> l.split(" ")[4].equals("/")).findFirst().orElseThrow();
             assertTrue(rootMount.contains(" - overlay ") && rootMount.contains("upperdir=" + daemon.dataDir().resolve("oci/containers/" + task + "/upper")),
                     rootMount);
-            // Its own pid and network namespaces (loopback only).
+            // Its own pid and network namespaces (loopback and its way out through the node's gateway bridge).
             String pidNs = Files.readSymbolicLink(Path.of("/proc", Long.toString(pid), "ns/pid")).toString();
             assertNotEquals(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString(), pidNs);
             pidNamespaces.add(pidNs);
             List<String> links = inside(pid, "cat", "/proc/net/dev").lines().skip(2).map(l -> l.strip().split(":")[0]).toList();
-            assertEquals(List.of("lo"), links);
+            assertEquals(List.of("lo", "eth0"), links);
         }
         assertEquals(2, pidNamespaces.size(), "each container has its own pid namespace");
         remove("iso");
