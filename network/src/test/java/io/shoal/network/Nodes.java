@@ -1,5 +1,7 @@
 package io.shoal.network;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.common.FileTrees;
@@ -32,6 +34,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -174,6 +178,42 @@ final class Nodes implements AutoCloseable {
             if (System.nanoTime() > deadline) throw new IOException("no line from " + target.getHostAddress() + ":" + port);
             sleep(Duration.ofMillis(50));
         }
+    }
+
+    /**
+     * Calls {@code swap} with 0, 1, 2... (at least 10 times, and until 50 connections were made,
+     * for at most 20 s) while connections from {@code netns} to {@code target:port} keep coming;
+     * asserts each of them got an answer.
+     */
+    void connectWhileSwapping(Path netns, Inet4Address target, int port, Swap swap) throws Exception {
+        AtomicBoolean swapping = new AtomicBoolean(true);
+        AtomicInteger made = new AtomicInteger();
+        List<String> failures = new CopyOnWriteArrayList<>();
+        Thread load = Thread.ofVirtual().start(() -> {
+            while (swapping.get()) {
+                try {
+                    if (firstLine(netns, target, port) == null) failures.add("empty answer");
+                } catch (IOException e) {
+                    failures.add(e.toString());
+                }
+                made.incrementAndGet();
+            }
+        });
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        int swaps = 0;
+        try {
+            while ((swaps < 10 || made.get() < 50) && System.nanoTime() < deadline) swap.to(swaps++);
+        } finally {
+            swapping.set(false);
+            load.join();
+        }
+        System.out.println(made.get() + " connections during " + swaps + " swaps");
+        assertTrue(made.get() >= 50, "connections made while swapping: " + made.get());
+        assertEquals(List.of(), failures, "no connection failed while the backends were swapped");
+    }
+
+    interface Swap {
+        void to(int round) throws IOException;
     }
 
     /**

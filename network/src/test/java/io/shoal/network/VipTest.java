@@ -16,9 +16,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -65,30 +62,8 @@ class VipTest {
             assertTrue(!Nodes.ping(client, EMPTY_VIP), "ICMP to a VIP without backends fails too");
 
             // Swapped while connections keep coming: every one of them reaches some backend.
-            AtomicBoolean swapping = new AtomicBoolean(true);
-            AtomicInteger made = new AtomicInteger();
-            List<String> failures = new CopyOnWriteArrayList<>();
-            Thread load = Thread.ofVirtual().start(() -> {
-                while (swapping.get()) {
-                    try {
-                        if (nodes.firstLine(client, VIP, PORT) == null) failures.add("empty answer");
-                    } catch (IOException e) {
-                        failures.add(e.toString());
-                    }
-                    made.incrementAndGet();
-                }
-            });
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            int swaps = 0;
-            while ((swaps < 10 || made.get() < 50) && System.nanoTime() < deadline) {
-                h1.setVips("client", List.of(new Vip(VIP, swaps % 2 == 0 ? backends.subList(0, 2) : backends.subList(2, 3))));
-                swaps++;
-            }
-            swapping.set(false);
-            load.join();
-            System.out.println(made.get() + " connections during " + swaps + " swaps");
-            assertTrue(made.get() >= 50, "connections made while swapping: " + made.get());
-            assertEquals(List.of(), failures, "no connection failed while the backends were swapped");
+            nodes.connectWhileSwapping(client, VIP, PORT,
+                    round -> h1.setVips("client", List.of(new Vip(VIP, round % 2 == 0 ? backends.subList(0, 2) : backends.subList(2, 3)))));
 
             h1.setVips("client", List.of(new Vip(VIP, List.of(backends.get(2)))));
             for (int i = 0; i < 4; i++) assertEquals("b3", nodes.firstLine(client, VIP, PORT), "only the new backend answers");

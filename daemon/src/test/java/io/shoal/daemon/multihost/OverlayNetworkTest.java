@@ -5,10 +5,7 @@ import static io.shoal.testkit.ServicePs.runningTasks;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.shoal.agent.exec.oci.OciExecutor;
-import io.shoal.network.DataPlane;
 import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.DnsUpstream;
@@ -63,12 +60,7 @@ class OverlayNetworkTest {
 
     @BeforeAll
     static void swarmOfThree() throws Exception {
-        assumeTrue(OciExecutor.available(), "skipped: the oci executor needs root and runc (apt-get install runc)");
-        assumeTrue(DataPlane.unavailableReason().isEmpty(), () -> "skipped: " + DataPlane.unavailableReason().orElse(""));
-        assumeTrue(BusyboxImage.script().isPresent(), "skipped: bin/busybox-image not found");
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        OciResidue.sweepStale(tmp, PREFIX);
-        dir = Files.createTempDirectory(tmp, PREFIX);
+        dir = Hosts.containersDir(PREFIX);
         net = TestNetwork.create(3);
         // The hosts' resolver, which the nodes forward names the swarm does not know to: on h1.
         TestNetwork.Host h1 = net.host(1);

@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.shoal.agent.exec.oci.OciExecutor;
-import io.shoal.network.DataPlane;
 import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.Exec;
@@ -22,7 +19,6 @@ import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -69,12 +65,7 @@ class PublishedPortsTest {
 
     @BeforeAll
     static void swarmOfThreeAndAnOutsideHost() throws Exception {
-        assumeTrue(OciExecutor.available(), "skipped: the oci executor needs root and runc (apt-get install runc)");
-        assumeTrue(DataPlane.unavailableReason().isEmpty(), () -> "skipped: " + DataPlane.unavailableReason().orElse(""));
-        assumeTrue(BusyboxImage.script().isPresent(), "skipped: bin/busybox-image not found");
-        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
-        OciResidue.sweepStale(tmp, PREFIX);
-        dir = Files.createTempDirectory(tmp, PREFIX);
+        dir = Hosts.containersDir(PREFIX);
         net = TestNetwork.create(4);
         outside = net.host(4);
         swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 2).withLaunch(h -> h.daemonOptions().withExecutor("oci")));
