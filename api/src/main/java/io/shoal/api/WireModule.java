@@ -141,11 +141,7 @@ final class WireModule extends SimpleModule {
         @Override
         public Key deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             if (p.currentToken() != JsonToken.VALUE_STRING) return (Key) ctxt.handleUnexpectedToken(String.class, p);
-            try {
-                return Key.parse(p.getText());
-            } catch (IllegalArgumentException e) {
-                throw ApiException.invalid("%s%s", where(p), e.getMessage());
-            }
+            return Key.parse(p.getText());
         }
     }
 
