@@ -92,6 +92,9 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() throws Exception {
+            if (networkKeyRotation.isNegative() || networkKeyRotation.isZero()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--network-key-rotation must be positive");
+            }
             String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
             String chosen = executor != null ? executor : OciExecutor.available() ? "oci" : "process";
             if (executor == null && chosen.equals("process")) {
