@@ -35,7 +35,9 @@ public final class Json {
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             // Go's decoder refuses "3" for a number; so do we.
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .serializationInclusion(JsonInclude.Include.NON_EMPTY)
+            // A map's entries are all written, empty values too ({"encrypted": ""}, a label without
+            // a value), as Go writes a map; omitempty only leaves out the field itself.
+            .defaultPropertyInclusion(JsonInclude.Value.construct(JsonInclude.Include.NON_EMPTY, JsonInclude.Include.ALWAYS))
             .build());
 
     /** Go's decoder refuses a number or boolean where a string belongs; Jackson would convert it. */

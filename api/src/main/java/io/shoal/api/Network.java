@@ -25,6 +25,11 @@ public record Network(
     public static final String VXLAN_ID_LIST = "com.docker.network.driver.overlay.vxlanid_list";
     /** The driver option that sets the network's MTU. */
     public static final String MTU = "com.docker.network.driver.mtu";
+    /**
+     * The driver option that makes an overlay network encrypted: present at all, whatever its value,
+     * as Docker's overlay driver reads it ({@code --opt encrypted}, shown as {@code "encrypted": ""}).
+     */
+    public static final String ENCRYPTED = "encrypted";
     /** The label of the networks a swarm makes for itself, hidden from lists: {@code host}. */
     public static final String PREDEFINED = "com.docker.swarm.predefined";
 
@@ -70,6 +75,12 @@ public record Network(
     public boolean isIngress() {
         return spec.ingress()
                 || "ingress".equals(spec.name()) && spec.labels() != null && spec.labels().containsKey("com.docker.swarm.internal");
+    }
+
+    /** Its traffic between nodes is encrypted ({@link #ENCRYPTED}). */
+    public boolean isEncrypted() {
+        Driver d = spec.driverConfiguration();
+        return d != null && d.options() != null && d.options().containsKey(ENCRYPTED);
     }
 
     /** Made by the swarm for itself (the host network): hidden from lists, never removed, never allocated. */

@@ -40,7 +40,13 @@ public record Node(
     public record Engine(String engineVersion, Map<String, String> labels, List<PluginDescription> plugins) {}
 
     /** A plugin the node's engine offers, such as {@code {Type: "Network", Name: "overlay"}}. */
-    public record PluginDescription(String type, String name) {}
+    public record PluginDescription(String type, String name) {
+        /**
+         * What a node reports when it can carry encrypted overlay networks (its data plane runs
+         * WireGuard tunnels); the scheduler gives tasks on encrypted networks only to such nodes.
+         */
+        public static final PluginDescription ENCRYPTED_OVERLAY = new PluginDescription("Network", "overlay-encrypted");
+    }
 
     public record TlsInfo(String trustRoot, String certIssuerSubject, String certIssuerPublicKey) {}
 

@@ -3,7 +3,7 @@ package io.shoal.api;
 import java.time.Instant;
 
 /** An object kept in the replicated store: it has an id, a version and timestamps. */
-public sealed interface StoredObject permits Cluster, Node, Service, Task, Network, Secret, Config {
+public sealed interface StoredObject permits Cluster, Node, Service, Task, Network, Secret, Config, NetworkKey, NodeKey {
     String id();
 
     Version version();

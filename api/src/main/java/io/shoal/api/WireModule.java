@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleDeserializers;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.module.SimpleSerializers;
+import io.shoal.common.wireguard.Key;
 import io.shoal.pki.NodeRole;
 import java.io.IOException;
 import java.time.Instant;
@@ -29,7 +30,8 @@ import java.util.stream.Collectors;
 /**
  * Where the domain's types meet Docker's JSON: words for the {@link WireValue} enums (and the
  * node role, whose spelling the pki owns), and the service mode as the one-member object the
- * Engine API uses. Refusals name the field and the words it takes, as a user of the API needs.
+ * Engine API uses, and WireGuard keys in base64 as {@code wg} writes them. Refusals name the field
+ * and the words it takes, as a user of the API needs.
  */
 final class WireModule extends SimpleModule {
 
@@ -52,6 +54,8 @@ final class WireModule extends SimpleModule {
         addSerializer(ServiceMode.class, new ModeSerializer());
         addSerializer(Instant.class, new TimeSerializer());
         addDeserializer(ServiceMode.class, new ModeDeserializer());
+        addSerializer(Key.class, new KeySerializer());
+        addDeserializer(Key.class, new KeyDeserializer());
     }
 
     private static Function<Object, String> wordOf(Class<?> type) {
@@ -123,6 +127,21 @@ final class WireModule extends SimpleModule {
                 text = text.substring(0, end == dot + 1 ? dot : end) + "Z";
             }
             g.writeString(text);
+        }
+    }
+
+    private static final class KeySerializer extends JsonSerializer<Key> {
+        @Override
+        public void serialize(Key key, JsonGenerator g, SerializerProvider provider) throws IOException {
+            g.writeString(key.base64());
+        }
+    }
+
+    private static final class KeyDeserializer extends JsonDeserializer<Key> {
+        @Override
+        public Key deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (p.currentToken() != JsonToken.VALUE_STRING) return (Key) ctxt.handleUnexpectedToken(String.class, p);
+            return Key.parse(p.getText());
         }
     }
 

@@ -21,12 +21,14 @@ import io.shoal.daemon.engineapi.SwarmRoutes;
 import io.shoal.daemon.engineapi.SystemRoutes;
 import io.shoal.daemon.engineapi.TaskRoutes;
 import io.shoal.daemon.swarm.SwarmNode;
+import io.shoal.manager.keymanager.KeyManager;
 import io.shoal.network.DataPlane;
 import io.shoal.network.dns.ResolvConf;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,15 +86,23 @@ public final class Main implements Runnable {
                 + "(docker_gwbridge's; default 172.18.0.0/16); it must not overlap a network this host routes.")
         String gatewaySubnet;
 
+        /** For tests of key rotation, which cannot wait Docker's 12 hours: an ISO-8601 duration such as PT5S. */
+        @Option(names = "--network-key-rotation", hidden = true)
+        Duration networkKeyRotation = KeyManager.DEFAULT_ROTATION;
+
         @Override
         public Integer call() throws Exception {
+            if (networkKeyRotation.isNegative() || networkKeyRotation.isZero()) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--network-key-rotation must be positive");
+            }
             String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
             String chosen = executor != null ? executor : OciExecutor.available() ? "oci" : "process";
             if (executor == null && chosen.equals("process")) {
                 System.err.println("shoal: no runc or not root: tasks run as plain processes (--executor process)");
             }
             DaemonOptions options = new DaemonOptions(dataDir, socket, listenAddr != null ? listenAddr : "0.0.0.0:2377",
-                    listenAddr != null, advertiseAddr, chosen, host, labels, List.copyOf(dns), gatewaySubnet);
+                    listenAddr != null, advertiseAddr, chosen, host, labels, List.copyOf(dns), gatewaySubnet,
+                    networkKeyRotation);
             try (Daemon daemon = start(options); var server = serve(daemon)) {
                 System.err.println("shoal daemon listening on " + socket);
                 CountDownLatch stop = new CountDownLatch(1);

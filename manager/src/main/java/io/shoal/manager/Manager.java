@@ -7,6 +7,7 @@ import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.allocator.Allocator;
 import io.shoal.manager.dispatcher.Dispatcher;
+import io.shoal.manager.keymanager.KeyManager;
 import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
 import io.shoal.manager.orchestrator.replicated.ReplicatedOrchestrator;
 import io.shoal.manager.orchestrator.restart.RestartSupervisor;
@@ -17,6 +18,7 @@ import io.shoal.manager.role.RoleManager;
 import io.shoal.manager.scheduler.Scheduler;
 import io.shoal.store.Store;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -35,6 +37,7 @@ public final class Manager implements DispatcherProtocol {
     private final Clock clock;
     private final Ticker ticker;
     private final RaftMembers raft;
+    private final Duration networkKeyRotation;
     private List<Controller> controllers = List.of();
     private Dispatcher dispatcher;
     /** Once closed (its store is closing), a late leadership callback starts nothing here. */
@@ -42,10 +45,16 @@ public final class Manager implements DispatcherProtocol {
 
     /** {@code clock} stamps what the controllers write; {@code ticker} times their delays and deadlines. */
     public Manager(Store store, Clock clock, Ticker ticker, RaftMembers raft) {
+        this(store, clock, ticker, raft, KeyManager.DEFAULT_ROTATION);
+    }
+
+    /** {@code networkKeyRotation}: how often encrypted networks get a new preshared key (see {@link KeyManager}). */
+    public Manager(Store store, Clock clock, Ticker ticker, RaftMembers raft, Duration networkKeyRotation) {
         this.store = store;
         this.clock = clock;
         this.ticker = ticker;
         this.raft = raft;
+        this.networkKeyRotation = networkKeyRotation;
     }
 
     public synchronized void lead() {
@@ -60,6 +69,7 @@ public final class Manager implements DispatcherProtocol {
                 new TaskReaper(store, clock, ticker),
                 new Allocator(store, clock, ticker),
                 new Scheduler(store, clock, ticker),
+                new KeyManager(store, clock, ticker, networkKeyRotation),
                 new RoleManager(store, clock, ticker, raft));
         controllers.forEach(Controller::start);
     }

@@ -1,8 +1,8 @@
 package io.shoal.network;
 
 import io.shoal.common.Ipv4Prefix;
+import io.shoal.common.wireguard.Key;
 import io.shoal.network.wireguard.Device;
-import io.shoal.network.wireguard.Key;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;

@@ -1,6 +1,6 @@
 package io.shoal.network;
 
-import io.shoal.network.wireguard.Key;
+import io.shoal.common.wireguard.Key;
 import java.net.Inet4Address;
 import java.util.Objects;
 

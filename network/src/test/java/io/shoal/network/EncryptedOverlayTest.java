@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.shoal.common.Ipv4Prefix;
-import io.shoal.network.wireguard.Key;
+import io.shoal.common.wireguard.Key;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Inet4Address;

@@ -3,7 +3,9 @@ package io.shoal.store;
 import io.shoal.api.Cluster;
 import io.shoal.api.Config;
 import io.shoal.api.Network;
+import io.shoal.api.NetworkKey;
 import io.shoal.api.Node;
+import io.shoal.api.NodeKey;
 import io.shoal.api.Secret;
 import io.shoal.api.Service;
 import io.shoal.api.StoredObject;
@@ -17,7 +19,9 @@ public enum Kind {
     TASK(Task.class, false),
     NETWORK(Network.class, true),
     SECRET(Secret.class, true),
-    CONFIG(Config.class, true);
+    CONFIG(Config.class, true),
+    NETWORK_KEY(NetworkKey.class, false),
+    NODE_KEY(NodeKey.class, false);
 
     public final Class<? extends StoredObject> type;
     /** Whether names are unique in this table, as swarmkit requires for these objects. */
@@ -41,6 +45,8 @@ public enum Kind {
             case Network n -> NETWORK;
             case Secret s -> SECRET;
             case Config c -> CONFIG;
+            case NetworkKey k -> NETWORK_KEY;
+            case NodeKey k -> NODE_KEY;
         };
     }
 

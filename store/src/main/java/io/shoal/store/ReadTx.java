@@ -3,7 +3,9 @@ package io.shoal.store;
 import io.shoal.api.Cluster;
 import io.shoal.api.Config;
 import io.shoal.api.Network;
+import io.shoal.api.NetworkKey;
 import io.shoal.api.Node;
+import io.shoal.api.NodeKey;
 import io.shoal.api.Secret;
 import io.shoal.api.Service;
 import io.shoal.api.StoredObject;
@@ -66,5 +68,15 @@ public interface ReadTx {
 
     default List<Config> configs() {
         return list(Kind.CONFIG);
+    }
+
+    /** The preshared key of an encrypted network, or null. */
+    default NetworkKey networkKey(String networkId) {
+        return get(Kind.NETWORK_KEY, networkId);
+    }
+
+    /** A node's WireGuard key pair, or null while the key manager has not made it. */
+    default NodeKey nodeKey(String nodeId) {
+        return get(Kind.NODE_KEY, nodeId);
     }
 }

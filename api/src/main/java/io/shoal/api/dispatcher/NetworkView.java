@@ -4,15 +4,18 @@ import io.shoal.api.Defaults;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
 import io.shoal.api.PortConfig;
+import io.shoal.common.wireguard.Key;
 import java.util.List;
 
 /**
  * What a node must know of an overlay network it has tasks on (swarmkit spreads this by gossip;
  * the dispatcher knows it all already): the network, where each of its endpoints is, and the
- * services attached to it with their virtual IPs. Every node gets the ingress network's view while
- * a service publishes a port through the routing mesh, whether or not it runs a task of it.
+ * services attached to it with their virtual IPs, and for an encrypted network the keys and peers
+ * of its tunnel. Every node gets the ingress network's view while a service publishes a port
+ * through the routing mesh, whether or not it runs a task of it.
  */
-public record NetworkView(Network network, int dataPathPort, List<Endpoint> endpoints, List<ServiceEntry> services) {
+public record NetworkView(Network network, int dataPathPort, List<Endpoint> endpoints, List<ServiceEntry> services,
+                          Tunnel tunnel) {
 
     /**
      * {@code dataPathPort}: the UDP port the swarm's VXLAN traffic uses (set at its init). Empty
@@ -23,6 +26,28 @@ public record NetworkView(Network network, int dataPathPort, List<Endpoint> endp
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
         services = services == null ? List.of() : List.copyOf(services);
     }
+
+    /** The view of a network that is not encrypted. */
+    public NetworkView(Network network, int dataPathPort, List<Endpoint> endpoints, List<ServiceEntry> services) {
+        this(network, dataPathPort, endpoints, services, null);
+    }
+
+    /**
+     * What the node this view is for needs to carry an encrypted network's traffic through its
+     * WireGuard tunnel: its own private key (in no other node's view), the network's preshared key
+     * as it is now (a rotation sends the view again), and every other node that has an endpoint
+     * on the network, with its public key. A node whose key pair is not made yet is not a peer;
+     * the view of an encrypted network has no tunnel while the receiving node has no key pair, and
+     * then the node must not carry the network's traffic at all.
+     */
+    public record Tunnel(Key privateKey, Key presharedKey, List<Peer> peers) {
+        public Tunnel {
+            peers = peers == null ? List.of() : List.copyOf(peers);
+        }
+    }
+
+    /** Another node of an encrypted network: its underlay address (as in {@link Endpoint#nodeAddr}) and public key. */
+    public record Peer(String nodeId, String nodeAddr, Key publicKey) {}
 
     /**
      * A task's address on the network, from the moment it is assigned until it is dead, so peers

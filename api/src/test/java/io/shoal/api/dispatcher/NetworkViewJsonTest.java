@@ -1,15 +1,19 @@
 package io.shoal.api.dispatcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonMappingException;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Json;
 import io.shoal.api.Network;
 import io.shoal.api.PortConfig;
 import io.shoal.api.Protocol;
 import io.shoal.api.PublishMode;
+import io.shoal.common.wireguard.Key;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -49,6 +53,25 @@ class NetworkViewJsonTest {
         assertTrue(node.isNode());
         assertNull(node.taskId());
         assertEquals(List.of(), new NetworkView.ServiceEntry("s1", "web", null, null, null).ports());
+    }
+
+    @Test
+    void anEncryptedNetworksTunnelComesBackEqualWithKeysInBase64() throws Exception {
+        Network secret = read(Json.MAPPER.writeValueAsString(APPNET).replace("\"DriverConfiguration\":{\"Name\":\"overlay\"}",
+                "\"DriverConfiguration\":{\"Name\":\"overlay\",\"Options\":{\"encrypted\":\"\"}}"), Network.class);
+        assertTrue(secret.isEncrypted());
+        assertFalse(APPNET.isEncrypted());
+        Key own = Key.generatePrivate(), psk = Key.generatePreshared(), peer = Key.generatePrivate().publicKey();
+        NetworkView view = new NetworkView(secret, 0,
+                List.of(new NetworkView.Endpoint("t1", "web.1.t1", "s1", List.of(), "10.0.1.5/24", "node2", "192.0.2.2", true)),
+                List.of(), new NetworkView.Tunnel(own, psk, List.of(new NetworkView.Peer("node2", "192.0.2.2", peer))));
+        String json = Json.MAPPER.writeValueAsString(view);
+        assertEquals(view, read(json, NetworkView.class));
+        assertTrue(json.contains("\"Tunnel\":{\"PrivateKey\":\"" + own.base64() + "\",\"PresharedKey\":\"" + psk.base64()
+                + "\",\"Peers\":[{\"NodeId\":\"node2\",\"NodeAddr\":\"192.0.2.2\",\"PublicKey\":\"" + peer.base64() + "\"}]}"), json);
+        assertFalse(view.toString().contains(own.base64()) || view.toString().contains(psk.base64()), "keys never reach a log");
+        assertNull(read(Json.MAPPER.writeValueAsString(new NetworkView(APPNET, 0, List.of(), List.of())), NetworkView.class).tunnel());
+        assertThrows(JsonMappingException.class, () -> Json.MAPPER.readValue(json.replace(psk.base64(), "c2hvcnQ="), NetworkView.class));
     }
 
     private static <T> T read(String json, Class<T> type) {

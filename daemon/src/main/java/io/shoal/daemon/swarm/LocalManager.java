@@ -67,8 +67,8 @@ final class LocalManager implements AutoCloseable {
      * leader adds it when asked through {@link #join}) or resumes from its own files. Raft is
      * mutual TLS with the node's certificate from the start.
      */
-    LocalManager(SwarmState state, Path raftDir, MutableTls tls, DataKey key, RaftNode.Start start, Clock clock)
-            throws IOException {
+    LocalManager(SwarmState state, Path raftDir, MutableTls tls, DataKey key, RaftNode.Start start, Clock clock,
+                 Duration networkKeyRotation) throws IOException {
         this.state = state;
         this.tls = tls;
         raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.listen().host(), state.clusterId(), memory,
@@ -76,7 +76,7 @@ final class LocalManager implements AutoCloseable {
                 new RaftNode.Tls(TlsManagers.keyManager(tls), TlsManagers.trustManager(tls, NodeRole.MANAGER)),
                 this::onLeadership, start);
         store = new Store(memory, raft, clock);
-        manager = new Manager(store, clock, Ticker.SYSTEM, raftMembers());
+        manager = new Manager(store, clock, Ticker.SYSTEM, raftMembers(), networkKeyRotation);
         control = new ControlApi(store, clock, raft::leaderId);
         wired.countDown();
     }

@@ -161,7 +161,7 @@ public final class SwarmNode implements AutoCloseable {
             member = newMember(state);
             if (managerStep != null) {
                 manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
-                        bootstrap ? RaftNode.Start.BOOTSTRAP : RaftNode.Start.JOIN, clock);
+                        bootstrap ? RaftNode.Start.BOOTSTRAP : RaftNode.Start.JOIN, clock, options.networkKeyRotation());
                 managerStep.run(manager);
                 manager.openClusterPort();
                 member.connection.setLocal(manager);
@@ -181,7 +181,7 @@ public final class SwarmNode implements AutoCloseable {
     private Membership resumeManager(Member member) throws IOException {
         SwarmState state = member.state();
         LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
-                LocalManager.resumeFrom(member.raftDir(), state.clusterId()), clock);
+                LocalManager.resumeFrom(member.raftDir(), state.clusterId()), clock, options.networkKeyRotation());
         try {
             manager.awaitStore();
         } catch (ApiException e) {
@@ -256,7 +256,7 @@ public final class SwarmNode implements AutoCloseable {
         SwarmState state = member.state().withRole(NodeRole.MANAGER);
         Addresses.requireFree(state.listen());
         FileTrees.delete(member.raftDir());
-        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key, RaftNode.Start.JOIN, clock);
+        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key, RaftNode.Start.JOIN, clock, options.networkKeyRotation());
         try {
             manager.join(managers);
             manager.openClusterPort();
@@ -323,7 +323,7 @@ public final class SwarmNode implements AutoCloseable {
             FileTrees.delete(previous);
             Files.move(raftDir, previous);
             moved = true;
-            manager = new LocalManager(state, raftDir, member.tls, member.key, RaftNode.Start.BOOTSTRAP, clock);
+            manager = new LocalManager(state, raftDir, member.tls, member.key, RaftNode.Start.BOOTSTRAP, clock, options.networkKeyRotation());
             manager.awaitLeader();
             manager.store.batch(b -> {
                 for (StoredObject o : objects) {

@@ -2,6 +2,7 @@ package io.shoal.daemon.cli;
 
 import static io.shoal.testkit.DaemonProcess.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -160,8 +161,8 @@ class NetworkCliTest {
                 "network", "create", "-d", "overlay", "--ingress", "--attachable", "mesh");
         assertRefused("ingress network (", "network", "create", "-d", "overlay", "--ingress", "mesh");
         assertRefused("bridge networks are local to a host and not supported", "network", "create", "local");
-        assertRefused("encrypted overlay networks are not supported by this daemon yet",
-                "network", "create", "-d", "overlay", "--opt", "encrypted", "secret");
+        assertRefused("com.docker.network.driver.overlay.encrypted is not an option of the overlay driver: use --opt encrypted",
+                "network", "create", "-d", "overlay", "--opt", "com.docker.network.driver.overlay.encrypted=true", "secret");
         assertRefused("network nope not found", "network", "rm", "nope");
         assertRefused("network nope not found",
                 "service", "create", "--detach", "--name", "web", "--network", "nope", "busybox", "sleep", "1");
@@ -169,6 +170,32 @@ class NetworkCliTest {
         String service = docker("service", "create", "--detach", "--name", "web", "--network", "appnet", "busybox", "sleep", "1000").trim();
         String network = inspect("appnet", "{{.Id}}");
         assertRefused("network " + network + " is in use by service " + service, "network", "rm", "appnet");
+    }
+
+    /**
+     * {@code --opt encrypted} is shown as Docker shows it, its keys never are (not by any inspect,
+     * not by the Engine API's objects), and its tasks wait for a node that encrypts: the process
+     * executor's node does not, so they never run in the clear.
+     */
+    @Test
+    void anEncryptedNetworkIsShownWithoutItsKeysAndItsTasksWaitForANodeThatEncrypts() throws Exception {
+        docker("network", "create", "-d", "overlay", "--opt", "encrypted", "secret");
+        assertEquals("{\"com.docker.network.driver.overlay.vxlanid_list\":\"" + inspect("secret", "{{index .Options \"com.docker.network.driver.overlay.vxlanid_list\"}}")
+                + "\",\"encrypted\":\"\"}", docker("network", "inspect", "secret", "--format", "{{json .Options}}").trim());
+        assertEquals("secret overlay", docker("network", "ls", "--filter", "name=secret", "--format", "{{.Name}} {{.Driver}}").trim());
+
+        docker("service", "create", "--detach", "--name", "web", "--network", "secret", "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> psNoTrunc("web").contains("no suitable node (encrypted overlay networks not supported on 1 node)"));
+        assertEquals("Pending", docker("service", "ps", "web", "--format", "{{.CurrentState}}").trim().split(" ")[0]);
+
+        String everything = String.join("\n", docker("network", "inspect", "--verbose", "secret"), docker("node", "inspect", "self"),
+                docker("service", "inspect", "web"),
+                daemon.http().get("/v1.45/nodes").body(), daemon.http().get("/v1.45/tasks").body(),
+                daemon.http().get("/v1.45/networks").body(), daemon.http().get("/v1.45/swarm").body());
+        assertTrue(everything.contains("\"encrypted\""), "the task's network is in what was read");
+        for (String field : List.of("PrivateKey", "PresharedKey", "PublicKey")) {
+            assertFalse(everything.contains("\"" + field + "\""), field);
+        }
     }
 
     @Test

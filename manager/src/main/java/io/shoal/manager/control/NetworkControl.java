@@ -4,6 +4,7 @@ import io.shoal.api.ApiException;
 import io.shoal.api.Driver;
 import io.shoal.api.Ids;
 import io.shoal.api.Network;
+import io.shoal.api.NetworkKey;
 import io.shoal.api.Node;
 import io.shoal.api.PublishMode;
 import io.shoal.api.Service;
@@ -27,9 +28,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Networks: created (allocated at once, see {@link NetworkAllocator}), listed, inspected with
- * their services and tasks, removed and pruned (swarmkit's controlapi network.go, with dockerd's
- * name check and prune).
+ * Networks: created (allocated at once, see {@link NetworkAllocator}; an encrypted one with its
+ * preshared key), listed, inspected with their services and tasks, removed (with its key) and
+ * pruned (swarmkit's controlapi network.go, with dockerd's name check and prune).
  */
 public final class NetworkControl {
     private static final Logger log = LoggerFactory.getLogger(NetworkControl.class);
@@ -85,8 +86,11 @@ public final class NetworkControl {
                     if (o.isIngress()) throw ApiException.conflict("ingress network (%s) is already present", o.id());
                 }
             }
-            tx.create(NetworkAllocator.allocate(new Network(id, Version.NONE, null, null, spec, null, null),
-                    NetworkConfig.of(tx.cluster()), others));
+            Network network = NetworkAllocator.allocate(new Network(id, Version.NONE, null, null, spec, null, null),
+                    NetworkConfig.of(tx.cluster()), others);
+            tx.create(network);
+            // In the same write: an encrypted network never exists without its key.
+            if (network.isEncrypted()) tx.create(NetworkKey.generate(id));
             return id;
         }));
     }
@@ -207,6 +211,8 @@ public final class NetworkControl {
                 }
             }
             tx.delete(n);
+            NetworkKey key = tx.networkKey(n.id());
+            if (key != null) tx.delete(key);
             return null;
         });
     }

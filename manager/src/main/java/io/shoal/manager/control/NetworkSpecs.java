@@ -24,7 +24,11 @@ final class NetworkSpecs {
     private static final Set<String> PREDEFINED = Set.of("bridge", "host", "none", "default");
     /** Drivers of networks local to one host, which a swarm has no part in. */
     private static final Set<String> LOCAL_DRIVERS = Set.of("bridge", "host", "null", "macvlan", "ipvlan");
-    private static final Set<String> ENCRYPTED = Set.of("encrypted", "com.docker.network.driver.overlay.encrypted");
+    /**
+     * An option that reads as encryption but that Docker's overlay driver does not know (it reads
+     * {@code encrypted} only): refused, so nobody gets a plain network believing it encrypted.
+     */
+    private static final String MISTAKEN_ENCRYPTED = "com.docker.network.driver.overlay.encrypted";
 
     private NetworkSpecs() {}
 
@@ -111,8 +115,9 @@ final class NetworkSpecs {
         }
         if (spec.ipv6Enabled()) throw new ApiException(501, "IPv6 networks are not supported by this daemon yet");
         Map<String, String> options = d == null || d.options() == null ? Map.of() : d.options();
-        if (options.keySet().stream().anyMatch(ENCRYPTED::contains)) {
-            throw new ApiException(501, "encrypted overlay networks are not supported by this daemon yet");
+        if (options.containsKey(MISTAKEN_ENCRYPTED)) {
+            throw ApiException.invalid("%s is not an option of the overlay driver: use --opt %s", MISTAKEN_ENCRYPTED,
+                    Network.ENCRYPTED);
         }
         String mtu = options.get(Network.MTU);
         if (mtu != null) {

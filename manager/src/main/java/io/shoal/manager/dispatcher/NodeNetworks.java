@@ -3,7 +3,9 @@ package io.shoal.manager.dispatcher;
 import io.shoal.api.Cluster;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.Network;
+import io.shoal.api.NetworkKey;
 import io.shoal.api.Node;
+import io.shoal.api.NodeKey;
 import io.shoal.api.PortConfig;
 import io.shoal.api.Service;
 import io.shoal.api.Task;
@@ -20,12 +22,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The overlay networks one node takes part in (those its assigned tasks that have not ended are
  * attached to, and the ingress network while a service publishes a port through the routing
  * mesh: every node answers on its published ports), as its assignment stream last sent them:
- * {@link #refresh} tells what changed since.
+ * {@link #refresh} tells what changed since. The views are this node's own: an encrypted network's
+ * carries this node's private key, which no other node's view holds.
  */
 final class NodeNetworks {
     /** The views to send and the ids of the networks the node no longer takes part in. */
@@ -44,13 +48,13 @@ final class NodeNetworks {
 
     /**
      * Whether an event may change some network's view: a task on a network, a service, a network,
-     * or a node (its address). Status reports of tasks without networks, the bulk of the stream,
-     * are not.
+     * a node (its address), or a key (a rotation, a node's new key pair). Status reports of tasks
+     * without networks, the bulk of the stream, are not.
      */
     static boolean concerns(Event e) {
         return switch (e.kind()) {
             case TASK -> onNetwork((Task) e.before()) || onNetwork((Task) e.after());
-            case SERVICE, NETWORK, NODE -> true;
+            case SERVICE, NETWORK, NODE, NETWORK_KEY, NODE_KEY -> true;
             default -> false;
         };
     }
@@ -64,7 +68,7 @@ final class NodeNetworks {
             r.networks().stream().filter(Network::isIngress).map(Network::id).forEach(ids::add);
         }
         List<NetworkView> changed = new ArrayList<>();
-        for (NetworkView v : views(r, ids)) {
+        for (NetworkView v : views(r, ids, nodeId)) {
             if (!v.equals(sent.put(v.networkId(), v))) changed.add(v);
         }
         List<String> removed = new ArrayList<>();
@@ -79,10 +83,11 @@ final class NodeNetworks {
     }
 
     /**
-     * The views of these networks (those still in the store), from one scan of the tasks, services
-     * and nodes; the nodes' own addresses on a network (the ingress network's) are endpoints too.
+     * The views of these networks (those still in the store) for the node {@code forNodeId}, from
+     * one scan of the tasks, services and nodes; the nodes' own addresses on a network (the ingress
+     * network's) are endpoints too.
      */
-    static List<NetworkView> views(ReadTx r, Set<String> networkIds) {
+    static List<NetworkView> views(ReadTx r, Set<String> networkIds, String forNodeId) {
         Map<String, List<NetworkView.Endpoint>> endpoints = new HashMap<>();
         Map<String, List<NetworkView.ServiceEntry>> services = new HashMap<>();
         Map<String, Service> serviceById = new HashMap<>();
@@ -124,10 +129,29 @@ final class NodeNetworks {
         int dataPathPort = cluster == null ? 0 : (int) cluster.dataPathPort();
         List<NetworkView> out = new ArrayList<>();
         for (Network n : networks) {
-            out.add(new NetworkView(n, dataPathPort, List.copyOf(endpoints.getOrDefault(n.id(), List.of())),
-                    List.copyOf(services.getOrDefault(n.id(), List.of()))));
+            List<NetworkView.Endpoint> on = List.copyOf(endpoints.getOrDefault(n.id(), List.of()));
+            out.add(new NetworkView(n, dataPathPort, on, List.copyOf(services.getOrDefault(n.id(), List.of())),
+                    n.isEncrypted() ? tunnel(r, n, on, forNodeId) : null));
         }
         return out;
+    }
+
+    /**
+     * The tunnel of an encrypted network as {@code forNodeId} must set it: its own private key,
+     * the network's preshared key, and every other node with an endpoint there that has a key
+     * pair; none while either key is missing.
+     */
+    private static NetworkView.Tunnel tunnel(ReadTx r, Network n, List<NetworkView.Endpoint> endpoints, String forNodeId) {
+        NodeKey own = r.nodeKey(forNodeId);
+        NetworkKey shared = r.networkKey(n.id());
+        if (own == null || shared == null) return null;
+        Map<String, NetworkView.Peer> peers = new TreeMap<>();
+        for (NetworkView.Endpoint e : endpoints) {
+            if (e.nodeId().equals(forNodeId) || peers.containsKey(e.nodeId())) continue;
+            NodeKey key = r.nodeKey(e.nodeId());
+            if (key != null) peers.put(e.nodeId(), new NetworkView.Peer(e.nodeId(), e.nodeAddr(), key.publicKey()));
+        }
+        return new NetworkView.Tunnel(own.privateKey(), shared.presharedKey(), List.copyOf(peers.values()));
     }
 
     /** Docker's name of a task's container, by which other containers resolve it. */

@@ -6,7 +6,7 @@ package io.shoal.manager.scheduler;
  * (manager/scheduler/filter.go), since users read it in {@code docker service ps}.
  */
 sealed interface Filter
-        permits ReadyFilter, ResourceFilter, PluginFilter, ConstraintFilter, PlatformFilter, HostPortFilter, MaxReplicasFilter {
+        permits ReadyFilter, ResourceFilter, EncryptionFilter, PluginFilter, ConstraintFilter, PlatformFilter, HostPortFilter, MaxReplicasFilter {
 
     boolean check(NodeInfo node);
 

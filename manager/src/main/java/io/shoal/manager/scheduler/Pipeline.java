@@ -9,7 +9,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
-/** The filters that apply to one group of identical tasks, in swarmkit's order (pipeline.go). */
+/** The filters that apply to one group of identical tasks, in swarmkit's order (pipeline.go), with encryption before plugins. */
 final class Pipeline {
     private final List<Filter> filters;
 
@@ -23,6 +23,7 @@ final class Pipeline {
         List<Filter> filters = Stream.of(
                         Optional.<Filter>of(new ReadyFilter()),
                         ResourceFilter.forTask(task.spec()),
+                        EncryptionFilter.forTask(task),
                         PluginFilter.forTask(task),
                         ConstraintFilter.forTask(task.spec()),
                         PlatformFilter.forTask(task.spec()),

@@ -5,7 +5,7 @@
  * {@code NodeInfo} per node (reservations, host ports and task counts of the tasks there), and
  * decides every waiting task against it: preassigned (global) tasks are only checked on their node;
  * the others are grouped by service and spec, filtered by a {@code Pipeline} (ready, resources,
- * network plugins, constraints, platform, host ports, max replicas) and placed one by one on a {@code SpreadTree}
+ * encryption, network plugins, constraints, platform, host ports, max replicas) and placed one by one on a {@code SpreadTree}
  * that evens the service's tasks out across spread-preference label values, then across nodes.
  * Decisions are committed in batches of at most 200 changes. A pass runs when a task starts
  * waiting, or, while the last pass left tasks waiting, when room may have appeared (a task ended or

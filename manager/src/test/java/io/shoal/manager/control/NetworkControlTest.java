@@ -142,8 +142,8 @@ class NetworkControlTest {
                 () -> api.networks().create(spec("x", null, null, null, null, "bridge")));
         refused(501, "IPv6 networks are not supported by this daemon yet",
                 () -> api.networks().create(withFlags(spec("x"), true, false, false, false)));
-        refused(501, "encrypted overlay networks are not supported by this daemon yet",
-                () -> api.networks().create(withOptions(spec("x"), Map.of("encrypted", ""))));
+        refused(400, "com.docker.network.driver.overlay.encrypted is not an option of the overlay driver: use --opt encrypted",
+                () -> api.networks().create(withOptions(spec("x"), Map.of("com.docker.network.driver.overlay.encrypted", "true"))));
         refused(400, "invalid MTU value: 20", () -> api.networks().create(withOptions(spec("x"), Map.of(Network.MTU, "20"))));
         refused(409, "ingress network (" + ingress.id() + ") is already present",
                 () -> api.networks().create(withFlags(spec("mesh"), false, false, false, true)));

@@ -5,11 +5,16 @@ import static io.shoal.manager.orchestrator.Harness.replicated;
 import static io.shoal.manager.orchestrator.Harness.template;
 import static io.shoal.manager.orchestrator.Harness.withPorts;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.api.EndpointMode;
+import io.shoal.api.Json;
 import io.shoal.api.Network;
 import io.shoal.api.Node;
+import io.shoal.api.NodeKey;
 import io.shoal.api.NodeState;
 import io.shoal.api.PortConfig;
 import io.shoal.api.Protocol;
@@ -20,9 +25,12 @@ import io.shoal.api.TaskSpec;
 import io.shoal.api.TaskState;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.NetworkView;
+import io.shoal.common.wireguard.Key;
 import io.shoal.manager.VirtualTime;
+import io.shoal.manager.keymanager.KeyManager;
 import io.shoal.manager.orchestrator.Harness;
 import io.shoal.manager.orchestrator.Tasks;
+import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -144,5 +152,54 @@ class NodeNetworksTest {
                 withPorts(s.spec(), new PortConfig(null, null, 80, 0, PublishMode.HOST)), false);
         NetworkView v = h.store.view(new NodeNetworks("n1")::refresh).changed().getFirst();
         assertEquals(List.of(new PortConfig(null, Protocol.TCP, 80, 0, PublishMode.HOST)), v.services().getFirst().ports());
+    }
+
+    /**
+     * An encrypted network's view carries the receiving node's own private key, the network's
+     * preshared key and the other nodes on it with their public keys; a rotation and a node's
+     * removal reach the views.
+     */
+    @Test
+    void anEncryptedNetworksViewCarriesTheTunnelOfTheNodeItIsFor() throws Exception {
+        h.addNode(newNode("n3").withStatus(new Node.Status(NodeState.READY, null, "192.0.2.3")));
+        h.start(new KeyManager(h.store, h.clock, h.ticker, Duration.ofHours(1)));
+        String id = h.api.networks().create(new Network.Spec("secret", null,
+                new io.shoal.api.Driver("overlay", java.util.Map.of(Network.ENCRYPTED, "")), false, false, false, false, null, null));
+        Network secret = h.api.networks().get(id);
+        time.settle();
+        for (String node : List.of("n1", "n2", "n3")) {
+            h.create(Tasks.newTask(web, node.charAt(1) - '0', node, TaskState.RUNNING, h.clock.instant())
+                    .withStatus(TaskStatus.of(TaskState.RUNNING, "running", h.clock.instant()))
+                    .withNetworksAttachments(List.of(new Task.NetworkAttachment(secret, List.of("10.0.2." + (node.charAt(1) - '0' + 4) + "/24")))));
+        }
+        NodeNetworks n1 = new NodeNetworks("n1");
+        NetworkView v = h.store.view(n1::refresh).changed().getFirst();
+        NodeKey k1 = key("n1"), k2 = key("n2"), k3 = key("n3");
+        Key psk = h.store.view(r -> r.networkKey(id)).presharedKey();
+        assertEquals(new NetworkView.Tunnel(k1.privateKey(), psk, List.of(new NetworkView.Peer("n2", "192.0.2.2", k2.publicKey()),
+                new NetworkView.Peer("n3", "192.0.2.3", k3.publicKey()))), v.tunnel());
+        String wire = Json.MAPPER.writeValueAsString(v);
+        assertTrue(wire.contains(k1.privateKey().base64()));
+        assertFalse(wire.contains(k2.privateKey().base64()) || wire.contains(k3.privateKey().base64()), "no other node's private key");
+        NetworkView v2 = h.store.view(new NodeNetworks("n2")::refresh).changed().getFirst();
+        assertEquals(k2.privateKey(), v2.tunnel().privateKey());
+        assertFalse(Json.MAPPER.writeValueAsString(v2).contains(k1.privateKey().base64()));
+
+        time.advance(Duration.ofHours(1));
+        NodeNetworks.Delta rotated = h.store.view(n1::refresh);
+        assertEquals(1, rotated.changed().size(), "a rotation sends the view again");
+        Key next = rotated.changed().getFirst().tunnel().presharedKey();
+        assertNotEquals(psk, next);
+        assertEquals(h.store.view(r -> r.networkKey(id)).presharedKey(), next);
+
+        h.removeNode("n3");
+        NetworkView.Tunnel without = h.store.view(n1::refresh).changed().getFirst().tunnel();
+        assertEquals(List.of("n2"), without.peers().stream().map(NetworkView.Peer::nodeId).toList(), "a removed node is no peer");
+        time.settle();
+        assertNull(key("n3"), "and its keys are gone");
+    }
+
+    private NodeKey key(String nodeId) {
+        return h.store.view(r -> r.nodeKey(nodeId));
     }
 }

@@ -83,6 +83,18 @@ class FilterTest {
     }
 
     @Test
+    void encryptedNetworksWantANodeThatSaysItEncrypts() {
+        Filter f = EncryptionFilter.forTask(Fixtures.attachedEncrypted(pending("t", "s", 1, spec()))).orElseThrow();
+        assertFalse(f.check(info(withPlugins(node("a"), "Network/overlay"))), "overlay alone is not enough");
+        assertTrue(f.check(info(withPlugins(node("a"), "Network/overlay", "Network/overlay-encrypted"))));
+        Node noEngine = node("a").withDescription(new Node.Description("a", new Platform("x86_64", "linux"), null, null, null));
+        assertFalse(f.check(info(noEngine)), "encryption is never assumed");
+        assertTrue(EncryptionFilter.forTask(attached(pending("t", "s", 1, spec()))).isEmpty(), "a plain network, no filter");
+        assertEquals("encrypted overlay networks not supported on 1 node", f.explain(1));
+        assertEquals("encrypted overlay networks not supported on 2 nodes", f.explain(2));
+    }
+
+    @Test
     void constraintsMustAllHold() {
         Filter f = ConstraintFilter.forTask(Fixtures.constrained("node.labels.zone==a", "node.role!=manager"))
                 .orElseThrow();

@@ -23,6 +23,7 @@ import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -69,9 +70,20 @@ final class Fixtures {
 
     /** The task attached to an overlay network, as the allocator leaves it. */
     static Task attached(Task t) {
+        return attached(t, Map.of());
+    }
+
+    /** The task attached to an overlay network created with {@code --opt encrypted}. */
+    static Task attachedEncrypted(Task t) {
+        return attached(t, Map.of(Network.ENCRYPTED, ""));
+    }
+
+    private static Task attached(Task t, Map<String, String> options) {
+        Map<String, String> state = new HashMap<>(options);
+        state.put(Network.VXLAN_ID_LIST, "4097");
         Network overlay = new Network("net1", Version.NONE, null, null,
-                new Network.Spec("appnet", null, new Driver("overlay", null), false, false, false, false, null, "swarm"),
-                new Driver("overlay", Map.of(Network.VXLAN_ID_LIST, "4097")), null);
+                new Network.Spec("appnet", null, new Driver("overlay", options), false, false, false, false, null, "swarm"),
+                new Driver("overlay", state), null);
         return t.withNetworksAttachments(List.of(new Task.NetworkAttachment(overlay, List.of("10.0.1.3/24"))));
     }
 

@@ -253,6 +253,22 @@ class SchedulerTest {
         assertEquals("overlay", task("web-1").nodeId());
     }
 
+    /**
+     * A task on an encrypted network waits, with the reason, until a node says it can encrypt;
+     * one with overlay networking but no encryption never gets it.
+     */
+    @Test
+    void tasksOnEncryptedNetworksGoOnlyToNodesThatEncrypt() {
+        create(node("plain"), Fixtures.withPlugins(node("overlay"), "Network/overlay"));
+        create(Fixtures.attachedEncrypted(pending("web-1", "web", 1, spec())));
+        scheduler.reconcile();
+        assertWaiting("web-1", "no suitable node (encrypted overlay networks not supported on 2 nodes)");
+        create(Fixtures.withPlugins(node("wireguard"), "Network/overlay", "Network/overlay-encrypted"));
+        scheduler.reconcile();
+        assertAssigned("web-1");
+        assertEquals("wireguard", task("web-1").nodeId());
+    }
+
     @Test
     void hostPortsHeldByAnotherServiceConflict() {
         create(node("n1"), node("n2"));

@@ -1,5 +1,6 @@
 package io.shoal.network.wireguard;
 
+import io.shoal.common.wireguard.Key;
 import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.Objects;

@@ -1,5 +1,6 @@
 package io.shoal.network.wireguard;
 
+import io.shoal.common.wireguard.Key;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,4 +1,4 @@
-package io.shoal.network.wireguard;
+package io.shoal.common.wireguard;
 
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
@@ -53,7 +53,7 @@ public final class Key {
         }
     }
 
-    static Key fromHex(String hex) {
+    public static Key fromHex(String hex) {
         return new Key(HexFormat.of().parseHex(hex));
     }
 
@@ -74,7 +74,7 @@ public final class Key {
         return Base64.getEncoder().encodeToString(bytes);
     }
 
-    String hex() {
+    public String hex() {
         return HexFormat.of().formatHex(bytes);
     }
 
