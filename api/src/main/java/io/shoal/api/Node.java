@@ -41,6 +41,9 @@ public record Node(
 
     /** A plugin the node's engine offers, such as {@code {Type: "Network", Name: "overlay"}}. */
     public record PluginDescription(String type, String name) {
+        /** What a node reports when it can carry overlay networks; the scheduler places tasks on networks only there. */
+        public static final PluginDescription OVERLAY = new PluginDescription("Network", "overlay");
+
         /**
          * What a node reports when it can carry encrypted overlay networks (its data plane runs
          * WireGuard tunnels); the scheduler gives tasks on encrypted networks only to such nodes.

@@ -12,16 +12,14 @@ import java.util.Map;
 public final class NodeFacts {
     private NodeFacts() {}
 
-    /** The network plugin a node with overlay networking reports; the scheduler places tasks on networks only there. */
-    static final Node.PluginDescription OVERLAY_PLUGIN = new Node.PluginDescription("Network", "overlay");
-
+    /** {@code plugins}: the network plugins the node's tasks can use (none: left out, as Docker's engine does). */
     public static Node.Description describe(String hostname, String engineVersion, Map<String, String> engineLabels,
-                                            boolean overlayNetworks) {
+                                            List<Node.PluginDescription> plugins) {
         return new Node.Description(
                 hostname,
                 new Platform(dockerArchitecture(System.getProperty("os.arch")), "linux"),
                 new Node.Resources(Runtime.getRuntime().availableProcessors() * 1_000_000_000L, memTotalBytes()),
-                new Node.Engine(engineVersion, engineLabels, overlayNetworks ? List.of(OVERLAY_PLUGIN) : null),
+                new Node.Engine(engineVersion, engineLabels, plugins.isEmpty() ? null : plugins),
                 null);
     }
 

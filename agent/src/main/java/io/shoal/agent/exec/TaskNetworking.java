@@ -1,5 +1,6 @@
 package io.shoal.agent.exec;
 
+import io.shoal.api.Node;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.NetworkView;
 import java.io.IOException;
@@ -33,6 +34,12 @@ public interface TaskNetworking {
      * {@code lo}). Idempotent: a daemon that restarted adopts what exists and serves its names again.
      */
     Path attach(Task task) throws ExecException;
+
+    /**
+     * The network plugins this node's tasks can use, as its engine reports them to the managers:
+     * the overlay driver, and encrypted overlays where the data plane can run WireGuard tunnels.
+     */
+    List<Node.PluginDescription> plugins();
 
     /** Removes what {@link #attach} made for the task, and a network's devices with its last task here; idempotent. */
     void detach(Task task);
@@ -71,6 +78,11 @@ public interface TaskNetworking {
                 throw new ExecException("this node has no overlay networking (the process executor runs tasks in the host's network)");
             }
             return null;
+        }
+
+        @Override
+        public List<Node.PluginDescription> plugins() {
+            return List.of();
         }
 
         @Override

@@ -12,6 +12,7 @@ import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.OverlaySpec;
 import io.shoal.network.Peer;
 import io.shoal.network.PublishedPort;
+import io.shoal.network.TunnelPeer;
 import io.shoal.network.Vip;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
@@ -58,7 +59,7 @@ final class Programming {
         String mtu = option(n, Network.MTU);
         return new OverlaySpec(n.id(), vni, subnet.masked(),
                 gateway == null || gateway.isEmpty() ? Ipv4Prefix.inet(subnet.first() + 1) : Ipv4Prefix.inet(gateway),
-                mtu == null ? 0 : Integer.parseInt(mtu.trim()), vxlanPort);
+                mtu == null ? 0 : Integer.parseInt(mtu.trim()), vxlanPort, n.isEncrypted());
     }
 
     /** A driver option as allocated, else as the user gave it. */
@@ -155,6 +156,11 @@ final class Programming {
 
     private static PublishedPort.Protocol protocol(PortConfig p) {
         return p.protocolOrDefault() == Protocol.UDP ? PublishedPort.Protocol.UDP : PublishedPort.Protocol.TCP;
+    }
+
+    /** The other nodes of an encrypted network's tunnel, as the data plane takes them. */
+    static List<TunnelPeer> tunnelPeers(NetworkView.Tunnel tunnel) {
+        return tunnel.peers().stream().map(p -> new TunnelPeer(address(p.nodeAddr()), p.publicKey())).toList();
     }
 
     /** An address as the managers write it on a network: {@code 10.0.1.5/24}. */

@@ -2,12 +2,15 @@ package io.shoal.agent.network;
 
 import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.TaskNetworking;
+import io.shoal.api.Node;
 import io.shoal.api.Task;
 import io.shoal.api.dispatcher.NetworkView;
 import io.shoal.common.Ipv4Prefix;
 import io.shoal.network.DataPlane;
 import io.shoal.network.Peer;
+import io.shoal.network.OverlaySpec;
 import io.shoal.network.PublishedPort;
+import io.shoal.network.TunnelKeys;
 import io.shoal.network.Vip;
 import java.io.IOException;
 import java.net.Inet4Address;
@@ -68,6 +71,8 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
     /** The ingress network this node is an endpoint of (the routing mesh), null when none. */
     private String ingressId; // guarded by this
     private List<PublishedPort> programmedPorts; // guarded by this; null: not known to be programmed
+    /** The tunnel of each encrypted network as last programmed (keys and peers). */
+    private final Map<String, NetworkView.Tunnel> programmedTunnels = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
     public TaskNetworks(Planes planes) {
@@ -118,7 +123,10 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
             int index = 0;
             for (Programming.Attachment a : attachments) {
                 String network = a.spec().networkId();
-                locked(network, () -> p.ensureNetwork(a.spec()));
+                locked(network, () -> {
+                    if (a.spec().encrypted()) programTunnel(p, a.spec());
+                    p.ensureNetwork(a.spec());
+                });
                 p.attach(sandbox, a.spec(), index++, a.address());
             }
             // The way out of the swarm, as docker_gwbridge: for all but tasks on internal networks only.
@@ -168,6 +176,7 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
                     synchronized (this) {
                         if (inUse(network)) return;
                         programmedPeers.remove(network);
+                        programmedTunnels.remove(network);
                     }
                     p.removeNetwork(network);
                 });
@@ -177,6 +186,13 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
         } finally {
             if (interrupted) Thread.currentThread().interrupt();
         }
+    }
+
+    @Override
+    public List<Node.PluginDescription> plugins() {
+        return DataPlane.encryptionUnavailableReason().isEmpty()
+                ? List.of(Node.PluginDescription.OVERLAY, Node.PluginDescription.ENCRYPTED_OVERLAY)
+                : List.of(Node.PluginDescription.OVERLAY);
     }
 
     @Override
@@ -202,6 +218,7 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
                 ingressId = null;
                 programmedPorts = null;
                 programmedPeers.clear();
+                programmedTunnels.clear();
             }
         }
     }
@@ -240,6 +257,7 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
             DataPlane p = plane;
             if (p == null) continue;
             boolean mesh = networks.stream().anyMatch(this::isIngress);
+            for (String network : networks) rekey(p, network);
             if (mesh) programIngress(p);
             for (String network : networks) programPeers(p, network);
             for (String sandbox : affected) programVips(p, sandbox);
@@ -274,7 +292,9 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
                         LOG.warn("ingress network {}: no address for this node yet", id);
                         return;
                     }
-                    p.setIngress(Programming.overlay(view.network(), view.dataPathPort()), own);
+                    OverlaySpec spec = Programming.overlay(view.network(), view.dataPathPort());
+                    if (spec.encrypted()) programTunnel(p, spec);
+                    p.setIngress(spec, own);
                     synchronized (this) {
                         ingressId = id;
                     }
@@ -284,13 +304,53 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
                 synchronized (this) {
                     ingressId = null;
                     tasksOnIt = inUse(id);
-                    if (!tasksOnIt) programmedPeers.remove(id);
+                    if (!tasksOnIt) {
+                        programmedPeers.remove(id);
+                        programmedTunnels.remove(id);
+                    }
                 }
                 if (tasksOnIt) p.setIngress(null, null);
                 else p.removeNetwork(id);
             });
         } catch (IOException | RuntimeException e) {
             LOG.warn("ingress network {}: {}", id, e.toString());
+        }
+    }
+
+    /**
+     * The WireGuard tunnel of an encrypted network, with the keys and peers of its view (again
+     * when they change: a rotated key, a node come or gone). Without the view's tunnel (this node
+     * has no key pair yet) it fails: the network's traffic is never carried in clear. Called with
+     * the network's lock held.
+     */
+    private void programTunnel(DataPlane p, OverlaySpec spec) throws IOException {
+        NetworkView.Tunnel tunnel;
+        synchronized (this) {
+            NetworkView view = views.get(spec.networkId());
+            tunnel = view == null ? null : view.tunnel();
+            if (tunnel != null && tunnel.equals(programmedTunnels.get(spec.networkId()))) return;
+        }
+        if (tunnel == null) throw new IOException("network " + spec.networkId() + " is encrypted and this node has no keys for it yet");
+        p.ensureNetwork(spec, new TunnelKeys(tunnel.privateKey(), tunnel.presharedKey()));
+        p.setTunnelPeers(spec.networkId(), Programming.tunnelPeers(tunnel));
+        synchronized (this) {
+            programmedTunnels.put(spec.networkId(), tunnel);
+        }
+    }
+
+    /** A changed view of an encrypted network in use here: its tunnel's keys and peers again. */
+    private void rekey(DataPlane p, String network) {
+        try {
+            locked(network, () -> {
+                NetworkView view;
+                synchronized (this) {
+                    view = views.get(network);
+                    if (view == null || !view.network().isEncrypted() || !programmedTunnels.containsKey(network)) return;
+                }
+                programTunnel(p, Programming.overlay(view.network(), view.dataPathPort()));
+            });
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("network {}: programming its tunnel: {}", network, e.toString());
         }
     }
 

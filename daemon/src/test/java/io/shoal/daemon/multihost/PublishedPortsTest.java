@@ -19,6 +19,7 @@ import java.net.ConnectException;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,7 +43,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * without a task included, and spreads over every task; host mode answers only where its task
  * runs and keeps the client's address; a port without tasks refuses; containers reach the outside
  * through their node unless they are on internal networks only; nothing but published ports is
- * reachable from outside; nothing is left behind.
+ * reachable from outside; an encrypted network's traffic is nowhere in clear on the hosts' link;
+ * nothing is left behind.
  */
 @ExtendWith(Hosts.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -187,12 +189,44 @@ class PublishedPortsTest {
 
     @Test
     @Order(6)
+    void anEncryptedNetworksTrafficIsNotInClearOnTheWire() throws Exception {
+        manager.dockerOk("network", "create", "-d", "overlay", "--opt", "encrypted", "secretnet");
+        manager.dockerOk("network", "create", "-d", "overlay", "plainnet");
+        assertTrue(manager.dockerOk("network", "inspect", "secretnet", "--format", "{{json .Options}}").contains("\"encrypted\":\"\""));
+        manager.dockerOk("service", "create", "--detach", "--name", "srv", "--network", "secretnet", "--network", "plainnet",
+                "--constraint", "node.hostname==h2", "--stop-grace-period", "1s", "busybox", "sh", "-c", SERVE);
+        manager.dockerOk("service", "create", "--detach", "--name", "snd", "--network", "secretnet", "--network", "plainnet",
+                "--constraint", "node.hostname==h1", "--stop-grace-period", "1s", "busybox", "sleep", "100000");
+        awaitRunning("srv", 1);
+        awaitRunning("snd", 1);
+        String srv = runningTasks(manager, "srv").iterator().next();
+        String secret = addressOn(srv, "secretnet"), plain = addressOn(srv, "plainnet");
+
+        // A capture on h2's link to the other hosts while h1's container sends a marker to h2's over each network.
+        Path pcap = dir.resolve("link.pcap");
+        Path log = dir.resolve("tcpdump.log");
+        Process capture = net.host(2).start(log, "tcpdump", "-i", "eth0", "-U", "--immediate-mode", "-s", "0", "-w", pcap.toString(), "udp");
+        eventually(Duration.ofSeconds(10), () -> read(log).contains("listening on"));
+        String secretMarker = "SHOAL-SECRET-" + System.nanoTime(), plainMarker = "SHOAL-PLAIN-" + System.nanoTime();
+        eventually(Duration.ofSeconds(20), () -> sends("snd", secret, secretMarker));
+        eventually(Duration.ofSeconds(20), () -> sends("snd", plain, plainMarker));
+        capture.destroy();
+        capture.waitFor(10, TimeUnit.SECONDS);
+        String wire = new String(Files.readAllBytes(pcap), StandardCharsets.ISO_8859_1);
+        assertTrue(wire.contains(plainMarker), "the plain overlay's VXLAN carries the request in clear (the capture works)");
+        assertFalse(wire.contains(secretMarker), "the encrypted network's request is nowhere in clear on the link");
+        for (String s : List.of("srv", "snd")) manager.dockerOk("service", "rm", s);
+    }
+
+    @Test
+    @Order(7)
     void nothingIsLeftBehind() throws Exception {
         for (String s : List.of("web", "onnet", "bare", "closed")) manager.dockerOk("service", "rm", s);
         for (DaemonProcess d : swarm.daemons()) {
             eventually(CONVERGE, () -> namespaces(d).isEmpty() && !nft(d).contains("shoal_ports"));
         }
-        manager.dockerOk("network", "rm", "appnet", "sealed");
+        manager.dockerOk("network", "rm", "appnet", "sealed", "secretnet", "plainnet");
+        eventually(CONVERGE, () -> ProcessHandle.allProcesses().noneMatch(p -> p.info().command().orElse("").endsWith("wireguard-go")));
         DaemonProcess h1 = swarm.daemon(1);
         h1.dockerOk("swarm", "leave", "--force");
         eventually(CONVERGE, () -> !nft(h1).contains("shoal") && !links(h1).contains("shoal"));
@@ -238,6 +272,35 @@ class PublishedPortsTest {
     }
 
     // ---- inside containers
+
+    /** Whether the service's container got an HTTP answer from {@code address} for a request naming {@code marker}. */
+    static boolean sends(String service, String address, String marker) {
+        try {
+            var r = Exec.run(nsenter(service, "sh", "-c", "printf 'GET /" + marker + " HTTP/1.0\\r\\n\\r\\n' | nc -w 3 " + address + " 80"),
+                    null, Duration.ofSeconds(15));
+            return r.exit() == 0 && r.out().contains("HTTP/1");
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The task's address on the named network. */
+    static String addressOn(String task, String network) throws Exception {
+        String out = manager.dockerOk("inspect", "--type", "task", task, "--format",
+                "{{range .NetworksAttachments}}{{.Network.Spec.Name}}={{range .Addresses}}{{.}}{{end}} {{end}}");
+        for (String pair : out.trim().split(" ")) {
+            if (pair.startsWith(network + "=")) return pair.substring(network.length() + 1, pair.indexOf('/'));
+        }
+        throw new AssertionError(task + " has no address on " + network + ": " + out);
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.exists(file) ? Files.readString(file) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
 
     static String inside(String service, String... argv) throws Exception {
         var r = Exec.run(nsenter(service, argv), null, Duration.ofSeconds(15));

@@ -109,7 +109,7 @@ public final class OciExecutor implements Executor {
 
     @Override
     public Node.Description describe() {
-        return NodeFacts.describe(hostname, engineVersion, engineLabels, env.networking() != TaskNetworking.NONE);
+        return NodeFacts.describe(hostname, engineVersion, engineLabels, env.networking().plugins());
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -49,7 +50,7 @@ public final class ProcessExecutor implements Executor {
 
     @Override
     public Node.Description describe() {
-        return NodeFacts.describe(hostname, engineVersion, engineLabels, false);
+        return NodeFacts.describe(hostname, engineVersion, engineLabels, List.of());
     }
 
     @Override
