@@ -2,12 +2,12 @@ package io.shoal.bench;
 
 import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.common.Ipv4Prefix;
+import io.shoal.common.wireguard.Key;
 import io.shoal.network.DataPlane;
 import io.shoal.network.OverlaySpec;
 import io.shoal.network.Peer;
 import io.shoal.network.TunnelKeys;
 import io.shoal.network.TunnelPeer;
-import io.shoal.network.wireguard.Key;
 import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.Exec;

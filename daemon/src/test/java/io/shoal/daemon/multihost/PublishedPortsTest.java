@@ -41,7 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * network namespaces running runc containers and a fourth host outside the swarm (h4) that plays
  * the user's client and the outside world. The routing mesh answers on every node, the ones
  * without a task included, and spreads over every task; host mode answers only where its task
- * runs and keeps the client's address; a port without tasks refuses; containers reach the outside
+ * runs and keeps the client's address; a port without tasks refuses; a node's daemon killed and
+ * restarted leaves its mesh answering throughout; containers reach the outside
  * through their node unless they are on internal networks only; nothing but published ports is
  * reachable from outside; an encrypted network's traffic is nowhere in clear on the hosts' link;
  * nothing is left behind.
@@ -148,6 +149,26 @@ class PublishedPortsTest {
 
     @Test
     @Order(4)
+    void aNodeWhoseDaemonRestartsKeepsAnsweringAndAdoptsItsTables() throws Exception {
+        DaemonProcess h3 = swarm.daemon(3);
+        String address = net.host(3).address();
+        Set<String> web = hostnames("web");
+        String before = hostCommand(h3, "nft", "list", "ruleset");
+        h3.kill9();
+        try {
+            assertTrue(web.contains(get(address, 8080, "/")), "the kernel keeps serving the mesh while h3's daemon is dead");
+        } finally {
+            h3.start();
+        }
+        eventually(CONVERGE, () -> "Ready".equals(TestSwarm.nodeStatus(manager).get("h3")));
+        Set<String> answered = new TreeSet<>();
+        for (int i = 0; i < 20 && answered.size() < web.size(); i++) answered.add(get(address, 8080, "/"));
+        assertEquals(web, answered, "and the restarted node's mesh reaches every task");
+        assertEquals(before, hostCommand(h3, "nft", "list", "ruleset"), "its tables are the same, none added twice");
+    }
+
+    @Test
+    @Order(5)
     void containersReachTheOutsideUnlessTheirNetworksAreInternal() throws Exception {
         manager.dockerOk("network", "create", "-d", "overlay", "appnet");
         manager.dockerOk("network", "create", "-d", "overlay", "--internal", "sealed");
@@ -174,7 +195,7 @@ class PublishedPortsTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void onlyPublishedPortsAreReachableFromOutside() throws Exception {
         // The outside host routes the containers' ranges through h1, as a neighbour on its link could.
         String h1 = net.host(1).address();
@@ -188,7 +209,7 @@ class PublishedPortsTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void anEncryptedNetworksTrafficIsNotInClearOnTheWire() throws Exception {
         manager.dockerOk("network", "create", "-d", "overlay", "--opt", "encrypted", "secretnet");
         manager.dockerOk("network", "create", "-d", "overlay", "plainnet");
@@ -219,7 +240,7 @@ class PublishedPortsTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void nothingIsLeftBehind() throws Exception {
         for (String s : List.of("web", "onnet", "bare", "closed")) manager.dockerOk("service", "rm", s);
         for (DaemonProcess d : swarm.daemons()) {
