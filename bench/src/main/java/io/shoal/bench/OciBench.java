@@ -1,7 +1,9 @@
 package io.shoal.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shoal.agent.exec.oci.OciExecutor;
+import io.shoal.api.Json;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.UnixHttp;
 import java.io.File;
@@ -269,7 +271,20 @@ final class OciBench {
             for (String f : List.of("hosts", "hostname", "resolv.conf")) {
                 if (Files.exists(dir.resolve(f))) files.put(f, Files.readAllBytes(dir.resolve(f)));
             }
-            return new Bundle(dir, task, Files.readString(dir.resolve("config.json")), files, overlayLowerDir(dir.resolve("rootfs")));
+            return new Bundle(dir, task, ownNetwork(Files.readString(dir.resolve("config.json"))), files,
+                    overlayLowerDir(dir.resolve("rootfs")));
+        }
+
+        /**
+         * The config with a new network namespace of runc's own instead of the task's sandbox (which
+         * goes with the task): a bare container gets what runc gives by itself, an empty namespace.
+         */
+        private static String ownNetwork(String config) throws IOException {
+            ObjectNode c = (ObjectNode) Json.MAPPER.readTree(config);
+            for (JsonNode ns : c.path("linux").path("namespaces")) {
+                if (ns.path("type").asText().equals("network")) ((ObjectNode) ns).remove("path");
+            }
+            return Json.MAPPER.writeValueAsString(c);
         }
     }
 

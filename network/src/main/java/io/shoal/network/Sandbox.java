@@ -38,7 +38,10 @@ final class Sandbox {
     }
 
     synchronized NetworkNamespace ensure() throws IOException {
-        netns.ensure(thread);
+        if (!netns.exists()) {
+            netns.ensure(thread);
+            vips = VipTable.script(List.of()); // a new namespace has no table: no process to say so
+        }
         return netns;
     }
 
