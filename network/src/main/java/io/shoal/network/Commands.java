@@ -18,20 +18,24 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * Runs the kernel's tools, {@code ip}, {@code bridge} and {@code nft}, in a namespace: each call
  * is one process ({@code nsenter --net=P} execs the tool, so it adds an exec, not a process) fed a
- * whole batch or transaction on its standard input. Counts the processes it starts, because they
- * are what an operation costs here (tens of milliseconds each, the ioctls microseconds).
+ * whole batch or transaction on its standard input; nftables scripts go through libnftables on
+ * the namespace thread instead, where the machine has it ({@link Nftables}). Counts the processes
+ * it starts, because they are what an operation costs here (tens of milliseconds each, the ioctls
+ * microseconds).
  */
 final class Commands {
     private static final long TIMEOUT_SECONDS = 30;
     private static final String[] DIRS = {"/usr/sbin/", "/sbin/", "/usr/bin/", "/bin/"};
 
     private final Path home;
+    private final NamespaceThread thread;
     private final String ip, bridge, nft, nsenter;
     private final LongAdder started = new LongAdder();
 
     /** Tools that run in {@code home} when given no namespace (the process's own when it is null). */
-    Commands(Path home) {
+    Commands(Path home, NamespaceThread thread) {
         this.home = home;
+        this.thread = thread;
         this.ip = require("ip");
         this.bridge = require("bridge");
         this.nft = require("nft");
@@ -56,9 +60,19 @@ final class Commands {
         return run(netns, batch, bridge, "-batch", "-");
     }
 
-    /** {@code nft -f -} in {@code netns}: the whole script is one transaction. */
-    String nft(Path netns, String script) throws IOException {
-        return run(netns, script, nft, "-f", "-");
+    /** {@code nft -f -} in {@code netns} (home when null): the whole script is one transaction. */
+    void nft(Path netns, String script) throws IOException {
+        Optional<Nftables> lib = Nftables.library();
+        if (lib.isEmpty()) {
+            run(netns, script, nft, "-f", "-");
+            return;
+        }
+        NamespaceThread.Body<Void> apply = () -> {
+            lib.get().run(script);
+            return null;
+        };
+        if (netns != null) thread.in(netns, apply);
+        else thread.atHome(apply);
     }
 
     /** {@code ip ARGS} in {@code netns}, for what a batch does not print (listings). */

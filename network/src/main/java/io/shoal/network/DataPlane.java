@@ -113,8 +113,8 @@ public final class DataPlane implements AutoCloseable {
         this.underlay = underlay;
         this.home = home;
         this.tunnelSuffix = Tunnel.suffix(networksDir);
-        this.commands = new Commands(home);
         this.thread = new NamespaceThread(home);
+        this.commands = new Commands(home, thread);
         try {
             this.defaultMtu = thread.atHome(() -> underlayMtu(underlay)) - VXLAN_OVERHEAD;
         } catch (IOException | RuntimeException e) {
