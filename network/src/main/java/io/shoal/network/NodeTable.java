@@ -19,8 +19,7 @@ final class NodeTable {
 
     static String script(Ipv4Prefix gatewaySubnet) {
         String subnet = gatewaySubnet.masked().toString();
-        return "table ip " + TABLE + "\n"
-                + "delete table ip " + TABLE + "\n"
+        return NftScript.replacing(TABLE)
                 + "table ip " + TABLE + " {\n"
                 + "  chain forward {\n    type filter hook forward priority 0; policy accept;\n"
                 + "    ct state established,related accept\n"
@@ -34,7 +33,6 @@ final class NodeTable {
 
     /** Deletes the table and the ports table: what leaving the swarm leaves of both. */
     static String removal() {
-        return "table ip " + TABLE + "\ndelete table ip " + TABLE + "\n"
-                + "table ip " + PortsTable.TABLE + "\ndelete table ip " + PortsTable.TABLE + "\n";
+        return NftScript.replacing(TABLE) + NftScript.replacing(PortsTable.TABLE);
     }
 }

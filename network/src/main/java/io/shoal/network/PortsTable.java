@@ -26,9 +26,7 @@ final class PortsTable {
     private PortsTable() {}
 
     static String script(List<PublishedPort> ports) {
-        StringBuilder s = new StringBuilder();
-        s.append("table ip ").append(TABLE).append('\n');
-        s.append("delete table ip ").append(TABLE).append('\n');
+        StringBuilder s = new StringBuilder(NftScript.replacing(TABLE));
         if (ports.isEmpty()) return s.toString();
         List<String> dispatch = new ArrayList<>();
         List<String> refused = new ArrayList<>();
@@ -44,7 +42,7 @@ final class PortsTable {
             String chain = proto(p) + "-" + p.port();
             dispatch.add(key + " : goto " + chain);
             chains.append("  chain ").append(chain).append(" {\n    meta l4proto ").append(proto(p))
-                    .append(" dnat ip to ").append(pick(p.backends())).append("\n  }\n");
+                    .append(" dnat ip to ").append(target(p.backends())).append("\n  }\n");
         }
         s.append("table ip ").append(TABLE).append(" {\n");
         if (!dispatch.isEmpty()) {
@@ -71,17 +69,14 @@ final class PortsTable {
         return s.toString();
     }
 
-    private static String proto(PublishedPort p) {
-        return p.protocol().name().toLowerCase(Locale.ROOT);
+    /** One backend as {@code address:port}; several round-robin to {@code address . port}. */
+    private static String target(List<InetSocketAddress> backends) {
+        String separator = backends.size() == 1 ? ":" : " . ";
+        return NftScript.roundRobin(backends.stream()
+                .map(b -> b.getAddress().getHostAddress() + separator + b.getPort()).toList());
     }
 
-    /** One backend as {@code address:port}; several round-robin from a map to {@code address . port}. */
-    private static String pick(List<InetSocketAddress> backends) {
-        if (backends.size() == 1) return backends.getFirst().getAddress().getHostAddress() + ":" + backends.getFirst().getPort();
-        List<String> entries = new ArrayList<>();
-        for (int i = 0; i < backends.size(); i++) {
-            entries.add(i + " : " + backends.get(i).getAddress().getHostAddress() + " . " + backends.get(i).getPort());
-        }
-        return "numgen inc mod " + backends.size() + " map { " + String.join(", ", entries) + " }";
+    private static String proto(PublishedPort p) {
+        return p.protocol().name().toLowerCase(Locale.ROOT);
     }
 }

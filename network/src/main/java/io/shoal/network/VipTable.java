@@ -21,9 +21,7 @@ final class VipTable {
     private VipTable() {}
 
     static String script(List<Vip> vips) {
-        StringBuilder s = new StringBuilder();
-        s.append("table ip ").append(TABLE).append('\n');
-        s.append("delete table ip ").append(TABLE).append('\n');
+        StringBuilder s = new StringBuilder(NftScript.replacing(TABLE));
         if (vips.isEmpty()) return s.toString();
         List<String> dispatch = new ArrayList<>();
         List<String> refused = new ArrayList<>();
@@ -36,7 +34,7 @@ final class VipTable {
             }
             String chain = "vip-" + vip.replace('.', '-');
             dispatch.add(vip + " : goto " + chain);
-            chains.append("  chain ").append(chain).append(" {\n    dnat to ").append(pick(v.backends())).append("\n  }\n");
+            chains.append("  chain ").append(chain).append(" {\n    dnat to ").append(NftScript.roundRobin(v.backends().stream().map(Inet4Address::getHostAddress).toList())).append("\n  }\n");
         }
         s.append("table ip ").append(TABLE).append(" {\n");
         if (!dispatch.isEmpty()) {
@@ -54,13 +52,5 @@ final class VipTable {
         }
         s.append("}\n");
         return s.toString();
-    }
-
-    /** One backend as is; several round-robin. */
-    private static String pick(List<Inet4Address> backends) {
-        if (backends.size() == 1) return backends.getFirst().getHostAddress();
-        List<String> entries = new ArrayList<>();
-        for (int i = 0; i < backends.size(); i++) entries.add(i + " : " + backends.get(i).getHostAddress());
-        return "numgen inc mod " + backends.size() + " map { " + String.join(", ", entries) + " }";
     }
 }
