@@ -33,6 +33,7 @@ public final class Worker implements AutoCloseable {
     private final TaskFiles files;
     private final StatusQueue statuses = new StatusQueue();
     private final LogCollector logs = new LogCollector();
+    private final HeldDependencies dependencies = new HeldDependencies();
     private final Map<String, TaskRunner> runners = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
@@ -68,6 +69,7 @@ public final class Worker implements AutoCloseable {
     public synchronized void assign(Assignments a) {
         if (closed) return;
         executor.networking().update(a.type() == Assignments.Type.COMPLETE, a.networks(), a.removedNetworks());
+        dependencies.apply(a.type(), a.dependencies());
         List<Task> changed = a.changed() == null ? List.of() : a.changed();
         if (a.type() == Assignments.Type.COMPLETE) {
             Set<String> keep = new HashSet<>();
@@ -109,6 +111,11 @@ public final class Worker implements AutoCloseable {
         executor.networking().sweep(List.of());
     }
 
+    /** The ids of the secrets and configs this node holds, in memory, for its tasks. */
+    public Set<String> dependencyIds() {
+        return dependencies.ids();
+    }
+
     /** The ids of the tasks this worker holds (removed ones leave once they are stopped and deleted). */
     public synchronized Set<String> taskIds() {
         return Set.copyOf(runners.keySet());
@@ -131,7 +138,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private void run(Task t) {
-        var r = new TaskRunner(t, executor.controller(t), files, statuses, logs, this::forget);
+        var r = new TaskRunner(t, executor.controller(t, dependencies), files, statuses, logs, this::forget);
         runners.put(t.id(), r);
         r.start();
     }

@@ -154,6 +154,8 @@ public final class Main implements Runnable {
         new SwarmRoutes(swarm).register(router);
         new NodeRoutes(swarm::control).register(router);
         new NetworkRoutes(swarm::control).register(router);
+        PayloadRoutes.secrets(swarm::control).register(router);
+        PayloadRoutes.configs(swarm::control).register(router);
         new ServiceRoutes(swarm::control, logs).register(router);
         new TaskRoutes(swarm::control, logs).register(router);
         new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);

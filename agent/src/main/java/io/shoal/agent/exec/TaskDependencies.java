@@ -1,0 +1,29 @@
+package io.shoal.agent.exec;
+
+import io.shoal.api.Config;
+import io.shoal.api.Secret;
+
+/**
+ * The secrets and configs this node holds for its tasks, as the dispatcher sent them (swarmkit's
+ * DependencyGetter). They are kept in memory only: a restarted daemon gets them again from its
+ * first COMPLETE assignments.
+ */
+public interface TaskDependencies {
+    /** The secret with this id, or null when the node does not hold it. */
+    Secret secret(String id);
+
+    /** The config with this id, or null when the node does not hold it. */
+    Config config(String id);
+
+    TaskDependencies NONE = new TaskDependencies() {
+        @Override
+        public Secret secret(String id) {
+            return null;
+        }
+
+        @Override
+        public Config config(String id) {
+            return null;
+        }
+    };
+}
