@@ -13,6 +13,7 @@ import io.shoal.daemon.engineapi.EngineApiServer;
 import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.LogRoutes;
 import io.shoal.daemon.engineapi.NetworkRoutes;
+import io.shoal.daemon.engineapi.PayloadRoutes;
 import io.shoal.daemon.engineapi.NodeRoutes;
 import io.shoal.daemon.engineapi.NotImplementedRoutes;
 import io.shoal.daemon.engineapi.Router;

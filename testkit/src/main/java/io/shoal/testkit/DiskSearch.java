@@ -10,10 +10,20 @@ import java.util.List;
 /** What {@code grep -rl} tells: which files under a directory hold a text, as bytes, wherever it is in them. */
 public final class DiskSearch {
     public static List<Path> filesContaining(Path root, String text) throws IOException {
+        return filesContaining(root, text, false);
+    }
+
+    /**
+     * With {@code diskOnly}, only the files of {@code root}'s own file system: not those of the
+     * tmpfs and overlay mounts below it, which are memory or views of files found anyway.
+     */
+    public static List<Path> filesContaining(Path root, String text, boolean diskOnly) throws IOException {
         byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+        Object device = Files.getAttribute(root, "unix:dev");
         List<Path> hits = new ArrayList<>();
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
+                if (diskOnly && !device.equals(Files.getAttribute(f, "unix:dev"))) continue;
                 if (indexOf(Files.readAllBytes(f), needle) >= 0) hits.add(f);
             }
         }
