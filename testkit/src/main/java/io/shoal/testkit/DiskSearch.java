@@ -24,15 +24,17 @@ public final class DiskSearch {
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
                 if (diskOnly && !device.equals(Files.getAttribute(f, "unix:dev"))) continue;
-                if (indexOf(Files.readAllBytes(f), needle) >= 0) hits.add(f);
+                byte[] bytes = Files.readAllBytes(f);
+                if (indexOf(bytes, bytes.length, needle) >= 0) hits.add(f);
             }
         }
         return hits;
     }
 
-    private static int indexOf(byte[] hay, byte[] needle) {
+    /** Where {@code needle} first is in the first {@code length} bytes of {@code hay}, or -1. */
+    static int indexOf(byte[] hay, int length, byte[] needle) {
         outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
+        for (int i = 0; i + needle.length <= length; i++) {
             for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
             return i;
         }

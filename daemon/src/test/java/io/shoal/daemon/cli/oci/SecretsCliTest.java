@@ -75,6 +75,11 @@ class SecretsCliTest {
         }
     }
 
+    /** The oci executor's tmpfs, which holds the tasks' secrets and configs. */
+    private Path executorTmpfs() {
+        return daemon.dataDir().resolve("oci/run");
+    }
+
     private String onlyTask(String service) {
         Set<String> tasks = runningTasks(daemon, service);
         assertEquals(1, tasks.size(), service + ": " + tasks);
@@ -115,9 +120,10 @@ class SecretsCliTest {
         var write = OciHost.run("nsenter", "-t", Long.toString(app), "-a", "sh", "-c", "echo x > /run/secrets/db_pass");
         assertNotEquals(0, write.exit(), "the file is read-only: " + write.out());
 
-        // The value is on the node only in memory: the executor's tmpfs, which the search sees when it may cross mounts.
-        List<Path> inMemory = DiskSearch.filesContaining(daemon.dataDir(), value, false);
+        // The value is on the node only in memory: the executor's tmpfs, where the same search finds it.
+        List<Path> inMemory = DiskSearch.filesContaining(executorTmpfs(), value, false);
         assertEquals(1, inMemory.size(), inMemory.toString());
+        assertTrue(inMemory.getFirst().startsWith(executorTmpfs().resolve("files")), inMemory.toString());
         assertEquals(List.of(), DiskSearch.filesContaining(daemon.dataDir(), value, true));
 
         long plain = pid(daemon, onlyTask("plain"));
@@ -231,7 +237,7 @@ class SecretsCliTest {
         daemon.dockerOk("service", "rm", "app", "plain");
         eventually(CONVERGE, () -> {
             try {
-                return DiskSearch.filesContaining(daemon.dataDir(), other, false).isEmpty();
+                return DiskSearch.filesContaining(executorTmpfs(), other, false).isEmpty();
             } catch (java.io.IOException e) {
                 return false;
             }
