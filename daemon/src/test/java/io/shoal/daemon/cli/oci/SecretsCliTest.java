@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.DiskSearch;
 import java.nio.charset.StandardCharsets;
@@ -47,9 +46,7 @@ class SecretsCliTest {
     void startDaemonAndLoadBusybox() throws Exception {
         OciHost.assumeHost();
         dir = OciHost.newDir();
-        Path tar = BusyboxImage.build(dir, "busybox:latest");
-        daemon = OciHost.swarm(dir);
-        daemon.dockerOk("load", "-i", tar.toString());
+        daemon = OciHost.swarmWithBusybox(dir);
     }
 
     @AfterAll
