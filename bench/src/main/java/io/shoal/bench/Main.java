@@ -22,10 +22,9 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         List<String> sections = new ArrayList<>();
-        boolean verbose = false;
+        boolean verbose = List.of(args).contains("-v");
         for (String a : args) {
-            if (a.equals("-v")) verbose = true;
-            else sections.add(a);
+            if (!a.equals("-v")) sections.add(a);
         }
         if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),

@@ -75,6 +75,14 @@ final class SecretBench {
         System.out.printf("%-62s %10.0f %10.0f%n", "--env-add (no secret change; baseline)", plain[rounds / 2] * 1e3, plain[rounds - 1] * 1e3);
         System.out.printf("%-62s %10.0f %10.0f%n", "--secret-rm s<i-1> --secret-add source=s<i>,target=app", secret[rounds / 2] * 1e3, secret[rounds - 1] * 1e3);
         System.out.printf("secret delivery / plain update (medians): %.2f×%n", secret[rounds / 2] / plain[rounds / 2]);
+        // Every task should have ended only because an update replaced it: any other end is a fault to look at.
+        for (JsonNode t : EngineApi.JSON.readTree(api.call("GET", "/tasks", null, 200))) {
+            String state = t.path("Status").path("State").asText();
+            if (!state.equals("running") && !state.equals("shutdown")) {
+                System.out.printf("  task %s ended %s: %s %s%n", t.path("ID").asText(), state, t.path("Status").path("Message").asText(),
+                        t.path("Status").path("Err").asText());
+            }
+        }
         api.call("DELETE", "/services/" + SERVICE, null, 200);
     }
 
