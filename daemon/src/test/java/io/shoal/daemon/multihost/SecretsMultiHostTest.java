@@ -13,6 +13,8 @@ import io.shoal.testkit.OciResidue;
 import io.shoal.testkit.ProcessMemory;
 import io.shoal.testkit.TestNetwork;
 import io.shoal.testkit.TestSwarm;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +39,7 @@ class SecretsMultiHostTest {
     void onlyTheNodeRunningATaskThatUsesASecretReceivesIt() throws Exception {
         Path dir = Hosts.containersDir(PREFIX);
         String value = "mh-s3cret-" + UUID.randomUUID();
-        String encoded = Base64.getEncoder().encodeToString(value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String encoded = Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
         try (TestNetwork net = TestNetwork.create(2)) {
             TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 1)
                     .withLaunch(h -> h.daemonOptions().withExecutor("oci")));
@@ -63,32 +65,29 @@ class SecretsMultiHostTest {
             // ... and not on the worker, which runs no task that uses it.
             assertFalse(ProcessMemory.contains(worker.pid(), value), "the worker's daemon got the secret");
             assertFalse(ProcessMemory.contains(worker.pid(), encoded), "the worker's daemon got the secret (base64)");
-            assertEquals(List.of(), DiskSearch.filesContaining(worker.dataDir().resolve("oci/run"), value, false));
+            assertEquals(0, filesOnTmpfs(worker, value));
 
             // Moved to the worker, the task gets it there.
             manager.dockerOk("service", "update", "--detach", "--constraint-rm", "node.hostname==" + h1,
                     "--constraint-add", "node.hostname==" + h2, "app");
             eventually(CONVERGE, () -> runningPerNode(manager, "app").equals(Map.of(h2, 1L)));
-            eventually(CONVERGE, () -> {
-                try {
-                    return DiskSearch.filesContaining(worker.dataDir().resolve("oci/run"), value, false).size() == 1;
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            });
+            eventually(CONVERGE, () -> filesOnTmpfs(worker, value) == 1);
             for (DaemonProcess d : swarm.daemons()) {
                 assertEquals(List.of(), DiskSearch.filesContaining(d.dataDir(), value, true), "on " + d.dataDir() + "'s disk");
             }
             manager.dockerOk("service", "rm", "app", "other");
-            eventually(CONVERGE, () -> {
-                try {
-                    return DiskSearch.filesContaining(worker.dataDir().resolve("oci/run"), value, false).isEmpty();
-                } catch (java.io.IOException e) {
-                    return false;
-                }
-            });
+            eventually(CONVERGE, () -> filesOnTmpfs(worker, value) == 0);
         } finally {
             OciResidue.sweep(dir);
+        }
+    }
+
+    /** How many files of the node's executor tmpfs hold {@code value}; -1 while a task's files come or go under the search. */
+    private static int filesOnTmpfs(DaemonProcess d, String value) {
+        try {
+            return DiskSearch.filesContaining(d.dataDir().resolve("oci/run"), value, false).size();
+        } catch (IOException e) {
+            return -1;
         }
     }
 }

@@ -12,6 +12,7 @@ import io.shoal.api.Version;
 import io.shoal.store.Kind;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
+import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -133,7 +134,7 @@ public final class PayloadControl<T extends StoredObject> {
             Fields now = fields(current);
             if (requested == null || !Objects.equals(now.name(), requested.name())
                     || requested.data() != null && requested.data().length > 0
-                    && !java.security.MessageDigest.isEqual(now.data(), requested.data())) {
+                    && !MessageDigest.isEqual(now.data(), requested.data())) {
                 throw ApiException.invalid("only updates to Labels are allowed");
             }
             tx.update(family.maker().make(current.id(), current.version(), current,

@@ -12,9 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.DiskSearch;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
@@ -62,7 +65,7 @@ class SecretsCliTest {
     private String create(String kind, String name, String content, String... flags) throws Exception {
         Path f = file(name + ".in", content);
         try {
-            List<String> args = new java.util.ArrayList<>(List.of(kind, "create"));
+            List<String> args = new ArrayList<>(List.of(kind, "create"));
             args.addAll(List.of(flags));
             args.add(name);
             args.add(f.toString());
@@ -96,7 +99,7 @@ class SecretsCliTest {
         String inspect = daemon.dockerOk("secret", "inspect", "db_pass");
         assertTrue(inspect.contains("\"env\": \"test\""), inspect);
         assertFalse(inspect.contains("Data"), "a secret's data is never shown: " + inspect);
-        assertFalse(inspect.contains(java.util.Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))), inspect);
+        assertFalse(inspect.contains(Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8))), inspect);
 
         daemon.dockerOk("service", "create", "--detach", "--name", "app", "--secret", "db_pass",
                 "--secret", "source=api_key,target=keys/api,uid=1000,gid=1001,mode=0400", "busybox", "sleep", "1000");
@@ -235,7 +238,7 @@ class SecretsCliTest {
         eventually(CONVERGE, () -> {
             try {
                 return DiskSearch.filesContaining(executorTmpfs(), other, false).isEmpty();
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 return false;
             }
         });
