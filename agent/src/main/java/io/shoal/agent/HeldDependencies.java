@@ -21,14 +21,18 @@ final class HeldDependencies implements TaskDependencies {
 
     private final Map<String, Secret> secrets = new HashMap<>(); // guarded by this
     private final Map<String, Config> configs = new HashMap<>(); // guarded by this
+    private final Map<String, String> serviceNames = new HashMap<>(); // guarded by this
 
     synchronized void apply(Assignments.Type type, Dependencies d) {
         if (type == Assignments.Type.COMPLETE) {
             secrets.clear();
             configs.clear();
+            serviceNames.clear();
         }
         d.removedSecrets().forEach(secrets::remove);
         d.removedConfigs().forEach(configs::remove);
+        d.removedServices().forEach(serviceNames::remove);
+        serviceNames.putAll(d.serviceNames());
         d.secrets().forEach(s -> secrets.put(s.id(), s));
         d.configs().forEach(c -> configs.put(c.id(), c));
         notifyAll();
@@ -42,6 +46,11 @@ final class HeldDependencies implements TaskDependencies {
     @Override
     public Config config(String id) {
         return await(configs, id);
+    }
+
+    @Override
+    public String serviceName(String serviceId) {
+        return await(serviceNames, serviceId);
     }
 
     private synchronized <T> T await(Map<String, T> held, String id) {

@@ -15,6 +15,9 @@ public interface TaskDependencies {
     /** The config with this id, or null when the node does not hold it. */
     Config config(String id);
 
+    /** The name of a service one of the node's tasks that use a secret or config belongs to, or null. */
+    String serviceName(String serviceId);
+
     TaskDependencies NONE = new TaskDependencies() {
         @Override
         public Secret secret(String id) {
@@ -23,6 +26,11 @@ public interface TaskDependencies {
 
         @Override
         public Config config(String id) {
+            return null;
+        }
+
+        @Override
+        public String serviceName(String serviceId) {
             return null;
         }
     };

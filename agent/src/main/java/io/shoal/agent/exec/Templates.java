@@ -11,10 +11,11 @@ import java.util.regex.Pattern;
 /**
  * Expands a secret's or config's data made with {@code --template-driver golang}: the actions
  * Docker documents for them, each alone in its braces ({@code {{.Service.ID}}}, {@code
- * {{.Node.ID}}}, {@code {{.Node.Hostname}}}, {@code {{.Task.ID}}}, {@code {{.Task.Slot}}},
- * {@code {{env "X"}}}, {@code {{secret "target"}}}, {@code {{config "target"}}}); anything else of
- * Go's template language is refused with a message, never left in the file half expanded. The
- * service's and the task's names are not known on a worker here, so their actions are refused too.
+ * {{.Service.Name}}}, {@code {{.Node.ID}}}, {@code {{.Node.Hostname}}}, {@code {{.Task.ID}}},
+ * {@code {{.Task.Slot}}}, {@code {{.Task.Name}}} (Docker's {@code SERVICE.SLOT.TASKID}, or
+ * {@code SERVICE.NODEID.TASKID} for a global service's task), {@code {{env "X"}}}, {@code
+ * {{secret "target"}}}, {@code {{config "target"}}}); anything else of Go's template language is
+ * refused with a message, never left in the file half expanded.
  */
 final class Templates {
     private static final Pattern ACTION = Pattern.compile("\\{\\{-?\\s*(.*?)\\s*-?}}", Pattern.DOTALL);
@@ -52,6 +53,8 @@ final class Templates {
             case ".Node.Hostname": return hostname;
             case ".Task.ID": return task.id();
             case ".Task.Slot": return Long.toString(task.slot());
+            case ".Service.Name": return serviceName();
+            case ".Task.Name": return serviceName() + "." + (task.slot() > 0 ? Long.toString(task.slot()) : task.nodeId()) + "." + task.id();
             default:
         }
         Matcher call = CALL.matcher(action);
@@ -73,6 +76,12 @@ final class Templates {
                 yield new String(cf.spec().data(), StandardCharsets.UTF_8);
             }
         };
+    }
+
+    private String serviceName() throws ExecException {
+        String name = deps.serviceName(task.serviceId());
+        if (name == null) throw new ExecException("template: the name of service " + task.serviceId() + " is not known on this node");
+        return name;
     }
 
     private static String env(List<String> env, String name) {

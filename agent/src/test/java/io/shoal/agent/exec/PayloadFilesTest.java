@@ -31,6 +31,11 @@ class PayloadFilesTest {
         }
 
         @Override
+        public String serviceName(String serviceId) {
+            return serviceId.equals("svc") ? "web" : null;
+        }
+
+        @Override
         public Config config(String id) {
             return new Config(id, Version.NONE, null, null, new Config.Spec("conf", null,
                     template(id).getBytes(StandardCharsets.UTF_8), new Driver("golang", null)));
@@ -39,8 +44,8 @@ class PayloadFilesTest {
 
     private static String template(String id) {
         return switch (id) {
-            case "good" -> "node={{ .Node.Hostname }} slot={{.Task.Slot}} env={{env \"MODE\"}} pw={{secret \"pw\"}}";
-            case "name" -> "{{.Service.Name}}";
+            case "good" -> "{{.Service.Name}} {{.Task.Name}} node={{ .Node.Hostname }} slot={{.Task.Slot}} env={{env \"MODE\"}} pw={{secret \"pw\"}}";
+            case "labels" -> "{{.Service.Labels}}";
             default -> "{{if .Task.ID}}x{{end}}";
         };
     }
@@ -58,13 +63,14 @@ class PayloadFilesTest {
         assertEquals(List.of("/run/secrets/pw", "/etc/app.conf"), mounts.stream().map(PayloadFiles.FileMount::target).toList());
         assertEquals("hunter2", Files.readString(mounts.get(0).source()));
         assertEquals(0400, (int) Files.getAttribute(mounts.get(0).source(), "unix:mode") & 07777);
-        assertEquals("node=host-1 slot=1 env=prod pw=hunter2", Files.readString(mounts.get(1).source()));
+        String taskId = mounts.get(1).source().getParent().getFileName().toString();
+        assertEquals("web web.1." + taskId + " node=host-1 slot=1 env=prod pw=hunter2", Files.readString(mounts.get(1).source()));
     }
 
     @Test
     void unsupportedActionsFailTheTaskAndWriteNothingHalfExpanded() {
-        var name = assertThrows(ExecException.class, () -> write("name"));
-        assertTrue(name.getMessage().contains("{{.Service.Name}} is not supported"), name.getMessage());
+        var labels = assertThrows(ExecException.class, () -> write("labels"));
+        assertTrue(labels.getMessage().contains("{{.Service.Labels}} is not supported"), labels.getMessage());
         var control = assertThrows(ExecException.class, () -> write("if"));
         assertTrue(control.getMessage().contains("is not supported"), control.getMessage());
         assertFalse(Files.exists(tmp.resolve("files").resolve("missing")));

@@ -98,6 +98,7 @@ class NodeDependenciesTest {
         assertEquals(Assignments.Type.COMPLETE, complete.type());
         assertEquals(List.of(secretId), complete.dependencies().secrets().stream().map(Secret::id).toList());
         assertEquals(List.of(configId), complete.dependencies().configs().stream().map(Config::id).toList());
+        assertEquals(java.util.Map.of(service.id(), "web"), complete.dependencies().serviceNames(), "for templates");
         assertEquals("hunter2", new String(complete.dependencies().secrets().getFirst().spec().data(), StandardCharsets.UTF_8));
         Assignments none = n2.poll(Harness.DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
         assertEquals(Assignments.Type.COMPLETE, none.type());
@@ -116,6 +117,7 @@ class NodeDependenciesTest {
         Assignments forget = nextDependencies(n1);
         assertEquals(List.of(secretId), forget.dependencies().removedSecrets());
         assertEquals(List.of(configId), forget.dependencies().removedConfigs());
+        assertEquals(List.of(service.id()), forget.dependencies().removedServices());
         assertNull(n1.stream().filter(a -> !a.dependencies().isEmpty()).findAny().orElse(null), "sent once, removed once");
         assertEquals(List.of(), n1.stream().flatMap(a -> a.dependencies().secrets().stream()).toList());
     }

@@ -159,7 +159,8 @@ class SecretsCliTest {
     @Test
     @Order(4)
     void configsWithTemplates() throws Exception {
-        String template = "svc={{.Service.ID}} host={{.Node.Hostname}} env={{env \"MODE\"}} key={{secret \"keys/api\"}}\n";
+        String template = "svc={{.Service.ID}} {{.Service.Name}} {{.Task.Name}} host={{.Node.Hostname}} env={{env \"MODE\"}}"
+                + " key={{secret \"keys/api\"}}\n";
         create("config", "app_conf", template, "--template-driver", "golang");
         String inspect = daemon.dockerOk("config", "inspect", "app_conf", "--format", "{{printf \"%s\" .Spec.Data}}");
         assertEquals(template, inspect.substring(0, inspect.length() - 1), "a config's data is shown");
@@ -176,7 +177,9 @@ class SecretsCliTest {
         long app = pid(daemon, onlyTask("app"));
         String serviceId = daemon.dockerOk("service", "inspect", "app", "--format", "{{.ID}}").strip();
         String hostname = daemon.dockerOk("node", "inspect", "self", "--format", "{{.Description.Hostname}}").strip();
-        assertEquals("svc=" + serviceId + " host=" + hostname + " env=prod key=" + other + "\n", inside(app, "cat", "/etc/app.conf"));
+        String task = onlyTask("app");
+        assertEquals("svc=" + serviceId + " app app.1." + task + " host=" + hostname + " env=prod key=" + other + "\n",
+                inside(app, "cat", "/etc/app.conf"));
         assertEquals("0 0 440\n", inside(app, "stat", "-c", "%u %g %a", "/etc/app.conf"));
         var rm = daemon.docker("config", "rm", "app_conf");
         assertTrue(rm.err().contains("config 'app_conf' is in use by the following service: app"), rm.both());
