@@ -7,7 +7,6 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.Dependencies;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -63,12 +62,5 @@ final class HeldDependencies implements TaskDependencies {
             Thread.currentThread().interrupt();
         }
         return held.get(id);
-    }
-
-    /** The ids held now: what a test asks of the node. */
-    synchronized Set<String> ids() {
-        var all = new java.util.TreeSet<>(secrets.keySet());
-        all.addAll(configs.keySet());
-        return all;
     }
 }

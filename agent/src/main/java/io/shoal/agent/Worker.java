@@ -111,11 +111,6 @@ public final class Worker implements AutoCloseable {
         executor.networking().sweep(List.of());
     }
 
-    /** The ids of the secrets and configs this node holds, in memory, for its tasks. */
-    public Set<String> dependencyIds() {
-        return dependencies.ids();
-    }
-
     /** The ids of the tasks this worker holds (removed ones leave once they are stopped and deleted). */
     public synchronized Set<String> taskIds() {
         return Set.copyOf(runners.keySet());

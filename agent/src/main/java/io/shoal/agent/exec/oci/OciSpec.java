@@ -242,7 +242,7 @@ final class OciSpec {
         if (!targets.contains("/etc/hosts")) bind(m, "/etc/hosts", host.hostsFile(), etcMode, "rprivate");
         if (host.resolvConf() != null && !targets.contains("/etc/resolv.conf")) bind(m, "/etc/resolv.conf", host.resolvConf(), etcMode, "rprivate");
         if (init) bind(m, "/sbin/docker-init", host.initBinary(), "ro", "rprivate");
-        // Secrets and configs: files of the agent's tmpfs, read-only whatever the spec says, as Docker mounts them.
+        // Secrets and configs: files on the executor's tmpfs, read-only whatever the spec says, as Docker mounts them.
         for (var f : host.payloads()) bind(m, f.target(), f.source(), "ro", "rprivate");
         if (spec.mounts() == null) return;
         for (var x : spec.mounts()) {
