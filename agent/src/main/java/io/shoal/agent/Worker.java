@@ -33,6 +33,7 @@ public final class Worker implements AutoCloseable {
     private final TaskFiles files;
     private final StatusQueue statuses = new StatusQueue();
     private final LogCollector logs = new LogCollector();
+    private final HeldDependencies dependencies = new HeldDependencies();
     private final Map<String, TaskRunner> runners = new HashMap<>(); // guarded by this
     private boolean closed; // guarded by this
 
@@ -68,6 +69,7 @@ public final class Worker implements AutoCloseable {
     public synchronized void assign(Assignments a) {
         if (closed) return;
         executor.networking().update(a.type() == Assignments.Type.COMPLETE, a.networks(), a.removedNetworks());
+        dependencies.apply(a.type(), a.dependencies());
         List<Task> changed = a.changed() == null ? List.of() : a.changed();
         if (a.type() == Assignments.Type.COMPLETE) {
             Set<String> keep = new HashSet<>();
@@ -131,7 +133,7 @@ public final class Worker implements AutoCloseable {
     }
 
     private void run(Task t) {
-        var r = new TaskRunner(t, executor.controller(t), files, statuses, logs, this::forget);
+        var r = new TaskRunner(t, executor.controller(t, dependencies), files, statuses, logs, this::forget);
         runners.put(t.id(), r);
         r.start();
     }

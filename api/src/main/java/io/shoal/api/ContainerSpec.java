@@ -37,6 +37,12 @@ public record ContainerSpec(
         List<Ulimit> ulimits,
         Long oomScoreAdj) {
 
+    public ContainerSpec withSecretsAndConfigs(List<SecretReference> s, List<ConfigReference> c) {
+        return new ContainerSpec(image, labels, command, args, hostname, env, dir, user, groups, privileges, tty, openStdin,
+                readOnly, mounts, stopSignal, stopGracePeriod, healthCheck, hosts, dnsConfig, s, c, isolation, init, sysctls,
+                capabilityAdd, capabilityDrop, ulimits, oomScoreAdj);
+    }
+
     public record Mount(
             String target,
             String source,

@@ -23,6 +23,11 @@ public record TaskSpec(
                 runtime, n, logDriver);
     }
 
+    public TaskSpec withContainerSpec(ContainerSpec c) {
+        return new TaskSpec(pluginSpec, c, networkAttachmentSpec, resources, restartPolicy, placement, forceUpdate,
+                runtime, networks, logDriver);
+    }
+
     public record Resources(Limits limits, Reservations reservations, Long swapBytes, Long memorySwappiness) {}
 
     public record Limits(@JsonInclude(JsonInclude.Include.NON_DEFAULT) long nanoCPUs, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long memoryBytes, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long pids) {}

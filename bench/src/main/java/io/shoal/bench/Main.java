@@ -12,8 +12,9 @@ import java.util.List;
  * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (so machine load cannot flatter one side).
  * Sections: {@code scheduler}, {@code swarm} (convergence and memory), {@code oci} (real containers
  * beside bare runc; skipped with a reason without root, runc or busybox), {@code cluster}, {@code writes},
- * {@code network} (overlay throughput, discovery latency, convergence on a network); all but
- * {@code writes} when none is named.
+ * {@code network} (overlay throughput, discovery latency, convergence on a network), {@code secrets}
+ * (secret delivery by a service update, beside the same update without a secret); all but
+ * {@code writes} and {@code secrets} when none is named.
  * {@code -v} prints progress of each convergence to stderr.
  */
 public final class Main {
@@ -21,10 +22,9 @@ public final class Main {
 
     public static void main(String[] args) throws Exception {
         List<String> sections = new ArrayList<>();
-        boolean verbose = false;
+        boolean verbose = List.of(args).contains("-v");
         for (String a : args) {
-            if (a.equals("-v")) verbose = true;
-            else sections.add(a);
+            if (!a.equals("-v")) sections.add(a);
         }
         if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
@@ -34,11 +34,12 @@ public final class Main {
             switch (s) {
                 case "scheduler" -> SchedulerBench.run(1000, 10_000, 5);
                 case "swarm" -> swarm(verbose);
-                case "oci" -> oci(verbose);
+                case "oci" -> withOciDaemon("Real containers", "oci", (d, dir, repo) -> new OciBench(d, dir, repo, verbose).run(50));
+                case "secrets" -> withOciDaemon("Secret delivery", "secrets", (d, dir, repo) -> new SecretBench(d, dir, repo).run(5));
                 case "cluster" -> ClusterBench.run(3, 5);
                 case "writes" -> ClusterBench.writes();
                 case "network" -> NetworkBench.run();
-                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster, writes, network)");
+                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster, writes, network, secrets)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);
@@ -66,15 +67,21 @@ public final class Main {
         }
     }
 
+    /** A section that runs against a one-node daemon with the oci executor. */
+    @FunctionalInterface
+    private interface OciSection {
+        void run(DaemonProcess daemon, Path dir, Path repo) throws Exception;
+    }
+
     /**
-     * Real containers against a daemon with {@code --executor oci} in a temp dir; afterwards (and on
-     * Ctrl-C) the daemon is stopped and every container, mount, cgroup and process it or the bare
+     * Runs {@code section} against a daemon with {@code --executor oci} in a temp dir; afterwards (and
+     * on Ctrl-C) the daemon is stopped and every container, mount, cgroup and process it or a bare
      * baseline left is removed before the dir.
      */
-    private static void oci(boolean verbose) throws Exception {
+    private static void withOciDaemon(String title, String what, OciSection section) throws Exception {
         String why = OciBench.unavailable();
         if (why != null) {
-            System.out.printf("%n== Real containers: skipped (%s)%n", why);
+            System.out.printf("%n== %s: skipped (%s)%n", title, why);
             return;
         }
         Path repo = Path.of("").toAbsolutePath();
@@ -90,9 +97,9 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             daemon.start();
-            new OciBench(daemon, dir, repo, verbose).run(50);
+            section.run(daemon, dir, repo);
         } catch (Exception | Error e) {
-            System.err.println("oci bench failed; the daemon's log ends:\n" + tail(daemon.log(), 40));
+            System.err.println(what + " bench failed; the daemon's log ends:\n" + tail(daemon.log(), 40));
             throw e;
         } finally {
             hook.run();

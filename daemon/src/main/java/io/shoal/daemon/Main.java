@@ -13,6 +13,7 @@ import io.shoal.daemon.engineapi.EngineApiServer;
 import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.LogRoutes;
 import io.shoal.daemon.engineapi.NetworkRoutes;
+import io.shoal.daemon.engineapi.PayloadRoutes;
 import io.shoal.daemon.engineapi.NodeRoutes;
 import io.shoal.daemon.engineapi.NotImplementedRoutes;
 import io.shoal.daemon.engineapi.Router;
@@ -154,6 +155,8 @@ public final class Main implements Runnable {
         new SwarmRoutes(swarm).register(router);
         new NodeRoutes(swarm::control).register(router);
         new NetworkRoutes(swarm::control).register(router);
+        PayloadRoutes.secrets(swarm::control).register(router);
+        PayloadRoutes.configs(swarm::control).register(router);
         new ServiceRoutes(swarm::control, logs).register(router);
         new TaskRoutes(swarm::control, logs).register(router);
         new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);

@@ -6,6 +6,7 @@ import io.shoal.api.Json;
 import io.shoal.api.Task;
 import io.shoal.api.TaskStatus;
 import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.Dependencies;
 import io.shoal.api.dispatcher.NetworkView;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.rpc.proto.AssignmentsMessage;
@@ -41,6 +42,7 @@ final class Wire {
         if (a.removed() != null) m.addAllRemovedTaskIds(a.removed());
         if (a.networks() != null) a.networks().forEach(n -> m.addChangedNetworkJson(json(n)));
         if (a.removedNetworks() != null) m.addAllRemovedNetworkIds(a.removedNetworks());
+        if (!a.dependencies().isEmpty()) m.setDependenciesJson(json(a.dependencies()));
         return m.build();
     }
 
@@ -52,8 +54,10 @@ final class Wire {
         };
         List<Task> changed = m.getChangedTaskJsonList().stream().map(b -> read(b, Task.class)).toList();
         List<NetworkView> networks = m.getChangedNetworkJsonList().stream().map(b -> read(b, NetworkView.class)).toList();
+        Dependencies dependencies = m.getDependenciesJson().isEmpty() ? Dependencies.NONE
+                : read(m.getDependenciesJson(), Dependencies.class);
         return new Assignments(type, changed, List.copyOf(m.getRemovedTaskIdsList()), networks,
-                List.copyOf(m.getRemovedNetworkIdsList()));
+                List.copyOf(m.getRemovedNetworkIdsList()), dependencies);
     }
 
     static io.shoal.rpc.proto.TaskStatusUpdate toProto(TaskStatusUpdate u) {

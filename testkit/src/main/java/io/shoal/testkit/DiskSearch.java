@@ -10,19 +10,31 @@ import java.util.List;
 /** What {@code grep -rl} tells: which files under a directory hold a text, as bytes, wherever it is in them. */
 public final class DiskSearch {
     public static List<Path> filesContaining(Path root, String text) throws IOException {
+        return filesContaining(root, text, false);
+    }
+
+    /**
+     * With {@code diskOnly}, only the files of {@code root}'s own file system: not those of the
+     * tmpfs and overlay mounts below it, which are memory or views of files found anyway.
+     */
+    public static List<Path> filesContaining(Path root, String text, boolean diskOnly) throws IOException {
         byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+        Object device = Files.getAttribute(root, "unix:dev");
         List<Path> hits = new ArrayList<>();
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                if (indexOf(Files.readAllBytes(f), needle) >= 0) hits.add(f);
+                if (diskOnly && !device.equals(Files.getAttribute(f, "unix:dev"))) continue;
+                byte[] bytes = Files.readAllBytes(f);
+                if (indexOf(bytes, bytes.length, needle) >= 0) hits.add(f);
             }
         }
         return hits;
     }
 
-    private static int indexOf(byte[] hay, byte[] needle) {
+    /** Where {@code needle} first is in the first {@code length} bytes of {@code hay}, or -1. */
+    static int indexOf(byte[] hay, int length, byte[] needle) {
         outer:
-        for (int i = 0; i + needle.length <= hay.length; i++) {
+        for (int i = 0; i + needle.length <= length; i++) {
             for (int j = 0; j < needle.length; j++) if (hay[i + j] != needle[j]) continue outer;
             return i;
         }

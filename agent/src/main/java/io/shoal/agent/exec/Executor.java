@@ -21,6 +21,15 @@ public interface Executor {
      */
     TaskController controller(Task task);
 
+    /**
+     * The controller of a task that may refer to secrets and configs, which it reads from
+     * {@code dependencies}. An executor that cannot give a task its secrets refuses such a task
+     * when preparing it, never runs it without them.
+     */
+    default TaskController controller(Task task, TaskDependencies dependencies) {
+        return controller(task);
+    }
+
     /** How this executor's tasks join overlay networks; {@link TaskNetworking#NONE} when they cannot. */
     default TaskNetworking networking() {
         return TaskNetworking.NONE;

@@ -1,5 +1,7 @@
 package io.shoal.manager.control;
 
+import io.shoal.api.Config;
+import io.shoal.api.Secret;
 import io.shoal.store.Store;
 import java.time.Clock;
 import java.util.function.Supplier;
@@ -15,6 +17,8 @@ public final class ControlApi {
     private final NodeControl nodes;
     private final SwarmControl swarm;
     private final NetworkControl networks;
+    private final PayloadControl<Secret> secrets;
+    private final PayloadControl<Config> configs;
 
     /** @param leader the node id of the manager that leads now, as Raft knows it (null when none does) */
     public ControlApi(Store store, Clock clock, Supplier<String> leader) {
@@ -23,6 +27,8 @@ public final class ControlApi {
         this.nodes = new NodeControl(store, leader);
         this.swarm = new SwarmControl(store);
         this.networks = new NetworkControl(store);
+        this.secrets = new PayloadControl<>(store, PayloadControl.SECRETS);
+        this.configs = new PayloadControl<>(store, PayloadControl.CONFIGS);
     }
 
     public ServiceControl services() {
@@ -43,5 +49,13 @@ public final class ControlApi {
 
     public NetworkControl networks() {
         return networks;
+    }
+
+    public PayloadControl<Secret> secrets() {
+        return secrets;
+    }
+
+    public PayloadControl<Config> configs() {
+        return configs;
     }
 }

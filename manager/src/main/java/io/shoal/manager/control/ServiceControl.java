@@ -52,6 +52,7 @@ public final class ServiceControl {
         ServiceSpec withMode = spec.mode() == null ? spec.withMode(new ServiceMode.Replicated(1)) : spec;
         String id = Ids.newId();
         return Allocating.write(() -> store.update(tx -> {
+            PayloadRefs.requireExisting(tx, withMode);
             Service s = new Service(id, Version.NONE, null, null, withNetworkIds(withMode, tx), null, null, null, null, null);
             tx.create(s.withEndpoint(Endpoints.of(s, tx)));
             return id;
@@ -74,8 +75,10 @@ public final class ServiceControl {
                 }
                 next = current.previousSpec();
             } else {
-                ServiceSpecs.validate(spec);
-                next = withNetworkIds(spec.mode() == null ? spec.withMode(current.mode()) : spec, tx);
+                ServiceSpec replacing = spec == null ? null : PayloadRefs.replacingTargets(spec, current.spec());
+                ServiceSpecs.validate(replacing);
+                PayloadRefs.requireExisting(tx, replacing);
+                next = withNetworkIds(replacing.mode() == null ? replacing.withMode(current.mode()) : replacing, tx);
                 if (!Objects.equals(next.name(), current.spec().name())) {
                     throw ApiException.invalid("renaming services is not supported");
                 }

@@ -1,6 +1,7 @@
 package io.shoal.manager.control;
 
 import io.shoal.api.ApiException;
+import io.shoal.api.ContainerSpec;
 import io.shoal.api.EndpointMode;
 import io.shoal.api.FailureAction;
 import io.shoal.api.PublishMode;
@@ -9,8 +10,10 @@ import io.shoal.api.PortConfig;
 import io.shoal.api.ServiceSpec;
 import io.shoal.api.TaskSpec;
 import io.shoal.manager.scheduler.Constraint;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -78,10 +81,51 @@ final class ServiceSpecs {
                 }
             }
         }
+        validateSecretRefs(c.secrets());
+        validateConfigRefs(c.configs());
         if (task.placement() != null) {
             if (task.placement().constraints() != null) Constraint.parseAll(task.placement().constraints());
             if (task.placement().maxReplicas() < 0) throw ApiException.invalid("TaskSpec: Placement: max replicas cannot be negative");
         }
+    }
+
+    /** swarmkit's validateSecretRefsSpec: ids and names given, a file target each, no two on one target. */
+    private static void validateSecretRefs(List<ContainerSpec.SecretReference> refs) {
+        if (refs == null) return;
+        Map<String, String> targets = new HashMap<>();
+        for (var r : refs) {
+            if (r == null || empty(r.secretId()) || empty(r.secretName())) throw ApiException.invalid("malformed secret reference");
+            if (r.file() == null) throw ApiException.invalid("malformed secret reference, no target provided");
+            if (empty(r.file().name())) throw ApiException.invalid("malformed file secret reference, invalid target file name provided");
+            String before = targets.putIfAbsent(r.file().name(), r.secretName());
+            if (before != null) {
+                throw ApiException.invalid("secret references '%s' and '%s' have a conflicting target: '%s'", before,
+                        r.secretName(), r.file().name());
+            }
+        }
+    }
+
+    /** swarmkit's validateConfigRefsSpec, for file targets (the only kind this daemon serves). */
+    private static void validateConfigRefs(List<ContainerSpec.ConfigReference> refs) {
+        if (refs == null) return;
+        Map<String, String> targets = new HashMap<>();
+        for (var r : refs) {
+            if (r == null || empty(r.configId()) || empty(r.configName())) throw ApiException.invalid("malformed config reference");
+            if (r.file() == null) {
+                if (r.runtime() != null) throw new ApiException(501, "runtime config targets (credential specs) are not supported by this daemon");
+                throw ApiException.invalid("malformed config reference, no target provided");
+            }
+            if (empty(r.file().name())) throw ApiException.invalid("malformed file config reference, invalid target file name provided");
+            String before = targets.putIfAbsent(r.file().name(), r.configName());
+            if (before != null) {
+                throw ApiException.invalid("config references '%s' and '%s' have a conflicting target: '%s'", before,
+                        r.configName(), r.file().name());
+            }
+        }
+    }
+
+    private static boolean empty(String s) {
+        return s == null || s.isEmpty();
     }
 
     private static void validateUpdate(String what, ServiceSpec.UpdateConfig u, boolean mayRollback) {

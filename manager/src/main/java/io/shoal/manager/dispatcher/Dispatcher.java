@@ -9,6 +9,7 @@ import io.shoal.api.NodeState;
 import io.shoal.api.Task;
 import io.shoal.api.TaskState;
 import io.shoal.api.dispatcher.Assignments;
+import io.shoal.api.dispatcher.Dependencies;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.Ticker;
@@ -112,26 +113,31 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
         requireSession(nodeId, sessionId);
         Watch watch = store.watch();
         NodeNetworks networks = new NodeNetworks(nodeId);
-        record Complete(List<Task> tasks, NodeNetworks.Delta networks) {}
+        NodeDependencies dependencies = new NodeDependencies(nodeId);
+        record Complete(List<Task> tasks, NodeNetworks.Delta networks, Dependencies dependencies) {}
         Complete complete = store.view(r -> new Complete(
-                r.tasksOfNode(nodeId).stream().filter(Dispatcher::isAssigned).toList(), networks.refresh(r)));
+                r.tasksOfNode(nodeId).stream().filter(Dispatcher::isAssigned).toList(), networks.refresh(r),
+                dependencies.refresh(r)));
         listener.accept(new Assignments(Assignments.Type.COMPLETE, complete.tasks(), List.of(),
-                complete.networks().changed(), List.of()));
+                complete.networks().changed(), List.of(), complete.dependencies()));
         Thread stream = Thread.ofVirtual().name("assignments-" + nodeId).start(() -> {
             try (watch) {
                 while (running && sessionId.equals(currentSession(nodeId))) {
                     List<Task> changed = new ArrayList<>();
                     List<String> removed = new ArrayList<>();
                     boolean networksMayChange = false;
+                    boolean dependenciesMayChange = false;
                     for (Event e : watch.next(500)) {
                         if (e.kind() == Kind.TASK) classify(nodeId, (Task) e.before(), (Task) e.after(), changed, removed);
                         networksMayChange |= NodeNetworks.concerns(e);
+                        dependenciesMayChange |= NodeDependencies.concerns(e);
                     }
                     NodeNetworks.Delta delta = networksMayChange ? store.view(networks::refresh)
                             : new NodeNetworks.Delta(List.of(), List.of());
-                    if (!changed.isEmpty() || !removed.isEmpty() || !delta.isEmpty()) {
+                    Dependencies deps = dependenciesMayChange ? store.view(dependencies::refresh) : Dependencies.NONE;
+                    if (!changed.isEmpty() || !removed.isEmpty() || !delta.isEmpty() || !deps.isEmpty()) {
                         listener.accept(new Assignments(Assignments.Type.INCREMENTAL, changed, removed,
-                                delta.changed(), delta.removed()));
+                                delta.changed(), delta.removed(), deps));
                     }
                 }
             } catch (InterruptedException e) {

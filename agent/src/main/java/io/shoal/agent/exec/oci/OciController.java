@@ -4,6 +4,7 @@ import io.shoal.agent.exec.ExecException;
 import io.shoal.agent.exec.Exit;
 import io.shoal.agent.exec.ExitFile;
 import io.shoal.agent.exec.Stop;
+import io.shoal.agent.exec.TaskDependencies;
 import io.shoal.agent.exec.TaskController;
 import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.agent.image.Image;
@@ -43,14 +44,16 @@ public final class OciController implements TaskController {
     private final Bundle bundle;
     private final OciExecutor.Env env;
     private final ContainerHealth health;
+    private final TaskDependencies dependencies;
     private Started started; // guarded by this; null until started here or found on disk
     private OciSpec.Plan plan; // guarded by this; null until prepared here or read from the bundle
 
     /** The monitor (whose end means the exit file is written) and the container's init process. */
     private record Started(CompletableFuture<?> monitorExit, long pid) {}
 
-    OciController(Task task, Bundle bundle, OciExecutor.Env env) {
+    OciController(Task task, Bundle bundle, OciExecutor.Env env, TaskDependencies dependencies) {
         this.task = task;
+        this.dependencies = dependencies;
         this.id = task.id();
         this.bundle = bundle;
         this.env = env;
@@ -98,7 +101,7 @@ public final class OciController implements TaskController {
             if (!Mounts.isMountPoint(rootfs)) mountRootfs(image, rootfs);
             var host = new OciSpec.Host(rootfs, bundle.hosts(), bundle.hostname(),
                     netns != null || Files.isRegularFile(HOST_RESOLV_CONF) ? bundle.resolvConf() : null,
-                    env::volume, env.initBinary(), netns);
+                    env::volume, env.initBinary(), netns, env.payloads().write(task, dependencies));
             OciSpec.Plan p;
             try {
                 p = OciSpec.plan(task, image.config(), host);
@@ -274,6 +277,7 @@ public final class OciController implements TaskController {
             if (Mounts.isMountPoint(rootfs)) throw new ExecException("removing container: " + rootfs + " is still mounted");
             FileTrees.delete(bundle.dir());
             Files.deleteIfExists(bundle.pidFile());
+            env.payloads().delete(id);
         } catch (IOException e) {
             throw new ExecException("removing container: " + e.getMessage(), e);
         }

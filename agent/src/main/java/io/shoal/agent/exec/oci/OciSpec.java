@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.shoal.agent.exec.PayloadFiles;
 import io.shoal.agent.exec.Signals;
 import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.agent.image.ImageConfig;
@@ -61,7 +62,12 @@ final class OciSpec {
      * joins (its overlay networks' sandbox), null for a new one of its own.
      */
     record Host(Path rootfs, Path hostsFile, Path hostnameFile, Path resolvConf,
-                Function<String, Path> volumeDir, Path initBinary, Path netns) {}
+                Function<String, Path> volumeDir, Path initBinary, Path netns, List<PayloadFiles.FileMount> payloads) {
+        Host(Path rootfs, Path hostsFile, Path hostnameFile, Path resolvConf, Function<String, Path> volumeDir,
+             Path initBinary, Path netns) {
+            this(rootfs, hostsFile, hostnameFile, resolvConf, volumeDir, initBinary, netns, List.of());
+        }
+    }
 
     /** The health check a task runs, with Docker's defaults filled in; null test means none. */
     record HealthCheck(List<String> test, long intervalNanos, long timeoutNanos, long retries, long startPeriodNanos) {
@@ -236,6 +242,8 @@ final class OciSpec {
         if (!targets.contains("/etc/hosts")) bind(m, "/etc/hosts", host.hostsFile(), etcMode, "rprivate");
         if (host.resolvConf() != null && !targets.contains("/etc/resolv.conf")) bind(m, "/etc/resolv.conf", host.resolvConf(), etcMode, "rprivate");
         if (init) bind(m, "/sbin/docker-init", host.initBinary(), "ro", "rprivate");
+        // Secrets and configs: files on the executor's tmpfs, read-only whatever the spec says, as Docker mounts them.
+        for (var f : host.payloads()) bind(m, f.target(), f.source(), "ro", "rprivate");
         if (spec.mounts() == null) return;
         for (var x : spec.mounts()) {
             String target = clean(x.target());

@@ -8,6 +8,7 @@ import io.shoal.agent.exec.Launcher;
 import io.shoal.agent.exec.Signals;
 import io.shoal.agent.exec.Stop;
 import io.shoal.agent.exec.TaskController;
+import io.shoal.agent.exec.PayloadFiles;
 import io.shoal.agent.exec.TaskNetworking;
 import io.shoal.api.ContainerSpec;
 import io.shoal.api.Defaults;
@@ -64,6 +65,11 @@ final class ProcessController implements TaskController {
     @Override
     public void prepare() throws ExecException {
         TaskNetworking.NONE.attach(task); // a process here would be in the host's network: no silent host networking
+        if (PayloadFiles.refersToAny(task)) {
+            // No private tmpfs without root: the files would be on a disk or readable by others.
+            throw new ExecException("secrets and configs need the oci executor (root and runc): this node runs tasks as"
+                    + " plain processes, which have no file system of their own to hold them");
+        }
         if (command().isEmpty()) {
             throw new ExecException("no command: the process executor runs ContainerSpec.Command and Args");
         }

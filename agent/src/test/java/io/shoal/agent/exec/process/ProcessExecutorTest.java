@@ -181,4 +181,13 @@ class ProcessExecutorTest {
             return "";
         }
     }
+
+    /** No private tmpfs without root: a task with secrets fails, it never runs without them. */
+    @Test
+    void refusesTasksWithSecrets() {
+        var c = executor.controller(shTask("true", TaskState.RUNNING, Map.of("Secrets", List.of(Map.of("SecretID", "s1",
+                "SecretName", "pw", "File", Map.of("Name", "pw", "UID", "0", "GID", "0", "Mode", 292))))));
+        var e = assertThrows(ExecException.class, c::prepare);
+        assertTrue(e.getMessage().startsWith("secrets and configs need the oci executor"), e.getMessage());
+    }
 }

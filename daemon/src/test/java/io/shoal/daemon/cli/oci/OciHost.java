@@ -59,6 +59,14 @@ final class OciHost {
         return d;
     }
 
+    /** {@link #swarm} with the busybox image of {@code bin/busybox-image} loaded as {@code busybox:latest}. */
+    static DaemonProcess swarmWithBusybox(Path dir) throws Exception {
+        Path tar = BusyboxImage.build(dir, "busybox:latest");
+        DaemonProcess d = swarm(dir);
+        d.dockerOk("load", "-i", tar.toString());
+        return d;
+    }
+
     static Cmd run(List<String> argv) throws IOException, InterruptedException {
         Path out = Files.createTempFile("shoal-oci-cmd", ".txt");
         try {
