@@ -72,7 +72,17 @@ final class NetworkBench {
     private NetworkBench() {}
 
     static void run() throws Exception {
-        System.out.println("\n== Overlay networks: throughput, discovery latency, convergence (hosts in network namespaces)");
+        run(true);
+    }
+
+    /** Only the convergence on a network beside none (the swarm formed, no throughput, discovery or mesh). */
+    static void convergenceOnly() throws Exception {
+        run(false);
+    }
+
+    private static void run(boolean all) throws Exception {
+        System.out.println("\n== Overlay networks: " + (all ? "throughput, discovery latency, routing mesh, " : "") + "convergence"
+                + " (hosts in network namespaces)");
         var reason = TestNetwork.unavailableReason().or(DataPlane::unavailableReason);
         if (reason.isPresent()) {
             System.out.println("skipped: " + reason.get());
@@ -81,12 +91,12 @@ final class NetworkBench {
         // NIO's first channel pins the namespace it is made in: make it here, not in a sandbox.
         DatagramChannel.open().close();
         TestNetwork.sweepLeftovers();
-        throughput();
+        if (all) throughput();
         if (!OciExecutor.available() || BusyboxImage.script().isEmpty()) {
             System.out.println("discovery and convergence skipped: they need root, runc and bin/busybox-image");
             return;
         }
-        swarm();
+        swarm(all);
     }
 
     // ---- throughput: the data plane alone, no daemon
@@ -200,7 +210,7 @@ final class NetworkBench {
 
     // ---- a two-node swarm of runc containers
 
-    private static void swarm() throws Exception {
+    private static void swarm(boolean all) throws Exception {
         Path dir = Files.createTempDirectory("shoal-bench-net-swarm-");
         try (TestNetwork net = TestNetwork.create(3)) {
             TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 1).withLaunch(h -> h.daemonOptions().withExecutor("oci")));
@@ -209,8 +219,10 @@ final class NetworkBench {
             for (DaemonProcess d : swarm.daemons()) d.dockerOk("load", "-i", image.toString());
             DaemonProcess manager = swarm.daemon(1);
             manager.dockerOk("network", "create", "-d", "overlay", "appnet");
-            discovery(manager);
-            mesh(manager, net);
+            if (all) {
+                discovery(manager);
+                mesh(manager, net);
+            }
             convergence(swarm.daemons(), manager);
         } finally {
             OciResidue.sweep(dir);
