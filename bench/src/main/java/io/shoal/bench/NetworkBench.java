@@ -390,31 +390,48 @@ final class NetworkBench {
         throw new IOException("no gateway address in the container: " + out);
     }
 
-    /** 50 replicas to running on the two nodes, on appnet and on no network, alternately. */
+    /**
+     * 50 replicas to running on the two nodes, on appnet and on no network, alternately; beside
+     * the time, the CPU the two daemons and the processes they ran used meanwhile, which the
+     * other load on a shared machine moves less.
+     */
     private static void convergence(List<DaemonProcess> nodes, DaemonProcess manager) throws Exception {
-        double[] withNet = new double[2], without = new double[2];
+        Converged[] withNet = new Converged[2], without = new Converged[2];
         for (int i = 0; i < 2; i++) {
             without[i] = converge(nodes, manager, List.of());
             withNet[i] = converge(nodes, manager, List.of("--network", "appnet"));
         }
-        double w = (withNet[0] + withNet[1]) / 2, wo = (without[0] + without[1]) / 2;
+        double w = (withNet[0].seconds() + withNet[1].seconds()) / 2, wo = (without[0].seconds() + without[1].seconds()) / 2;
+        double wCpu = (withNet[0].cpuMillis() + withNet[1].cpuMillis()) / 2.0, woCpu = (without[0].cpuMillis() + without[1].cpuMillis()) / 2.0;
         System.out.printf("%d replicas running after service create: on an overlay network %.2f s, on none %.2f s; "
                 + "ratio %.2f (target ≤ 1.2; Docker Swarm here: 13.1 s for 50 on an overlay with a published port)%n"
-                + "  rounds overlay %s s, none %s s%n", REPLICAS, w, wo, w / wo, Arrays.toString(withNet), Arrays.toString(without));
+                + "  rounds overlay %s s, none %s s%n"
+                + "  daemons' CPU (with the processes they ran) until all ran: overlay %.1f s, none %.1f s; ratio %.2f; "
+                + "%.0f ms more per task on the overlay%n",
+                REPLICAS, w, wo, w / wo, Arrays.stream(withNet).map(Converged::seconds).toList(),
+                Arrays.stream(without).map(Converged::seconds).toList(), wCpu / 1000, woCpu / 1000, wCpu / woCpu, (wCpu - woCpu) / REPLICAS);
     }
 
-    private static double converge(List<DaemonProcess> nodes, DaemonProcess manager, List<String> network) throws Exception {
+    /** One convergence: seconds from service create to all running, and the daemons' CPU meanwhile. */
+    private record Converged(double seconds, long cpuMillis) {}
+
+    private static long cpu(List<DaemonProcess> nodes) {
+        return nodes.stream().mapToLong(d -> Procs.cpuMillisWithChildren(d.pid())).sum();
+    }
+
+    private static Converged converge(List<DaemonProcess> nodes, DaemonProcess manager, List<String> network) throws Exception {
         List<String> args = new ArrayList<>(List.of("service", "create", "--detach", "--name", "many", "--replicas",
                 Integer.toString(REPLICAS), "--stop-signal", "SIGKILL"));
         args.addAll(network);
         args.addAll(List.of("busybox", "sleep", "100000"));
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), cpu0 = cpu(nodes);
         manager.dockerOk(args.toArray(String[]::new));
         DaemonProcess.eventually(CONVERGE, () -> runningCount(manager, "many") == REPLICAS);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        long cpu = cpu(nodes) - cpu0;
         manager.dockerOk("service", "rm", "many");
         DaemonProcess.eventually(CONVERGE, () -> nodes.stream().allMatch(NetworkBench::noContainers));
-        return Math.round(seconds * 100) / 100.0;
+        return new Converged(Math.round(seconds * 100) / 100.0, cpu);
     }
 
     private static boolean noContainers(DaemonProcess d) {
