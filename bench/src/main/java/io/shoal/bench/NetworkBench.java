@@ -228,6 +228,7 @@ final class NetworkBench {
                 converge(swarm.daemons(), manager, List.of("--network", "appnet"));
             }
             convergence(swarm.daemons(), manager);
+            if (!all) withoutVip(swarm.daemons(), manager);
         } finally {
             OciResidue.sweep(dir);
         }
@@ -405,18 +406,42 @@ final class NetworkBench {
         double wCpu = (withNet[0].cpuMillis() + withNet[1].cpuMillis()) / 2.0, woCpu = (without[0].cpuMillis() + without[1].cpuMillis()) / 2.0;
         System.out.printf("%d replicas running after service create: on an overlay network %.2f s, on none %.2f s; "
                 + "ratio %.2f (target ≤ 1.2; Docker Swarm here: 13.1 s for 50 on an overlay with a published port)%n"
-                + "  rounds overlay %s s, none %s s%n"
+                + "  rounds overlay %s, none %s%n"
                 + "  daemons' CPU (with the processes they ran) until all ran: overlay %.1f s, none %.1f s; ratio %.2f; "
                 + "%.0f ms more per task on the overlay%n",
-                REPLICAS, w, wo, w / wo, Arrays.stream(withNet).map(Converged::seconds).toList(),
-                Arrays.stream(without).map(Converged::seconds).toList(), wCpu / 1000, woCpu / 1000, wCpu / woCpu, (wCpu - woCpu) / REPLICAS);
+                REPLICAS, w, wo, w / wo, Arrays.toString(withNet), Arrays.toString(without), wCpu / 1000, woCpu / 1000, wCpu / woCpu, (wCpu - woCpu) / REPLICAS);
     }
 
-    /** One convergence: seconds from service create to all running, and the daemons' CPU meanwhile. */
-    private record Converged(double seconds, long cpuMillis) {}
+    /**
+     * What the VIP costs: the same convergence on the overlay with {@code --endpoint-mode dnsrr}
+     * (no VIP, so no sandbox's VIP table changes as the tasks start) beside the VIP's, 2 rounds each.
+     */
+    private static void withoutVip(List<DaemonProcess> nodes, DaemonProcess manager) throws Exception {
+        Converged[] vip = new Converged[2], dnsrr = new Converged[2];
+        for (int i = 0; i < 2; i++) {
+            dnsrr[i] = converge(nodes, manager, List.of("--network", "appnet", "--endpoint-mode", "dnsrr"));
+            vip[i] = converge(nodes, manager, List.of("--network", "appnet"));
+        }
+        System.out.printf("on the overlay, VIP / dnsrr (no VIP table changes): %.2f / %.2f s, daemons' CPU %.1f / %.1f s%n"
+                + "  rounds VIP %s, dnsrr %s%n", (vip[0].seconds() + vip[1].seconds()) / 2, (dnsrr[0].seconds() + dnsrr[1].seconds()) / 2,
+                (vip[0].cpuMillis() + vip[1].cpuMillis()) / 2000.0, (dnsrr[0].cpuMillis() + dnsrr[1].cpuMillis()) / 2000.0,
+                Arrays.toString(vip), Arrays.toString(dnsrr));
+    }
 
-    private static long cpu(List<DaemonProcess> nodes) {
-        return nodes.stream().mapToLong(d -> Procs.cpuMillisWithChildren(d.pid())).sum();
+    /** One convergence: seconds from service create to all running, and each daemon's CPU meanwhile (the manager's first). */
+    private record Converged(double seconds, List<Long> cpuMillisByNode) {
+        long cpuMillis() {
+            return cpuMillisByNode.stream().mapToLong(Long::longValue).sum();
+        }
+
+        @Override
+        public String toString() {
+            return seconds + " s, CPU " + cpuMillisByNode + " ms";
+        }
+    }
+
+    private static List<Long> cpu(List<DaemonProcess> nodes) {
+        return nodes.stream().map(d -> Procs.cpuMillisWithChildren(d.pid())).toList();
     }
 
     private static Converged converge(List<DaemonProcess> nodes, DaemonProcess manager, List<String> network) throws Exception {
@@ -424,11 +449,14 @@ final class NetworkBench {
                 Integer.toString(REPLICAS), "--stop-signal", "SIGKILL"));
         args.addAll(network);
         args.addAll(List.of("busybox", "sleep", "100000"));
-        long t0 = System.nanoTime(), cpu0 = cpu(nodes);
+        long t0 = System.nanoTime();
+        List<Long> cpu0 = cpu(nodes);
         manager.dockerOk(args.toArray(String[]::new));
         DaemonProcess.eventually(CONVERGE, () -> runningCount(manager, "many") == REPLICAS);
         double seconds = (System.nanoTime() - t0) / 1e9;
-        long cpu = cpu(nodes) - cpu0;
+        List<Long> cpu1 = cpu(nodes);
+        List<Long> cpu = new ArrayList<>();
+        for (int i = 0; i < cpu1.size(); i++) cpu.add(cpu1.get(i) - cpu0.get(i));
         manager.dockerOk("service", "rm", "many");
         DaemonProcess.eventually(CONVERGE, () -> nodes.stream().allMatch(NetworkBench::noContainers));
         return new Converged(Math.round(seconds * 100) / 100.0, cpu);
