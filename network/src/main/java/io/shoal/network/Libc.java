@@ -23,7 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class Libc {
     static final int CLONE_NEWNET = 0x40000000;
-    static final int ENOENT = 2, EEXIST = 17, ENODEV = 19, EINVAL = 22, EADDRNOTAVAIL = 99;
+    static final int ENOENT = 2, ENODEV = 19, EINVAL = 22, EADDRNOTAVAIL = 99;
     private static final int O_RDONLY_CLOEXEC = 0x80000;
     private static final long MS_BIND = 4096;
     private static final int MNT_DETACH = 2;
