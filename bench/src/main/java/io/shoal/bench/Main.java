@@ -12,9 +12,10 @@ import java.util.List;
  * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (so machine load cannot flatter one side).
  * Sections: {@code scheduler}, {@code swarm} (convergence and memory), {@code oci} (real containers
  * beside bare runc; skipped with a reason without root, runc or busybox), {@code cluster}, {@code writes},
- * {@code network} (overlay throughput, discovery latency, convergence on a network), {@code secrets}
- * (secret delivery by a service update, beside the same update without a secret); all but
- * {@code writes} and {@code secrets} when none is named.
+ * {@code network} (overlay throughput, discovery latency, convergence on a network),
+ * {@code network-convergence} (only the last), {@code secrets} (secret delivery by a service update,
+ * beside the same update without a secret); all but {@code writes}, {@code network-convergence} and
+ * {@code secrets} when none is named.
  * {@code -v} prints progress of each convergence to stderr.
  */
 public final class Main {
@@ -39,7 +40,9 @@ public final class Main {
                 case "cluster" -> ClusterBench.run(3, 5);
                 case "writes" -> ClusterBench.writes();
                 case "network" -> NetworkBench.run();
-                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster, writes, network, secrets)");
+                case "network-convergence" -> NetworkBench.convergenceOnly();
+                default -> throw new IllegalArgumentException("unknown section " + s
+                        + " (scheduler, swarm, oci, cluster, writes, network, network-convergence, secrets)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);

@@ -72,7 +72,17 @@ final class NetworkBench {
     private NetworkBench() {}
 
     static void run() throws Exception {
-        System.out.println("\n== Overlay networks: throughput, discovery latency, convergence (hosts in network namespaces)");
+        run(true);
+    }
+
+    /** Only the convergence on a network beside none (the swarm formed, no throughput, discovery or mesh). */
+    static void convergenceOnly() throws Exception {
+        run(false);
+    }
+
+    private static void run(boolean all) throws Exception {
+        System.out.println("\n== Overlay networks: " + (all ? "throughput, discovery latency, routing mesh, " : "") + "convergence"
+                + " (hosts in network namespaces)");
         var reason = TestNetwork.unavailableReason().or(DataPlane::unavailableReason);
         if (reason.isPresent()) {
             System.out.println("skipped: " + reason.get());
@@ -81,12 +91,12 @@ final class NetworkBench {
         // NIO's first channel pins the namespace it is made in: make it here, not in a sandbox.
         DatagramChannel.open().close();
         TestNetwork.sweepLeftovers();
-        throughput();
+        if (all) throughput();
         if (!OciExecutor.available() || BusyboxImage.script().isEmpty()) {
             System.out.println("discovery and convergence skipped: they need root, runc and bin/busybox-image");
             return;
         }
-        swarm();
+        swarm(all);
     }
 
     // ---- throughput: the data plane alone, no daemon
@@ -200,7 +210,7 @@ final class NetworkBench {
 
     // ---- a two-node swarm of runc containers
 
-    private static void swarm() throws Exception {
+    private static void swarm(boolean all) throws Exception {
         Path dir = Files.createTempDirectory("shoal-bench-net-swarm-");
         try (TestNetwork net = TestNetwork.create(3)) {
             TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 1).withLaunch(h -> h.daemonOptions().withExecutor("oci")));
@@ -209,9 +219,19 @@ final class NetworkBench {
             for (DaemonProcess d : swarm.daemons()) d.dockerOk("load", "-i", image.toString());
             DaemonProcess manager = swarm.daemon(1);
             manager.dockerOk("network", "create", "-d", "overlay", "appnet");
-            discovery(manager);
-            mesh(manager, net);
+            if (all) {
+                discovery(manager);
+                mesh(manager, net);
+            } else {
+                // The daemons' JIT warms up on the other parts in a full run: here on two rounds of each, not
+                // counted (after one, the overlay's CPU still fell round after round: 5.1, 3.1, 2.5, 2.5 s).
+                for (int i = 0; i < 2; i++) {
+                    converge(swarm.daemons(), manager, List.of());
+                    converge(swarm.daemons(), manager, List.of("--network", "appnet"));
+                }
+            }
             convergence(swarm.daemons(), manager);
+            if (!all) withoutVip(swarm.daemons(), manager);
         } finally {
             OciResidue.sweep(dir);
         }
@@ -374,31 +394,75 @@ final class NetworkBench {
         throw new IOException("no gateway address in the container: " + out);
     }
 
-    /** 50 replicas to running on the two nodes, on appnet and on no network, alternately. */
+    /**
+     * 50 replicas to running on the two nodes, on appnet and on no network, alternately; beside
+     * the time, the CPU the two daemons and the processes they ran used meanwhile, which the
+     * other load on a shared machine moves less.
+     */
     private static void convergence(List<DaemonProcess> nodes, DaemonProcess manager) throws Exception {
-        double[] withNet = new double[2], without = new double[2];
+        Converged[] withNet = new Converged[2], without = new Converged[2];
         for (int i = 0; i < 2; i++) {
             without[i] = converge(nodes, manager, List.of());
             withNet[i] = converge(nodes, manager, List.of("--network", "appnet"));
         }
-        double w = (withNet[0] + withNet[1]) / 2, wo = (without[0] + without[1]) / 2;
+        double w = (withNet[0].seconds() + withNet[1].seconds()) / 2, wo = (without[0].seconds() + without[1].seconds()) / 2;
+        double wCpu = (withNet[0].cpuMillis() + withNet[1].cpuMillis()) / 2.0, woCpu = (without[0].cpuMillis() + without[1].cpuMillis()) / 2.0;
         System.out.printf("%d replicas running after service create: on an overlay network %.2f s, on none %.2f s; "
                 + "ratio %.2f (target ≤ 1.2; Docker Swarm here: 13.1 s for 50 on an overlay with a published port)%n"
-                + "  rounds overlay %s s, none %s s%n", REPLICAS, w, wo, w / wo, Arrays.toString(withNet), Arrays.toString(without));
+                + "  rounds overlay %s, none %s%n"
+                + "  daemons' CPU (with the processes they ran) until all ran: overlay %.1f s, none %.1f s; ratio %.2f; "
+                + "%.0f ms more per task on the overlay%n",
+                REPLICAS, w, wo, w / wo, Arrays.toString(withNet), Arrays.toString(without), wCpu / 1000, woCpu / 1000, wCpu / woCpu, (wCpu - woCpu) / REPLICAS);
     }
 
-    private static double converge(List<DaemonProcess> nodes, DaemonProcess manager, List<String> network) throws Exception {
+    /**
+     * What the VIP costs: the same convergence on the overlay with {@code --endpoint-mode dnsrr}
+     * (no VIP, so no sandbox's VIP table changes as the tasks start) beside the VIP's, 2 rounds each.
+     */
+    private static void withoutVip(List<DaemonProcess> nodes, DaemonProcess manager) throws Exception {
+        Converged[] vip = new Converged[2], dnsrr = new Converged[2];
+        for (int i = 0; i < 2; i++) {
+            dnsrr[i] = converge(nodes, manager, List.of("--network", "appnet", "--endpoint-mode", "dnsrr"));
+            vip[i] = converge(nodes, manager, List.of("--network", "appnet"));
+        }
+        System.out.printf("on the overlay, VIP / dnsrr (no VIP table changes): %.2f / %.2f s, daemons' CPU %.1f / %.1f s%n"
+                + "  rounds VIP %s, dnsrr %s%n", (vip[0].seconds() + vip[1].seconds()) / 2, (dnsrr[0].seconds() + dnsrr[1].seconds()) / 2,
+                (vip[0].cpuMillis() + vip[1].cpuMillis()) / 2000.0, (dnsrr[0].cpuMillis() + dnsrr[1].cpuMillis()) / 2000.0,
+                Arrays.toString(vip), Arrays.toString(dnsrr));
+    }
+
+    /** One convergence: seconds from service create to all running, and each daemon's CPU meanwhile (the manager's first). */
+    private record Converged(double seconds, List<Long> cpuMillisByNode) {
+        long cpuMillis() {
+            return cpuMillisByNode.stream().mapToLong(Long::longValue).sum();
+        }
+
+        @Override
+        public String toString() {
+            return seconds + " s, CPU " + cpuMillisByNode + " ms";
+        }
+    }
+
+    private static List<Long> cpu(List<DaemonProcess> nodes) {
+        return nodes.stream().map(d -> Procs.cpuMillisWithChildren(d.pid())).toList();
+    }
+
+    private static Converged converge(List<DaemonProcess> nodes, DaemonProcess manager, List<String> network) throws Exception {
         List<String> args = new ArrayList<>(List.of("service", "create", "--detach", "--name", "many", "--replicas",
                 Integer.toString(REPLICAS), "--stop-signal", "SIGKILL"));
         args.addAll(network);
         args.addAll(List.of("busybox", "sleep", "100000"));
         long t0 = System.nanoTime();
+        List<Long> cpu0 = cpu(nodes);
         manager.dockerOk(args.toArray(String[]::new));
         DaemonProcess.eventually(CONVERGE, () -> runningCount(manager, "many") == REPLICAS);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        List<Long> cpu1 = cpu(nodes);
+        List<Long> cpu = new ArrayList<>();
+        for (int i = 0; i < cpu1.size(); i++) cpu.add(cpu1.get(i) - cpu0.get(i));
         manager.dockerOk("service", "rm", "many");
         DaemonProcess.eventually(CONVERGE, () -> nodes.stream().allMatch(NetworkBench::noContainers));
-        return Math.round(seconds * 100) / 100.0;
+        return new Converged(Math.round(seconds * 100) / 100.0, cpu);
     }
 
     private static boolean noContainers(DaemonProcess d) {

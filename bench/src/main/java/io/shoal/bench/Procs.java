@@ -60,6 +60,20 @@ final class Procs {
         }
     }
 
+    /**
+     * {@link #cpuMillis} plus what its children that it has waited for used ({@code cutime},
+     * {@code cstime}): a daemon's own work and the processes it ran ({@code ip}, {@code runc}).
+     */
+    static long cpuMillisWithChildren(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] rest = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return (Long.parseLong(rest[11]) + Long.parseLong(rest[12]) + Long.parseLong(rest[13]) + Long.parseLong(rest[14])) * 10;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
     /** Every process on the host, read from /proc/PID/stat (no RSS: that costs a second read each). */
     static Map<Long, Proc> scan() {
         Map<Long, Proc> all = new HashMap<>();

@@ -16,10 +16,11 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * Runs the kernel's tools, {@code ip}, {@code bridge} and {@code nft}, in a namespace: each call
+ * Runs the kernel's tools, {@code ip} and {@code nft}, in a namespace: each call
  * is one process ({@code nsenter --net=P} execs the tool, so it adds an exec, not a process) fed a
  * whole batch or transaction on its standard input; nftables scripts go through libnftables on
- * the namespace thread instead, where the machine has it ({@link Nftables}). Counts the processes
+ * the namespace thread instead, where the machine has it ({@link Nftables}), and a task's links and
+ * peers are netlink requests ({@link Netlink}). Counts the processes
  * it starts, because they are what an operation costs here (tens of milliseconds each, the ioctls
  * microseconds).
  */
@@ -29,7 +30,7 @@ final class Commands {
 
     private final Path home;
     private final NamespaceThread thread;
-    private final String ip, bridge, nft, nsenter;
+    private final String ip, nft, nsenter;
     private final LongAdder started = new LongAdder();
 
     /** Tools that run in {@code home} when given no namespace (the process's own when it is null). */
@@ -37,14 +38,13 @@ final class Commands {
         this.home = home;
         this.thread = thread;
         this.ip = require("ip");
-        this.bridge = require("bridge");
         this.nft = require("nft");
         this.nsenter = require("nsenter");
     }
 
     /** Which of the tools this machine lacks, if any. */
     static Optional<String> missing() {
-        for (String tool : List.of("ip", "bridge", "nft", "nsenter")) {
+        for (String tool : List.of("ip", "nft", "nsenter")) {
             if (find(tool).isEmpty()) return Optional.of(tool);
         }
         return Optional.empty();
@@ -53,11 +53,6 @@ final class Commands {
     /** {@code ip -batch -} in {@code netns} (home when null): the lines run in order, stopping at the first failure. */
     String ip(Path netns, String batch) throws IOException {
         return run(netns, batch, ip, "-batch", "-");
-    }
-
-    /** {@code bridge -batch -} in {@code netns}. */
-    String bridge(Path netns, String batch) throws IOException {
-        return run(netns, batch, bridge, "-batch", "-");
     }
 
     /** {@code nft -f -} in {@code netns} (home when null): the whole script is one transaction. */
@@ -78,11 +73,6 @@ final class Commands {
     /** {@code ip ARGS} in {@code netns}, for what a batch does not print (listings). */
     String ipShow(Path netns, String... args) throws IOException {
         return run(netns, null, prepend(ip, args));
-    }
-
-    /** {@code bridge ARGS} in {@code netns}. */
-    String bridgeShow(Path netns, String... args) throws IOException {
-        return run(netns, null, prepend(bridge, args));
     }
 
     /** How many processes these commands have started. */

@@ -124,7 +124,7 @@ public final class DataPlane implements AutoCloseable {
         // Egress leaves by the underlay's link, but loopback's MTU (a one-node swarm on 127.0.0.1) is no link's.
         int egressMtu = defaultMtu + VXLAN_OVERHEAD > MAX_LINK_MTU ? ETHERNET_MTU : defaultMtu + VXLAN_OVERHEAD;
         this.gateway = new GatewayBridge(gatewaySubnet, egressMtu, commands, thread);
-        this.ingress = new Ingress(commands, thread, home != null ? home.toAbsolutePath()
+        this.ingress = new Ingress(thread, home != null ? home.toAbsolutePath()
                 : Path.of("/proc", Long.toString(ProcessHandle.current().pid()), "ns", "net"));
         this.ports = new PublishedPorts(commands);
         this.forwarder = new Forwarder(upstreamDns, UPSTREAM_TIMEOUT, new Forwarder.Sockets() {
@@ -335,7 +335,7 @@ public final class DataPlane implements AutoCloseable {
         }
     }
 
-    /** How many processes ({@code ip}, {@code bridge}, {@code nft}) this data plane has started. */
+    /** How many processes ({@code ip}; {@code nft} where libnftables is missing) this data plane has started. */
     public long processesStarted() {
         return commands.started();
     }
@@ -347,10 +347,10 @@ public final class DataPlane implements AutoCloseable {
         thread.close();
     }
 
-    /** The gateway bridge and the ingress veth (one {@code ip}), both tables (one {@code nft}). */
+    /** The ingress veth and the gateway bridge, both tables (one nftables transaction). */
     private void removeNodeParts() throws IOException {
-        String links = ingress.removal() + gateway.removal();
-        if (!links.isEmpty()) commands.ip(null, links);
+        ingress.remove();
+        gateway.remove();
         ports.forget();
         commands.nft(null, NodeTable.removal());
     }

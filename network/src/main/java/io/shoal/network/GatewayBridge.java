@@ -56,7 +56,7 @@ final class GatewayBridge {
     }
 
     /** The bridge end of the veth of the sandbox with {@code a}. */
-    static String end(Ipv4Prefix a) {
+    private static String end(Ipv4Prefix a) {
         return END + HexFormat.of().formatHex(a.inet().getAddress());
     }
 
@@ -108,19 +108,29 @@ final class GatewayBridge {
         if (taken != null) taken.remove(a.address());
     }
 
-    /** The {@code ip} line that deletes a stale bridge end named {@code end} (of a sandbox the kernel is still freeing), if any. */
-    String staleEnd(String end) throws IOException {
-        return thread.atHome(() -> Interfaces.exists(end)) ? "link del " + end + "\n" : "";
+    /**
+     * A veth from the bridge to the sandbox pinned at {@code sandbox}: the end named after
+     * {@code a} isolated and up, {@code eth} in the sandbox with the MAC of {@code a} (its
+     * address is the caller's to set); a stale end of that name is replaced.
+     */
+    void attach(Ipv4Prefix a, Path sandbox, String eth) throws IOException {
+        thread.atHome(() -> {
+            Interfaces.addVeth(end(a), BRIDGE, true, sandbox, eth, Mac.of(a.inet()), mtu);
+            return null;
+        });
     }
 
     /**
-     * The {@code ip} line that deletes the bridge, if it is there; the sandboxes' ends go with
-     * their namespaces (deleting them here would race the kernel freeing them).
+     * Deletes the bridge, if it is there; the sandboxes' ends go with their namespaces (deleting
+     * them here would race the kernel freeing them).
      */
-    synchronized String removal() throws IOException {
+    synchronized void remove() throws IOException {
         ready = false;
         taken = null;
-        return thread.atHome(() -> Interfaces.exists(BRIDGE)) ? "link del " + BRIDGE + "\n" : "";
+        thread.atHome(() -> {
+            Interfaces.delete(BRIDGE);
+            return null;
+        });
     }
 
     private Set<Integer> readTaken() throws IOException {

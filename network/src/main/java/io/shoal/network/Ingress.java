@@ -15,15 +15,13 @@ import java.util.Optional;
 final class Ingress {
     static final String LINK = "shoal_ingress";
 
-    private final Commands commands;
     private final NamespaceThread thread;
-    /** The node's namespace as {@code ip link ... netns} takes it. */
+    /** The node's namespace, where the veth's other end is made. */
     private final Path home;
     private String networkId;
     private Ipv4Prefix address;
 
-    Ingress(Commands commands, NamespaceThread thread, Path home) {
-        this.commands = commands;
+    Ingress(NamespaceThread thread, Path home) {
         this.thread = thread;
         this.home = home;
     }
@@ -33,14 +31,9 @@ final class Ingress {
         if (nodeAddress.equals(address) && networkId.equals(this.networkId)) return;
         boolean complete = thread.atHome(() -> Interfaces.isUp(LINK) && Interfaces.address(LINK).equals(Optional.of(nodeAddress)));
         if (!complete) {
-            String stale = removal();
-            if (!stale.isEmpty()) commands.ip(null, stale);
+            remove();
             String ve = "ve" + HexFormat.of().formatHex(nodeAddress.inet().getAddress());
-            Overlay.Attachment a = overlay.attachment(ve);
-            commands.ip(a.netns(), a.staleEnd()
-                    + "link add " + ve + " mtu " + mtu + " type veth peer name " + LINK + " netns " + home
-                    + " address " + Mac.of(nodeAddress.inet()) + " mtu " + mtu + "\n"
-                    + "link set " + ve + " master " + Overlay.BRIDGE + " up\n");
+            overlay.attach(ve, home, LINK, Mac.of(nodeAddress.inet()), mtu);
             thread.atHome(() -> {
                 Interfaces.configure(LINK, nodeAddress);
                 return null;
@@ -52,19 +45,16 @@ final class Ingress {
 
     /** Deletes the veth when it is there. */
     synchronized void remove() throws IOException {
-        String del = removal();
-        if (!del.isEmpty()) commands.ip(null, del);
+        networkId = null;
+        address = null;
+        thread.atHome(() -> {
+            Interfaces.delete(LINK);
+            return null;
+        });
     }
 
     /** Deletes the veth when {@code removed} is the ingress network: a dying namespace would free it only later. */
     synchronized void networkRemoved(String removed) throws IOException {
         if (removed.equals(networkId)) remove();
-    }
-
-    /** The {@code ip} line that deletes the veth, if it is there. */
-    synchronized String removal() throws IOException {
-        networkId = null;
-        address = null;
-        return thread.atHome(() -> Interfaces.exists(LINK)) ? "link del " + LINK + "\n" : "";
     }
 }

@@ -17,10 +17,11 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Reads and sets an interface's IPv4 address and up flag with the classic ioctls, in the calling
- * thread's network namespace (so on {@link NamespaceThread}). What an {@code ip} process would do
- * in tens of milliseconds takes microseconds, which is what makes checking before acting (adoption
- * after a restart) free; creating links stays with {@code ip}.
+ * Reads and sets an interface's IPv4 address and up flag with the classic ioctls, and makes and
+ * deletes veths with {@link Netlink}, in the calling thread's network namespace (so on
+ * {@link NamespaceThread}). What an {@code ip} process would do in tens of milliseconds takes
+ * microseconds, which is what makes checking before acting (adoption after a restart) free and a
+ * task's interfaces cheap; the rare devices (bridges, VXLAN, tunnels) are made with {@code ip}.
  */
 final class Interfaces {
     private static final int AF_INET = 2, SOCK_DGRAM_CLOEXEC = 2 | 0x80000;
@@ -45,6 +46,38 @@ final class Interfaces {
                 throw f;
             }
         });
+    }
+
+    /** The index of {@code ifname}, which must exist here. */
+    static int index(String ifname) throws IOException {
+        return withSocket(fd -> ioctl(fd, SIOCGIFINDEX, ifname).get(JAVA_INT_UNALIGNED, UNION));
+    }
+
+    /**
+     * A veth: {@code end} here, enslaved to {@code bridge} and up (isolated from the bridge's other
+     * isolated ports when asked), and {@code peer} made directly in the namespace pinned at
+     * {@code peerNetns} with {@code mac}, down; both with {@code mtu}. A stale {@code end} (of a
+     * sandbox whose namespace the kernel has not finished freeing) is deleted first.
+     */
+    static void addVeth(String end, String bridge, boolean isolated, Path peerNetns, String peer, Mac mac, int mtu) throws IOException {
+        delete(end);
+        int master = index(bridge);
+        int ns = Libc.open(peerNetns);
+        try (Netlink netlink = Netlink.open()) {
+            netlink.apply(List.of(Netlink.addVeth(end, master, mtu, peer, ns, mac.bytes()), Netlink.bridgePortUp(end, isolated)));
+        } finally {
+            Libc.close(ns);
+        }
+    }
+
+    /** Deletes {@code ifname} (a veth: both ends) when it is here. */
+    static void delete(String ifname) throws IOException {
+        if (!exists(ifname)) return;
+        try (Netlink netlink = Netlink.open()) {
+            netlink.apply(List.of(Netlink.deleteLink(ifname)));
+        } catch (Libc.Failure f) {
+            if (f.errno() != Libc.ENODEV) throw f;
+        }
     }
 
     /** The names of the interfaces here: {@code /proc/thread-self/net/dev} shows the reading thread's namespace. */

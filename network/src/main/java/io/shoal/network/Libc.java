@@ -23,10 +23,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 final class Libc {
     static final int CLONE_NEWNET = 0x40000000;
-    static final int ENOENT = 2, EINVAL = 22, ENODEV = 19, EADDRNOTAVAIL = 99;
+    static final int ENOENT = 2, ENODEV = 19, EINVAL = 22, EADDRNOTAVAIL = 99;
     private static final int O_RDONLY_CLOEXEC = 0x80000;
     private static final long MS_BIND = 4096;
     private static final int MNT_DETACH = 2;
+    private static final int MSG_TRUNC = 0x20;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -39,6 +40,10 @@ final class Libc {
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle UMOUNT2 = handle("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle SOCKET = handle("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle SETSOCKOPT = handle("setsockopt",
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SEND = handle("send", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle RECV = handle("recv", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle IOCTL = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("ioctl"),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
             Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
@@ -50,7 +55,12 @@ final class Libc {
         private final int errno;
 
         Failure(String call, int errno) {
-            super(call + ": " + strerror(errno));
+            this(call, errno, "");
+        }
+
+        /** With the kernel's own words, when it gave some (a netlink extended acknowledgement). */
+        Failure(String call, int errno, String detail) {
+            super(call + ": " + strerror(errno) + (detail.isEmpty() ? "" : " (" + detail + ")"));
             this.errno = errno;
         }
 
@@ -104,6 +114,21 @@ final class Libc {
     /** A socket of {@code domain} and {@code type}, in the calling thread's namespace. */
     static int socket(int domain, int type) throws IOException {
         return invoke((a, e) -> check((int) SOCKET.invokeExact(e, domain, type, 0), e, "socket"));
+    }
+
+    /** Sets the int socket option {@code name} of {@code level}. */
+    static void setsockopt(int fd, int level, int name, int value, String what) throws IOException {
+        invoke((a, e) -> check((int) SETSOCKOPT.invokeExact(e, fd, level, name, a.allocateFrom(JAVA_INT, value), 4), e, what));
+    }
+
+    /** Sends the first {@code length} bytes of {@code data} as one datagram. */
+    static void send(int fd, MemorySegment data, long length, String what) throws IOException {
+        invoke((a, e) -> check((int) (long) SEND.invokeExact(e, fd, data, length, 0), e, what));
+    }
+
+    /** Receives one datagram into {@code buffer}; its whole length, which exceeds the buffer's when it was cut ({@code MSG_TRUNC}). */
+    static long recv(int fd, MemorySegment buffer, String what) throws IOException {
+        return invoke((a, e) -> (long) check((int) (long) RECV.invokeExact(e, fd, buffer, buffer.byteSize(), MSG_TRUNC), e, what));
     }
 
     /** {@code ioctl(fd, request, arg)}; {@code what} names it in the failure. */

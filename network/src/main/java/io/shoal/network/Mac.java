@@ -14,6 +14,16 @@ record Mac(String text) {
         return new Mac(HexFormat.ofDelimiter(":").formatHex(new byte[] {0x02, 0x42, a[0], a[1], a[2], a[3]}));
     }
 
+    /** The address a kernel gave as six bytes. */
+    static Mac of(byte[] bytes) {
+        if (bytes.length != 6) throw new IllegalArgumentException("an Ethernet address is 6 bytes, not " + bytes.length);
+        return new Mac(HexFormat.ofDelimiter(":").formatHex(bytes));
+    }
+
+    byte[] bytes() {
+        return HexFormat.ofDelimiter(":").parseHex(text);
+    }
+
     @Override
     public String toString() {
         return text;

@@ -65,8 +65,11 @@ final class Overlay {
      */
     private List<String> clearForRebuild(String vx) throws IOException {
         List<String> veths = links("veth");
-        String stale = deleteIfPresent(vx) + deleteIfPresent(BRIDGE);
-        if (!stale.isEmpty()) commands.ip(netns.file(), stale);
+        thread.in(netns.file(), () -> {
+            Interfaces.delete(vx);
+            Interfaces.delete(BRIDGE);
+            return null;
+        });
         return veths;
     }
 
@@ -91,28 +94,38 @@ final class Overlay {
         return spec;
     }
 
-    /** Where a sandbox's veth end goes, and the line that first deletes a stale end of that name. */
-    record Attachment(Path netns, String staleEnd) {}
-
-    synchronized Attachment attachment(String bridgeEnd) throws IOException {
+    /**
+     * A veth from the bridge: {@code end} on it and up, {@code peer} made in the namespace pinned
+     * at {@code peerNetns} with {@code mac}; a stale end of that name is replaced. The end's name
+     * must be unique on the network (the sandboxes' are named after their addresses).
+     */
+    synchronized void attach(String end, Path peerNetns, String peer, Mac mac, int mtu) throws IOException {
         requireSpec();
-        return new Attachment(netns.file(), deleteIfPresent(bridgeEnd));
+        thread.in(netns.file(), () -> {
+            Interfaces.addVeth(end, BRIDGE, false, peerNetns, peer, mac, mtu);
+            return null;
+        });
     }
 
     /**
      * Programs exactly {@code wanted} (endpoints on this node are left out: the bridge reaches
-     * them). Only the difference to what is programmed is written: one {@code bridge} and one
-     * {@code ip} batch, none when nothing changed.
+     * them). Only the difference to what is programmed is written, as netlink requests: none
+     * when nothing changed.
      */
     synchronized void setPeers(Collection<Peer> wanted) throws IOException {
         String vx = vxlanName(requireSpec());
-        if (peers == null) peers = PeerEntries.read(commands, netns.file(), vx);
         PeerEntries target = PeerEntries.of(wanted.stream().filter(p -> !p.nodeAddress().equals(underlay)).toList());
-        String fdb = peers.fdbChanges(target, vx);
-        String neighbours = peers.neighbourChanges(target, vx);
+        if (target.equals(peers)) return;
+        PeerEntries known = peers;
         try {
-            if (!fdb.isEmpty()) commands.bridge(netns.file(), fdb);
-            if (!neighbours.isEmpty()) commands.ip(netns.file(), neighbours);
+            thread.in(netns.file(), () -> {
+                int device = Interfaces.index(vx);
+                try (Netlink netlink = Netlink.open()) {
+                    PeerEntries now = known != null ? known : PeerEntries.read(netlink, device);
+                    netlink.apply(now.changesTo(target, device));
+                }
+                return null;
+            });
             peers = target;
         } catch (IOException e) {
             peers = null; // half applied: read the kernel again next time
@@ -126,23 +139,16 @@ final class Overlay {
      */
     synchronized void remove() throws IOException {
         if (netns.exists()) {
-            String del = spec != null ? deleteIfPresent(vxlanName(spec)) : deleteVxlanDevices();
-            if (!del.isEmpty()) commands.ip(netns.file(), del);
+            // For a network this data plane never ensured (a sweep after a restart): every VXLAN device there.
+            List<String> devices = spec != null ? List.of(vxlanName(spec)) : links("vxlan");
+            thread.in(netns.file(), () -> {
+                for (String device : devices) Interfaces.delete(device);
+                return null;
+            });
         }
         netns.delete();
         spec = null;
         peers = null;
-    }
-
-    private String deleteIfPresent(String device) throws IOException {
-        return thread.in(netns.file(), () -> Interfaces.exists(device) ? "link del " + device + "\n" : "");
-    }
-
-    /** For a network this data plane never ensured (a sweep after a restart): every VXLAN device there. */
-    private String deleteVxlanDevices() throws IOException {
-        StringBuilder del = new StringBuilder();
-        for (String device : links("vxlan")) del.append("link del ").append(device).append('\n');
-        return del.toString();
     }
 
     /** The names of the links of {@code type} in the network's namespace. */

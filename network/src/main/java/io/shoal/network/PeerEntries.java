@@ -3,16 +3,19 @@ package io.shoal.network;
 import io.shoal.common.Ipv4Prefix;
 import java.io.IOException;
 import java.net.Inet4Address;
-import java.nio.file.Path;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * The entries a VXLAN device holds for remote endpoints: its FDB (MAC to the node's underlay
  * address) and its permanent neighbours (address to MAC). Kept as the kernel has them rather than
- * as peers, so entries that do not pair up (a crash between the two batches) are seen and fixed.
+ * as peers, so entries that do not pair up (a failure between the FDB and the neighbour requests)
+ * are seen and fixed.
  */
 record PeerEntries(Map<String, Inet4Address> fdb, Map<Inet4Address, String> neighbours) {
     static PeerEntries of(Collection<Peer> peers) {
@@ -26,48 +29,40 @@ record PeerEntries(Map<String, Inet4Address> fdb, Map<Inet4Address, String> neig
         return new PeerEntries(fdb, neighbours);
     }
 
-    /** What {@code device} in {@code netns} holds now: one {@code bridge} and one {@code ip} listing. */
-    static PeerEntries read(Commands commands, Path netns, String device) throws IOException {
+    /** What the VXLAN device {@code ifindex} holds now, read with {@code netlink} (in the device's namespace): two dumps. */
+    static PeerEntries read(Netlink netlink, int ifindex) throws IOException {
         Map<String, Inet4Address> fdb = new HashMap<>();
-        // 02:42:0a:00:01:06 dst 10.9.0.2 link-netnsid 0 self permanent
-        for (String line : commands.bridgeShow(netns, "fdb", "show", "dev", device).lines().toList()) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 3 && f[1].equals("dst") && line.contains(" self")) fdb.put(f[0], Ipv4Prefix.inet(f[2]));
+        for (Netlink.Neighbour n : netlink.neighbours(Netlink.AF_BRIDGE)) {
+            // The device's own entries (the bridge lists its ports' too); a remote's has its node as destination.
+            if (n.ifindex() == ifindex && (n.flags() & Netlink.NTF_SELF) != 0 && n.lladdr() != null && address(n.destination()) != null) {
+                fdb.put(Mac.of(n.lladdr()).text(), address(n.destination()));
+            }
         }
         Map<Inet4Address, String> neighbours = new HashMap<>();
-        // 10.0.1.6 lladdr 02:42:0a:00:01:06 PERMANENT
-        for (String line : commands.ipShow(netns, "-4", "neigh", "show", "dev", device, "nud", "permanent").lines().toList()) {
-            String[] f = line.trim().split("\\s+");
-            if (f.length >= 3 && f[1].equals("lladdr")) neighbours.put(Ipv4Prefix.inet(f[0]), f[2]);
+        for (Netlink.Neighbour n : netlink.neighbours(Netlink.AF_INET)) {
+            if (n.ifindex() == ifindex && (n.state() & Netlink.NUD_PERMANENT) != 0 && n.lladdr() != null && address(n.destination()) != null) {
+                neighbours.put(address(n.destination()), Mac.of(n.lladdr()).text());
+            }
         }
         return new PeerEntries(fdb, neighbours);
     }
 
-    /** The {@code bridge -batch} lines that turn these FDB entries into {@code target}'s. */
-    String fdbChanges(PeerEntries target, String device) {
-        StringBuilder b = new StringBuilder();
+    /** The requests that turn these entries of the VXLAN device {@code ifindex} into {@code target}'s: FDB first, then neighbours. */
+    List<Netlink.Request> changesTo(PeerEntries target, int ifindex) {
+        List<Netlink.Request> out = new ArrayList<>();
         target.fdb.forEach((mac, node) -> {
-            if (!node.equals(fdb.get(mac))) {
-                b.append("fdb replace ").append(mac).append(" dev ").append(device)
-                        .append(" dst ").append(node.getHostAddress()).append(" self permanent\n");
-            }
+            if (!node.equals(fdb.get(mac))) out.add(Netlink.replaceFdb(ifindex, new Mac(mac), node));
         });
-        fdb.keySet().stream().filter(mac -> !target.fdb.containsKey(mac))
-                .forEach(mac -> b.append("fdb del ").append(mac).append(" dev ").append(device).append(" self\n"));
-        return b.toString();
-    }
-
-    /** The {@code ip -batch} lines that turn these neighbour entries into {@code target}'s. */
-    String neighbourChanges(PeerEntries target, String device) {
-        StringBuilder b = new StringBuilder();
+        fdb.keySet().stream().filter(mac -> !target.fdb.containsKey(mac)).forEach(mac -> out.add(Netlink.deleteFdb(ifindex, new Mac(mac))));
         target.neighbours.forEach((addr, mac) -> {
-            if (!Objects.equals(mac, neighbours.get(addr))) {
-                b.append("neigh replace ").append(addr.getHostAddress()).append(" lladdr ").append(mac)
-                        .append(" dev ").append(device).append(" nud permanent\n");
-            }
+            if (!Objects.equals(mac, neighbours.get(addr))) out.add(Netlink.replaceNeighbour(ifindex, addr, new Mac(mac)));
         });
         neighbours.keySet().stream().filter(addr -> !target.neighbours.containsKey(addr))
-                .forEach(addr -> b.append("neigh del ").append(addr.getHostAddress()).append(" dev ").append(device).append('\n'));
-        return b.toString();
+                .forEach(addr -> out.add(Netlink.deleteNeighbour(ifindex, addr)));
+        return out;
+    }
+
+    private static Inet4Address address(byte[] bytes) {
+        return bytes == null || bytes.length != 4 ? null : Ipv4Prefix.inet(ByteBuffer.wrap(bytes).getInt());
     }
 }

@@ -60,12 +60,8 @@ final class Sandbox {
             return Interfaces.isUp(eth) && Interfaces.address(eth).equals(Optional.of(address)) ? State.READY : State.PARTIAL;
         });
         if (state == State.READY) return;
-        if (state == State.PARTIAL) commands.ip(netns.file(), "link del " + eth + "\n");
-        Overlay.Attachment a = overlay.attachment(ve);
-        commands.ip(a.netns(), a.staleEnd()
-                + "link add " + ve + " mtu " + mtu + " type veth peer name " + eth + " netns " + netns.file()
-                + " address " + Mac.of(address.inet()) + " mtu " + mtu + "\n"
-                + "link set " + ve + " master " + Overlay.BRIDGE + " up\n");
+        if (state == State.PARTIAL) deleteLink(eth);
+        overlay.attach(ve, netns.file(), eth, Mac.of(address.inet()), mtu);
         thread.in(netns.file(), () -> {
             Interfaces.configure(eth, address);
             return null;
@@ -73,6 +69,13 @@ final class Sandbox {
     }
 
     private enum State { ABSENT, PARTIAL, READY }
+
+    private void deleteLink(String eth) throws IOException {
+        thread.in(netns.file(), () -> {
+            Interfaces.delete(eth);
+            return null;
+        });
+    }
 
     /**
      * Gives the sandbox {@code eth<index>} on the gateway bridge with an address the bridge
@@ -92,17 +95,11 @@ final class Sandbox {
             this.gateway = ready.get();
             return ready.get();
         }
-        if (thread.in(netns.file(), () -> Interfaces.exists(eth))) commands.ip(netns.file(), "link del " + eth + "\n");
+        deleteLink(eth);
         gateway.ensure();
         Ipv4Prefix address = gateway.allocate();
         try {
-            String end = GatewayBridge.end(address);
-            commands.ip(null, gateway.staleEnd(end)
-                    + "link add " + end + " mtu " + gateway.mtu() + " type veth peer name " + eth + " netns " + netns.file()
-                    + " address " + Mac.of(address.inet()) + " mtu " + gateway.mtu() + "\n"
-                    + "link set " + end + " master " + GatewayBridge.BRIDGE + "\n"
-                    + "link set " + end + " type bridge_slave isolated on\n"
-                    + "link set " + end + " up\n");
+            gateway.attach(address, netns.file(), eth);
             thread.in(netns.file(), () -> {
                 Interfaces.configure(eth, address);
                 Routes.addDefault(gateway.gateway());
