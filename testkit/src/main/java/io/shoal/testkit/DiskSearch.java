@@ -10,7 +10,10 @@ import java.util.List;
 /** What {@code grep -rl} tells: which files under a directory hold a text, as bytes, wherever it is in them. */
 public final class DiskSearch {
     public static List<Path> filesContaining(Path root, String text) throws IOException {
-        byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+        return filesContaining(root, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static List<Path> filesContaining(Path root, byte[] needle) throws IOException {
         List<Path> hits = new ArrayList<>();
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
