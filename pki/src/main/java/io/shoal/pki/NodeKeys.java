@@ -87,7 +87,10 @@ public final class NodeKeys {
     public static NodeKeys open(Path dir, UnlockKey unlockKey) throws IOException {
         Path file = dir.resolve(FILE);
         if (!Files.exists(file)) {
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(dir.toAbsolutePath().getParent());
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
             NodeKeys created = new NodeKeys(dir, DataKey.generate(), unlockKey, 0);
             created.writeDataKey();
             return created;
@@ -141,9 +144,12 @@ public final class NodeKeys {
         return true;
     }
 
-    /** A worker is never locked: the files in clear, whatever the swarm's unlock key. */
+    /**
+     * A worker is never locked: the files in clear, whatever the swarm's unlock key. The version
+     * starts again, so that once promoted the node follows the key its new store holds.
+     */
     public synchronized void unlock() throws IOException {
-        if (unlockKey != null) rekey(null, kekVersion);
+        if (unlockKey != null) rekey(null, 0);
     }
 
     /**

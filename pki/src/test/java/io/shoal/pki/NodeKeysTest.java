@@ -134,8 +134,12 @@ class NodeKeysTest {
         keys.restartVersions();
         assertTrue(keys.follow(first, 2));
         NodeKeys.open(dir, first);
+        assertTrue(keys.follow(second, 30));
         keys.unlock();
         assertFalse(NodeKeys.locked(dir));
+        // Demoted then promoted, the node follows the cluster's key, whatever version it had seen.
+        assertTrue(keys.follow(second, 30));
+        NodeKeys.open(dir, second);
     }
 
     @Test

@@ -107,6 +107,8 @@ class AutolockCliTest {
             assertTrue(wrong.err().contains("swarm could not be unlocked: invalid key provided"), wrong.err());
             var malformed = daemon.dockerWithInput("SWMKEY-1-nonsense\n", "swarm", "unlock");
             assertTrue(malformed.err().contains("invalid key string"), malformed.err());
+            assertEquals(400, daemon.http().post("/v1.45/swarm/unlock", "{not json").status());
+            assertEquals(400, daemon.http().post("/v1.45/swarm/unlock", "{}").status());
             assertEquals("locked", state(daemon));
 
             var unlocked = daemon.dockerWithInput(key + "\n", "swarm", "unlock");
@@ -150,6 +152,9 @@ class AutolockCliTest {
         assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
         Path dir = Files.createTempDirectory("shoal-autolock-init");
         try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
+            var outside = daemon.http().post("/v1.45/swarm/unlock", "{\"UnlockKey\":\"" + UnlockKey.generate().value() + "\"}");
+            assertEquals(503, outside.status(), outside.body());
+            assertTrue(outside.body().contains("This node is not a swarm manager."), outside.body());
             String init = daemon.dockerOk("swarm", "init", "--autolock", "--advertise-addr", "127.0.0.1");
             assertTrue(init.contains("To unlock a swarm manager after it restarts, run the `docker swarm unlock`"), init);
             String key = key(init);

@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Autolock on three managers: every manager seals its keys with the swarm's unlock key, and
  * reseals them when it is rotated; a manager that was down during the rotation still opens with
- * the key it last saw, follows the new one once it has caught up, and from then on needs it.
+ * the key it last saw, follows the new one once it has caught up, and from then on needs it. A
+ * demoted manager's keys go back to clear (workers are never locked); promoted, it seals them again.
  */
 @ExtendWith(Hosts.class)
 class AutolockRotationTest {
@@ -38,6 +39,14 @@ class AutolockRotationTest {
             return NodeKeys.locked(certificates);
         } catch (IOException | RuntimeException e) {
             return false;
+        }
+    }
+
+    private static boolean locked(DaemonProcess d) {
+        try {
+            return NodeKeys.locked(d.dataDir().resolve("swarm").resolve("certificates"));
+        } catch (IOException e) {
+            return true;
         }
     }
 
@@ -92,6 +101,15 @@ class AutolockRotationTest {
             swarm.awaitFormed();
             eventually(CONVERGE, () -> runningCount(d1, "web") == 3);
             assertEquals(3, d3.dockerOk("node", "ls", "-q").lines().count());
+
+            // Workers are never locked: demoted, h3 writes its keys in clear; promoted again, it seals them.
+            d1.dockerOk("node", "demote", "h3");
+            eventually(CONVERGE, () -> !locked(d3));
+            d3.kill9();
+            d3.start();
+            assertEquals("active", state(d3));
+            d1.dockerOk("node", "promote", "h3");
+            eventually(CONVERGE, () -> opensWith(d3, second));
         }
     }
 }
