@@ -15,10 +15,13 @@ import java.util.regex.Pattern;
  * round kills the daemon (-9), starts it again (locked: it answers {@code /_ping}), then sends the
  * unlock request and polls every 10 ms: <em>read</em> is the first {@code GET /services} answered
  * 200 (what {@code docker service ls} needs), <em>write</em> the first service create
- * acknowledged (the Raft member leads and commits again). Median of the rounds. Baseline in the
- * same run: {@code docker version} against the same daemon, the docker CLI's own floor, which a
- * user's {@code docker swarm unlock} and {@code docker service ls} each add to what is measured
- * here. Docker's figure on this kind of machine (1.08 s) is printed beside.
+ * acknowledged (the Raft member leads and commits again); <em>start</em> is the daemon's start
+ * until it answers {@code /_ping}, locked. Median of the rounds. Baselines in the same run: the
+ * same manager restarted without autolock (after {@code swarm update --autolock=false}), from the
+ * daemon's start to the first {@code GET /services} answered, which holds the same resume (Raft,
+ * store, cluster port, agent) that unlocking does; and {@code docker version} against the daemon,
+ * the docker CLI's own floor, which a user's {@code docker swarm unlock} and {@code docker service
+ * ls} each add. Docker's figure on this kind of machine (1.08 s) is printed beside.
  */
 final class UnlockBench {
     private static final Pattern KEY = Pattern.compile("SWMKEY-1-[A-Za-z0-9+/]+");
@@ -41,10 +44,13 @@ final class UnlockBench {
             String key = m.group();
             daemon.dockerOk("service", "create", "--detach", "--name", "keep", "--replicas", "10", "busybox", "sleep", "100000");
             DaemonProcess.eventually(java.time.Duration.ofSeconds(60), () -> running(daemon) == 10);
-            List<Long> returned = new ArrayList<>(), read = new ArrayList<>(), write = new ArrayList<>(), cli = new ArrayList<>();
+            List<Long> started = new ArrayList<>(), returned = new ArrayList<>(), read = new ArrayList<>(),
+                    write = new ArrayList<>(), cli = new ArrayList<>(), plain = new ArrayList<>();
             for (int i = 0; i < rounds; i++) {
                 daemon.kill9();
+                long s0 = System.nanoTime();
                 daemon.start();
+                started.add(millisSince(s0));
                 UnixHttp http = daemon.http();
                 long t0 = System.nanoTime();
                 var unlocked = http.post("/v1.45/swarm/unlock", "{\"UnlockKey\":\"" + key + "\"}");
@@ -58,16 +64,33 @@ final class UnlockBench {
                 // 409: an earlier attempt committed though its answer was an error; acknowledged all the same.
                 while ((status = http.post("/v1.45/services/create", probe).status()) != 201 && status != 409) Thread.sleep(10);
                 write.add(millisSince(t0));
-                System.out.printf("round %d: unlock returned %d ms, read served %d ms, write acknowledged %d ms%n",
-                        i + 1, returned.getLast(), read.getLast(), write.getLast());
+                System.out.printf("round %d: started locked %d ms; unlock returned %d ms, read served %d ms, write acknowledged %d ms%n",
+                        i + 1, started.getLast(), returned.getLast(), read.getLast(), write.getLast());
                 long c0 = System.nanoTime();
                 daemon.dockerOk("version");
                 cli.add(millisSince(c0));
             }
+            daemon.dockerOk("swarm", "update", "--autolock=false");
+            DaemonProcess.eventually(java.time.Duration.ofSeconds(60), () -> {
+                try {
+                    return !io.shoal.pki.NodeKeys.locked(daemon.dataDir().resolve("swarm").resolve("certificates"));
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
+            for (int i = 0; i < rounds; i++) {
+                daemon.kill9();
+                long s0 = System.nanoTime();
+                daemon.start();
+                while (daemon.http().get("/v1.45/services").status() != 200) Thread.sleep(10);
+                plain.add(millisSince(s0));
+                System.out.printf("round %d without autolock: start to read served %d ms%n", i + 1, plain.getLast());
+            }
             System.out.printf("unlock to serving, median of %d: unlock returned %d ms, docker service ls served %d ms,"
-                    + " first write %d ms; baseline (same run) docker version %d ms; Docker %.2f s%n", rounds,
+                    + " first write %d ms (after a locked start of %d ms); baselines (same run): a restart without"
+                    + " autolock to served %d ms, docker version %d ms; Docker %.2f s%n", rounds,
                     ClusterBench.median(returned), ClusterBench.median(read), ClusterBench.median(write),
-                    ClusterBench.median(cli), DOCKER_SECONDS);
+                    ClusterBench.median(started), ClusterBench.median(plain), ClusterBench.median(cli), DOCKER_SECONDS);
             daemon.dockerOk("swarm", "leave", "--force");
         } catch (Exception | Error e) {
             System.err.println("unlock bench failed; the daemon's log ends:\n" + daemon.notableLog());
