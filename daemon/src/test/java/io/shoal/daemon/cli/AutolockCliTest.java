@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Autolock through the docker CLI: a restarted manager is locked, holds nothing in clear on disk,
@@ -60,9 +61,8 @@ class AutolockCliTest {
     }
 
     @Test
-    void aRestartedManagerIsLockedHoldsNothingInClearAndResumesWithItsKey() throws Exception {
+    void aRestartedManagerIsLockedHoldsNothingInClearAndResumesWithItsKey(@TempDir Path dir) throws Exception {
         assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
-        Path dir = Files.createTempDirectory("shoal-autolock");
         try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
             daemon.dockerOk("swarm", "init", "--advertise-addr", "127.0.0.1");
             // The secrets as they lie in clear before autolock: the data key and the TLS key.
@@ -148,9 +148,8 @@ class AutolockCliTest {
     }
 
     @Test
-    void initWithAutolockPrintsTheKeyAndALockedNodeLeavesWithForce() throws Exception {
+    void initWithAutolockPrintsTheKeyAndALockedNodeLeavesWithForce(@TempDir Path dir) throws Exception {
         assumeTrue(DaemonProcess.dockerCliPresent(), "skipped: no docker CLI at " + DaemonProcess.DOCKER);
-        Path dir = Files.createTempDirectory("shoal-autolock-init");
         try (DaemonProcess daemon = new DaemonProcess(dir).start()) {
             var outside = daemon.http().post("/v1.45/swarm/unlock", "{\"UnlockKey\":\"" + UnlockKey.generate().value() + "\"}");
             assertEquals(503, outside.status(), outside.body());
