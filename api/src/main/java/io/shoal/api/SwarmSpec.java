@@ -32,4 +32,9 @@ public record SwarmSpec(
     public record EncryptionConfig(boolean autoLockManagers) {}
 
     public record TaskDefaults(Driver logDriver) {}
+
+    /** The same settings with the managers' autolock on or off. */
+    public SwarmSpec withAutoLock(boolean on) {
+        return new SwarmSpec(name, labels, orchestration, raft, dispatcher, caConfig, new EncryptionConfig(on), taskDefaults);
+    }
 }

@@ -14,8 +14,8 @@ import java.util.List;
  * beside bare runc; skipped with a reason without root, runc or busybox), {@code cluster}, {@code writes},
  * {@code network} (overlay throughput, discovery latency, convergence on a network),
  * {@code network-convergence} (only the last), {@code secrets} (secret delivery by a service update,
- * beside the same update without a secret); all but {@code writes}, {@code network-convergence} and
- * {@code secrets} when none is named.
+ * beside the same update without a secret), {@code unlock} (autolock: a locked manager's unlock to
+ * serving); all but {@code writes}, {@code network-convergence} and {@code secrets} when none is named.
  * {@code -v} prints progress of each convergence to stderr.
  */
 public final class Main {
@@ -27,7 +27,7 @@ public final class Main {
         for (String a : args) {
             if (!a.equals("-v")) sections.add(a);
         }
-        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network");
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network", "unlock");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         long t0 = System.nanoTime();
@@ -41,8 +41,9 @@ public final class Main {
                 case "writes" -> ClusterBench.writes();
                 case "network" -> NetworkBench.run();
                 case "network-convergence" -> NetworkBench.convergenceOnly();
+                case "unlock" -> UnlockBench.run(5);
                 default -> throw new IllegalArgumentException("unknown section " + s
-                        + " (scheduler, swarm, oci, cluster, writes, network, network-convergence, secrets)");
+                        + " (scheduler, swarm, oci, cluster, writes, network, network-convergence, secrets, unlock)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);
@@ -110,7 +111,7 @@ public final class Main {
         }
     }
 
-    private static synchronized void cleanUp(DaemonProcess daemon, Path dir) {
+    static synchronized void cleanUp(DaemonProcess daemon, Path dir) {
         cleanUp(daemon, dir, true);
     }
 

@@ -1,11 +1,7 @@
 package io.shoal.pki;
 
-import io.shoal.common.FileTrees;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -17,12 +13,12 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * A node's data encryption key (swarmkit's raft DEK): AES-256-GCM over everything this node writes
  * of the swarm to disk: a manager's Raft entries and snapshots, a worker's tasks. Each node has its
- * own; the key never leaves it. Sealed data is {@code nonce ‖ ciphertext ‖ tag}; the associated
+ * own; the key never leaves it ({@link NodeKeys} keeps it on disk). Sealed data is {@code nonce ‖ ciphertext ‖ tag}; the associated
  * data ties a ciphertext to its place (an entry's index, a task's id) so one cannot be swapped for
  * another.
  */
 public final class DataKey {
-    private static final int KEY_BYTES = 32;
+    static final int KEY_BYTES = 32;
     private static final int NONCE_BYTES = 12;
     private static final int TAG_BITS = 128;
     /** What sealing adds to the plaintext's length. */
@@ -48,16 +44,15 @@ public final class DataKey {
         return new DataKey(raw);
     }
 
-    /** The key kept in {@code file} (readable by root only), made there first if there is none. */
-    public static DataKey loadOrCreate(Path file) throws IOException {
-        if (Files.exists(file)) {
-            byte[] raw = Files.readAllBytes(file);
-            if (raw.length != KEY_BYTES) throw new IOException("the data key in " + file + " is not " + KEY_BYTES + " bytes");
-            return new DataKey(raw);
-        }
-        DataKey created = generate();
-        FileTrees.writeAtomically(file, created.key.getEncoded(), PosixFilePermissions.fromString("rw-------"));
-        return created;
+    /** A key from its 32 bytes, as {@link NodeKeys} reads it or {@link UnlockKey} derives it. */
+    static DataKey of(byte[] raw) {
+        if (raw.length != KEY_BYTES) throw new IllegalArgumentException("a data key is " + KEY_BYTES + " bytes, not " + raw.length);
+        return new DataKey(raw);
+    }
+
+    /** The key's bytes, for {@link NodeKeys} to write them (in clear or sealed). */
+    byte[] bytes() {
+        return key.getEncoded();
     }
 
     public byte[] seal(byte[] plaintext, byte[] associated) {

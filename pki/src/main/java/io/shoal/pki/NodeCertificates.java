@@ -38,7 +38,8 @@ import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
  * <p>On disk it is one file, {@value #FILE} (mode 0600) in the node's certificate directory: the
  * key, then the chain, then the root, in PEM. One file because the key and the certificate must
  * change together: renewal replaces the file with one rename, so a crash leaves the old pair or
- * the new one, never the new key beside the old certificate.
+ * the new one, never the new key beside the old certificate. On a locked node (autolock) the key
+ * is sealed with the node's data key, which is itself sealed ({@link NodeKeys}).
  */
 public final class NodeCertificates {
     public static final String FILE = "swarm-node.pem";
@@ -49,6 +50,9 @@ public final class NodeCertificates {
     private static final Set<PosixFilePermission> FILE_MODE = PosixFilePermissions.fromString("rw-------");
     private static final Set<PosixFilePermission> DIR_MODE = PosixFilePermissions.fromString("rwx------");
     private static final String CERTIFICATE_BEGIN = "-----BEGIN CERTIFICATE-----";
+    /** The PEM type of a key sealed with the node's data key: its PKCS#8 DER, AES-GCM sealed. */
+    static final String SEALED_KEY = "SHOAL SEALED PRIVATE KEY";
+    private static final byte[] SEALED_KEY_PLACE = "node key".getBytes(StandardCharsets.US_ASCII);
 
     /** A fresh key and the CSR a node sends to get it certified. The key never leaves the node. */
     public record Request(KeyPair keyPair, String csrPem) {
@@ -101,10 +105,18 @@ public final class NodeCertificates {
     }
 
     /**
-     * Loads a node's file from {@code dir}; empty when the node has none yet (it must join). A
-     * file that is there but unreadable or mismatched is an error, not an absence.
+     * Loads a node's file from {@code dir}, whose key is in clear; empty when the node has none yet
+     * (it must join). A file that is there but unreadable or mismatched is an error, not an absence.
      */
     public static Optional<NodeCertificates> load(Path dir) throws IOException {
+        return load(dir, null);
+    }
+
+    /**
+     * As {@link #load(Path)}, the key in clear or sealed with {@code dataKey} (as {@link NodeKeys}
+     * writes it on a locked node).
+     */
+    static Optional<NodeCertificates> load(Path dir, DataKey dataKey) throws IOException {
         Path file = dir.resolve(FILE);
         String pem;
         try {
@@ -117,22 +129,32 @@ public final class NodeCertificates {
             if (certs < 0) throw PkiException.invalid("no certificate after the key");
             List<X509Certificate> all = Pem.parseCertificates("node certificate", pem.substring(certs));
             if (all.size() < 2) throw PkiException.invalid("no root CA certificate after the node's");
-            return Optional.of(new NodeCertificates(Pem.parsePrivateKey("node key", pem.substring(0, certs)),
+            return Optional.of(new NodeCertificates(privateKey(pem.substring(0, certs), dataKey),
                     all.subList(0, all.size() - 1), all.getLast()));
         } catch (PkiException e) {
             throw new IOException("node certificates in " + file + " are unusable: " + e.getMessage(), e);
         }
     }
 
+    private static PrivateKey privateKey(String pem, DataKey dataKey) throws IOException {
+        if (!pem.contains("-----BEGIN " + SEALED_KEY + "-----")) return Pem.parsePrivateKey("node key", pem);
+        if (dataKey == null) throw PkiException.invalid("the node key is sealed and no data key was given to open it");
+        byte[] pkcs8 = dataKey.open(Pem.decode(SEALED_KEY, pem), SEALED_KEY_PLACE);
+        return Pem.parsePrivateKey("node key", Pem.encode("PRIVATE KEY", pkcs8));
+    }
+
     /**
      * Writes key, chain and root as the one file under {@code dir} (created 0700 if missing), in
-     * one atomic step; the file is created 0600 and never exists with wider permissions.
+     * one atomic step; the file is created 0600 and never exists with wider permissions. The key
+     * is sealed with {@code sealWith} when given (a locked node's), else in clear.
      */
-    public void save(Path dir) throws IOException {
+    void save(Path dir, DataKey sealWith) throws IOException {
         if (!Files.isDirectory(dir)) {
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIR_MODE));
         }
-        String pem = Pem.privateKey(tls.key()) + Pem.certificates(tls.certChain()) + Pem.certificate(root);
+        String key = sealWith == null ? Pem.privateKey(tls.key())
+                : Pem.encode(SEALED_KEY, sealWith.seal(tls.key().getEncoded(), SEALED_KEY_PLACE));
+        String pem = key + Pem.certificates(tls.certChain()) + Pem.certificate(root);
         FileTrees.writeAtomically(dir.resolve(FILE), pem.getBytes(StandardCharsets.US_ASCII), FILE_MODE);
     }
 

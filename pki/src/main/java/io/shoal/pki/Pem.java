@@ -33,6 +33,20 @@ public final class Pem {
         return "-----BEGIN " + type + "-----\n" + BASE64.encodeToString(der) + "\n-----END " + type + "-----\n";
     }
 
+    /** The DER of the first {@code type} block in {@code pem}. */
+    static byte[] decode(String type, String pem) {
+        String begin = "-----BEGIN " + type + "-----";
+        String end = "-----END " + type + "-----";
+        int from = pem.indexOf(begin);
+        int to = from < 0 ? -1 : pem.indexOf(end, from);
+        if (to < 0) throw PkiException.invalid("no PEM block of type %s found", type);
+        try {
+            return Base64.getMimeDecoder().decode(pem.substring(from + begin.length(), to));
+        } catch (IllegalArgumentException e) {
+            throw PkiException.invalid("%s: malformed base64: %s", type, e.getMessage());
+        }
+    }
+
     public static String certificate(X509Certificate cert) {
         try {
             return encode("CERTIFICATE", cert.getEncoded());

@@ -23,12 +23,15 @@
  *       of a {@link io.shoal.pki.TlsSource} such as {@link io.shoal.pki.MutableTls} at each
  *       handshake so that a renewed certificate is used without a restart.
  *   <li>{@link io.shoal.pki.DataKey}: the node's data encryption key.
+ *   <li>{@link io.shoal.pki.UnlockKey}, {@link io.shoal.pki.NodeKeys}: autolock's unlock key
+ *       ({@code SWMKEY-1-...}) and the node's key files, in clear or sealed under it, rewritten
+ *       in an order a crash cannot leave unopenable.
  * </ul>
  *
  * Refusals are {@link io.shoal.pki.PkiException}s: INVALID for bad input (token, CSR, key,
  * certificate, expiry), DENIED for a request that is understood but not allowed; the edges (the
  * Engine API, the control API, the cluster port) turn them into 400 and 403. No state here is
- * shared or mutable except {@code MutableTls}: the cluster's tokens and expiry are read from
+ * shared or mutable except {@code MutableTls} and {@code NodeKeys} (the one writer of its files): the cluster's tokens and expiry are read from
  * suppliers at every call, so the store stays their one owner.
  */
 package io.shoal.pki;

@@ -32,7 +32,7 @@ class NodeCertificatesTest {
 
     private String pem(NodeCertificates n) throws IOException {
         Path dir = Files.createTempDirectory(tmp, "pem");
-        n.save(dir);
+        n.save(dir, null);
         return Files.readString(dir.resolve(NodeCertificates.FILE));
     }
 
@@ -53,7 +53,7 @@ class NodeCertificatesTest {
     void savesAndLoadsBackAsOnePrivateFile() throws IOException {
         NodeCertificates n = node(NodeRole.MANAGER, null, Instant.now());
         Path dir = tmp.resolve("certificates");
-        n.save(dir);
+        n.save(dir, null);
 
         Path file = dir.resolve(NodeCertificates.FILE);
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
@@ -71,9 +71,9 @@ class NodeCertificatesTest {
     @Test
     void savingAgainReplacesKeyAndCertificateTogether() throws IOException {
         Path dir = tmp.resolve("certs");
-        node(NodeRole.WORKER, null, Instant.now()).save(dir);
+        node(NodeRole.WORKER, null, Instant.now()).save(dir, null);
         NodeCertificates renewed = node(NodeRole.WORKER, null, Instant.now());
-        renewed.save(dir);
+        renewed.save(dir, null);
         assertSame(renewed, NodeCertificates.load(dir).orElseThrow());
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(NodeCertificates.FILE))));
     }
@@ -82,7 +82,7 @@ class NodeCertificatesTest {
     void aSaveInterruptedBeforeItsRenameLeavesThePreviousPairLoadable() throws IOException {
         Path dir = tmp.resolve("certs");
         NodeCertificates previous = node(NodeRole.WORKER, null, Instant.now());
-        previous.save(dir);
+        previous.save(dir, null);
         // What a save that died before its rename leaves: the whole new file, under its temporary name.
         NodeCertificates next = node(NodeRole.WORKER, null, Instant.now());
         Path leftOver = dir.resolve("." + NodeCertificates.FILE + ".tmp");
@@ -90,7 +90,7 @@ class NodeCertificatesTest {
 
         assertSame(previous, NodeCertificates.load(dir).orElseThrow());
 
-        next.save(dir);
+        next.save(dir, null);
         assertSame(next, NodeCertificates.load(dir).orElseThrow());
         assertFalse(Files.exists(leftOver));
     }
@@ -134,7 +134,7 @@ class NodeCertificatesTest {
     void anExpiredCertificateStillLoadsSoItCanBeRenewed() throws IOException {
         NodeCertificates old = node(NodeRole.WORKER, Duration.ofHours(1), NOW.minus(Duration.ofDays(30)));
         assertTrue(old.isExpired(Instant.now()));
-        old.save(tmp);
+        old.save(tmp, null);
         assertSame(old, NodeCertificates.load(tmp).orElseThrow());
     }
 

@@ -246,9 +246,20 @@ public final class DaemonProcess implements AutoCloseable {
 
     /** Runs the docker CLI against this daemon. */
     public Result docker(String... args) throws IOException, InterruptedException {
+        return dockerWithInput(null, args);
+    }
+
+    /** Runs the docker CLI against this daemon with {@code input} on its stdin (a key {@code docker swarm unlock} reads), if not null. */
+    public Result dockerWithInput(String input, String... args) throws IOException, InterruptedException {
         ProcessBuilder pb = dockerProcess(args);
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
+        Path in = null;
+        if (input != null) {
+            in = Files.createTempFile(dir, "in", ".txt");
+            Files.writeString(in, input, StandardCharsets.UTF_8);
+            pb.redirectInput(in.toFile());
+        }
         Process p = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
@@ -257,6 +268,7 @@ public final class DaemonProcess implements AutoCloseable {
         Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
         Files.delete(out);
         Files.delete(err);
+        if (in != null) Files.delete(in);
         return r;
     }
 

@@ -13,12 +13,19 @@ public final class DiskSearch {
         return filesContaining(root, text, false);
     }
 
+    public static List<Path> filesContaining(Path root, byte[] needle) throws IOException {
+        return filesContaining(root, needle, false);
+    }
+
     /**
      * With {@code diskOnly}, only the files of {@code root}'s own file system: not those of the
      * tmpfs and overlay mounts below it, which are memory or views of files found anyway.
      */
     public static List<Path> filesContaining(Path root, String text, boolean diskOnly) throws IOException {
-        byte[] needle = text.getBytes(StandardCharsets.UTF_8);
+        return filesContaining(root, text.getBytes(StandardCharsets.UTF_8), diskOnly);
+    }
+
+    public static List<Path> filesContaining(Path root, byte[] needle, boolean diskOnly) throws IOException {
         Object device = Files.getAttribute(root, "unix:dev");
         List<Path> hits = new ArrayList<>();
         try (var files = Files.walk(root)) {

@@ -56,6 +56,7 @@ public final class SystemRoutes {
                     case Membership.Manager m -> "active/manager";
                     case Membership.Worker w -> "active/worker";
                     case Membership.Removed r -> "error";
+                    case Membership.Locked l -> "locked";
                 },
                 "Cache-Control", "no-cache, no-store, must-revalidate",
                 "Pragma", "no-cache",
@@ -107,6 +108,12 @@ public final class SystemRoutes {
         if (state == null) {
             s.put("NodeID", "").put("NodeAddr", "").put("LocalNodeState", "inactive").put("ControlAvailable", false)
                     .put("Error", "").putNull("RemoteManagers");
+            return s;
+        }
+        if (membership instanceof Membership.Locked) {
+            // As Docker: the node's own id is not known until its keys are open.
+            s.put("NodeID", "").put("NodeAddr", state.advertise().host()).put("LocalNodeState", "locked")
+                    .put("ControlAvailable", false).put("Error", Membership.Locked.ERROR).putNull("RemoteManagers");
             return s;
         }
         s.put("NodeID", state.nodeId()).put("NodeAddr", state.advertise().host())

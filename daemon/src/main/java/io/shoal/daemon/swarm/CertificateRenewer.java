@@ -3,10 +3,10 @@ package io.shoal.daemon.swarm;
 import io.shoal.api.ApiException;
 import io.shoal.pki.MutableTls;
 import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeKeys;
 import io.shoal.pki.NodeRole;
 import io.shoal.rpc.CaClient;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,14 +27,14 @@ import org.slf4j.LoggerFactory;
  * lifetime is whatever the cluster's {@code CAConfig.NodeCertExpiry} says when the CA signs. A
  * failed attempt is retried with backoff, through each manager in turn.
  *
- * <p>It owns the node's certificate files once the node is in a swarm.
+ * <p>It decides when the node's certificate changes; {@link NodeKeys} writes it.
  */
 final class CertificateRenewer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CertificateRenewer.class);
     static final Duration FIRST_RETRY = Duration.ofSeconds(1);
     static final Duration MAX_RETRY = Duration.ofMinutes(1);
 
-    private final Path dir;
+    private final NodeKeys keys;
     private final MutableTls tls;
     private final Supplier<List<String>> managers;
     private final Clock clock;
@@ -42,11 +42,11 @@ final class CertificateRenewer implements AutoCloseable {
     private volatile NodeCertificates current;
 
     /**
-     * @param dir where the node's certificate files are
+     * @param keys where the node's certificate is written (sealed on a locked node)
      * @param managers cluster addresses of managers whose CA may be asked, best first
      */
-    CertificateRenewer(Path dir, NodeCertificates certs, MutableTls tls, Supplier<List<String>> managers, Clock clock) {
-        this.dir = dir;
+    CertificateRenewer(NodeKeys keys, NodeCertificates certs, MutableTls tls, Supplier<List<String>> managers, Clock clock) {
+        this.keys = keys;
         this.current = certs;
         this.tls = tls;
         this.managers = managers;
@@ -104,7 +104,7 @@ final class CertificateRenewer implements AutoCloseable {
             try (CaClient ca = CaClient.authenticated(manager, tls)) {
                 NodeCertificates renewed = NodeCertificates.of(request, ca.renew(request.csrPem()));
                 if (!accept.test(renewed)) continue;
-                renewed.save(dir);
+                keys.save(renewed);
                 tls.update(renewed.tls());
                 current = renewed;
                 log.info("renewed the node certificate through {}: {}, valid until {}", manager,

@@ -12,9 +12,9 @@ import io.shoal.manager.control.ControlApi;
 import io.shoal.manager.control.NodeControl;
 import io.shoal.manager.role.Quorum;
 import io.shoal.manager.role.RaftMembers;
-import io.shoal.pki.DataKey;
 import io.shoal.pki.MutableTls;
 import io.shoal.pki.NodeIdentity;
+import io.shoal.pki.NodeKeys;
 import io.shoal.pki.NodeRole;
 import io.shoal.pki.TlsManagers;
 import io.shoal.rpc.RaftMembership;
@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * The manager a node runs while its role is manager (swarmkit's manager.Manager beside the node's
  * agent): its member of the managers' Raft group and the store that group replicates, the
  * controllers and dispatcher while it leads, the control API, and the cluster port that serves the
- * dispatcher, the CA, Raft membership and state transfer to the other nodes.
+ * dispatcher, the CA, Raft membership and state transfer to the other nodes; and it keeps the
+ * node's key files under the swarm's unlock key ({@link UnlockKeyFollower}).
  */
 final class LocalManager implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalManager.class);
@@ -60,6 +61,7 @@ final class LocalManager implements AutoCloseable {
     private final CountDownLatch firstLeadership = new CountDownLatch(1);
     private final CountDownLatch wired = new CountDownLatch(1);
     private final ExecutorService leadership = Executors.newSingleThreadExecutor(Thread.ofVirtual().factory());
+    private final UnlockKeyFollower unlockKey;
     private RpcServer clusterPort;
 
     /**
@@ -67,17 +69,18 @@ final class LocalManager implements AutoCloseable {
      * leader adds it when asked through {@link #join}) or resumes from its own files. Raft is
      * mutual TLS with the node's certificate from the start.
      */
-    LocalManager(SwarmState state, Path raftDir, MutableTls tls, DataKey key, RaftNode.Start start, Clock clock,
+    LocalManager(SwarmState state, Path raftDir, MutableTls tls, NodeKeys keys, RaftNode.Start start, Clock clock,
                  Duration networkKeyRotation) throws IOException {
         this.state = state;
         this.tls = tls;
         raft = new RaftNode(raftDir, state.nodeId(), state.raftAddress(), state.listen().host(), state.clusterId(), memory,
-                key, this::fetchState,
+                keys.dataKey(), this::fetchState,
                 new RaftNode.Tls(TlsManagers.keyManager(tls), TlsManagers.trustManager(tls, NodeRole.MANAGER)),
                 this::onLeadership, start);
         store = new Store(memory, raft, clock);
         manager = new Manager(store, clock, Ticker.SYSTEM, raftMembers(), networkKeyRotation);
         control = new ControlApi(store, clock, raft::leaderId);
+        unlockKey = new UnlockKeyFollower(store, keys);
         wired.countDown();
     }
 
@@ -298,6 +301,7 @@ final class LocalManager implements AutoCloseable {
     @Override
     public void close() {
         if (clusterPort != null) clusterPort.close();
+        unlockKey.close();
         stopLeading();
         try {
             raft.close();

@@ -7,6 +7,7 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.pki.DataKey;
 import io.shoal.pki.MutableTls;
 import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeKeys;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -28,21 +29,27 @@ final class Member implements AutoCloseable {
     private volatile SwarmState state;
     final Path dir;
     final MutableTls tls;
+    final NodeKeys keys;
     final DataKey key;
     final ManagerConnection connection;
     final CertificateRenewer renewer;
     final Worker worker;
     final Agent agent;
 
-    /** @param dir the node's swarm directory: its certificate, data key, state, tasks and (as a manager) Raft files */
-    Member(SwarmState state, Path dir, NodeCertificates certs, Executor executor, Clock clock, Agent.Listener listener)
+    /**
+     * @param dir the node's swarm directory: its certificate, data key, state, tasks and (as a manager) Raft files
+     * @param keys the node's keys, open (unlocked)
+     */
+    Member(SwarmState state, Path dir, NodeKeys keys, Executor executor, Clock clock, Agent.Listener listener)
             throws IOException {
         this.state = state;
         this.dir = dir;
+        this.keys = keys;
+        NodeCertificates certs = keys.certificates().orElseThrow(() -> new IOException("no node certificate in " + certificatesDir(dir)));
         this.tls = new MutableTls(certs.tls());
-        this.key = DataKey.loadOrCreate(certificatesDir(dir).resolve("data.key"));
+        this.key = keys.dataKey();
         this.connection = new ManagerConnection(state.remoteManagers(), tls);
-        this.renewer = new CertificateRenewer(certificatesDir(dir), certs, tls, connection::addresses, clock);
+        this.renewer = new CertificateRenewer(keys, certs, tls, connection::addresses, clock);
         executor.networking().configure(state.nodeId(), state.advertise().host());
         this.worker = new Worker(executor, dir.resolve("worker"), key);
         this.agent = new Agent(state.nodeId(), state.advertise().host(), connection, executor, worker, listener);

@@ -12,6 +12,8 @@ import io.shoal.manager.control.ControlApi;
  *   Manager ── init --force-new-cluster ───► Manager      (a new one-member group with the old state)
  *   Worker | Manager ── refused as removed ─► Removed      (the agent stops)
  *   Worker | Manager | Removed ── leave ────► Outside      (tasks stopped, state erased)
+ *   (daemon start, keys sealed) ──────────► Locked ── unlock ──► Manager | Worker
+ *   Locked ── leave --force ───────────────► Outside      (state erased)
  * </pre>
  */
 public sealed interface Membership {
@@ -27,6 +29,16 @@ public sealed interface Membership {
         public ControlApi control() {
             return manager.control;
         }
+    }
+
+    /**
+     * A manager whose keys are sealed (autolock) since the daemon started: nothing of the swarm
+     * runs, not even the agent, until {@code docker swarm unlock} gives the key.
+     */
+    record Locked(SwarmState state) implements Membership {
+        /** Docker's words for it, in {@code docker info} and in every refusal. */
+        public static final String ERROR = "Swarm is encrypted and needs to be unlocked before it can be used. "
+                + "Please use \"docker swarm unlock\" to unlock it.";
     }
 
     /** The managers no longer have this node: its agent stopped; leaving clears what is left. */

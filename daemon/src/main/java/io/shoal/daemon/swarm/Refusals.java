@@ -24,6 +24,22 @@ final class Refusals {
                 + "leave this swarm and join another one.");
     }
 
+    static ApiException locked() {
+        return ApiException.unavailable(Membership.Locked.ERROR);
+    }
+
+    static ApiException lockedLeaving() {
+        return ApiException.unavailable("Swarm is encrypted and locked. Please unlock it first or use `--force` to ignore this message.");
+    }
+
+    static ApiException notLocked() {
+        return ApiException.conflict("swarm is not locked");
+    }
+
+    static ApiException invalidUnlockKey() {
+        return new ApiException(401, "swarm could not be unlocked: invalid key provided");
+    }
+
     static ApiException notInASwarm() {
         return ApiException.unavailable("This node is not part of a swarm");
     }

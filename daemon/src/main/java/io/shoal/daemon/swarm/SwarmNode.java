@@ -23,7 +23,10 @@ import io.shoal.manager.control.NetworkControl;
 import io.shoal.manager.control.NodeControl;
 import io.shoal.manager.control.SwarmControl;
 import io.shoal.pki.NodeCertificates;
+import io.shoal.pki.NodeKeys;
 import io.shoal.pki.NodeRole;
+import io.shoal.pki.PkiException;
+import io.shoal.pki.UnlockKey;
 import io.shoal.store.raft.RaftNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -63,9 +66,26 @@ public final class SwarmNode implements AutoCloseable {
         if (saved == null) return;
         // The operator's --listen-addr wins over the saved one: a data dir restored on another host listens there.
         SwarmState state = options.listenAddrExplicit() ? saved.withListenAddr(options.listenAddr()) : saved;
+        if (NodeKeys.locked(certificatesDir())) {
+            log.info("node {} is locked (autolock): nothing of the swarm runs until docker swarm unlock", state.nodeId());
+            membership = new Membership.Locked(state);
+            return;
+        }
         log.info("resuming swarm membership as {} node {}", state.role().apiName(), state.nodeId());
-        Member member = newMember(state);
-        membership = state.role() == NodeRole.MANAGER ? resumeManager(member) : new Membership.Worker(member);
+        resume(state, NodeKeys.open(certificatesDir(), null));
+    }
+
+    /** Brings the membership saved on disk back up with the node's open keys: its manager if it is one, then its agent. */
+    private void resume(SwarmState state, NodeKeys keys) throws IOException {
+        Member member = newMember(state, keys);
+        try {
+            membership = state.role() == NodeRole.MANAGER ? resumeManager(member) : new Membership.Worker(member);
+        } catch (IOException | RuntimeException e) {
+            member.close();
+            throw e;
+        }
+        // A worker is never locked, even if it was demoted while its daemon was down.
+        if (state.role() == NodeRole.WORKER) keys.unlock();
         member.start();
     }
 
@@ -79,8 +99,33 @@ public final class SwarmNode implements AutoCloseable {
         return switch (membership) {
             case Membership.Manager m -> m.control();
             case Membership.Outside o -> throw Refusals.notAManagerOutsideASwarm();
+            case Membership.Locked l -> throw Refusals.locked();
             default -> throw Refusals.notAManager();
         };
+    }
+
+    /**
+     * {@code docker swarm unlock}: opens the node's keys with the unlock key, then brings the
+     * manager up as a restart would have (Raft, the store, the cluster port, then the agent that
+     * re-adopts the tasks). Docker's refusals: the key string malformed (400), another key (401),
+     * the node not locked (409), not a manager.
+     */
+    public synchronized void unlock(String key) throws IOException {
+        if (!(membership instanceof Membership.Locked(SwarmState state))) {
+            throw switch (membership) {
+                case Membership.Manager m -> Refusals.notLocked();
+                case Membership.Outside o -> Refusals.notAManagerOutsideASwarm();
+                default -> Refusals.notAManager();
+            };
+        }
+        NodeKeys keys;
+        try {
+            keys = NodeKeys.open(certificatesDir(), UnlockKey.parse(key));
+        } catch (PkiException e) {
+            throw e.kind() == PkiException.Kind.INVALID ? ApiException.of(e) : Refusals.invalidUnlockKey();
+        }
+        resume(state, keys);
+        log.info("unlocked: resumed swarm membership as {} node {}", state.role().apiName(), state.nodeId());
     }
 
     // ---- init and join
@@ -91,6 +136,7 @@ public final class SwarmNode implements AutoCloseable {
      */
     public synchronized String init(String listenAddr, String advertiseAddr, boolean forceNewCluster, SwarmSpec spec,
                                     NodeAvailability availability, NetworkConfig network) throws IOException {
+        if (membership instanceof Membership.Locked) throw Refusals.alreadyInASwarm();
         if (forceNewCluster && membership instanceof Membership.Manager m) return forceNewCluster(m, listenAddr, advertiseAddr);
         requireOutside();
         if (spec != null) SwarmControl.check(spec);
@@ -100,15 +146,17 @@ public final class SwarmNode implements AutoCloseable {
         String nodeId = Ids.newId();
         String clusterId = Ids.newId();
         SwarmState state = new SwarmState(nodeId, clusterId, NodeRole.MANAGER, ip + ":" + listen.port(), listen.toString(), List.of());
-        Cluster cluster = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, Defaults.fillSwarmSpec(spec),
+        Cluster unkeyed = ClusterCa.withNewRoot(new Cluster(clusterId, Version.NONE, null, null, Defaults.fillSwarmSpec(spec),
                 null, false, network.dataPathPort(), network.poolCidrs(), network.subnetSize(), null, null));
-        Files.createDirectories(Member.certificatesDir(swarmDir()));
-        ClusterCa.firstManager(cluster, nodeId, List.of(ip)).save(Member.certificatesDir(swarmDir()));
+        Cluster cluster = unkeyed.withUnlockKey(SwarmControl.unlockKey(unkeyed, false));
+        // With autolock the first manager's keys are sealed from their first write.
+        NodeKeys keys = NodeKeys.open(certificatesDir(), cluster.unlockKey() == null ? null : UnlockKey.parse(cluster.unlockKey()));
+        keys.save(ClusterCa.firstManager(cluster, nodeId, List.of(ip)));
         Node node = new Node(nodeId, Version.NONE, null, null,
                 new Node.Spec(null, null, NodeRole.MANAGER, availability == null ? NodeAvailability.ACTIVE : availability),
                 executor.describe(), new Node.Status(NodeState.UNKNOWN, null, ip),
                 new Node.ManagerStatus(true, Reachability.REACHABLE, state.advertiseAddr()));
-        membership = enter(state, true, manager -> {
+        membership = enter(state, keys, true, manager -> {
             manager.awaitLeader();
             manager.store.update(tx -> {
                 tx.create(cluster);
@@ -138,9 +186,9 @@ public final class SwarmNode implements AutoCloseable {
         if (role == NodeRole.MANAGER) Addresses.requireFree(listen);
         SwarmState state = new SwarmState(certs.identity().nodeId(), certs.identity().clusterId(), role,
                 ip + ":" + listen.port(), listen.toString(), List.copyOf(remoteAddrs));
-        Files.createDirectories(Member.certificatesDir(swarmDir()));
-        certs.save(Member.certificatesDir(swarmDir()));
-        membership = enter(state, false, role == NodeRole.MANAGER ? manager -> manager.join(remoteAddrs) : null);
+        NodeKeys keys = NodeKeys.open(certificatesDir(), null);
+        keys.save(certs);
+        membership = enter(state, keys, false, role == NodeRole.MANAGER ? manager -> manager.join(remoteAddrs) : null);
         log.info("joined swarm {} as {} node {}", state.clusterId(), role.apiName(), state.nodeId());
     }
 
@@ -154,13 +202,13 @@ public final class SwarmNode implements AutoCloseable {
      * {@code managerStep}) a manager whose Raft member forms a group or joins one. If anything
      * fails, everything started is closed and the swarm directory erased: nothing half-joined stays.
      */
-    private Membership enter(SwarmState state, boolean bootstrap, ManagerStep managerStep) throws IOException {
+    private Membership enter(SwarmState state, NodeKeys keys, boolean bootstrap, ManagerStep managerStep) throws IOException {
         Member member = null;
         LocalManager manager = null;
         try {
-            member = newMember(state);
+            member = newMember(state, keys);
             if (managerStep != null) {
-                manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
+                manager = new LocalManager(state, member.raftDir(), member.tls, member.keys,
                         bootstrap ? RaftNode.Start.BOOTSTRAP : RaftNode.Start.JOIN, clock, options.networkKeyRotation());
                 managerStep.run(manager);
                 manager.openClusterPort();
@@ -180,7 +228,7 @@ public final class SwarmNode implements AutoCloseable {
     /** A manager resumed from its own Raft files; one that finds no quorum still serves, so that it can be forced into a new cluster. */
     private Membership resumeManager(Member member) throws IOException {
         SwarmState state = member.state();
-        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key,
+        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.keys,
                 LocalManager.resumeFrom(member.raftDir(), state.clusterId()), clock, options.networkKeyRotation());
         try {
             manager.awaitStore();
@@ -195,9 +243,9 @@ public final class SwarmNode implements AutoCloseable {
     // ---- role changes and removal, as the managers report them
 
     /** A member whose agent reports to this node, each report tied to that member. */
-    private Member newMember(SwarmState state) throws IOException {
+    private Member newMember(SwarmState state, NodeKeys keys) throws IOException {
         Reports reports = new Reports();
-        Member member = new Member(state, swarmDir(), loadCertificates(), executor, clock, reports);
+        Member member = new Member(state, swarmDir(), keys, executor, clock, reports);
         reports.member = member;
         return member;
     }
@@ -256,7 +304,7 @@ public final class SwarmNode implements AutoCloseable {
         SwarmState state = member.state().withRole(NodeRole.MANAGER);
         Addresses.requireFree(state.listen());
         FileTrees.delete(member.raftDir());
-        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.key, RaftNode.Start.JOIN, clock, options.networkKeyRotation());
+        LocalManager manager = new LocalManager(state, member.raftDir(), member.tls, member.keys, RaftNode.Start.JOIN, clock, options.networkKeyRotation());
         try {
             manager.join(managers);
             manager.openClusterPort();
@@ -276,6 +324,7 @@ public final class SwarmNode implements AutoCloseable {
         member.renewer.renewFor(NodeRole.WORKER);
         member.connection.setLocal(null);
         manager.close();
+        member.keys.unlock();
         FileTrees.delete(member.raftDir());
         member.save(member.state().withRole(NodeRole.WORKER).withRemoteManagers(member.connection.known()));
         membership = new Membership.Worker(member);
@@ -323,7 +372,7 @@ public final class SwarmNode implements AutoCloseable {
             FileTrees.delete(previous);
             Files.move(raftDir, previous);
             moved = true;
-            manager = new LocalManager(state, raftDir, member.tls, member.key, RaftNode.Start.BOOTSTRAP, clock, options.networkKeyRotation());
+            manager = new LocalManager(state, raftDir, member.tls, member.keys, RaftNode.Start.BOOTSTRAP, clock, options.networkKeyRotation());
             manager.awaitLeader();
             manager.store.batch(b -> {
                 for (StoredObject o : objects) {
@@ -332,6 +381,8 @@ public final class SwarmNode implements AutoCloseable {
                     b.update(tx -> tx.create(fresh));
                 }
             });
+            // The new group's cluster object counts its versions from the start: so must the keys that follow it.
+            member.keys.restartVersions();
             manager.openClusterPort();
             log.info("forced a new cluster of swarm {} from {} objects, as its only manager", state.clusterId(), objects.size());
         } catch (IOException | RuntimeException e) {
@@ -361,6 +412,14 @@ public final class SwarmNode implements AutoCloseable {
      * refuses without {@code force}, as Docker does; with it, it leaves the Raft group first.
      */
     public synchronized void leave(boolean force) throws IOException {
+        if (membership instanceof Membership.Locked) {
+            // Nothing runs and the task files cannot be read without the key: the tasks' processes are left as they are.
+            if (!force) throw Refusals.lockedLeaving();
+            membership = new Membership.Outside();
+            FileTrees.delete(swarmDir());
+            log.info("left the swarm while locked");
+            return;
+        }
         Member member = membership.member();
         if (member == null) throw Refusals.notInASwarm();
         LocalManager manager = membership instanceof Membership.Manager m ? m.manager() : null;
@@ -391,9 +450,8 @@ public final class SwarmNode implements AutoCloseable {
         }
     }
 
-    private NodeCertificates loadCertificates() throws IOException {
-        Path dir = Member.certificatesDir(swarmDir());
-        return NodeCertificates.load(dir).orElseThrow(() -> new IOException("no node certificate in " + dir));
+    private Path certificatesDir() {
+        return Member.certificatesDir(swarmDir());
     }
 
     private Path swarmDir() {

@@ -6,6 +6,7 @@ import io.shoal.api.SwarmSpec;
 import io.shoal.pki.JoinToken;
 import io.shoal.pki.PkiException;
 import io.shoal.pki.RootCa;
+import io.shoal.pki.UnlockKey;
 import io.shoal.store.Store;
 import java.time.Duration;
 
@@ -24,7 +25,15 @@ public final class SwarmControl {
         return c.withoutSecrets();
     }
 
-    public void update(long version, SwarmSpec spec, boolean rotateWorkerToken, boolean rotateManagerToken) {
+    /** The managers' unlock key, or "" while autolock is off (Docker's answer then, which the CLI reports as no key). */
+    public String unlockKey() {
+        get();
+        String key = store.view(r -> r.cluster().unlockKey());
+        return key == null ? "" : key;
+    }
+
+    public void update(long version, SwarmSpec spec, boolean rotateWorkerToken, boolean rotateManagerToken,
+                       boolean rotateManagerUnlockKey) {
         if (spec == null) throw ApiException.invalid("swarm spec must be provided");
         check(spec);
         store.update(tx -> {
@@ -37,9 +46,19 @@ public final class SwarmControl {
                         rotateWorkerToken ? JoinToken.parse(c.joinTokens().worker()).rotate().value() : c.joinTokens().worker(),
                         rotateManagerToken ? JoinToken.parse(c.joinTokens().manager()).rotate().value() : c.joinTokens().manager()));
             }
-            tx.update(next);
+            tx.update(next.withUnlockKey(unlockKey(next, rotateManagerUnlockKey)));
             return null;
         });
+    }
+
+    /**
+     * The unlock key a cluster should hold, as swarmkit's controlapi decides it: none while
+     * autolock is off (turning it off drops the key), a new one when autolock has none or a
+     * rotation is asked for, else the one it has. Every manager follows it ({@code NodeKeys}).
+     */
+    public static String unlockKey(Cluster c, boolean rotate) {
+        if (c.spec().encryptionConfig() == null || !c.spec().encryptionConfig().autoLockManagers()) return null;
+        return c.unlockKey() == null || rotate ? UnlockKey.generate().value() : c.unlockKey();
     }
 
     /** What {@code swarm init} and {@code swarm update} refuse in a swarm spec, with swarmkit's messages. */

@@ -303,23 +303,49 @@ class ControlApiTest {
     @Test
     void swarmUpdatesAreVersionedAndRotateTokens() {
         var c = h.createCluster(null);
-        refused(400, () -> api.swarm().update(c.version().index(), Harness.swarmSpec(-2L, null), false, false));
-        api.swarm().update(c.version().index(), Harness.swarmSpec(2L, null), false, false);
-        refused(409, () -> api.swarm().update(c.version().index(), Harness.swarmSpec(3L, null), false, false));
+        refused(400, () -> api.swarm().update(c.version().index(), Harness.swarmSpec(-2L, null), false, false, false));
+        api.swarm().update(c.version().index(), Harness.swarmSpec(2L, null), false, false, false);
+        refused(409, () -> api.swarm().update(c.version().index(), Harness.swarmSpec(3L, null), false, false, false));
         assertEquals(2L, h.store.view(r -> r.cluster()).spec().orchestration().taskHistoryRetentionLimit());
         var tooShort = new SwarmSpec("default", null, null, null, null,
                 new SwarmSpec.CaConfig(Duration.ofMinutes(30).toNanos(), null, null, null, 0), null, null);
         assertEquals("minimum certificate expiry time is: 1h0m0s",
-                refused(400, () -> api.swarm().update(h.store.view(r -> r.cluster()).version().index(), tooShort, false, false)).getMessage());
+                refused(400, () -> api.swarm().update(h.store.view(r -> r.cluster()).version().index(), tooShort, false, false, false)).getMessage());
 
         var current = h.store.view(r -> r.cluster());
         String worker = current.joinTokens().worker();
         String manager = current.joinTokens().manager();
-        api.swarm().update(current.version().index(), current.spec(), true, false);
+        api.swarm().update(current.version().index(), current.spec(), true, false, false);
         String rotated = h.store.view(r -> r.cluster()).joinTokens().worker();
         assertNotEquals(worker, rotated);
         assertEquals(worker.substring(0, worker.lastIndexOf('-')), rotated.substring(0, rotated.lastIndexOf('-')),
                 "the same swarm's digest, a new secret");
         assertEquals(manager, h.store.view(r -> r.cluster()).joinTokens().manager());
+    }
+
+    /** swarmkit's rules for the managers' unlock key: made with autolock, rotated on request, dropped without it; never shown. */
+    @Test
+    void autolockMakesRotatesAndDropsTheUnlockKey() {
+        h.createCluster(null);
+        assertEquals("", api.swarm().unlockKey());
+        SwarmSpec plain = h.store.view(r -> r.cluster()).spec();
+        SwarmSpec locked = new SwarmSpec(plain.name(), plain.labels(), plain.orchestration(), plain.raft(), plain.dispatcher(),
+                plain.caConfig(), new SwarmSpec.EncryptionConfig(true), plain.taskDefaults());
+
+        api.swarm().update(h.store.view(r -> r.cluster()).version().index(), locked, false, false, false);
+        String first = api.swarm().unlockKey();
+        assertTrue(first.startsWith("SWMKEY-1-"), first);
+        assertEquals(first, io.shoal.pki.UnlockKey.parse(first).value());
+        assertNull(api.swarm().get().unlockKey(), "the unlock key is in an API response");
+        api.swarm().update(h.store.view(r -> r.cluster()).version().index(), locked, true, false, false);
+        assertEquals(first, api.swarm().unlockKey(), "another rotation changed the unlock key");
+
+        api.swarm().update(h.store.view(r -> r.cluster()).version().index(), locked, false, false, true);
+        String second = api.swarm().unlockKey();
+        assertNotEquals(first, second);
+
+        api.swarm().update(h.store.view(r -> r.cluster()).version().index(), plain, false, false, true);
+        assertEquals("", api.swarm().unlockKey());
+        assertNull(h.store.view(r -> r.cluster()).unlockKey());
     }
 }

@@ -15,7 +15,6 @@ import io.shoal.store.MemoryStore;
 import io.shoal.store.Store;
 import io.shoal.testkit.DiskSearch;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.util.List;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -47,10 +46,11 @@ class RaftNodeTest {
         String id = Ids.newId();
         Service web;
         long count = 300;
+        DataKey key = DataKey.generate();
         {
             MemoryStore memory = new MemoryStore();
             CountDownLatch leader = new CountDownLatch(1);
-            try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
+            try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", memory, key,
                     StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.BOOTSTRAP)) {
                 assertTrue(leader.await(10, TimeUnit.SECONDS), "never became leader");
                 Store store = new Store(memory, raft, Clock.systemUTC());
@@ -86,19 +86,18 @@ class RaftNodeTest {
         assertEquals(List.of(), DiskSearch.filesContaining(dir, "secret-value"), "the store's content is on disk in clear");
         assertEquals(List.of(), DiskSearch.filesContaining(dir, "svc299"), "the store's content is on disk in clear");
         // Read offline, as --force-new-cluster does: the snapshot and every entry after it.
-        var recovered = RaftNode.recover(dir.resolve("raft"), "cluster1", DataKey.loadOrCreate(dir.resolve("dek")));
+        var recovered = RaftNode.recover(dir.resolve("raft"), "cluster1", key);
         assertEquals(count + 2, recovered.stream().filter(o -> o instanceof Service).count());
         // From the snapshot and the entries after it, decrypted with the same key.
-        try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", memory, DataKey.loadOrCreate(dir.resolve("dek")),
+        try (RaftNode raft = new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", memory, key,
                 StateSource.NONE, null, l -> { if (l) leader.countDown(); }, RaftNode.Start.RESUME)) {
             assertTrue(leader.await(10, TimeUnit.SECONDS));
             assertEquals(count + 2, (long) memory.view(r -> r.services().size()));
             assertEquals(web.spec(), memory.view(r -> r.service(web.id())).spec());
         }
         // Another key opens nothing: the member refuses to start rather than come up empty.
-        Files.delete(dir.resolve("dek"));
         assertThrows(Exception.class, () -> new RaftNode(dir.resolve("raft"), id, address, "127.0.0.1", "cluster1", new MemoryStore(),
-                DataKey.loadOrCreate(dir.resolve("dek")), StateSource.NONE, null, l -> { }, RaftNode.Start.RESUME).close());
+                DataKey.generate(), StateSource.NONE, null, l -> { }, RaftNode.Start.RESUME).close());
     }
 
     /**
