@@ -14,7 +14,13 @@ public final class DiskSearch {
         List<Path> hits = new ArrayList<>();
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                if (indexOf(Files.readAllBytes(f), needle) >= 0) hits.add(f);
+                byte[] bytes;
+                try {
+                    bytes = Files.readAllBytes(f);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue; // replaced or removed meanwhile by a daemon still at work
+                }
+                if (indexOf(bytes, needle) >= 0) hits.add(f);
             }
         }
         return hits;
