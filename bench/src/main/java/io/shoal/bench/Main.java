@@ -90,7 +90,7 @@ public final class Main {
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             daemon.start();
-            new OciBench(daemon, dir, repo, verbose).run(50);
+            new OciBench(daemon, dir, repo, verbose).run(100);
         } catch (Exception | Error e) {
             System.err.println("oci bench failed; the daemon's log ends:\n" + tail(daemon.log(), 40));
             throw e;

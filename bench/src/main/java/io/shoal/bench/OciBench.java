@@ -117,6 +117,14 @@ final class OciBench {
         for (int i = 0; i < n; i++) bareBatch.add(bareBundle(n + i, template));
         double bareConcurrent = bareBatch(bareBatch, bareRoot, OciExecutor.CONCURRENT_STARTS);
         removeBare(bareRoot);
+        // 2b. The other runtime, bare, n one after another: crun beside runc, same bundles.
+        String other = runtime.equals("crun") ? "runc" : "crun";
+        double otherTotal = Double.NaN;
+        if (run(List.of(other, "--version")).exit() == 0) {
+            otherTotal = 0;
+            for (int i = 0; i < n; i++) otherTotal += bareRun(bareBundle(2 * n + i, template), bareRoot, other);
+            removeBare(bareRoot, other);
+        }
 
         // 3. --replicas n at once: convergence, then memory with n containers running.
         // Until the last task's RUNNING status (the agent's clock, this machine's), not until a poll saw it.
@@ -153,8 +161,16 @@ final class OciBench {
                 singleCpu / (double) n, batchCpu / (double) n);
         System.out.printf("memory: daemon idle %.1f MiB, with %d containers %.1f MiB (+%.0f KiB per container in the daemon)%n",
                 idleKib / 1024.0, n, daemonKib / 1024.0, (daemonKib - idleKib) / (double) n);
-        System.out.printf("  helpers: %d process(es) for the node (the reaper), RSS %.0f KiB, PSS %.0f KiB: %.0f KiB PSS per container%n",
+        System.out.printf("  helpers: %d process(es) for the node (the reaper), RSS %.0f KiB, PSS %.0f KiB: %.0f KiB PSS per container (target ≤ 512)%n",
                 monitors[0], monitors[1] / 1.0, monitors[2] / 1.0, monitors[2] / (double) n);
+        System.out.printf("bare one after another, %d containers: %s %.2f s, %s %.2f s; shoal --replicas %d %.2f s = %.2f× bare %s (target ≤ 1.1×)%n",
+                n, runtime, bareTotal, other, otherTotal, n, converge, converge / bareTotal, runtime);
+        System.out.printf("single start: shoal ASSIGNED→RUNNING median / bare %s median %.2f× (target ≤ 1.2×)%n", runtime,
+                sa.length > 0 ? median(sa) / median(bs) : Double.NaN);
+        System.out.printf("daemon: RSS idle %.1f MiB (target ≤ 120), with %d containers %.1f MiB (target ≤ 150 at 100), CPU per start %.0f ms in the batch (target ≤ 15)%n",
+                idleKib / 1024.0, n, daemonKib / 1024.0, batchCpu / (double) n);
+        System.out.printf("Docker Swarm on this kind of machine (measured earlier, not in this run): 100 replicas 12.6 s; "
+                + "~13 MiB per running container (containerd-shim), ~1.29 GiB for 100; dockerd 117–172 MiB + containerd 38–55 MiB%n");
     }
 
     // ---- shoal
@@ -314,6 +330,10 @@ final class OciBench {
 
     /** config.json + {@code crun run -d} (or runc): seconds until the runtime returns (the container's init is running). */
     private double bareRun(BareContainer c, Path runcRoot) throws Exception {
+        return bareRun(c, runcRoot, runtime);
+    }
+
+    private static double bareRun(BareContainer c, Path runcRoot, String runtime) throws Exception {
         long t0 = System.nanoTime();
         Files.writeString(c.bundle().resolve("config.json"), c.config());
         Process p = new ProcessBuilder(runtime, "--root", runcRoot.toString(), "run", "-d", "--bundle", c.bundle().toString(), c.id())
@@ -338,6 +358,10 @@ final class OciBench {
 
     /** Deletes every bare container, unmounts its root and removes its cgroups and bundle. */
     void removeBare(Path runcRoot) throws IOException {
+        removeBare(runcRoot, runtime);
+    }
+
+    private void removeBare(Path runcRoot, String runtime) throws IOException {
         for (String id : bareIds) {
             run(List.of(runtime, "--root", runcRoot.toString(), "delete", "--force", id));
             Path rootfs = dir.resolve("bare").resolve(id).resolve("rootfs");

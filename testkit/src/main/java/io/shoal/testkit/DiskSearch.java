@@ -19,11 +19,22 @@ public final class DiskSearch {
                     bytes = Files.readAllBytes(f);
                 } catch (java.nio.file.NoSuchFileException e) {
                     continue; // replaced or removed meanwhile by a daemon still at work
+                } catch (IOException e) {
+                    if ("nsfs".equals(fileStoreType(f))) continue; // a namespace bind-mounted on a file: no bytes
+                    throw e;
                 }
                 if (indexOf(bytes, needle) >= 0) hits.add(f);
             }
         }
         return hits;
+    }
+
+    private static String fileStoreType(Path f) {
+        try {
+            return Files.getFileStore(f).type();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static int indexOf(byte[] hay, byte[] needle) {
