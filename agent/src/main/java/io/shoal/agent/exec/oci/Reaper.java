@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * once the daemon is gone and its last container has ended; a restarted daemon starts a new one
  * for new containers and reads the old one's exit files ({@link #adopt}).
  *
- * <p>It is a Perl script (Debian's perl-base is essential, always there): about 4 MiB resident for
- * the whole node, where a shell monitor and a foreground runc cost ~10 MiB per container, and
- * conmon (also one per container) ~1 MiB each. Perl calls prctl(PR_SET_CHILD_SUBREAPER) with
+ * <p>It is a Perl script (Debian's perl-base is essential, always there): 2.4–2.7 MiB PSS for the
+ * whole node here, where a shell monitor and a foreground runc cost ~10 MiB per container; conmon
+ * (not measured here) is one process per container, so it could only do worse per container once
+ * a node runs a few dozen. Perl calls prctl(PR_SET_CHILD_SUBREAPER) with
  * {@code syscall}; its fork costs under a millisecond, so nothing is forked ahead.
  *
  * <p>Its words, one a line on stdout: {@code S <id> <code>} when the runtime's {@code run -d}
@@ -161,16 +162,17 @@ final class Reaper {
         byte[] order = (id + "\n").getBytes(StandardCharsets.UTF_8);
         synchronized (this) {
             for (boolean retried = false; ; retried = true) {
+                if (reaper == null || !reaper.process().isAlive()) reaper = spawn();
+                Spawned s = reaper;
+                Files.writeString(reaperFile, Long.toString(s.process().pid()));
+                s.runs().put(id, run);
                 try {
-                    if (reaper == null || !reaper.process().isAlive()) reaper = spawn();
-                    Files.writeString(reaperFile, Long.toString(reaper.process().pid()));
-                    reaper.runs().put(id, run);
-                    reaper.orders().write(order);
-                    reaper.orders().flush();
+                    s.orders().write(order);
+                    s.orders().flush();
                     return run;
                 } catch (IOException e) {
                     // the reaper died (killed by hand, say): start another, once
-                    if (reaper != null) reaper.runs().remove(id, run);
+                    s.runs().remove(id, run);
                     reaper = null;
                     if (retried) throw e;
                 }
