@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A container's cgroup directories, whatever the layout (v1 hierarchies, cgroup2, or the hybrid of
- * both this kind of machine has): one per cgroup mount, at the mount point plus runc's absolute
+ * both this kind of machine has): one per cgroup mount, at the mount point plus the runtime's absolute
  * {@code cgroupsPath}.
  */
 final class Cgroups {
@@ -97,7 +97,7 @@ final class Cgroups {
         return false;
     }
 
-    /** Removes the (empty) cgroup directories runc left, children first; returns what could not be removed. */
+    /** Removes the (empty) cgroup directories the runtime left, children first; returns what could not be removed. */
     static List<Path> remove(String cgroupsPath) {
         List<Path> left = new ArrayList<>();
         for (Path d : dirs(cgroupsPath)) {

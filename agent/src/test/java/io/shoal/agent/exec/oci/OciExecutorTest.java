@@ -365,7 +365,7 @@ class OciExecutorTest {
     }
 
     @Test
-    void containersOutliveADaemonKilledWithSigkill() throws Exception {
+    void containersOutliveADaemonKilledWithSigkillAndTheirEndsAreRecorded() throws Exception {
         Path ctl = Files.createDirectories(base.resolve("ctl-" + OciTestSupport.randomAlnum(4)));
         Task t = OciTestSupport.sh("while [ ! -e /ctl/go ]; do sleep 0.05; done; exit 9",
                 Map.of("Mounts", List.of(Map.of("Type", "bind", "Source", ctl.toString(), "Target", "/ctl"))));
@@ -387,10 +387,12 @@ class OciExecutorTest {
         long pid = Long.parseLong(line.substring("started ".length()));
 
         assertEquals("running", executorRuntime().status(t.id()), "the container outlived its daemon");
+        // It ends while no daemon runs: the dead daemon's reaper still records how.
+        Files.writeString(ctl.resolve("go"), "");
+        until("the reaper of the killed daemon wrote the exit code", () -> Files.exists(adopted.runtimeBundle().resolve("exitcode")));
         adopted.prepare();
         adopted.start();
         assertEquals(pid, adopted.pid(), "adopted, not started again");
-        Files.writeString(ctl.resolve("go"), "");
         assertEquals(new Exit(9, false), adopted.await());
     }
 
