@@ -54,7 +54,7 @@ public final class OciController implements TaskController {
         this.id = task.id();
         this.bundle = bundle;
         this.env = env;
-        this.health = new ContainerHealth(env.runtime(), id, bundle, () -> {
+        this.health = new ContainerHealth(env.runtime().holding(id), id, bundle, () -> {
             Started s = started;
             return s != null && !s.ended().isDone();
         }, this::shutdown);
@@ -217,8 +217,8 @@ public final class OciController implements TaskController {
             // The reaper died (killed by hand, say) but the container may still run: it must not
             // outlive its task, or the slot would hold two containers.
             try {
-                env.runtime().run("kill", id, "KILL");
-                env.runtime().run("delete", "--force", id);
+                env.runtime().holding(id).run("kill", id, "KILL");
+                env.runtime().holding(id).run("delete", "--force", id);
             } catch (IOException io) {
                 LOG.warn("could not remove container {} after its reaper died: {}", id, io.getMessage());
             }
@@ -260,9 +260,10 @@ public final class OciController implements TaskController {
         env.networking().detach(task);
         OciSpec.Plan p = plan();
         try {
-            OciRuntime.Result r = env.runtime().run("delete", "--force", id);
+            OciRuntime runtime = env.runtime().holding(id);
+            OciRuntime.Result r = runtime.run("delete", "--force", id);
             if (!r.ok() && !OciRuntime.gone(r)) {
-                throw new ExecException("removing container: " + env.runtime().name() + " delete: " + r.output());
+                throw new ExecException("removing container: " + runtime.name() + " delete: " + r.output());
             }
             Path rootfs = bundle.rootfs();
             if (Mounts.isMountPoint(rootfs)) {
@@ -341,10 +342,11 @@ public final class OciController implements TaskController {
 
     private void kill(String signal) throws ExecException, InterruptedException {
         try {
-            OciRuntime.Result r = env.runtime().run("kill", id, signal);
+            OciRuntime runtime = env.runtime().holding(id);
+            OciRuntime.Result r = runtime.run("kill", id, signal);
             // A container that ended meanwhile is no error: the caller waits for its end anyway.
             if (!r.ok() && running() != null && !OciRuntime.gone(r)) {
-                throw new ExecException("task: " + env.runtime().name() + " kill " + signal + ": " + r.output());
+                throw new ExecException("task: " + runtime.name() + " kill " + signal + ": " + r.output());
             }
         } catch (IOException e) {
             throw new ExecException("task: " + env.runtime().name() + " kill: " + e.getMessage(), e);

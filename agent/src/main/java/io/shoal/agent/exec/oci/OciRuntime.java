@@ -40,6 +40,21 @@ record OciRuntime(String name, Path binary, Path root) {
         return NAMES.stream().anyMatch(n -> find(n) != null);
     }
 
+    /**
+     * The runtime that holds container {@code id}: this one, or the other one known here when its
+     * root (beside this one's, on the executor's tmpfs) has the container, as after a daemon
+     * restarted with another runtime. Both keep a directory per container in their root.
+     */
+    OciRuntime holding(String id) {
+        if (Files.isDirectory(root.resolve(id))) return this;
+        for (String other : NAMES) {
+            Path otherRoot = root.resolveSibling(other);
+            Path binary = find(other);
+            if (!other.equals(name) && binary != null && Files.isDirectory(otherRoot.resolve(id))) return new OciRuntime(other, binary, otherRoot);
+        }
+        return this;
+    }
+
     /** The argv of a runtime command: {@code runc --root ROOT args...}. */
     List<String> argv(String... args) {
         List<String> a = new ArrayList<>(List.of(binary.toString(), "--root", root.toString()));

@@ -396,6 +396,24 @@ class OciExecutorTest {
         assertEquals(new Exit(9, false), adopted.await());
     }
 
+    @Test
+    void aDaemonRestartedWithTheOtherRuntimeStillStopsAndRemovesTheContainersOfTheFirst() throws Exception {
+        String first = executor.runtime();
+        String other = first.equals("crun") ? "runc" : "crun";
+        Assumptions.assumeTrue(OciRuntime.find(other) != null, other + " is not installed");
+        Task t = OciTestSupport.sh("sleep 1000", Map.of());
+        long pid = started(t).pid();
+        executor = new OciExecutor(base.resolve("state"), images, "host-1", "0.1.0", Map.of(), TaskNetworking.NONE, other);
+        var adopted = controller(t);
+        adopted.start();
+        assertEquals(pid, adopted.pid(), "adopted");
+        adopted.terminate();
+        assertEquals(new Exit(137, false), adopted.await());
+        adopted.remove();
+        assertEquals(null, new OciRuntime(first, OciRuntime.find(first), runDir().resolve(first)).status(t.id()),
+                "the first runtime's container is deleted");
+    }
+
     private OciRuntime executorRuntime() {
         String name = executor.runtime();
         return new OciRuntime(name, OciRuntime.find(name), runDir().resolve(name));
