@@ -35,7 +35,7 @@ public final class Main {
             switch (s) {
                 case "scheduler" -> SchedulerBench.run(1000, 10_000, 5);
                 case "swarm" -> swarm(verbose);
-                case "oci" -> withOciDaemon("Real containers", "oci", (d, dir, repo) -> new OciBench(d, dir, repo, verbose).run(50));
+                case "oci" -> withOciDaemon("Real containers", "oci", (d, dir, repo) -> new OciBench(d, dir, repo, verbose).run(100));
                 case "secrets" -> withOciDaemon("Secret delivery", "secrets", (d, dir, repo) -> new SecretBench(d, dir, repo).run(5));
                 case "cluster" -> ClusterBench.run(3, 5);
                 case "writes" -> ClusterBench.writes();

@@ -71,8 +71,11 @@ public final class Main implements Runnable {
         @Option(names = "--advertise-addr", description = "Address other nodes reach this one at.")
         String advertiseAddr;
 
-        @Option(names = "--executor", description = "Task executor: oci (real containers with runc; the default as root with runc installed) or process.")
+        @Option(names = "--executor", description = "Task executor: oci (real containers with crun or runc; the default as root with either installed) or process.")
         String executor;
+
+        @Option(names = "--runtime", description = "The oci executor's OCI runtime: crun or runc (default: crun where it is installed and works, else runc).")
+        String runtime;
 
         @Option(names = "--hostname", description = "Node hostname (default: this host's).")
         String hostname;
@@ -99,11 +102,11 @@ public final class Main implements Runnable {
             String host = hostname != null ? hostname : InetAddress.getLocalHost().getHostName();
             String chosen = executor != null ? executor : OciExecutor.available() ? "oci" : "process";
             if (executor == null && chosen.equals("process")) {
-                System.err.println("shoal: no runc or not root: tasks run as plain processes (--executor process)");
+                System.err.println("shoal: no crun or runc, or not root: tasks run as plain processes (--executor process)");
             }
             DaemonOptions options = new DaemonOptions(dataDir, socket, listenAddr != null ? listenAddr : "0.0.0.0:2377",
                     listenAddr != null, advertiseAddr, chosen, host, labels, List.copyOf(dns), gatewaySubnet,
-                    networkKeyRotation);
+                    networkKeyRotation, runtime);
             try (Daemon daemon = start(options); var server = serve(daemon)) {
                 System.err.println("shoal daemon listening on " + socket);
                 CountDownLatch stop = new CountDownLatch(1);
@@ -120,7 +123,7 @@ public final class Main implements Runnable {
             case "process" -> new ProcessExecutor(options.dataDir().resolve("executor"), options.hostname(),
                     Daemon.ENGINE_VERSION, options.labels());
             case "oci" -> new OciExecutor(options.dataDir().resolve("oci"), images, options.hostname(),
-                    Daemon.ENGINE_VERSION, options.labels(), networking(options));
+                    Daemon.ENGINE_VERSION, options.labels(), networking(options), options.runtime());
             default -> throw new CommandLine.ParameterException(new CommandLine(new Main()),
                     "unknown executor " + options.executor() + ": choose oci or process");
         };

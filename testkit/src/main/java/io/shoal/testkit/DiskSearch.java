@@ -30,12 +30,28 @@ public final class DiskSearch {
         List<Path> hits = new ArrayList<>();
         try (var files = Files.walk(root)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                if (diskOnly && !device.equals(Files.getAttribute(f, "unix:dev"))) continue;
-                byte[] bytes = Files.readAllBytes(f);
+                byte[] bytes;
+                try {
+                    if (diskOnly && !device.equals(Files.getAttribute(f, "unix:dev"))) continue;
+                    bytes = Files.readAllBytes(f);
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue; // replaced or removed meanwhile by a daemon still at work
+                } catch (IOException e) {
+                    if ("nsfs".equals(fileStoreType(f))) continue; // a namespace bind-mounted on a file: no bytes
+                    throw e;
+                }
                 if (indexOf(bytes, bytes.length, needle) >= 0) hits.add(f);
             }
         }
         return hits;
+    }
+
+    private static String fileStoreType(Path f) {
+        try {
+            return Files.getFileStore(f).type();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     /** Where {@code needle} first is in the first {@code length} bytes of {@code hay}, or -1. */

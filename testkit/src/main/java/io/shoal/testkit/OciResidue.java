@@ -14,18 +14,43 @@ import java.util.stream.Stream;
 
 /**
  * What daemons with the {@code oci} executor leave on the host when they are killed rather than
- * asked to leave their swarm: runc containers keep running (they are meant to survive the daemon),
- * with their monitors, overlay mounts and cgroups. {@link #sweep} removes all of it for the daemons
- * whose dirs lie under a directory, then the directory itself.
+ * asked to leave their swarm: containers keep running (they are meant to survive the daemon), with
+ * their reaper, overlay mounts, cgroups and the executor's tmpfs under /run/shoal (its bundles and
+ * the runtimes' roots; its {@code data-dir} file names the state dir it belongs to). {@link #sweep}
+ * removes all of it for the daemons whose dirs lie under a directory, then the directory itself.
  */
 public final class OciResidue {
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(60);
+    private static final Path RUN_BASE = Path.of("/run/shoal");
+    private static final List<String> RUNTIMES = List.of("crun", "runc");
 
     private OciResidue() {}
 
-    /** The container ids runc knows under a daemon's data dir (any status). */
-    public static Set<String> runcContainers(Path dataDir) throws IOException {
-        return containersOf(dataDir.resolve("oci/runc"));
+    /** The container ids the runtimes know for a daemon's data dir (any status). */
+    public static Set<String> containers(Path dataDir) throws IOException {
+        Set<String> out = new TreeSet<>();
+        for (Path run : runDirs(dataDir.resolve("oci"))) {
+            for (String runtime : RUNTIMES) out.addAll(containersOf(runtime, run.resolve(runtime)));
+        }
+        return out;
+    }
+
+    /** The oci executors' tmpfs dirs whose state dir is {@code stateDir} or lies under it. */
+    private static List<Path> runDirs(Path stateDir) throws IOException {
+        String prefix = stateDir.toAbsolutePath().normalize().toString();
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(RUN_BASE)) return out;
+        try (Stream<Path> s = Files.list(RUN_BASE)) {
+            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("oci-")).toList()) {
+                try {
+                    String owner = Files.readString(d.resolve("data-dir")).strip();
+                    if (owner.equals(prefix) || owner.startsWith(prefix + "/")) out.add(d);
+                } catch (IOException e) {
+                    // not an executor's, or being made
+                }
+            }
+        }
+        return out;
     }
 
     /** Mount points (from this process's mountinfo) that lie under the dir. */
@@ -59,7 +84,7 @@ public final class OciResidue {
 
     /**
      * Removes everything the daemons under {@code dir} left: processes mentioning it killed by pid,
-     * every runc container (any {@code oci/runc} root below it) force-deleted, mounts undone, the
+     * every container of their executors' tmpfs dirs force-deleted and the tmpfs unmounted, mounts undone, the
      * containers' cgroups removed, then the dir. Best effort: it reports what it could not remove on
      * stderr and goes on.
      */
@@ -68,16 +93,23 @@ public final class OciResidue {
             if (!Files.isDirectory(dir)) return;
             for (long pid : processesMentioning(dir)) ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
             Set<String> ids = new TreeSet<>();
-            for (Path runcRoot : runcRoots(dir)) {
-                Set<String> here = containersOf(runcRoot);
-                Path bundles = runcRoot.resolveSibling("containers");
+            for (Path runDir : runDirs(dir)) {
+                Path bundles = runDir.resolve("containers");
+                Set<String> here = new TreeSet<>();
                 if (Files.isDirectory(bundles)) {
                     try (Stream<Path> s = Files.list(bundles)) {
                         s.forEach(b -> here.add(b.getFileName().toString()));
                     }
                 }
-                for (String id : here) run("runc", "--root", runcRoot.toString(), "delete", "--force", id);
-                ids.addAll(here);
+                for (String runtime : RUNTIMES) {
+                    Path root = runDir.resolve(runtime);
+                    Set<String> known = containersOf(runtime, root);
+                    known.addAll(here);
+                    if (Files.isDirectory(root)) for (String id : known) run(runtime, "--root", root.toString(), "delete", "--force", id);
+                    ids.addAll(known);
+                }
+                if (run("umount", runDir.toString()).exit() != 0) run("umount", "-l", runDir.toString());
+                Files.deleteIfExists(runDir);
             }
             List<String> mounts = new ArrayList<>(mountsUnder(dir));
             mounts.sort(Comparator.reverseOrder());
@@ -114,16 +146,10 @@ public final class OciResidue {
         }
     }
 
-    private static List<Path> runcRoots(Path dir) throws IOException {
-        try (Stream<Path> found = Files.find(dir, 6, (p, a) -> a.isDirectory() && p.endsWith("oci/runc"))) {
-            return found.toList();
-        }
-    }
-
-    private static Set<String> containersOf(Path runcRoot) throws IOException {
+    private static Set<String> containersOf(String runtime, Path root) throws IOException {
         Set<String> out = new TreeSet<>();
-        if (!Files.isDirectory(runcRoot)) return out;
-        DaemonProcess.Result r = run("runc", "--root", runcRoot.toString(), "list", "-q");
+        if (!Files.isDirectory(root)) return out;
+        DaemonProcess.Result r = run(runtime, "--root", root.toString(), "list", "-q");
         if (r.exit() == 0) out.addAll(r.out().lines().map(String::strip).filter(s -> !s.isEmpty()).toList());
         return out;
     }

@@ -30,6 +30,11 @@ public interface Executor {
         return controller(task);
     }
 
+    /** The OCI runtime this executor's containers run with ("crun", "runc"), or null when it runs none. */
+    default String runtime() {
+        return null;
+    }
+
     /** How this executor's tasks join overlay networks; {@link TaskNetworking#NONE} when they cannot. */
     default TaskNetworking networking() {
         return TaskNetworking.NONE;

@@ -7,15 +7,16 @@ import java.nio.file.Path;
 import java.util.OptionalInt;
 
 /**
- * The file in which a task's monitor records how the task's process ended: its exit status as the
- * shell saw it (128 + N for a process killed by signal N), written under a temporary name and
- * renamed, so that a reader finds all of it or nothing.
+ * The file in which what watches a task (the process executor's monitor, the oci executor's
+ * reaper) records how the task's process ended: its exit status as a shell would say it (128 + N
+ * for a process killed by signal N), written under a temporary name and renamed, so that a reader
+ * finds all of it or nothing.
  */
 public final class ExitFile {
     private ExitFile() {}
 
     /**
-     * The exit status recorded in {@code file}; empty when there is none, that is when the monitor
+     * The exit status recorded in {@code file}; empty when there is none, that is when the watcher
      * ended without recording it (see {@link #unknown()}).
      *
      * @throws ExecException when the file can't be read or holds no number
@@ -30,8 +31,8 @@ public final class ExitFile {
         }
     }
 
-    /** The error of a task whose monitor ended without recording its exit. */
+    /** The error of a task whose watcher ended without recording its exit. */
     public static ExecException unknown() {
-        return new ExecException("task: exit status unknown: its monitor process ended without recording it");
+        return new ExecException("task: exit status unknown: the process watching it ended without recording it");
     }
 }

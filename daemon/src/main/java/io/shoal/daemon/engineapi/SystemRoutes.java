@@ -83,6 +83,9 @@ public final class SystemRoutes {
         Node.Description d = executor.describe();
         Membership membership = this.membership.get();
         ObjectNode info = Json.MAPPER.createObjectNode();
+        // The process executor runs no OCI runtime; Docker always names one, and runc is its default.
+        String runtime = executor.runtime() != null ? executor.runtime() : "runc";
+        info.putObject("Runtimes").putObject(runtime).put("path", runtime);
         List<Task> mine = local.tasks().stream().map(h -> h.task()).toList();
         long total = mine.stream().filter(t -> t.state().isAfter(TaskState.ACCEPTED)).count();
         long running = mine.stream().filter(t -> t.state() == TaskState.RUNNING).count();
@@ -94,7 +97,7 @@ public final class SystemRoutes {
                 .put("MemTotal", d.resources().memoryBytes()).put("OperatingSystem", osName()).put("OSType", "linux")
                 .put("Architecture", d.platform().architecture()).put("KernelVersion", kernel())
                 .put("ServerVersion", Daemon.ENGINE_VERSION).put("LoggingDriver", "json-file")
-                .put("CgroupDriver", "cgroupfs").put("DefaultRuntime", "runc").put("SystemTime", Instant.now().toString())
+                .put("CgroupDriver", "cgroupfs").put("DefaultRuntime", runtime).put("SystemTime", Instant.now().toString())
                 .put("ExperimentalBuild", false).put("Debug", false);
         ArrayNode labels = info.putArray("Labels");
         if (options.labels() != null) options.labels().forEach((k, v) -> labels.add(k + "=" + v));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.DiskSearch;
@@ -85,7 +86,7 @@ class SecretsMultiHostTest {
     /** How many files of the node's executor tmpfs hold {@code value}; -1 while a task's files come or go under the search. */
     private static int filesOnTmpfs(DaemonProcess d, String value) {
         try {
-            return DiskSearch.filesContaining(d.dataDir().resolve("oci/run"), value, false).size();
+            return DiskSearch.filesContaining(OciExecutor.runDir(d.dataDir().resolve("oci")), value, false).size();
         } catch (IOException e) {
             return -1;
         }

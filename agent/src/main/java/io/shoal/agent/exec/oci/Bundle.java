@@ -8,8 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A container's OCI bundle, {@code <stateDir>/containers/<taskId>} (see {@link OciExecutor} for its
- * files), and the pid file runc writes for the container's init on the executor's tmpfs.
+ * A container's files in two places (see {@link OciExecutor}): {@code dir} on disk, {@code
+ * <stateDir>/containers/<taskId>}, for what is big or must outlive a reboot (the root's upper dir,
+ * the logs), and {@code run} on the executor's tmpfs, the OCI bundle proper: {@code config.json}
+ * holds the task's environment in clear, so it never touches a disk, as containerd keeps its
+ * bundles under /run. The runtime's pid file, its log and the exit status are there too: they
+ * mean nothing after a reboot, as the container's processes do.
  *
  * <p>Prepare writes the bundle's files in place: nothing reads them before {@code plan.json}
  * exists, and a prepare cut short is done again. {@code plan.json} comes last, renamed into place,
@@ -17,7 +21,7 @@ import java.nio.file.Path;
  * the host's crash (its overlay mount and its container are gone, and prepare runs again), and a
  * flush on every start cost 0.25 ms here when idle, up to 5–7 ms with the disk busy.
  */
-record Bundle(Path dir, Path pidFile) {
+record Bundle(Path dir, Path run) {
 
     /** The container's root: the overlay of its image's layers under {@link #upper()}. */
     Path rootfs() {
@@ -40,7 +44,7 @@ record Bundle(Path dir, Path pidFile) {
     }
 
     Path config() {
-        return dir.resolve("config.json");
+        return run.resolve("config.json");
     }
 
     Path hostname() {
@@ -55,23 +59,28 @@ record Bundle(Path dir, Path pidFile) {
         return dir.resolve("resolv.conf");
     }
 
-    /** runc's own log, JSON lines; see {@link RuncLog}. */
-    Path runcLog() {
-        return dir.resolve("runc.log");
+    /** The runtime's own log, JSON lines; see {@link RuntimeLog}. */
+    Path runtimeLog() {
+        return run.resolve("runtime.log");
+    }
+
+    /** The pid of the container's init, written by the runtime. */
+    Path pidFile() {
+        return run.resolve("pid");
     }
 
     Path stderr() {
         return dir.resolve("stderr.log");
     }
 
-    /** The pid of the container's monitor, written by the monitor itself. */
-    Path monitorFile() {
-        return dir.resolve("monitor");
+    /** The pid of the reaper that started the container (see {@link Reaper}), written before it is asked to. */
+    Path reaperFile() {
+        return run.resolve("reaper");
     }
 
-    /** The container's exit status, written by its monitor when it ends; see {@link io.shoal.agent.exec.ExitFile}. */
+    /** The container's exit status, written by its reaper when it ends; see {@link io.shoal.agent.exec.ExitFile}. */
     Path exitFile() {
-        return dir.resolve("exitcode");
+        return run.resolve("exitcode");
     }
 
     /** The last health probe's outcome; see {@link HealthMonitor}. */
@@ -85,7 +94,7 @@ record Bundle(Path dir, Path pidFile) {
     }
 
     private Path planFile() {
-        return dir.resolve("plan.json");
+        return run.resolve("plan.json");
     }
 
     boolean prepared() {
@@ -112,23 +121,23 @@ record Bundle(Path dir, Path pidFile) {
         }
     }
 
-    /** Whether a monitor was ever started for the container (by this daemon or an earlier one). */
-    boolean monitorStarted() {
-        return Files.exists(monitorFile());
+    /** Whether a reaper was ever asked to start the container (by this daemon or an earlier one). */
+    boolean startOrdered() {
+        return Files.exists(reaperFile());
     }
 
-    /** Whether runc started the container's init: its pid file stays until the container is removed. */
+    /** Whether the runtime started the container's init: its pid file stays until the container is removed. */
     boolean initStarted() {
-        return Files.exists(pidFile);
+        return Files.exists(pidFile());
     }
 
-    long monitorPid() throws ExecException {
-        return readPid(monitorFile());
+    long reaperPid() throws ExecException {
+        return readPid(reaperFile());
     }
 
     /** The pid of the container's init; see {@link #initStarted()}. */
     long initPid() throws ExecException {
-        return readPid(pidFile);
+        return readPid(pidFile());
     }
 
     private static long readPid(Path file) throws ExecException {

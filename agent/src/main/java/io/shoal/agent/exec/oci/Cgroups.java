@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * A container's cgroup directories, whatever the layout (v1 hierarchies, cgroup2, or the hybrid of
- * both this kind of machine has): one per cgroup mount, at the mount point plus runc's absolute
+ * both this kind of machine has): one per cgroup mount, at the mount point plus the runtime's absolute
  * {@code cgroupsPath}.
  */
 final class Cgroups {
@@ -28,6 +28,40 @@ final class Cgroups {
             // no /proc: no cgroups to find
         }
         return out;
+    }
+
+    /**
+     * Makes a hybrid layout (cgroup v1 hierarchies beside a cgroup2 mount, as here) one crun
+     * accepts: crun refuses it while any controller is enabled on the cgroup2 side ("cgroups in
+     * hybrid mode not supported, drop all controllers from cgroupv2"), and here hugetlb is, mounted
+     * nowhere else. Each such controller gets its v1 hierarchy under {@code /sys/fs/cgroup}, which
+     * takes it off cgroup2, as systemd's hybrid setup does for the others. Returns null when the
+     * layout is fine (or was made so), else why it could not be.
+     */
+    static String detachControllersFromUnified() {
+        Path unified = null;
+        boolean v1 = false;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                int dash = line.indexOf(" - ");
+                if (dash < 0) continue;
+                String fsType = line.substring(dash + 3).split(" ")[0];
+                if (fsType.equals("cgroup2")) unified = Path.of(line.split(" ")[4]);
+                if (fsType.equals("cgroup")) v1 = true;
+            }
+            if (unified == null || !v1) return null; // pure v1 or pure v2: crun takes either
+            String controllers = Files.readString(unified.resolve("cgroup.controllers")).strip();
+            if (controllers.isEmpty()) return null;
+            Path base = unified.getParent();
+            for (String c : controllers.split("\\s+")) {
+                Path target = Files.createDirectories(base.resolve(c));
+                if (!Mounts.isMountPoint(target)) Mounts.cgroupV1(c, target);
+            }
+            String left = Files.readString(unified.resolve("cgroup.controllers")).strip();
+            return left.isEmpty() ? null : "controllers still on cgroup2: " + left;
+        } catch (IOException e) {
+            return "mounting the cgroup2 controllers (" + (unified == null ? "" : unified) + ") as v1 hierarchies: " + e.getMessage();
+        }
     }
 
     /** The existing directories of {@code cgroupsPath} (e.g. {@code /shoal/<task id>}). */
@@ -63,7 +97,7 @@ final class Cgroups {
         return false;
     }
 
-    /** Removes the (empty) cgroup directories runc left, children first; returns what could not be removed. */
+    /** Removes the (empty) cgroup directories the runtime left, children first; returns what could not be removed. */
     static List<Path> remove(String cgroupsPath) {
         List<Path> left = new ArrayList<>();
         for (Path d : dirs(cgroupsPath)) {

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 final class ContainerHealth {
     private static final Logger LOG = LoggerFactory.getLogger(ContainerHealth.class);
 
-    private final Runc runc;
+    private final OciRuntime runtime;
     private final String id;
     private final Bundle bundle;
     private final BooleanSupplier containerRunning;
@@ -23,8 +23,8 @@ final class ContainerHealth {
     private HealthMonitor monitor; // guarded by this; made on the first start
     private volatile boolean unhealthy;
 
-    ContainerHealth(Runc runc, String id, Bundle bundle, BooleanSupplier containerRunning, Stop.Step stopContainer) {
-        this.runc = runc;
+    ContainerHealth(OciRuntime runtime, String id, Bundle bundle, BooleanSupplier containerRunning, Stop.Step stopContainer) {
+        this.runtime = runtime;
         this.id = id;
         this.bundle = bundle;
         this.containerRunning = containerRunning;
@@ -35,7 +35,7 @@ final class ContainerHealth {
     synchronized void start(OciSpec.HealthCheck check) {
         if (monitor == null) {
             if (check == null || check.command() == null) return;
-            monitor = new HealthMonitor(check, runc, id, bundle, containerRunning, this::onUnhealthy);
+            monitor = new HealthMonitor(check, runtime, id, bundle, containerRunning, this::onUnhealthy);
         }
         if (containerRunning.getAsBoolean()) monitor.start();
     }
@@ -48,7 +48,7 @@ final class ContainerHealth {
     synchronized Health state(OciSpec.HealthCheck check) {
         if (monitor != null) return monitor.state();
         if (check == null) return Health.NONE;
-        return new HealthMonitor(check, runc, id, bundle, () -> false, () -> {}).state();
+        return new HealthMonitor(check, runtime, id, bundle, () -> false, () -> {}).state();
     }
 
     /** Whether the probes of this controller found the container unhealthy (and stopped it). */

@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
- * Runs a container's health check with {@code runc exec} on a virtual thread, as Docker's
+ * Runs a container's health check with {@code runc exec} (or crun's) on a virtual thread, as Docker's
  * health monitor does: the first probe one interval after start, a probe that exceeds the timeout
  * is killed and counts as a failure, failures within the start period don't count (a success ends
  * the start period), and {@code retries} failures in a row make the container unhealthy, which
@@ -25,7 +25,7 @@ final class HealthMonitor {
     private static final int MAX_OUTPUT = 4096;
 
     private final OciSpec.HealthCheck check;
-    private final Runc runc;
+    private final OciRuntime runtime;
     private final String id;
     private final Bundle bundle;
     private final BooleanSupplier containerRunning;
@@ -34,9 +34,9 @@ final class HealthMonitor {
     private volatile Thread thread;
     private int failingStreak;
 
-    HealthMonitor(OciSpec.HealthCheck check, Runc runc, String id, Bundle bundle, BooleanSupplier containerRunning, Runnable onUnhealthy) {
+    HealthMonitor(OciSpec.HealthCheck check, OciRuntime runtime, String id, Bundle bundle, BooleanSupplier containerRunning, Runnable onUnhealthy) {
         this.check = check;
-        this.runc = runc;
+        this.runtime = runtime;
         this.id = id;
         this.bundle = bundle;
         this.containerRunning = containerRunning;
@@ -93,7 +93,7 @@ final class HealthMonitor {
         Process p;
         try {
             Files.deleteIfExists(pidFile);
-            p = Launcher.start(new ProcessBuilder(runc.argv(argv.toArray(String[]::new))).redirectErrorStream(true)
+            p = Launcher.start(new ProcessBuilder(runtime.argv(argv.toArray(String[]::new))).redirectErrorStream(true)
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -128,7 +128,7 @@ final class HealthMonitor {
         return code == 0 ? null : "exit " + code + (said.isEmpty() ? "" : ": " + said);
     }
 
-    /** A probe that exceeded its timeout is killed inside the container, not only its runc exec. */
+    /** A probe that exceeded its timeout is killed inside the container, not only its runtime exec. */
     private static void killProbe(Path pidFile) {
         try {
             long pid = Long.parseLong(Files.readString(pidFile).strip());

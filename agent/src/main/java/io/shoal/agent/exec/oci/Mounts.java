@@ -58,6 +58,11 @@ final class Mounts {
         mount("tmpfs", options, target);
     }
 
+    /** A cgroup v1 hierarchy of {@code controller} at {@code target}. */
+    static void cgroupV1(String controller, Path target) throws IOException {
+        mount("cgroup", controller, target);
+    }
+
     private static void mount(String type, String options, Path target) throws IOException {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment state = a.allocate(CALL_STATE);

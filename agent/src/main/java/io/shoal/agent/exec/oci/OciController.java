@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One task as a runc container in its {@link Bundle}. Besides the {@link TaskController} steps it
+ * One task as an OCI container in its {@link Bundle}. Besides the {@link TaskController} steps it
  * tells the container's {@link #health()}.
  */
 public final class OciController implements TaskController {
@@ -48,8 +48,8 @@ public final class OciController implements TaskController {
     private Started started; // guarded by this; null until started here or found on disk
     private OciSpec.Plan plan; // guarded by this; null until prepared here or read from the bundle
 
-    /** The monitor (whose end means the exit file is written) and the container's init process. */
-    private record Started(CompletableFuture<?> monitorExit, long pid) {}
+    /** The container's end as its reaper tells it (its exit file is written then, unless the reaper died) and its init process. */
+    private record Started(CompletableFuture<?> ended, long pid) {}
 
     OciController(Task task, Bundle bundle, OciExecutor.Env env, TaskDependencies dependencies) {
         this.task = task;
@@ -57,9 +57,9 @@ public final class OciController implements TaskController {
         this.id = task.id();
         this.bundle = bundle;
         this.env = env;
-        this.health = new ContainerHealth(env.runc(), id, bundle, () -> {
+        this.health = new ContainerHealth(env.runtime().holding(id), id, bundle, () -> {
             Started s = started;
-            return s != null && !s.monitorExit().isDone();
+            return s != null && !s.ended().isDone();
         }, this::shutdown);
     }
 
@@ -76,6 +76,11 @@ public final class OciController implements TaskController {
     /** The bundle directory: config.json, rootfs, stdout.log, stderr.log, ... */
     public Path bundle() {
         return bundle.dir();
+    }
+
+    /** The OCI bundle the runtime is given, on the executor's tmpfs. */
+    Path runtimeBundle() {
+        return bundle.run();
     }
 
     /** The container's health: NONE without a health check, else STARTING, HEALTHY or UNHEALTHY. */
@@ -97,7 +102,7 @@ public final class OciController implements TaskController {
             throw new ExecException(e.getMessage(), e);
         }
         try {
-            for (Path d : List.of(rootfs, bundle.upper(), bundle.work())) Files.createDirectories(d);
+            for (Path d : List.of(rootfs, bundle.upper(), bundle.work(), bundle.run())) Files.createDirectories(d);
             if (!Mounts.isMountPoint(rootfs)) mountRootfs(image, rootfs);
             var host = new OciSpec.Host(rootfs, bundle.hosts(), bundle.hostname(),
                     netns != null || Files.isRegularFile(HOST_RESOLV_CONF) ? bundle.resolvConf() : null,
@@ -166,24 +171,22 @@ public final class OciController implements TaskController {
         try {
             env.starts().acquire();
             try {
-                CompletableFuture<Void> running = env.pidFiles().appearance(id);
-                CompletableFuture<Void> ended;
+                Reaper.Run run = env.reaper().start(id, bundle.reaperFile());
+                int code;
                 try {
-                    ended = env.monitors().start(id);
-                    CompletableFuture.anyOf(running, ended).get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+                    code = run.started().get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
                 } catch (TimeoutException e) {
-                    throw new ExecException("starting container failed: runc did not start it within " + START_TIMEOUT_SECONDS + "s");
+                    throw new ExecException("starting container failed: " + env.runtime().name() + " did not start it within "
+                            + START_TIMEOUT_SECONDS + "s");
                 } catch (ExecutionException e) {
                     throw new ExecException("starting container failed: " + e.getCause(), e);
-                } finally {
-                    running.cancel(false);
                 }
-                if (!bundle.initStarted()) {
-                    started = new Started(ended, 0);
-                    throw new ExecException("starting container failed: " + RuncLog.lastError(bundle));
+                if (code != 0 || !bundle.initStarted()) {
+                    started = new Started(run.ended(), 0);
+                    throw new ExecException("starting container failed: "
+                            + (code < 0 ? "the container reaper died" : RuntimeLog.lastError(bundle)));
                 }
-                // A monitor killed by hand tells nothing: its process's end is watched too.
-                started = new Started(CompletableFuture.anyOf(ended, monitorProcessExit()), bundle.initPid());
+                started = new Started(run.ended(), bundle.initPid());
             } finally {
                 env.starts().release();
             }
@@ -206,7 +209,7 @@ public final class OciController implements TaskController {
         if (s == null) throw new ExecException("task: not started");
         reattach();
         try {
-            s.monitorExit().get();
+            s.ended().get();
         } catch (ExecutionException e) {
             throw new ExecException("task: waiting for exit: " + e.getCause(), e);
         }
@@ -214,17 +217,17 @@ public final class OciController implements TaskController {
         env.networking().detach(task); // its address may go to another task now: nothing here may answer for it
         OptionalInt code = ExitFile.read(bundle.exitFile());
         if (code.isEmpty()) {
-            // The monitor died (killed by hand, say) but the container may still run: it must not
+            // The reaper died (killed by hand, say) but the container may still run: it must not
             // outlive its task, or the slot would hold two containers.
             try {
-                env.runc().run("kill", id, "KILL");
-                env.runc().run("delete", "--force", id);
+                env.runtime().holding(id).run("kill", id, "KILL");
+                env.runtime().holding(id).run("delete", "--force", id);
             } catch (IOException io) {
-                LOG.warn("could not remove container {} after its monitor died: {}", id, io.getMessage());
+                LOG.warn("could not remove container {} after its reaper died: {}", id, io.getMessage());
             }
             throw ExitFile.unknown();
         }
-        if (!bundle.initStarted()) throw new ExecException("starting container failed: " + RuncLog.lastError(bundle));
+        if (!bundle.initStarted()) throw new ExecException("starting container failed: " + RuntimeLog.lastError(bundle));
         if (health.foundUnhealthy() || health() == Health.UNHEALTHY) throw new ExecException("task: container is unhealthy");
         OciSpec.Plan p = plan();
         return new Exit(code.getAsInt(), p != null && Cgroups.oomKilled(p.cgroupsPath()));
@@ -236,7 +239,7 @@ public final class OciController implements TaskController {
         if (s == null) return;
         health.stop();
         OciSpec.Plan p = plan();
-        Stop.gracefully(s.monitorExit(), Defaults.stopGracePeriod(task.spec().containerSpec()),
+        Stop.gracefully(s.ended(), Defaults.stopGracePeriod(task.spec().containerSpec()),
                 () -> kill(Integer.toString(p == null ? 15 : p.stopSignal())), this::terminate);
     }
 
@@ -247,7 +250,7 @@ public final class OciController implements TaskController {
         health.stop();
         kill("KILL");
         try {
-            s.monitorExit().get(KILL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            s.ended().get(KILL_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException | ExecutionException e) {
             throw new ExecException("task: container " + id + " did not exit after SIGKILL");
         }
@@ -260,8 +263,11 @@ public final class OciController implements TaskController {
         env.networking().detach(task);
         OciSpec.Plan p = plan();
         try {
-            Runc.Result r = env.runc().run("delete", "--force", id);
-            if (!r.ok() && !r.output().contains("does not exist")) throw new ExecException("removing container: runc delete: " + r.output());
+            OciRuntime runtime = env.runtime().holding(id);
+            OciRuntime.Result r = runtime.run("delete", "--force", id);
+            if (!r.ok() && !OciRuntime.gone(r)) {
+                throw new ExecException("removing container: " + runtime.name() + " delete: " + r.output());
+            }
             Path rootfs = bundle.rootfs();
             if (Mounts.isMountPoint(rootfs)) {
                 try {
@@ -276,7 +282,7 @@ public final class OciController implements TaskController {
             }
             if (Mounts.isMountPoint(rootfs)) throw new ExecException("removing container: " + rootfs + " is still mounted");
             FileTrees.delete(bundle.dir());
-            Files.deleteIfExists(bundle.pidFile());
+            FileTrees.delete(bundle.run());
             env.payloads().delete(id);
         } catch (IOException e) {
             throw new ExecException("removing container: " + e.getMessage(), e);
@@ -292,8 +298,8 @@ public final class OciController implements TaskController {
         try {
             Started s = started();
             if (s != null && s.pid() == 0 && bundle.initStarted()) {
-                // adopted while runc was still starting it (the daemon died in between)
-                started = s = new Started(s.monitorExit(), bundle.initPid());
+                // adopted while the runtime was still starting it (the daemon died in between)
+                started = s = new Started(s.ended(), bundle.initPid());
             }
             return s == null ? 0 : s.pid();
         } catch (ExecException e) {
@@ -327,31 +333,27 @@ public final class OciController implements TaskController {
 
     private synchronized Started running() throws ExecException {
         Started s = started();
-        return s == null || s.monitorExit().isDone() ? null : s;
+        return s == null || s.ended().isDone() ? null : s;
     }
 
-    /** What this controller started, or what an earlier daemon started, re-adopted from the monitor file. */
+    /** What this controller started, or what an earlier one (of this daemon or an earlier one) did, re-adopted from the bundle. */
     private synchronized Started started() throws ExecException {
-        if (started == null && bundle.monitorStarted()) {
-            started = new Started(monitorProcessExit(), bundle.initStarted() ? bundle.initPid() : 0);
+        if (started == null && bundle.startOrdered()) {
+            started = new Started(env.reaper().adopt(bundle.reaperPid(), bundle.exitFile()), bundle.initStarted() ? bundle.initPid() : 0);
         }
         return started;
     }
 
-    /** The end of the monitor process named in the bundle's monitor file (done if it is gone). */
-    private CompletableFuture<?> monitorProcessExit() throws ExecException {
-        return env.monitors().processEnd(bundle.monitorPid(), bundle.dir());
-    }
-
     private void kill(String signal) throws ExecException, InterruptedException {
         try {
-            Runc.Result r = env.runc().run("kill", id, signal);
-            // A container that ended meanwhile is no error: the caller waits for its monitor anyway.
-            if (!r.ok() && running() != null && !r.output().contains("not running") && !r.output().contains("does not exist")) {
-                throw new ExecException("task: runc kill " + signal + ": " + r.output());
+            OciRuntime runtime = env.runtime().holding(id);
+            OciRuntime.Result r = runtime.run("kill", id, signal);
+            // A container that ended meanwhile is no error: the caller waits for its end anyway.
+            if (!r.ok() && running() != null && !OciRuntime.gone(r)) {
+                throw new ExecException("task: " + runtime.name() + " kill " + signal + ": " + r.output());
             }
         } catch (IOException e) {
-            throw new ExecException("task: runc kill: " + e.getMessage(), e);
+            throw new ExecException("task: " + env.runtime().name() + " kill: " + e.getMessage(), e);
         }
     }
 }

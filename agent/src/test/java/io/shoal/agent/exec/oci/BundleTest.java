@@ -21,7 +21,7 @@ class BundleTest {
 
     @BeforeEach
     void setUp() throws IOException {
-        bundle = new Bundle(Files.createDirectory(dir.resolve("task1")), dir.resolve("task1.pid"));
+        bundle = new Bundle(Files.createDirectory(dir.resolve("task1")), Files.createDirectory(dir.resolve("run1")));
     }
 
     @Test
@@ -34,21 +34,21 @@ class BundleTest {
         assertEquals(new OciSpec.Plan(null, 9, check, "/shoal/task1"), bundle.readPlan());
         bundle.writePlan(new OciSpec.Plan(null, 15, null, "/shoal/task1"));
         assertEquals(new OciSpec.Plan(null, 15, null, "/shoal/task1"), bundle.readPlan());
-        try (var files = Files.list(bundle.dir())) {
-            assertEquals(List.of(bundle.dir().resolve("plan.json")), files.toList(), "nothing but the plan is left");
+        try (var files = Files.list(bundle.run())) {
+            assertEquals(List.of(bundle.run().resolve("plan.json")), files.toList(), "nothing but the plan is left");
         }
     }
 
     @Test
-    void runcsLastErrorElseWhatItWroteToStderr() throws IOException {
-        assertEquals("runc exited without starting the container", RuncLog.lastError(bundle));
+    void theRuntimesLastErrorElseWhatItWroteToStderr() throws IOException {
+        assertEquals("the runtime exited without starting the container", RuntimeLog.lastError(bundle));
         Files.writeString(bundle.stderr(), "  exec failed\n");
-        assertEquals("exec failed", RuncLog.lastError(bundle));
-        Files.writeString(bundle.runcLog(), String.join("\n",
+        assertEquals("exec failed", RuntimeLog.lastError(bundle));
+        Files.writeString(bundle.runtimeLog(), String.join("\n",
                 "{\"level\":\"error\",\"msg\":\"first\"}",
                 "not json",
                 "{\"level\":\"fatal\",\"msg\":\"exec: \\\"/nope\\\": no such file\"}",
                 "{\"level\":\"warning\",\"msg\":\"later, but no error\"}"));
-        assertEquals("exec: \"/nope\": no such file", RuncLog.lastError(bundle));
+        assertEquals("exec: \"/nope\": no such file", RuntimeLog.lastError(bundle));
     }
 }

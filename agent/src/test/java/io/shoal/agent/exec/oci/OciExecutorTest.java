@@ -15,6 +15,7 @@ import io.shoal.agent.image.ImageSource;
 import io.shoal.api.Ids;
 import io.shoal.api.Task;
 import io.shoal.api.TaskSpec;
+import io.shoal.testkit.DiskSearch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +30,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Real runc containers from a busybox image built here; needs root, runc and busybox-static, else skips saying why. */
+/**
+ * Real containers from a busybox image built here, with the executor's runtime (crun where it
+ * works) or the one {@code -Dshoal.oci.runtime} names; {@link OciExecutorRuncTest} runs them all
+ * with runc. Needs root, crun or runc and busybox-static, else skips saying why.
+ */
 class OciExecutorTest {
     private static final Path TMP = Path.of(System.getProperty("java.io.tmpdir"));
     static final ImageConfig IMAGE = new ImageConfig(null, List.of("sh"), List.of("PATH=/bin", "FROM_IMAGE=1", "OVERRIDE=image"),
@@ -62,8 +67,13 @@ class OciExecutorTest {
         executor = newExecutor();
     }
 
+    /** The runtime asked for; null: the executor's choice (crun where it works). */
+    String runtime() {
+        return OciTestSupport.RUNTIME;
+    }
+
     private OciExecutor newExecutor() {
-        return new OciExecutor(base.resolve("state"), images, "host-1", "0.1.0", Map.of(), TaskNetworking.NONE);
+        return new OciExecutor(base.resolve("state"), images, "host-1", "0.1.0", Map.of(), TaskNetworking.NONE, runtime());
     }
 
     @AfterEach
@@ -74,6 +84,7 @@ class OciExecutorTest {
                 c.remove();
                 assertTrue(Cgroups.dirs("/shoal/" + c.bundle().getFileName()).isEmpty(), "cgroups removed");
                 assertTrue(!Files.exists(c.bundle()), "bundle removed");
+                assertTrue(!Files.exists(c.runtimeBundle()), "bundle on the tmpfs removed");
             } catch (Throwable e) {
                 errors.add(e);
             }
@@ -121,28 +132,60 @@ class OciExecutorTest {
     }
 
     @Test
-    void aMonitorKilledByHandEndsItsTaskAndTakesItsContainerAlong() throws Exception {
+    void aReaperKilledByHandEndsItsTasksAndTakesTheirContainersAlong() throws Exception {
         var c = started(OciTestSupport.sh("sleep 1000", Map.of()));
         long container = c.pid();
-        long monitor = Long.parseLong(Files.readString(c.bundle().resolve("monitor")).strip());
-        assertTrue(Monitors.isMonitorOf(monitor, c.bundle()), "the monitor file names the monitor");
-        ProcessHandle.of(monitor).orElseThrow().destroyForcibly();
-        // It can tell no end: the daemon sees its process go, and a container left without its monitor must not run on.
+        long reaper = reaperOf(c);
+        assertTrue(Reaper.isReaper(reaper, runDir()), "the reaper file names the reaper");
+        ProcessHandle.of(reaper).orElseThrow().destroyForcibly();
+        // It can tell no end: the daemon sees it go, and a container left without its reaper must not run on.
         var e = assertThrows(ExecException.class, () -> assertTimeoutPreemptively(Duration.ofSeconds(30), c::await));
         assertTrue(e.getMessage().contains("exit status unknown"), e.getMessage());
         until("the container is gone", () -> !io.shoal.agent.TestSupport.alive(container));
+        // The next start has a new reaper.
+        var next = started(OciTestSupport.sh("exit 6", Map.of()));
+        assertNotEquals(reaper, reaperOf(next));
+        assertEquals(new Exit(6, false), next.await());
+    }
+
+    private static long reaperOf(OciController c) throws IOException {
+        return Long.parseLong(Files.readString(c.runtimeBundle().resolve("reaper")).strip());
+    }
+
+    private static Path runDir() {
+        return OciExecutor.runDir(base.resolve("state"));
     }
 
     @Test
-    void startsOrderedAtOnceEachGetAMonitorOfTheirOwnAndPidFilesOnATmpfs() throws Exception {
+    void theEnvironmentNeverReachesTheDataDir() throws Exception {
+        String secret = "shoalsecret" + OciTestSupport.randomAlnum(20);
+        var c = started(OciTestSupport.task(Map.of("Command", List.of("sleep", "600"), "Env", List.of("TOKEN=" + secret)), null));
+        String config = Files.readString(c.runtimeBundle().resolve("config.json"));
+        assertTrue(config.contains(secret), "the runtime is given it, on the tmpfs");
+        assertEquals("tmpfs", Files.getFileStore(c.runtimeBundle()).type());
+        // (run -d may return before the init has exec'd the command)
+        until("the container has it", () -> {
+            try {
+                return Files.readString(Path.of("/proc", Long.toString(c.pid()), "environ")).contains("TOKEN=" + secret);
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        assertEquals(List.of(), DiskSearch.filesContaining(base.resolve("state"), secret), "nothing under the data dir holds it while it runs");
+        c.remove();
+        assertEquals(List.of(), DiskSearch.filesContaining(base.resolve("state"), secret), "nor after its removal");
+        assertEquals(List.of(), DiskSearch.filesContaining(runDir(), secret), "and its bundle on the tmpfs is gone");
+    }
+
+    @Test
+    void startsOrderedAtOnceRunDetachedUnderOneReaperWithPidFilesOnATmpfs() throws Exception {
         List<OciController> cs = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
             OciController c = controller(OciTestSupport.sh("sleep 1000", Map.of()));
             c.prepare();
             cs.add(c);
         }
-        // Six orders on the spawner's pipe at once (the executor lets two run at a time): none lost,
-        // none read by two monitors.
+        // Six orders on the reaper's pipe at once (the executor lets a few run at a time): none lost.
         try (var starts = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
             List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
             for (OciController c : cs) fs.add(starts.submit(() -> {
@@ -152,19 +195,20 @@ class OciExecutorTest {
             for (var f : fs) f.get(120, java.util.concurrent.TimeUnit.SECONDS);
         }
         java.util.Set<Long> inits = new java.util.HashSet<>();
-        java.util.Set<Long> monitors = new java.util.HashSet<>();
+        java.util.Set<Long> reapers = new java.util.HashSet<>();
         for (OciController c : cs) {
             assertTrue(io.shoal.agent.TestSupport.alive(c.pid()), "container " + c.bundle().getFileName() + " runs");
             inits.add(c.pid());
-            long monitor = Long.parseLong(Files.readString(c.bundle().resolve("monitor")).strip());
-            assertTrue(Monitors.isMonitorOf(monitor, c.bundle()), "its monitor works in its bundle");
-            monitors.add(monitor);
+            reapers.add(reaperOf(c));
         }
         assertEquals(6, inits.size(), "six containers");
-        assertEquals(6, monitors.size(), "six monitors");
-        Path pidFile = base.resolve("state/run").resolve(cs.getFirst().bundle().getFileName() + ".pid");
+        assertEquals(1, reapers.size(), "one reaper");
+        java.util.Set<Long> children = new java.util.HashSet<>();
+        ProcessHandle.of(reapers.iterator().next()).orElseThrow().children().forEach(h -> children.add(h.pid()));
+        assertTrue(children.containsAll(inits) && inits.containsAll(children), "no runtime process stays: the reaper's children are the inits " + children);
+        Path pidFile = cs.getFirst().runtimeBundle().resolve("pid");
         assertEquals(Long.toString(cs.getFirst().pid()), Files.readString(pidFile).strip());
-        assertEquals("tmpfs", Files.getFileStore(pidFile).type(), "runc's O_SYNC write of the pid file must not wait for a disk");
+        assertEquals("tmpfs", Files.getFileStore(pidFile).type(), "the runtime's O_SYNC write of the pid file must not wait for a disk");
     }
 
     @Test
@@ -305,13 +349,13 @@ class OciExecutorTest {
         // The daemon dies: its executor and controllers are gone, the containers are not.
         executor = newExecutor();
         Files.writeString(ctl.resolve("end"), "");
-        until("the second container ended while no daemon watched", () -> Files.exists(second.bundle().resolve("exitcode")));
+        until("the second container ended while no daemon watched", () -> Files.exists(second.runtimeBundle().resolve("exitcode")));
 
         var adopted = controller(running);
         adopted.prepare();
         adopted.start();
         assertEquals(pid, adopted.pid(), "started once, not again");
-        assertEquals("running", executorRunc().status(running.id()));
+        assertEquals("running", executorRuntime().status(running.id()));
         Files.writeString(ctl.resolve("go"), "");
         assertEquals(new Exit(7, false), adopted.await());
 
@@ -321,7 +365,7 @@ class OciExecutorTest {
     }
 
     @Test
-    void containersOutliveADaemonKilledWithSigkill() throws Exception {
+    void containersOutliveADaemonKilledWithSigkillAndTheirEndsAreRecorded() throws Exception {
         Path ctl = Files.createDirectories(base.resolve("ctl-" + OciTestSupport.randomAlnum(4)));
         Task t = OciTestSupport.sh("while [ ! -e /ctl/go ]; do sleep 0.05; done; exit 9",
                 Map.of("Mounts", List.of(Map.of("Type", "bind", "Source", ctl.toString(), "Target", "/ctl"))));
@@ -329,7 +373,7 @@ class OciExecutorTest {
         io.shoal.api.Json.MAPPER.writeValue(taskFile.toFile(), t);
         var adopted = controller(t); // registered first, so the container is removed even if the stand-in fails
         Process daemon = new ProcessBuilder(ProcessHandle.current().info().command().orElseThrow(), "-Xmx64m",
-                "-cp", System.getProperty("java.class.path"), DaemonStandIn.class.getName(),
+                "-Dshoal.oci.runtime=" + executor.runtime(), "-cp", System.getProperty("java.class.path"), DaemonStandIn.class.getName(),
                 base.resolve("state").toString(), layer.toString(), taskFile.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String line;
@@ -342,16 +386,37 @@ class OciExecutorTest {
         assertTrue(line != null && line.startsWith("started "), "the stand-in daemon said: " + line);
         long pid = Long.parseLong(line.substring("started ".length()));
 
-        assertEquals("running", executorRunc().status(t.id()), "the container outlived its daemon");
+        assertEquals("running", executorRuntime().status(t.id()), "the container outlived its daemon");
+        // It ends while no daemon runs: the dead daemon's reaper still records how.
+        Files.writeString(ctl.resolve("go"), "");
+        until("the reaper of the killed daemon wrote the exit code", () -> Files.exists(adopted.runtimeBundle().resolve("exitcode")));
         adopted.prepare();
         adopted.start();
         assertEquals(pid, adopted.pid(), "adopted, not started again");
-        Files.writeString(ctl.resolve("go"), "");
         assertEquals(new Exit(9, false), adopted.await());
     }
 
-    private Runc executorRunc() {
-        return new Runc(Runc.find(), base.resolve("state/runc"));
+    @Test
+    void aDaemonRestartedWithTheOtherRuntimeStillStopsAndRemovesTheContainersOfTheFirst() throws Exception {
+        String first = executor.runtime();
+        String other = first.equals("crun") ? "runc" : "crun";
+        Assumptions.assumeTrue(OciRuntime.find(other) != null, other + " is not installed");
+        Task t = OciTestSupport.sh("sleep 1000", Map.of());
+        long pid = started(t).pid();
+        executor = new OciExecutor(base.resolve("state"), images, "host-1", "0.1.0", Map.of(), TaskNetworking.NONE, other);
+        var adopted = controller(t);
+        adopted.start();
+        assertEquals(pid, adopted.pid(), "adopted");
+        adopted.terminate();
+        assertEquals(new Exit(137, false), adopted.await());
+        adopted.remove();
+        assertEquals(null, new OciRuntime(first, OciRuntime.find(first), runDir().resolve(first)).status(t.id()),
+                "the first runtime's container is deleted");
+    }
+
+    private OciRuntime executorRuntime() {
+        String name = executor.runtime();
+        return new OciRuntime(name, OciRuntime.find(name), runDir().resolve(name));
     }
 
     @Test
@@ -366,14 +431,14 @@ class OciExecutorTest {
         assertEquals("task: container is unhealthy", e.getMessage());
         assertEquals(Health.UNHEALTHY, failing.health());
         until("the passing one is healthy", () -> passing.health() == Health.HEALTHY);
-        assertNotEquals(null, executorRunc().status(passing.bundle().getFileName().toString()));
+        assertNotEquals(null, executorRuntime().status(passing.bundle().getFileName().toString()));
         var none = controller(OciTestSupport.sh("true", Map.of()));
         none.prepare();
         assertEquals(Health.NONE, none.health());
     }
 
     @Test
-    void startTimeAgainstBareRuncAndMonitorMemory() throws Exception {
+    void startTimeAgainstTheBareRuntimeAndReaperMemory() throws Exception {
         int n = 20;
         List<OciController> ours = new ArrayList<>();
         List<OciController> bare = new ArrayList<>();
@@ -385,49 +450,39 @@ class OciExecutorTest {
             b.prepare();
             bare.add(b);
         }
-        // Bare runc first and ours second, then the other way round, so neither gets only a warm cache.
-        Runc runc = executorRunc();
+        // The bare runtime first and ours second, then the other way round, so neither gets only a warm cache.
+        OciRuntime runtime = executorRuntime();
         long bareNanos = 0;
         long oursNanos = 0;
         for (int half = 0; half < 2; half++) {
             for (int i = half * n / 2; i < (half + 1) * n / 2; i++) {
                 long t0 = System.nanoTime();
-                Path b = bare.get(i).bundle();
-                int code = new ProcessBuilder(runc.argv("run", "-d", "--bundle", b.toString(), b.getFileName().toString()))
+                Path b = bare.get(i).runtimeBundle();
+                int code = new ProcessBuilder(runtime.argv("run", "-d", "--bundle", b.toString(), b.getFileName().toString()))
                         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD)
                         .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start().waitFor();
                 bareNanos += System.nanoTime() - t0;
-                assertEquals(0, code, "bare runc run -d");
+                assertEquals(0, code, "bare " + runtime.name() + " run -d");
                 t0 = System.nanoTime();
                 ours.get(i).start();
                 oursNanos += System.nanoTime() - t0;
                 assertTrue(ours.get(i).pid() > 0);
             }
         }
-        long rssKb = 0;
-        long privateKb = 0;
-        for (var c : ours) {
-            long monitor = Long.parseLong(Files.readString(c.bundle().resolve("monitor")).strip());
-            List<Long> pids = new ArrayList<>(List.of(monitor));
-            ProcessHandle.of(monitor).orElseThrow().children().forEach(h -> pids.add(h.pid()));
-            for (long pid : pids) {
-                rssKb += kb(pid, "Rss:");
-                privateKb += kb(pid, "Private_Clean:") + kb(pid, "Private_Dirty:");
-            }
-        }
-        System.out.printf("oci start of %d containers: shoal %.1f ms/container (start() until the init pid is known), "
-                        + "bare `runc run -d` %.1f ms/container, ratio %.2f%n",
-                n, oursNanos / 1e6 / n, bareNanos / 1e6 / n, (double) oursNanos / bareNanos);
-        System.out.printf("oci monitor memory per container (sh monitor + foreground `runc run`): %.1f MiB RSS, "
-                + "%.1f MiB private (the rest is runc's and sh's text, shared by all containers)%n", rssKb / 1024.0 / n, privateKb / 1024.0 / n);
+        long reaper = reaperOf(ours.getFirst());
+        System.out.printf("oci start of %d containers with %s: shoal %.1f ms/container (start() until the init pid is known), "
+                        + "bare `%s run -d` %.1f ms/container, ratio %.2f%n", n, runtime.name(),
+                oursNanos / 1e6 / n, runtime.name(), bareNanos / 1e6 / n, (double) oursNanos / bareNanos);
+        System.out.printf("oci reaper memory: %.2f MiB PSS for the node, %.3f MiB per container of these %d%n",
+                kb(reaper, "Pss:") / 1024.0, kb(reaper, "Pss:") / 1024.0 / n, n);
         for (var b : bare) {
-            runc.run("kill", b.bundle().getFileName().toString(), "KILL");
+            runtime.run("kill", b.bundle().getFileName().toString(), "KILL");
         }
         for (var b : bare) {
             String id = b.bundle().getFileName().toString();
             until("bare " + id + " stopped", () -> {
                 try {
-                    return !"running".equals(runc.status(id));
+                    return !"running".equals(runtime.status(id));
                 } catch (Exception e) {
                     return true;
                 }

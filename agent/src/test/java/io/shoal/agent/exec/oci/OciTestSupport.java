@@ -28,6 +28,9 @@ final class OciTestSupport {
     static final List<String> APPLETS = List.of("sh", "sleep", "ps", "hostname", "cat", "id", "pwd", "env", "wc",
             "head", "tail", "dd", "true", "false", "touch", "echo", "grep", "ls", "mkdir", "test", "[");
 
+    /** The runtime the tests use ({@code -Dshoal.oci.runtime=runc|crun}); null: the executor's choice. */
+    static final String RUNTIME = System.getProperty("shoal.oci.runtime");
+
     private static int counter;
 
     private OciTestSupport() {}
@@ -35,7 +38,8 @@ final class OciTestSupport {
     /** Why the runc tests can't run here, or null when they can. */
     static String skipReason() {
         if (!"root".equals(System.getProperty("user.name"))) return "not root";
-        if (Runc.find() == null) return "runc is not installed (apt-get install runc)";
+        if (!OciRuntime.anyInstalled()) return "neither crun nor runc is installed (apt-get install crun runc)";
+        if (RUNTIME != null && OciRuntime.find(RUNTIME) == null) return RUNTIME + " is not installed (apt-get install " + RUNTIME + ")";
         if (!Files.isExecutable(Path.of("/bin/busybox"))) return "no /bin/busybox (apt-get install busybox-static)";
         return null;
     }
@@ -88,20 +92,26 @@ final class OciTestSupport {
     }
 
     /**
-     * Removes what an earlier run left: its runc containers (in the runc roots of its state dirs
-     * under the temp dir), overlay mounts and cgroups, all found by their prefix.
+     * Removes what an earlier run left: its containers (in the runtime roots on the tmpfs of its
+     * state dirs under the temp dir), overlay mounts, tmpfs and cgroups, all found by their prefix.
      */
     static void sweep(Path tmpRoot, String prefix, java.time.Duration olderThan) {
         long cutoff = System.currentTimeMillis() - olderThan.toMillis();
         try (var dirs = Files.list(tmpRoot)) {
             for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith(prefix))
                     .filter(p -> p.toFile().lastModified() <= cutoff).toList()) {
-                Path root = d.resolve("state/runc");
-                if (Files.isDirectory(root)) {
+                Path runDir = OciExecutor.runDir(d.resolve("state"));
+                for (String runtime : OciRuntime.NAMES) {
+                    Path root = runDir.resolve(runtime);
+                    if (!Files.isDirectory(root)) continue;
                     try (var ids = Files.list(root)) {
-                        for (Path id : ids.toList()) run("runc", "--root", root.toString(), "delete", "--force", id.getFileName().toString());
+                        for (Path id : ids.filter(Files::isDirectory).toList()) {
+                            run(runtime, "--root", root.toString(), "delete", "--force", id.getFileName().toString());
+                        }
                     }
                 }
+                if (Mounts.isMountPoint(runDir)) run("umount", "-l", runDir.toString());
+                Files.deleteIfExists(runDir);
                 for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                     String mp = line.split(" ")[4];
                     if (mp.startsWith(d.toString())) run("umount", "-l", mp);

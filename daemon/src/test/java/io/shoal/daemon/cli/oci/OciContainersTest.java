@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shoal.api.Ids;
 import io.shoal.testkit.BusyboxImage;
 import io.shoal.testkit.DaemonProcess;
+import io.shoal.testkit.DiskSearch;
 import io.shoal.testkit.OciResidue;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -231,6 +232,29 @@ class OciContainersTest {
         long pid = pid(daemon, runningTasks(daemon, "fromoci").iterator().next());
         assertTrue(inside(pid, "cat", "/var/www/index.html").contains("hello from shoal"));
         remove("fromoci");
+    }
+
+    /**
+     * A task's environment reaches the container but never the node's data dir (issue 14): the
+     * runtime's bundle lives on the executor's tmpfs, task files are sealed, the Raft log encrypted.
+     */
+    @Test
+    void theEnvironmentNeverReachesTheDataDir() throws Exception {
+        String secret = "shoalenv" + Long.toHexString(System.nanoTime()) + "x" + Integer.toHexString(System.identityHashCode(this));
+        daemon.dockerOk("service", "create", "--detach", "--name", "envy", "--env", "TOKEN=" + secret, "busybox", "sleep", "1000");
+        eventually(CONVERGE, () -> runningTasks(daemon, "envy").size() == 1);
+        long pid = pid(daemon, runningTasks(daemon, "envy").iterator().next());
+        assertTrue(Files.readString(Path.of("/proc/" + pid + "/environ")).contains("TOKEN=" + secret), "the container has it");
+        assertEquals(List.of(), DiskSearch.filesContaining(daemon.dataDir(), secret), "while it runs");
+        remove("envy");
+        assertEquals(List.of(), DiskSearch.filesContaining(daemon.dataDir(), secret), "after its removal");
+    }
+
+    @Test
+    void dockerInfoNamesTheRuntime() throws Exception {
+        String expected = OciHost.which("crun") != null ? "crun" : "runc";
+        assertEquals(expected, daemon.dockerOk("info", "--format", "{{.DefaultRuntime}}").strip());
+        assertTrue(daemon.dockerOk("info", "--format", "{{json .Runtimes}}").contains("\"" + expected + "\""));
     }
 
     // ---- helpers

@@ -128,7 +128,7 @@ final class OciHost {
             String services = d.docker("service", "ls", "-q").out();
             for (String s : services.lines().toList()) d.docker("service", "rm", s.strip());
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (!OciResidue.runcContainers(d.dataDir()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
+            while (!OciResidue.containers(d.dataDir()).isEmpty() && System.nanoTime() < deadline) Thread.sleep(100);
         } catch (Exception e) {
             System.err.println("tearing down " + dir + ": " + e);
         }
@@ -144,7 +144,7 @@ final class OciHost {
     static void awaitGone(DaemonProcess d, Set<String> tasks) {
         eventually(CONVERGE, () -> {
             try {
-                Set<String> left = OciResidue.runcContainers(d.dataDir());
+                Set<String> left = OciResidue.containers(d.dataDir());
                 left.retainAll(tasks);
                 return left.isEmpty() && tasks.stream().allMatch(t -> OciResidue.cgroupDirs(t).isEmpty()
                         && !Files.exists(d.dataDir().resolve("oci/containers").resolve(t)));

@@ -41,7 +41,7 @@ class OciRestartTest {
             Map<String, Long> before = pids(daemon, runningTasks(daemon, "keep"));
             String quitTask = runningTasks(daemon, "quit").iterator().next();
             long quitPid = pid(daemon, quitTask);
-            Set<String> containersBefore = OciResidue.runcContainers(daemon.dataDir());
+            Set<String> containersBefore = OciResidue.containers(daemon.dataDir());
             assertEquals(4, containersBefore.size(), containersBefore.toString());
 
             daemon.kill9();
@@ -56,7 +56,7 @@ class OciRestartTest {
             assertEquals(before, pids(daemon, before.keySet()));
             for (long pid : before.values()) assertTrue(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false));
             assertEquals(3, daemon.dockerOk("service", "ps", "-q", "keep").lines().count());
-            assertEquals(containersBefore, OciResidue.runcContainers(daemon.dataDir()), "no new container");
+            assertEquals(containersBefore, OciResidue.containers(daemon.dataDir()), "no new container");
             // The one that exited while the daemon was down: its real exit code.
             eventually(CONVERGE, () -> field(d, quitTask, "{{.Status.State}}").equals("failed"));
             assertEquals("7", taskField(daemon, quitTask, "{{.Status.ContainerStatus.ExitCode}}"));

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shoal.agent.exec.oci.OciExecutor;
 import io.shoal.testkit.DaemonProcess;
 import io.shoal.testkit.DiskSearch;
 import java.io.IOException;
@@ -77,7 +78,7 @@ class SecretsCliTest {
 
     /** The oci executor's tmpfs, which holds the tasks' secrets and configs. */
     private Path executorTmpfs() {
-        return daemon.dataDir().resolve("oci/run");
+        return OciExecutor.runDir(daemon.dataDir().resolve("oci"));
     }
 
     private String onlyTask(String service) {
