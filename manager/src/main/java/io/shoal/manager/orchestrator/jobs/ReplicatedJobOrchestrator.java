@@ -22,7 +22,8 @@ import java.util.Set;
 
 /**
  * Runs each replicated job to {@code TotalCompletions} tasks that exit 0, at most
- * {@code MaxConcurrent} at a time. Every task of a run has a slot of its own, 1 to TotalCompletions:
+ * {@code MaxConcurrent} at a time. Every task of a run has a slot of its own, 0 to TotalCompletions - 1
+ * (swarmkit's numbering, which the docker CLI's job progress counts on):
  * a slot is done once a task in it completed (or failed and its restart policy gave up), and a
  * failed task is replaced in its slot by the restart supervisor, so this orchestrator only opens
  * new slots while fewer than MaxConcurrent are in progress. A new run (the service was updated)
@@ -73,7 +74,7 @@ public final class ReplicatedJobOrchestrator extends Controller {
             if (!completed && (!slot.runnable().isEmpty() || slot.hasStopping(down))) inProgress++;
         }
         long more = Math.min(job.maxConcurrent() - inProgress, job.totalCompletions() - taken);
-        for (long slot = 1; more > 0 && slot <= job.totalCompletions(); slot++) {
+        for (long slot = 0; more > 0 && slot < job.totalCompletions(); slot++) {
             Slot existing = slots.get(Long.toString(slot));
             if (existing != null && existing.isOccupied(service, down)) continue;
             Task t = Tasks.newTask(service, slot, null, TaskState.COMPLETE, now);

@@ -73,7 +73,7 @@ class JobOrchestratorTest {
         restarts.reconcile();
         List<Task> tasks = h.tasks(id);
         assertEquals(5, completed(id), Harness.brief(tasks));
-        assertEquals(List.of(1L, 2L, 3L, 4L, 5L), tasks.stream().filter(t -> t.state() == TaskState.COMPLETE)
+        assertEquals(List.of(0L, 1L, 2L, 3L, 4L), tasks.stream().filter(t -> t.state() == TaskState.COMPLETE)
                 .map(Task::slot).sorted().toList(), "one completion per slot");
         assertTrue(inProgress(id).isEmpty(), Harness.brief(tasks));
         assertTrue(tasks.stream().filter(t -> t.state() == TaskState.COMPLETE)
@@ -90,7 +90,7 @@ class JobOrchestratorTest {
         replicated.reconcile();
         List<Task> tasks = h.tasks(id);
         assertEquals(2, tasks.size(), Harness.brief(tasks));
-        assertEquals(2, inProgress(id).getFirst().slot(), "the next slot, not the failed one again");
+        assertEquals(1, inProgress(id).getFirst().slot(), "the next slot, not the failed one again");
     }
 
     @Test
