@@ -119,7 +119,9 @@ class StackDeployTest {
         assertEquals(Long.toString(64L << 20), limit != null ? limit : OciHost.cgroupFile("memory", web, "memory.max"));
         assertEquals("[node.role == manager]",
                 daemon.dockerOk("service", "inspect", "shop_web", "--format", "{{.Spec.TaskTemplate.Placement.Constraints}}").trim());
-        OciHost.Cmd published = OciHost.run("curl", "-s", "--max-time", "5", "http://127.0.0.1:18480/");
+        // The host's own address: 127.0.0.1 does not reach published ports here (network-dataplane.md).
+        String host = OciHost.run("hostname", "-I").out().strip().split("\\s+")[0];
+        OciHost.Cmd published = OciHost.run("curl", "-s", "--max-time", "5", "http://" + host + ":18480/");
         assertEquals("hello-from-web", published.out().strip(), "the published port through the routing mesh");
     }
 
