@@ -187,7 +187,7 @@ final class ClusterBench {
         return TestSwarm.nodeStatus(d).values().stream().filter("Ready"::equals).count();
     }
 
-    private static long median(List<Long> values) {
+    static long median(List<Long> values) {
         List<Long> sorted = new ArrayList<>(values);
         Collections.sort(sorted);
         return sorted.get(sorted.size() / 2);
