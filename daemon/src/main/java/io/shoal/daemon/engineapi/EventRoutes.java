@@ -37,8 +37,8 @@ public final class EventRoutes {
 
     private Object events(ApiRequest req) {
         Instant now = Instant.now();
-        Instant since = req.query("since") == null || req.query("since").isEmpty() ? null : Timestamps.parse(req.query("since"), now);
-        Instant until = req.query("until") == null || req.query("until").isEmpty() ? null : Timestamps.parse(req.query("until"), now);
+        Instant since = time(req.query("since"), now);
+        Instant until = time(req.query("until"), now);
         if (since != null && until != null && until.isBefore(since)) {
             throw ApiException.invalid("`since` time (%s) cannot be after `until` time (%s)", since, until);
         }
@@ -60,6 +60,12 @@ public final class EventRoutes {
                 }
             }
         });
+    }
+
+    /** A {@code since} or {@code until}: absent, {@code now} (the CLI passes it as it is), or any of Docker's forms. */
+    private static Instant time(String value, Instant now) {
+        if (value == null || value.isEmpty()) return null;
+        return value.equals("now") ? now : Timestamps.parse(value, now);
     }
 
     private static byte[] line(EventMessage m) throws Exception {

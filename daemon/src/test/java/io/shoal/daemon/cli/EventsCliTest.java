@@ -83,6 +83,8 @@ class EventsCliTest {
         List<String> containerActions = mine.stream().map(e -> e.path("Action").asText()).toList();
         assertEquals(List.of("create", "start", "die"), containerActions, "in order: " + seen);
 
+        assertTrue(events("--since", "1m", "--until", "now").stream().anyMatch(e -> brief(e).equals("service create dies")),
+                "--since 1m --until now returns what happened in the last minute");
         assertTrue(events("--since", since, "--until", until, "--filter", "type=service").stream()
                 .allMatch(e -> e.path("Type").asText().equals("service")));
         assertTrue(events("--since", since, "--until", until, "--filter", "event=die", "--filter", "service=dies").isEmpty(),
