@@ -62,10 +62,9 @@ public final class EventRoutes {
         });
     }
 
-    /** A {@code since} or {@code until}: absent, {@code now} (the CLI passes it as it is), or any of Docker's forms. */
+    /** A {@code since} or {@code until}: absent, or any of Docker's forms (the CLI sends unix seconds). */
     private static Instant time(String value, Instant now) {
-        if (value == null || value.isEmpty()) return null;
-        return value.equals("now") ? now : Timestamps.parse(value, now);
+        return value == null || value.isEmpty() ? null : Timestamps.parse(value, now);
     }
 
     private static byte[] line(EventMessage m) throws Exception {
