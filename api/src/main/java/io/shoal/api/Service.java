@@ -36,7 +36,24 @@ public record Service(
 
     public record ServiceStatus(long runningTasks, long desiredTasks, long completedTasks) {}
 
-    public record JobStatus(Version jobIteration, Instant lastExecution) {}
+    /**
+     * A job's run: {@code jobIteration} counts its runs from 0 (swarmkit's), its tasks carry the
+     * iteration they belong to, and {@code lastExecution} is when the run began.
+     */
+    public record JobStatus(Version jobIteration, Instant lastExecution) {
+        public static JobStatus first(Instant now) {
+            return new JobStatus(Version.NONE, now);
+        }
+
+        public JobStatus next(Instant now) {
+            return new JobStatus(new Version(jobIteration.index() + 1), now);
+        }
+
+        /** The iteration's number, as its tasks carry it. */
+        public long iteration() {
+            return jobIteration.index();
+        }
+    }
 
     @Override
     public Service committed(Version v, Instant now) {
@@ -62,6 +79,10 @@ public record Service(
     public Service withServiceStatus(ServiceStatus s) {
         return new Service(id, version, createdAt, updatedAt, spec, previousSpec, endpoint, updateStatus, s,
                 jobStatus);
+    }
+
+    public Service withJobStatus(JobStatus j) {
+        return new Service(id, version, createdAt, updatedAt, spec, previousSpec, endpoint, updateStatus, serviceStatus, j);
     }
 
     /** Publishes a port through the routing mesh (see {@link Endpoint#publishesIngress}). */

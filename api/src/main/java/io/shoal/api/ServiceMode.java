@@ -19,6 +19,16 @@ public sealed interface ServiceMode {
     /** A task run to completion once on every node that may run it. */
     record GlobalJob() implements ServiceMode {}
 
+    /** Runs its tasks to completion: they are desired COMPLETE, and one that exits 0 is never restarted. */
+    default boolean isJob() {
+        return this instanceof ReplicatedJob || this instanceof GlobalJob;
+    }
+
+    /** The desired state of a task that should run: COMPLETE for jobs (swarmkit's), RUNNING otherwise. */
+    default TaskState runState() {
+        return isJob() ? TaskState.COMPLETE : TaskState.RUNNING;
+    }
+
     /** Whether each task belongs to a node (one task per node) rather than to a numbered slot. */
     default boolean runsPerNode() {
         return this instanceof Global || this instanceof GlobalJob;

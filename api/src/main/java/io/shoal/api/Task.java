@@ -87,11 +87,11 @@ public record Task(
      * them in its record for users to read.
      */
     public boolean holdsAddresses() {
-        return !state().isTerminal() && !(desiredState.isAfter(TaskState.RUNNING) && state().isBefore(TaskState.ASSIGNED));
+        return !state().isTerminal() && (isRunnable() || !state().isBefore(TaskState.ASSIGNED));
     }
 
-    /** Desired to run (or about to be), as opposed to told to stop. */
+    /** Desired to run (or about to be, or to run to completion: a job's task), as opposed to told to stop. */
     public boolean isRunnable() {
-        return !desiredState.isAfter(TaskState.RUNNING);
+        return !desiredState.isAfter(TaskState.COMPLETE);
     }
 }

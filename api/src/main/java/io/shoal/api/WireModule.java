@@ -157,8 +157,9 @@ final class WireModule extends SimpleModule {
                 case ServiceMode.Global x -> g.writeObjectFieldStart("Global");
                 case ServiceMode.ReplicatedJob j -> {
                     g.writeObjectFieldStart("ReplicatedJob");
-                    if (j.maxConcurrent() != 0) g.writeNumberField("MaxConcurrent", j.maxConcurrent());
-                    if (j.totalCompletions() != 0) g.writeNumberField("TotalCompletions", j.totalCompletions());
+                    // Both always: the docker CLI dereferences TotalCompletions when it lists services.
+                    g.writeNumberField("MaxConcurrent", j.maxConcurrent());
+                    g.writeNumberField("TotalCompletions", j.totalCompletions());
                 }
                 case ServiceMode.GlobalJob x -> g.writeObjectFieldStart("GlobalJob");
             }
@@ -169,7 +170,9 @@ final class WireModule extends SimpleModule {
 
     /**
      * Exactly one known member. An empty object sets no mode, as an absent one: replicated on
-     * create, unchanged on update. Replicated without Replicas is one replica, as dockerd has it.
+     * create, unchanged on update. Replicated without Replicas is one replica, as dockerd has it;
+     * a replicated job without MaxConcurrent runs one task at a time, and without TotalCompletions
+     * as many as MaxConcurrent.
      */
     private static final class ModeDeserializer extends JsonDeserializer<ServiceMode> {
         @Override
@@ -187,8 +190,11 @@ final class WireModule extends SimpleModule {
             return switch (m.getKey()) {
                 case "Replicated" -> new ServiceMode.Replicated(number(body, "Replicated", "Replicas", 1));
                 case "Global" -> new ServiceMode.Global();
-                case "ReplicatedJob" -> new ServiceMode.ReplicatedJob(number(body, "ReplicatedJob", "MaxConcurrent", 0),
-                        number(body, "ReplicatedJob", "TotalCompletions", 0));
+                case "ReplicatedJob" -> {
+                    long maxConcurrent = number(body, "ReplicatedJob", "MaxConcurrent", 1);
+                    yield new ServiceMode.ReplicatedJob(maxConcurrent,
+                            number(body, "ReplicatedJob", "TotalCompletions", maxConcurrent));
+                }
                 case "GlobalJob" -> new ServiceMode.GlobalJob();
                 default -> throw ApiException.invalid("invalid mode: unknown service mode %s", m.getKey());
             };

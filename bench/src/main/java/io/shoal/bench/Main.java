@@ -15,7 +15,8 @@ import java.util.List;
  * {@code network} (overlay throughput, discovery latency, convergence on a network),
  * {@code network-convergence} (only the last), {@code secrets} (secret delivery by a service update,
  * beside the same update without a secret), {@code unlock} (autolock: a locked manager's unlock to
- * serving); all but {@code writes}, {@code network-convergence} and {@code secrets} when none is named.
+ * serving), {@code stack} (a stack deploy beside the same services created one by one); all but
+ * {@code writes}, {@code network-convergence} and {@code secrets} when none is named.
  * {@code -v} prints progress of each convergence to stderr.
  */
 public final class Main {
@@ -27,7 +28,7 @@ public final class Main {
         for (String a : args) {
             if (!a.equals("-v")) sections.add(a);
         }
-        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network", "unlock");
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network", "unlock", "stack");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         long t0 = System.nanoTime();
@@ -42,8 +43,9 @@ public final class Main {
                 case "network" -> NetworkBench.run();
                 case "network-convergence" -> NetworkBench.convergenceOnly();
                 case "unlock" -> UnlockBench.run(5);
+                case "stack" -> StackBench.run();
                 default -> throw new IllegalArgumentException("unknown section " + s
-                        + " (scheduler, swarm, oci, cluster, writes, network, network-convergence, secrets, unlock)");
+                        + " (scheduler, swarm, oci, cluster, writes, network, network-convergence, secrets, unlock, stack)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);

@@ -2,6 +2,10 @@ package io.shoal.daemon;
 
 import io.shoal.agent.exec.Executor;
 import io.shoal.agent.image.ImageStore;
+import io.shoal.daemon.engineapi.ContainerEvents;
+import io.shoal.daemon.events.EventJournal;
+import io.shoal.daemon.events.SwarmEvents;
+import io.shoal.daemon.swarm.Membership;
 import io.shoal.daemon.swarm.NodeTasks;
 import io.shoal.daemon.swarm.SwarmNode;
 import java.io.IOException;
@@ -18,6 +22,9 @@ public final class Daemon implements AutoCloseable {
     private final ImageStore images;
     private final SwarmNode swarm;
     private final NodeTasks tasks;
+    private final EventJournal events = new EventJournal();
+    private final SwarmEvents swarmEvents;
+    private final ContainerEvents containerEvents;
 
     public Daemon(DaemonOptions options, Executor executor, ImageStore images) throws IOException {
         this.options = options;
@@ -25,6 +32,13 @@ public final class Daemon implements AutoCloseable {
         this.images = images;
         this.swarm = new SwarmNode(options, executor);
         this.tasks = new NodeTasks(swarm::membership);
+        this.swarmEvents = new SwarmEvents(() -> swarm.membership() instanceof Membership.Manager m ? m.store() : null, events);
+        this.containerEvents = new ContainerEvents(tasks, events);
+    }
+
+    /** What {@code GET /events} serves: the swarm's events as this manager saw them, and this node's containers'. */
+    public EventJournal events() {
+        return events;
     }
 
     public DaemonOptions options() {
@@ -59,6 +73,8 @@ public final class Daemon implements AutoCloseable {
 
     @Override
     public void close() {
+        swarmEvents.close();
+        containerEvents.close();
         swarm.close();
     }
 }

@@ -10,6 +10,7 @@ import io.shoal.common.Ipv4Prefix;
 import io.shoal.daemon.demo.DemoCommand;
 import io.shoal.daemon.engineapi.ContainerRoutes;
 import io.shoal.daemon.engineapi.EngineApiServer;
+import io.shoal.daemon.engineapi.EventRoutes;
 import io.shoal.daemon.engineapi.ImageRoutes;
 import io.shoal.daemon.engineapi.LogRoutes;
 import io.shoal.daemon.engineapi.NetworkRoutes;
@@ -165,6 +166,7 @@ public final class Main implements Runnable {
         new ImageRoutes(daemon.images(), daemon::containerUsing).register(router);
         new ContainerRoutes(daemon.tasks(), daemon.images(), logs,
                 daemon.options().executor().equals("oci") ? "overlay" : "process").register(router);
+        new EventRoutes(daemon.events()).register(router);
         new NotImplementedRoutes().register(router);
         return new EngineApiServer(daemon.options().socket(), router, Daemon.ENGINE_VERSION);
     }

@@ -9,6 +9,8 @@ import io.shoal.manager.allocator.Allocator;
 import io.shoal.manager.dispatcher.Dispatcher;
 import io.shoal.manager.keymanager.KeyManager;
 import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
+import io.shoal.manager.orchestrator.jobs.GlobalJobOrchestrator;
+import io.shoal.manager.orchestrator.jobs.ReplicatedJobOrchestrator;
 import io.shoal.manager.orchestrator.replicated.ReplicatedOrchestrator;
 import io.shoal.manager.orchestrator.restart.RestartSupervisor;
 import io.shoal.manager.orchestrator.taskreaper.TaskReaper;
@@ -64,6 +66,8 @@ public final class Manager implements DispatcherProtocol {
         controllers = List.of(
                 new ReplicatedOrchestrator(store, clock, ticker),
                 new GlobalOrchestrator(store, clock, ticker),
+                new ReplicatedJobOrchestrator(store, clock, ticker),
+                new GlobalJobOrchestrator(store, clock, ticker),
                 new RestartSupervisor(store, clock, ticker),
                 new Updater(store, clock, ticker),
                 new TaskReaper(store, clock, ticker),

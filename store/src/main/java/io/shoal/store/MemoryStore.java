@@ -113,7 +113,7 @@ public final class MemoryStore {
                     StoredObject before = tables.get(kind).get(c.object().id());
                     StoredObject after = c.op() == Change.Op.DELETE ? null : c.object().committed(version, batch.at());
                     put(kind, before, after);
-                    events.add(new Event(c.op(), kind, before, after, index));
+                    events.add(new Event(c.op(), kind, before, after, index, batch.at()));
                 }
             }
         } finally {

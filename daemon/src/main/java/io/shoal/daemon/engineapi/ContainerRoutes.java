@@ -45,7 +45,7 @@ public final class ContainerRoutes {
     }
 
     /** A container: the task as this node holds it, with its service's name. */
-    private record Container(LocalTasks.LocalTask held, String name, String serviceName) {
+    record Container(LocalTasks.LocalTask held, String name, String serviceName) {
         Task task() {
             return held.task();
         }
@@ -63,6 +63,11 @@ public final class ContainerRoutes {
     }
 
     private List<Container> containers() {
+        return containers(local);
+    }
+
+    /** This node's containers, newest first. */
+    static List<Container> containers(LocalTasks local) {
         List<Container> out = new ArrayList<>();
         for (LocalTasks.LocalTask h : local.tasks()) {
             Task t = h.task();
@@ -184,7 +189,7 @@ public final class ContainerRoutes {
         return j;
     }
 
-    private static Map<String, String> labels(Container c) {
+    static Map<String, String> labels(Container c) {
         Task t = c.task();
         Map<String, String> l = new TreeMap<>();
         ContainerSpec spec = t.spec().containerSpec();

@@ -12,7 +12,7 @@ public final class NotImplementedRoutes {
     }
 
     private static final List<Family> FAMILIES = List.of(new Family("containers"), new Family("volumes"), new Family("plugins"),
-            new Family("events"), new Family("system", "system data usage is"));
+            new Family("system", "system data usage is"));
 
     public void register(Router r) {
         for (Family family : FAMILIES) {

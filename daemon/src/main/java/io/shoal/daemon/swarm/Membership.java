@@ -1,6 +1,7 @@
 package io.shoal.daemon.swarm;
 
 import io.shoal.manager.control.ControlApi;
+import io.shoal.store.Store;
 
 /**
  * Where this node stands with a swarm. {@link SwarmNode} moves it between these forms:
@@ -28,6 +29,11 @@ public sealed interface Membership {
     record Manager(Member member, LocalManager manager) implements Membership {
         public ControlApi control() {
             return manager.control;
+        }
+
+        /** This manager's copy of the store: its change events are the swarm's events (see EventRoutes). */
+        public Store store() {
+            return manager.store;
         }
     }
 

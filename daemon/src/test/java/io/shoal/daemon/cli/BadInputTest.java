@@ -100,7 +100,8 @@ class BadInputTest {
 
     @Test
     void endpointsNotServedYetSaySo() throws Exception {
-        refused("GET", "/v1.45/events", null, 501, "events are not supported by this daemon yet");
+        refused("GET", "/v1.45/events?since=10&until=5", null, 400, "cannot be after `until` time");
+        refused("GET", "/v1.45/events?filters=%7B%22colour%22%3A%5B%22red%22%5D%7D", null, 400, "invalid filter 'colour'");
         refused("GET", "/v1.45/system/df", null, 501, "system data usage is not supported by this daemon yet");
     }
 

@@ -90,7 +90,7 @@ public final class Allocator extends Controller {
         record Work(List<Task> fresh, List<Node> nodes, Map<String, Network> networks, Network ingress) {}
         Work work = store.view(r -> new Work(
                 ids.stream().map(r::task).filter(Objects::nonNull)
-                        .filter(t -> t.state() == TaskState.NEW && !t.desiredState().isAfter(TaskState.RUNNING))
+                        .filter(t -> t.state() == TaskState.NEW && t.isRunnable())
                         // In slot order, so that a service's replicas get their addresses in order too.
                         .sorted(Comparator.comparing(Task::serviceId).thenComparingLong(Task::slot).thenComparing(Task::id))
                         .toList(),

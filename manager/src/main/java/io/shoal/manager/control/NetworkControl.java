@@ -204,7 +204,7 @@ public final class NetworkControl {
                     }
                 }
                 for (Task t : tx.tasks()) {
-                    if (!t.desiredState().isAfter(TaskState.RUNNING) && !t.state().isAfter(TaskState.RUNNING)
+                    if (t.isRunnable() && !t.state().isTerminal()
                             && (attaches(t.spec(), n.id()) || addressOn(t, n.id()) != null)) {
                         throw ApiException.invalid("network %s is in use by task %s", n.id(), t.id());
                     }

@@ -12,6 +12,7 @@ import io.shoal.api.TaskState;
 import io.shoal.api.UpdateState;
 import io.shoal.api.Version;
 import io.shoal.manager.allocator.Endpoints;
+import io.shoal.manager.orchestrator.Tasks;
 import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.time.Clock;
@@ -53,7 +54,8 @@ public final class ServiceControl {
         String id = Ids.newId();
         return Allocating.write(() -> store.update(tx -> {
             PayloadRefs.requireExisting(tx, withMode);
-            Service s = new Service(id, Version.NONE, null, null, withNetworkIds(withMode, tx), null, null, null, null, null);
+            Service.JobStatus job = withMode.mode().isJob() ? Service.JobStatus.first(clock.instant()) : null;
+            Service s = new Service(id, Version.NONE, null, null, withNetworkIds(withMode, tx), null, null, null, null, job);
             tx.create(s.withEndpoint(Endpoints.of(s, tx)));
             return id;
         }));
@@ -86,6 +88,11 @@ public final class ServiceControl {
             }
             Service respecified = current.withSpec(next, current.spec());
             Service updated = respecified.withEndpoint(Endpoints.of(respecified, tx));
+            if (current.jobStatus() != null) {
+                // Any update of a job runs it again (swarmkit's): no rolling update, a new iteration.
+                tx.update(updated.withJobStatus(current.jobStatus().next(clock.instant())));
+                return null;
+            }
             // A changed endpoint spec replaces the tasks too (swarmkit's dirty tasks): they carry it.
             if (!next.taskTemplate().equals(current.spec().taskTemplate())
                     || !Objects.equals(updated.endpoint().spec(), current.endpoint() == null ? null : current.endpoint().spec())
@@ -123,13 +130,23 @@ public final class ServiceControl {
                 .toList());
     }
 
-    /** The tasks running beside those wanted: a replica count, or one per node that runs the service. */
+    /**
+     * The tasks running beside those wanted: a replica count, MaxConcurrent for a replicated job, or
+     * one per node that runs the service (for a global job, per node still to complete); for a job,
+     * only its current run's tasks count, and those completed too (swarmkit's ListServiceStatuses,
+     * from which the docker CLI prints a job's "1/2 (3/5 completed)").
+     */
     private static Service.ServiceStatus status(ReadTx r, Service s) {
-        List<Task> tasks = r.tasksOfService(s.id());
+        List<Task> tasks = r.tasksOfService(s.id()).stream().filter(t -> Tasks.ofCurrentRun(t, s)).toList();
         long running = tasks.stream().filter(t -> t.isRunnable() && t.state() == TaskState.RUNNING).count();
-        long desired = s.mode() instanceof ServiceMode.Replicated rep ? rep.replicas()
-                : tasks.stream().filter(Task::isRunnable).map(Task::nodeId).distinct().count();
-        long completed = tasks.stream().filter(t -> t.state() == TaskState.COMPLETE).count();
+        long completed = s.mode().isJob() ? tasks.stream().filter(t -> t.state() == TaskState.COMPLETE).count() : 0;
+        long desired = switch (s.mode()) {
+            case ServiceMode.Replicated rep -> rep.replicas();
+            case ServiceMode.ReplicatedJob job -> job.maxConcurrent();
+            case ServiceMode.Global g -> tasks.stream().filter(Task::isRunnable).map(Task::nodeId).distinct().count();
+            case ServiceMode.GlobalJob g -> tasks.stream().filter(t -> t.isRunnable() && t.state() != TaskState.COMPLETE)
+                    .map(Task::nodeId).distinct().count();
+        };
         return new Service.ServiceStatus(running, desired, completed);
     }
 

@@ -42,14 +42,10 @@ final class ServiceSpecs {
             case null -> { }
             case ServiceMode.Replicated r when r.replicas() < 0 ->
                     throw ApiException.invalid("invalid replicas %d: the number of replicas must be 0 or more", r.replicas());
-            case ServiceMode.ReplicatedJob j -> throw jobsUnsupported();
-            case ServiceMode.GlobalJob j -> throw jobsUnsupported();
+            case ServiceMode.ReplicatedJob j when j.maxConcurrent() < 0 || j.totalCompletions() < 0 ->
+                    throw ApiException.invalid("invalid replicated job: MaxConcurrent and TotalCompletions must be 0 or more");
             default -> { }
         }
-    }
-
-    private static ApiException jobsUnsupported() {
-        return new ApiException(501, "job services (replicated-job, global-job) are not supported by this daemon yet");
     }
 
     private static void validateTask(TaskSpec task) {

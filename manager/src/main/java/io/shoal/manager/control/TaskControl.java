@@ -9,6 +9,7 @@ import io.shoal.store.ReadTx;
 import io.shoal.store.Store;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 
 /** Tasks as users look at them (swarmkit's controlapi task.go); only orchestrators write them. */
 public final class TaskControl {
@@ -39,10 +40,20 @@ public final class TaskControl {
                 .filter(t -> Selector.any(q.namePrefixes(), name(r, t)::startsWith))
                 .filter(t -> q.desiredStates() == null || q.desiredStates().isEmpty()
                         || q.desiredStates().stream().anyMatch(d -> isDesired(t, d)))
-                .filter(t -> Selector.labels(q.labels(), t.labels()))
+                .filter(t -> Selector.labels(q.labels(), serviceLabels(r, t)))
                 .filter(t -> !q.upToDate() || isUpToDate(r, t))
                 .sorted(Comparator.comparing(Task::createdAt))
                 .toList());
+    }
+
+    /**
+     * The labels a task's label filter matches: its service's (swarmkit's ServiceAnnotations), as
+     * {@code docker stack ps} finds a stack's tasks by their service's namespace label; a task
+     * whose service is gone keeps only its own.
+     */
+    private static Map<String, String> serviceLabels(ReadTx r, Task t) {
+        var service = r.service(t.serviceId());
+        return service != null ? service.spec().labels() : t.labels();
     }
 
     /** The tasks of one service, as its logs gather them. */

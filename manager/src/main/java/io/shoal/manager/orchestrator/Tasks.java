@@ -20,12 +20,19 @@ public final class Tasks {
 
     /**
      * A new task in {@code slot} (replicated) or on {@code nodeId} (global), made from the
-     * service's current spec and endpoint.
+     * service's current spec and endpoint; a job's task belongs to the job's current iteration.
      */
     public static Task newTask(Service service, long slot, String nodeId, TaskState desired, Instant now) {
+        Version iteration = service.jobStatus() == null ? null : service.jobStatus().jobIteration();
         return new Task(Ids.newId(), Version.NONE, null, null, null, null, service.spec().taskTemplate(),
-                service.id(), slot, nodeId, TaskStatus.of(TaskState.NEW, "created", now), desired, null, null,
+                service.id(), slot, nodeId, TaskStatus.of(TaskState.NEW, "created", now), desired, null, iteration,
                 service.endpoint());
+    }
+
+    /** Belongs to the job's current iteration (every task of a service that is not a job does). */
+    public static boolean ofCurrentRun(Task t, Service service) {
+        return service.jobStatus() == null
+                || t.jobIteration() != null && t.jobIteration().index() == service.jobStatus().iteration();
     }
 
     /**

@@ -342,7 +342,7 @@ class SchedulerTest {
         Task assigned = waiting.withNodeId("n1").withStatus(TaskStatus.of(TaskState.ASSIGNED, "", null));
         Task runningTask = running("t", "s", "n1", spec());
         Task finished = runningTask.withStatus(TaskStatus.of(TaskState.COMPLETE, "", null));
-        Event nodeChanged = new Event(Change.Op.UPDATE, Kind.NODE, node("n1"), node("n1"), 1);
+        Event nodeChanged = new Event(Change.Op.UPDATE, Kind.NODE, node("n1"), node("n1"), 1, null);
         assertTrue(wakes(event(null, waiting)), "a new waiting task");
         assertFalse(wakes(event(waiting, explained)), "our own explanation");
         assertFalse(wakes(event(waiting, assigned)), "our own assignment");
@@ -370,7 +370,7 @@ class SchedulerTest {
 
     private static Event event(Task before, Task after) {
         Change.Op op = before == null ? Change.Op.CREATE : after == null ? Change.Op.DELETE : Change.Op.UPDATE;
-        return new Event(op, Kind.TASK, before, after, 1);
+        return new Event(op, Kind.TASK, before, after, 1, null);
     }
 
     @Test

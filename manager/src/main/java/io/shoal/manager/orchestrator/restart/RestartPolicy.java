@@ -22,7 +22,8 @@ public final class RestartPolicy {
         boolean byCondition = switch (policy.condition()) {
             case NONE -> false;
             case ON_FAILURE -> ended.state() != TaskState.COMPLETE;
-            case ANY -> true;
+            // A job's task that finished is done: "any" means "on failure" for jobs, as in swarmkit.
+            case ANY -> ended.state() != TaskState.COMPLETE || !service.mode().isJob();
         };
         if (!byCondition) return false;
         if (policy.maxAttempts() <= 0) return true;

@@ -62,7 +62,8 @@ public final class RestartSupervisor extends Controller {
             for (String id : taskIds) {
                 if (!(r.task(id) instanceof Task t) || !t.isRunnable()) continue;
                 Service service = r.service(t.serviceId());
-                if (service != null) out.add(new Work(t, service, t.nodeId() == null ? null : r.node(t.nodeId())));
+                // A job's finished task is its result: it stays desired COMPLETE.
+                if (service != null && !(service.mode().isJob() && t.state() == TaskState.COMPLETE)) out.add(new Work(t, service, t.nodeId() == null ? null : r.node(t.nodeId())));
             }
             return out;
         });
@@ -78,7 +79,7 @@ public final class RestartSupervisor extends Controller {
                 } else if (t.desiredState() == TaskState.READY) {
                     Instant due = t.createdAt().plusNanos(RestartPolicy.delayNanos(service));
                     if (!due.isAfter(now)) {
-                        b.update(tx -> tx.update(t.withDesiredState(TaskState.RUNNING)));
+                        b.update(tx -> tx.update(t.withDesiredState(service.mode().runState())));
                     } else {
                         reconcileAfter(t.id(), Duration.between(now, due));
                     }
@@ -98,16 +99,20 @@ public final class RestartSupervisor extends Controller {
 
     private void restart(io.shoal.store.Tx tx, Task ended, Service service, Instant now) {
         tx.update(ended.withDesiredState(TaskState.SHUTDOWN));
+        // A task of a job's earlier run is not replaced: the job orchestrator runs the current one.
+        if (!Tasks.ofCurrentRun(ended, service)) return;
         Slot slot = slotOf(tx, ended, service);
         if (!RestartPolicy.shouldRestart(ended, slot, service)) return;
         boolean delayed = RestartPolicy.delayNanos(service) > 0;
-        tx.create(replacement(ended, service, delayed ? TaskState.READY : TaskState.RUNNING, now));
+        tx.create(replacement(ended, service, delayed ? TaskState.READY : service.mode().runState(), now));
         log.debug("restarting task {} of service {}", ended.id(), service.spec().name());
     }
 
     private void moveOffNode(io.shoal.store.Tx tx, Task t, Service service, Instant now) {
         tx.update(t.withDesiredState(TaskState.SHUTDOWN));
-        if (!service.mode().runsPerNode()) tx.create(replacement(t, service, TaskState.RUNNING, now));
+        if (!service.mode().runsPerNode() && Tasks.ofCurrentRun(t, service)) {
+            tx.create(replacement(t, service, service.mode().runState(), now));
+        }
     }
 
     /** A new task for the ended one's slot: on the same node where the slot is the node. */
