@@ -12,6 +12,7 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.Ticker;
+import io.shoal.manager.ca.RootCaChange;
 import io.shoal.store.Event;
 import io.shoal.store.Kind;
 import io.shoal.store.Store;
@@ -97,14 +98,17 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     @Override
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireSession(nodeId, sessionId);
-        Node node = store.view(r -> r.node(nodeId));
+        record Seen(Node node, Cluster cluster) {}
+        Seen seen = store.view(r -> new Seen(r.node(nodeId), r.cluster()));
+        Node node = seen.node();
         if (node == null) {
             sessions.remove(nodeId);
             throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
         }
         long period = heartbeatPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
-        return new Heartbeat(period, node.certifiedRole());
+        Cluster c = seen.cluster();
+        return new Heartbeat(period, node.certifiedRole(), c == null || c.rootCa() == null ? null : RootCaChange.forNodes(c));
     }
 
     @Override
