@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
@@ -26,7 +27,8 @@ public record Cluster(
      * @param lastForcedRotation the {@code CAConfig.ForceRotate} the current root (or rotation) answered
      * @param rotation the root being rotated to, while a rotation is in progress
      */
-    public record RootCa(String certPem, String keyPem, long lastForcedRotation, RootRotation rotation) {
+    public record RootCa(String certPem, String keyPem, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long lastForcedRotation,
+                         RootRotation rotation) {
         public RootCa(String certPem, String keyPem) {
             this(certPem, keyPem, 0, null);
         }

@@ -12,8 +12,8 @@ import java.util.List;
  * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (so machine load cannot flatter one side).
  * Sections: {@code scheduler}, {@code swarm} (convergence and memory), {@code oci} (real containers
  * beside bare runc; skipped with a reason without root, runc or busybox), {@code cluster}, {@code writes},
- * {@code network} (overlay throughput, discovery latency, convergence on a network); all but
- * {@code writes} when none is named.
+ * {@code network} (overlay throughput, discovery latency, convergence on a network), {@code ca}
+ * (root CA rotation); all but {@code writes} when none is named.
  * {@code -v} prints progress of each convergence to stderr.
  */
 public final class Main {
@@ -26,7 +26,7 @@ public final class Main {
             if (a.equals("-v")) verbose = true;
             else sections.add(a);
         }
-        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network");
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network", "ca");
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         long t0 = System.nanoTime();
@@ -38,7 +38,8 @@ public final class Main {
                 case "cluster" -> ClusterBench.run(3, 5);
                 case "writes" -> ClusterBench.writes();
                 case "network" -> NetworkBench.run();
-                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster, writes, network)");
+                case "ca" -> CaRotationBench.run(3);
+                default -> throw new IllegalArgumentException("unknown section " + s + " (scheduler, swarm, oci, cluster, writes, network, ca)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);

@@ -39,6 +39,8 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     /** swarmkit marks a node down after about three missed heartbeat periods. */
     private static final int GRACE_MULTIPLIER = 3;
     private static final long STATUS_BATCH_MILLIS = 10;
+    /** The heartbeat period while a root rotation is in progress. */
+    private static final long ROTATION_HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** When a heartbeat check that could not read or write the store is tried again. */
     private static final long CHECK_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -105,9 +107,12 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
             sessions.remove(nodeId);
             throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
         }
-        long period = heartbeatPeriodNanos();
-        sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
         Cluster c = seen.cluster();
+        long period = heartbeatPeriodNanos();
+        // Nodes learn of a root rotation, and of its end, from heartbeats (swarmkit pushes it down
+        // the session stream): while one is in progress they beat often, so it ends in seconds.
+        if (c != null && c.rootRotationInProgress()) period = Math.min(period, ROTATION_HEARTBEAT_NANOS);
+        sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
         return new Heartbeat(period, node.certifiedRole(), c == null || c.rootCa() == null ? null : RootCaChange.forNodes(c));
     }
 
