@@ -3,6 +3,7 @@ package io.shoal.agent;
 import io.shoal.agent.exec.Executor;
 import io.shoal.api.Defaults;
 import io.shoal.api.Node;
+import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.pki.NodeRole;
@@ -55,6 +56,7 @@ public final class Agent implements AutoCloseable {
     private DispatcherProtocol.Session session; // guarded by this; written by the session loop
     private boolean closed; // guarded by this
     private boolean describeAgain; // guarded by this
+    private boolean beatNow; // guarded by this
 
     /**
      * @param addr the address this node advertises to the managers
@@ -128,7 +130,7 @@ public final class Agent implements AutoCloseable {
                 try {
                     takeDescribeAgain();
                     s = dispatcher.register(nodeId, executor.describe().withTlsInfo(tlsInfo.get()), addr);
-                    subscription = dispatcher.assignments(nodeId, s.sessionId(), worker::assign);
+                    subscription = dispatcher.assignments(nodeId, s.sessionId(), this::assigned);
                     setSession(s);
                     if (hadSession) worker.reportAgain();
                     hadSession = true;
@@ -189,12 +191,13 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Waits one heartbeat period; false when the session broke, is to be registered again, or the agent closed meanwhile. */
+    /** Waits one heartbeat period, or until nudged; false when the session broke, is to be registered again, or the agent closed meanwhile. */
     private synchronized boolean awaitHeartbeat(DispatcherProtocol.Session s, long periodNanos) throws InterruptedException {
         long deadline = System.nanoTime() + (periodNanos > 0 ? periodNanos : Defaults.HEARTBEAT_PERIOD);
-        for (long left; session == s && !closed && !describeAgain && (left = deadline - System.nanoTime()) > 0; ) {
+        for (long left; session == s && !closed && !describeAgain && !beatNow && (left = deadline - System.nanoTime()) > 0; ) {
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
+        beatNow = false;
         return session == s && !closed && !describeAgain;
     }
 
@@ -212,6 +215,20 @@ public final class Agent implements AutoCloseable {
     private synchronized void sessionBroken(DispatcherProtocol.Session s) {
         if (s != null && session == s) {
             session = null;
+            notifyAll();
+        }
+    }
+
+    /** Gives the worker its tasks; an empty incremental message is the managers' nudge to heartbeat now. */
+    private void assigned(Assignments a) {
+        boolean empty = a.type() == Assignments.Type.INCREMENTAL && a.changed().isEmpty() && a.removed().isEmpty()
+                && a.networks().isEmpty() && a.removedNetworks().isEmpty();
+        if (!empty) {
+            worker.assign(a);
+            return;
+        }
+        synchronized (this) {
+            beatNow = true;
             notifyAll();
         }
     }

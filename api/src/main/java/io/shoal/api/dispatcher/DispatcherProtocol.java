@@ -28,7 +28,9 @@ public interface DispatcherProtocol {
 
     /**
      * Streams the tasks assigned to this node: first one {@link Assignments.Type#COMPLETE} message
-     * with all of them, then {@link Assignments.Type#INCREMENTAL} ones. Close the result to stop.
+     * with all of them, then {@link Assignments.Type#INCREMENTAL} ones. An incremental message with
+     * nothing in it asks the node to heartbeat now: what it is to hold changed (a root rotation
+     * began or ended), and the heartbeat's answer says what. Close the result to stop.
      */
     AutoCloseable assignments(String nodeId, String sessionId, Consumer<Assignments> listener);
 

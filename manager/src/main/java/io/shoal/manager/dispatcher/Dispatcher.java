@@ -74,7 +74,7 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     public Session register(String nodeId, Node.Description description, String addr) {
         requireRunning();
         String sessionId = Ids.newId();
-        long period = heartbeatPeriodNanos();
+        long period = sessionPeriodNanos();
         // The session first: the heartbeat checker takes a ready node without one for a late one.
         SessionState session = new SessionState(sessionId, ticker.nanoTime(), period);
         sessions.put(nodeId, session);
@@ -108,10 +108,7 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
             throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
         }
         Cluster c = seen.cluster();
-        long period = heartbeatPeriodNanos();
-        // Nodes learn of a root rotation, and of its end, from heartbeats (swarmkit pushes it down
-        // the session stream): while one is in progress they beat often, so it ends in seconds.
-        if (c != null && c.rootRotationInProgress()) period = Math.min(period, ROTATION_HEARTBEAT_NANOS);
+        long period = sessionPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
         return new Heartbeat(period, node.certifiedRole(), c == null || c.rootCa() == null ? null : RootCaChange.forNodes(c));
     }
@@ -132,13 +129,16 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
                     List<Task> changed = new ArrayList<>();
                     List<String> removed = new ArrayList<>();
                     boolean networksMayChange = false;
+                    boolean rootCaChanged = false;
                     for (Event e : watch.next(500)) {
                         if (e.kind() == Kind.TASK) classify(nodeId, (Task) e.before(), (Task) e.after(), changed, removed);
                         networksMayChange |= NodeNetworks.concerns(e);
+                        rootCaChanged |= e.kind() == Kind.CLUSTER && rootCaChanged((Cluster) e.before(), (Cluster) e.after());
                     }
                     NodeNetworks.Delta delta = networksMayChange ? store.view(networks::refresh)
                             : new NodeNetworks.Delta(List.of(), List.of());
-                    if (!changed.isEmpty() || !removed.isEmpty() || !delta.isEmpty()) {
+                    // An empty message is the nudge to beat now: the answer says what to hold.
+                    if (!changed.isEmpty() || !removed.isEmpty() || !delta.isEmpty() || rootCaChanged) {
                         listener.accept(new Assignments(Assignments.Type.INCREMENTAL, changed, removed,
                                 delta.changed(), delta.removed()));
                     }
@@ -150,6 +150,11 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
             }
         });
         return stream::interrupt;
+    }
+
+    /** Whether a root rotation began or ended: the issuer or the root every node is to hold changed. */
+    private static boolean rootCaChanged(Cluster before, Cluster after) {
+        return before != null && after != null && !Objects.equals(before.tlsInfo(), after.tlsInfo());
     }
 
     /** What a change of one task means to a node: news (assigned, told to stop, respecified), or removal. */
@@ -272,6 +277,17 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
         // A shortened period applies to a node only once it has been told it.
         long grace = Math.max(period, s == null ? period : s.periodNanos()) * GRACE_MULTIPLIER;
         return last + grace + 1;
+    }
+
+    /**
+     * The period a session is told. Nodes learn of a root rotation, and of its end, from heartbeats
+     * (swarmkit pushes it down the session stream): while one is in progress they beat often, so
+     * that it ends in seconds whatever the swarm's period.
+     */
+    private long sessionPeriodNanos() {
+        long period = heartbeatPeriodNanos();
+        Cluster c = store.view(r -> r.cluster());
+        return c != null && c.rootRotationInProgress() ? Math.min(period, ROTATION_HEARTBEAT_NANOS) : period;
     }
 
     private long heartbeatPeriodNanos() {
