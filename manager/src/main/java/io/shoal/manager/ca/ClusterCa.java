@@ -4,6 +4,7 @@ import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.Ids;
 import io.shoal.api.Node;
+import io.shoal.api.SwarmSpec;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.NodeAvailability;
 import io.shoal.api.NodeState;
@@ -41,12 +42,18 @@ public final class ClusterCa implements CertificateAuthority {
         this.leads = leads;
     }
 
-    /** The root CA and tokens a new swarm starts with. */
+    /**
+     * The root CA and tokens a new swarm starts with. The spec's {@code ForceRotate} counts as
+     * answered (a later update sending it back rotates nothing), and a signing key in it is not kept.
+     */
     public static Cluster withNewRoot(Cluster cluster) {
         RootCa root = RootCa.create();
         ClusterJoinTokens tokens = ClusterJoinTokens.generate(root);
-        var rootCa = new Cluster.RootCa(root.certificatePem(), root.keyPem().orElseThrow());
-        return new Cluster(cluster.id(), cluster.version(), cluster.createdAt(), cluster.updatedAt(), cluster.spec(),
+        SwarmSpec spec = cluster.spec();
+        SwarmSpec.CaConfig ca = spec == null ? null : spec.caConfig();
+        var rootCa = new Cluster.RootCa(root.certificatePem(), root.keyPem().orElseThrow(), ca == null ? 0 : ca.forceRotate(), null);
+        if (ca != null) spec = spec.withCaConfig(ca.withSigningCAKey(null));
+        return new Cluster(cluster.id(), cluster.version(), cluster.createdAt(), cluster.updatedAt(), spec,
                 RootCaChange.shown(rootCa), false, cluster.dataPathPort(),
                 cluster.defaultAddrPool(), cluster.subnetSize(),
                 new Cluster.JoinTokens(tokens.worker().value(), tokens.manager().value()), rootCa);
