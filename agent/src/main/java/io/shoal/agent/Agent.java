@@ -2,6 +2,8 @@ package io.shoal.agent;
 
 import io.shoal.agent.exec.Executor;
 import io.shoal.api.Defaults;
+import io.shoal.api.Node;
+import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.pki.NodeRole;
@@ -9,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +31,12 @@ public final class Agent implements AutoCloseable {
         /** The role the managers certify this node for, as every heartbeat says it. */
         void certifiedRole(NodeRole role);
 
+        /**
+         * The certificate every node is to hold, as every heartbeat says it: the roots to trust
+         * and the issuer (they change in a root rotation).
+         */
+        void wantedTls(Node.TlsInfo tls);
+
         /** The swarm no longer has this node; the agent has stopped its sessions. */
         void removed(String reason);
     }
@@ -40,23 +49,29 @@ public final class Agent implements AutoCloseable {
     private final Executor executor;
     private final Worker worker;
     private final Listener listener;
+    private final Supplier<Node.TlsInfo> tlsInfo;
     private final Thread sessionLoop;
     private final Thread statusLoop;
 
     private DispatcherProtocol.Session session; // guarded by this; written by the session loop
     private boolean closed; // guarded by this
+    private boolean describeAgain; // guarded by this
+    private boolean beatNow; // guarded by this
 
     /**
      * @param addr the address this node advertises to the managers
      * @param executor describes the node on registration; should be the worker's executor
+     * @param tlsInfo the node's certificate as its description reports it
      */
-    public Agent(String nodeId, String addr, DispatcherProtocol dispatcher, Executor executor, Worker worker, Listener listener) {
+    public Agent(String nodeId, String addr, DispatcherProtocol dispatcher, Executor executor, Worker worker, Listener listener,
+                 Supplier<Node.TlsInfo> tlsInfo) {
         this.nodeId = nodeId;
         this.addr = addr;
         this.dispatcher = dispatcher;
         this.executor = executor;
         this.worker = worker;
         this.listener = listener;
+        this.tlsInfo = tlsInfo;
         // Platform threads: heartbeats must keep their period however busy the virtual threads are.
         this.sessionLoop = Thread.ofPlatform().daemon().name("agent-session").unstarted(this::runSessions);
         this.statusLoop = Thread.ofPlatform().daemon().name("agent-status").unstarted(this::runStatus);
@@ -85,6 +100,17 @@ public final class Agent implements AutoCloseable {
         }
     }
 
+    /**
+     * Registers again, with the node's description as it is now: its certificate changed, and the
+     * managers learn it from the description (swarmkit's agent restarts its session for the same
+     * reason). The tasks are not touched: the new session's assignments are the ones they run.
+     */
+    public synchronized void describeAgain() {
+        describeAgain = true;
+        session = null;
+        notifyAll();
+    }
+
     /** Disconnects and closes the worker; tasks keep running. */
     @Override
     public void close() {
@@ -102,8 +128,9 @@ public final class Agent implements AutoCloseable {
                 DispatcherProtocol.Session s = null;
                 AutoCloseable subscription = null;
                 try {
-                    s = dispatcher.register(nodeId, executor.describe(), addr);
-                    subscription = dispatcher.assignments(nodeId, s.sessionId(), worker::assign);
+                    takeDescribeAgain();
+                    s = dispatcher.register(nodeId, executor.describe().withTlsInfo(tlsInfo.get()), addr);
+                    subscription = dispatcher.assignments(nodeId, s.sessionId(), this::assigned);
                     setSession(s);
                     if (hadSession) worker.reportAgain();
                     hadSession = true;
@@ -114,6 +141,7 @@ public final class Agent implements AutoCloseable {
                     while (awaitHeartbeat(s, period)) {
                         DispatcherProtocol.Heartbeat beat = dispatcher.heartbeat(nodeId, s.sessionId());
                         if (beat.role() != null) listener.certifiedRole(beat.role());
+                        if (beat.tls() != null) listener.wantedTls(beat.tls());
                         period = beat.periodNanos();
                         retryCap = Duration.ofNanos(period);
                     }
@@ -129,7 +157,7 @@ public final class Agent implements AutoCloseable {
                     sessionBroken(s);
                     closeQuietly(subscription);
                 }
-                backoff.sleep(retryCap);
+                if (!takeDescribeAgain()) backoff.sleep(retryCap);
             }
         } catch (InterruptedException e) {
             // closed
@@ -163,13 +191,14 @@ public final class Agent implements AutoCloseable {
         }
     }
 
-    /** Waits one heartbeat period; false when the session broke or the agent closed meanwhile. */
+    /** Waits one heartbeat period, or until nudged; false when the session broke, is to be registered again, or the agent closed meanwhile. */
     private synchronized boolean awaitHeartbeat(DispatcherProtocol.Session s, long periodNanos) throws InterruptedException {
         long deadline = System.nanoTime() + (periodNanos > 0 ? periodNanos : Defaults.HEARTBEAT_PERIOD);
-        for (long left; session == s && !closed && (left = deadline - System.nanoTime()) > 0; ) {
+        for (long left; session == s && !closed && !describeAgain && !beatNow && (left = deadline - System.nanoTime()) > 0; ) {
             TimeUnit.NANOSECONDS.timedWait(this, left);
         }
-        return session == s && !closed;
+        beatNow = false;
+        return session == s && !closed && !describeAgain;
     }
 
     private synchronized DispatcherProtocol.Session awaitSession() throws InterruptedException {
@@ -188,6 +217,26 @@ public final class Agent implements AutoCloseable {
             session = null;
             notifyAll();
         }
+    }
+
+    /** Gives the worker its tasks; an empty incremental message is the managers' nudge to heartbeat now. */
+    private void assigned(Assignments a) {
+        boolean empty = a.type() == Assignments.Type.INCREMENTAL && a.changed().isEmpty() && a.removed().isEmpty()
+                && a.networks().isEmpty() && a.removedNetworks().isEmpty();
+        if (!empty) {
+            worker.assign(a);
+            return;
+        }
+        synchronized (this) {
+            beatNow = true;
+            notifyAll();
+        }
+    }
+
+    private synchronized boolean takeDescribeAgain() {
+        boolean was = describeAgain;
+        describeAgain = false;
+        return was;
     }
 
     private synchronized boolean isClosed() {

@@ -43,6 +43,10 @@ class AgentTest {
         }
 
         @Override
+        public void wantedTls(io.shoal.api.Node.TlsInfo tls) {
+        }
+
+        @Override
         public void removed(String reason) {
             told.add("removed: " + reason);
         }
@@ -70,7 +74,7 @@ class AgentTest {
         for (Task t : tasks) dispatcher.put(t);
         var executor = new ProcessExecutor(tmp.resolve("exec"), "host-1", "0.1.0", Map.of("test", "yes"));
         var worker = new Worker(executor, tmp.resolve("worker"), io.shoal.pki.DataKey.generate());
-        var agent = new Agent("node-1", "127.0.0.1", dispatcher, executor, worker, listener);
+        var agent = new Agent("node-1", "127.0.0.1", dispatcher, executor, worker, listener, () -> null);
         dispatchers.add(dispatcher);
         workers.add(worker);
         agents.add(agent);

@@ -1,5 +1,6 @@
 package io.shoal.api;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Instant;
 import java.util.List;
@@ -31,12 +32,37 @@ public record Cluster(
 
     public record JoinTokens(String worker, String manager) {}
 
-    public record RootCa(String certPem, String keyPem) {}
+    /**
+     * @param lastForcedRotation the {@code CAConfig.ForceRotate} the current root (or rotation) answered
+     * @param rotation the root being rotated to, while a rotation is in progress
+     */
+    public record RootCa(String certPem, String keyPem, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long lastForcedRotation,
+                         RootRotation rotation) {
+        public RootCa(String certPem, String keyPem) {
+            this(certPem, keyPem, 0, null);
+        }
+    }
 
-    /** As the Engine API shows the cluster: without the CA's key or the unlock key. */
+    /**
+     * A root rotation in progress (swarmkit's RootRotation): the next root with its key, and the
+     * next root's certificate signed by the current root, sent with node certificates meanwhile.
+     */
+    public record RootRotation(String caCertPem, String caKeyPem, String crossSignedCaCertPem) {}
+
+    /** As the Engine API shows the cluster: without the CA's keys or the unlock key. */
     public Cluster withoutSecrets() {
-        return new Cluster(id, version, createdAt, updatedAt, spec, tlsInfo, rootRotationInProgress, dataPathPort,
+        SwarmSpec shown = spec;
+        if (spec != null && spec.caConfig() != null && spec.caConfig().signingCAKey() != null) {
+            shown = spec.withCaConfig(spec.caConfig().withSigningCAKey(null));
+        }
+        return new Cluster(id, version, createdAt, updatedAt, shown, tlsInfo, rootRotationInProgress, dataPathPort,
                 defaultAddrPool, subnetSize, joinTokens, null, null);
+    }
+
+    /** The cluster with another root CA state, and what the Engine API shows of it. */
+    public Cluster withRootCa(RootCa r, Node.TlsInfo shown) {
+        return new Cluster(id, version, createdAt, updatedAt, spec, shown, r.rotation() != null, dataPathPort,
+                defaultAddrPool, subnetSize, joinTokens, r, unlockKey);
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.shoal.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.shoal.pki.IssuerInfo;
 import io.shoal.pki.NodeRole;
 import java.time.Instant;
 import java.util.List;
@@ -33,7 +34,11 @@ public record Node(
     public record Spec(String name, @JsonInclude(JsonInclude.Include.NON_NULL) Map<String, String> labels, NodeRole role, NodeAvailability availability) {}
 
     public record Description(String hostname, Platform platform, Resources resources, Engine engine,
-                              @JsonProperty("TLSInfo") TlsInfo tlsInfo) {}
+                              @JsonProperty("TLSInfo") TlsInfo tlsInfo) {
+        public Description withTlsInfo(TlsInfo t) {
+            return new Description(hostname, platform, resources, engine, t);
+        }
+    }
 
     public record Resources(@JsonInclude(JsonInclude.Include.NON_DEFAULT) long nanoCPUs, @JsonInclude(JsonInclude.Include.NON_DEFAULT) long memoryBytes) {}
 
@@ -51,7 +56,19 @@ public record Node(
         public static final PluginDescription ENCRYPTED_OVERLAY = new PluginDescription("Network", "overlay-encrypted");
     }
 
-    public record TlsInfo(String trustRoot, String certIssuerSubject, String certIssuerPublicKey) {}
+    /**
+     * The roots a node trusts (PEM) and who issued its certificate (DER subject and public key, base64
+     * as Go writes bytes); on the swarm, the root and the issuer every node is to have.
+     */
+    public record TlsInfo(String trustRoot, String certIssuerSubject, String certIssuerPublicKey) {
+        public TlsInfo(String trustRoot, IssuerInfo issuer) {
+            this(trustRoot, issuer.subject(), issuer.publicKey());
+        }
+
+        public IssuerInfo issuer() {
+            return new IssuerInfo(certIssuerSubject, certIssuerPublicKey);
+        }
+    }
 
     public record Status(NodeState state, String message, String addr) {}
 

@@ -17,6 +17,10 @@ public record SwarmSpec(
         EncryptionConfig encryptionConfig,
         TaskDefaults taskDefaults) {
 
+    public SwarmSpec withCaConfig(CaConfig c) {
+        return new SwarmSpec(name, labels, orchestration, raft, dispatcher, c, encryptionConfig, taskDefaults);
+    }
+
     public record Orchestration(Long taskHistoryRetentionLimit) {}
 
     public record Raft(long snapshotInterval, Long keepOldSnapshots, long logEntriesForSlowFollowers,
@@ -27,7 +31,11 @@ public record SwarmSpec(
     public record CaConfig(Long nodeCertExpiry, @JsonProperty("ExternalCAs") List<JsonNode> externalCAs,
                            @JsonProperty("SigningCACert") String signingCACert,
                            @JsonProperty("SigningCAKey") String signingCAKey,
-                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) long forceRotate) {}
+                           @JsonInclude(JsonInclude.Include.NON_DEFAULT) long forceRotate) {
+        public CaConfig withSigningCAKey(String key) {
+            return new CaConfig(nodeCertExpiry, externalCAs, signingCACert, key, forceRotate);
+        }
+    }
 
     public record EncryptionConfig(boolean autoLockManagers) {}
 

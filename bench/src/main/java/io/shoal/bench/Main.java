@@ -7,16 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Shoal's benchmarks, each figure printed beside a baseline measured in the same run (so machine load cannot flatter one side).
  * Sections: {@code scheduler}, {@code swarm} (convergence and memory), {@code oci} (real containers
  * beside bare runc; skipped with a reason without root, runc or busybox), {@code cluster}, {@code writes},
  * {@code network} (overlay throughput, discovery latency, convergence on a network),
- * {@code network-convergence} (only the last), {@code secrets} (secret delivery by a service update,
- * beside the same update without a secret), {@code unlock} (autolock: a locked manager's unlock to
- * serving), {@code stack} (a stack deploy beside the same services created one by one); all but
- * {@code writes}, {@code network-convergence} and {@code secrets} when none is named.
+ * {@code network-convergence} (only the last), {@code security} (the three below), {@code ca} (root
+ * CA rotation on 5 nodes), {@code unlock} (autolock: a locked manager's unlock to serving), {@code
+ * secrets} (secret delivery by a service update, beside the same update without a secret), {@code
+ * stack} (a stack deploy beside the same services created one by one); all but {@code writes} and
+ * {@code network-convergence} when none is named.
  * {@code -v} prints progress of each convergence to stderr.
  */
 public final class Main {
@@ -28,7 +30,8 @@ public final class Main {
         for (String a : args) {
             if (!a.equals("-v")) sections.add(a);
         }
-        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network", "unlock", "stack");
+        if (sections.isEmpty()) sections = List.of("scheduler", "swarm", "oci", "cluster", "network", "security", "stack");
+        sections = sections.stream().flatMap(s -> s.equals("security") ? Stream.of("ca", "unlock", "secrets") : Stream.of(s)).toList();
         System.out.printf("Shoal benchmarks — %d CPUs, Java %s%n", Runtime.getRuntime().availableProcessors(),
                 Runtime.version());
         long t0 = System.nanoTime();
@@ -42,10 +45,11 @@ public final class Main {
                 case "writes" -> ClusterBench.writes();
                 case "network" -> NetworkBench.run();
                 case "network-convergence" -> NetworkBench.convergenceOnly();
+                case "ca" -> CaRotationBench.run(3);
                 case "unlock" -> UnlockBench.run(5);
                 case "stack" -> StackBench.run();
                 default -> throw new IllegalArgumentException("unknown section " + s
-                        + " (scheduler, swarm, oci, cluster, writes, network, network-convergence, secrets, unlock, stack)");
+                        + " (scheduler, swarm, oci, cluster, writes, network, network-convergence, security, ca, unlock, secrets, stack)");
             }
         }
         System.out.printf("%nTotal %.0f s%n", (System.nanoTime() - t0) / 1e9);

@@ -6,6 +6,7 @@ import io.shoal.api.dispatcher.Assignments;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.allocator.Allocator;
+import io.shoal.manager.ca.RootRotationReconciler;
 import io.shoal.manager.dispatcher.Dispatcher;
 import io.shoal.manager.keymanager.KeyManager;
 import io.shoal.manager.orchestrator.global.GlobalOrchestrator;
@@ -74,6 +75,7 @@ public final class Manager implements DispatcherProtocol {
                 new Allocator(store, clock, ticker),
                 new Scheduler(store, clock, ticker),
                 new KeyManager(store, clock, ticker, networkKeyRotation),
+                new RootRotationReconciler(store, clock, ticker),
                 new RoleManager(store, clock, ticker, raft));
         controllers.forEach(Controller::start);
     }

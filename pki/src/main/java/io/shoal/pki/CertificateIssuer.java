@@ -4,6 +4,7 @@ import java.lang.System.Logger.Level;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
@@ -32,7 +33,28 @@ public final class CertificateIssuer {
         }
     }
 
-    private final RootCa root;
+    /**
+     * What signs and what the nodes are to trust: the root's key alone, or during a root rotation
+     * the next root's key with the cross-signed intermediate sent along, and both roots trusted.
+     */
+    public record Signer(RootCa key, List<X509Certificate> intermediates, List<X509Certificate> roots) {
+        public Signer {
+            if (!key.canSign()) throw new IllegalArgumentException("the issuer needs a root CA with its key");
+            intermediates = List.copyOf(intermediates);
+            roots = List.copyOf(roots);
+        }
+
+        public static Signer of(RootCa root) {
+            return new Signer(root, List.of(), List.of(root.certificate()));
+        }
+
+        /** During a rotation from {@code old} to {@code next}, whose certificate {@code crossSigned} is {@code old}'s signature of. */
+        public static Signer rotating(RootCa old, RootCa next, X509Certificate crossSigned) {
+            return new Signer(next, List.of(crossSigned), List.of(old.certificate(), next.certificate()));
+        }
+    }
+
+    private final Signer signer;
     private final String clusterId;
     private final Supplier<Policy> policy;
     private final Supplier<String> newNodeId;
@@ -40,8 +62,11 @@ public final class CertificateIssuer {
 
     /** @param newNodeId the id of each node that joins; never one used before */
     public CertificateIssuer(RootCa root, String clusterId, Supplier<Policy> policy, Supplier<String> newNodeId, Clock clock) {
-        this.root = Objects.requireNonNull(root, "root");
-        if (!root.canSign()) throw new IllegalArgumentException("the issuer needs a root CA with its key");
+        this(Signer.of(root), clusterId, policy, newNodeId, clock);
+    }
+
+    public CertificateIssuer(Signer signer, String clusterId, Supplier<Policy> policy, Supplier<String> newNodeId, Clock clock) {
+        this.signer = Objects.requireNonNull(signer, "signer");
         this.clusterId = Objects.requireNonNull(clusterId, "clusterId");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.newNodeId = Objects.requireNonNull(newNodeId, "newNodeId");
@@ -92,13 +117,15 @@ public final class CertificateIssuer {
     private IssuedCertificate sign(String csrPem, NodeIdentity id, Policy p, List<String> addresses) {
         X509Certificate cert;
         try {
-            cert = root.sign(csrPem, id, p.nodeCertExpiry(), addresses, clock.instant());
+            cert = signer.key().sign(csrPem, id, p.nodeCertExpiry(), addresses, clock.instant());
         } catch (PkiException e) {
             throw refused(e);
         }
         log.log(Level.INFO, "issued a {0} certificate to node {1}, valid until {2}",
                 id.role().apiName(), id.nodeId(), cert.getNotAfter().toInstant());
-        return new IssuedCertificate(List.of(cert), root.certificate());
+        List<X509Certificate> chain = new ArrayList<>(List.of(cert));
+        chain.addAll(signer.intermediates());
+        return new IssuedCertificate(chain, signer.roots());
     }
 
     private static PkiException refused(PkiException e) {

@@ -2,17 +2,18 @@ package io.shoal.pki;
 
 import java.security.cert.X509Certificate;
 import java.util.List;
-import java.util.Objects;
 
 /**
- * A node certificate as the CA hands it out: the chain (leaf first) and the swarm's root. Who it
- * is for is what the leaf says, so the node's id and role cannot disagree with its certificate.
+ * A node certificate as the CA hands it out: the chain (leaf first, then any intermediate) and the
+ * roots the node is to trust: the swarm's root, and during a root rotation the next root as well.
+ * Who it is for is what the leaf says, so the node's id and role cannot disagree with its certificate.
  */
-public record IssuedCertificate(List<X509Certificate> chain, X509Certificate rootCa) {
+public record IssuedCertificate(List<X509Certificate> chain, List<X509Certificate> roots) {
     public IssuedCertificate {
         chain = List.copyOf(chain);
+        roots = List.copyOf(roots);
         if (chain.isEmpty()) throw PkiException.invalid("the issued certificate chain is empty");
-        Objects.requireNonNull(rootCa, "rootCa");
+        if (roots.isEmpty()) throw PkiException.invalid("the issued certificate comes without a root CA");
     }
 
     public NodeIdentity identity() {
@@ -23,7 +24,7 @@ public record IssuedCertificate(List<X509Certificate> chain, X509Certificate roo
         return Pem.certificates(chain);
     }
 
-    public String rootCaPem() {
-        return Pem.certificate(rootCa);
+    public String rootsPem() {
+        return Pem.certificates(roots);
     }
 }

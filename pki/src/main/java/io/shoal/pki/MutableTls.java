@@ -6,8 +6,9 @@ import java.util.Objects;
  * The node's TLS material as renewal changes it (swarmkit's {@code MutableTLSCreds}): servers and
  * channels built on it present the newest certificate from their next handshake on, so a renewed
  * certificate takes effect without a restart; connections already up keep the session they have.
- * Only the certificate and key change: the node stays the same node, and the trust roots stay
- * those the servers and channels were built with (root rotation is not supported yet).
+ * Certificate, key and trust roots change together (a root rotation adds the next root, then drops
+ * the old one); the node stays the same node. The trust managers of {@link TlsManagers} read the
+ * roots at each handshake, as the key manager reads the certificate.
  */
 public final class MutableTls implements TlsSource {
     private volatile TlsMaterial current;
@@ -27,9 +28,6 @@ public final class MutableTls implements TlsSource {
         if (!next.identity().nodeId().equals(now.identity().nodeId())) {
             throw new IllegalArgumentException("renewed TLS material is for node " + next.identity().nodeId()
                     + ", not " + now.identity().nodeId());
-        }
-        if (!next.trustRoots().equals(now.trustRoots())) {
-            throw new IllegalArgumentException("renewed TLS material trusts other roots: root CA rotation is not supported");
         }
         current = next;
     }

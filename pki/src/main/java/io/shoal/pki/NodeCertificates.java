@@ -32,11 +32,13 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 /**
- * A node's TLS identity: its private key, its certificate chain (leaf first) and the swarm's root
- * certificate, checked to belong together. {@link #tls()} is what the node's TLS endpoints use.
+ * A node's TLS identity: its private key, its certificate chain (leaf first, then any intermediate)
+ * and the roots it trusts (the swarm's root; during a root rotation the next one too), checked to
+ * belong together. {@link #tls()} is what the node's TLS endpoints use.
  *
  * <p>On disk it is one file, {@value #FILE} (mode 0600) in the node's certificate directory: the
- * key, then the chain, then the root, in PEM. One file because the key and the certificate must
+ * key, then the chain, then the roots, in PEM (the roots are the self-signed certificates at the
+ * end; a cross-signed intermediate is not self-signed). One file because the key and the certificate must
  * change together: renewal replaces the file with one rename, so a crash leaves the old pair or
  * the new one, never the new key beside the old certificate. On a locked node (autolock) the key
  * is sealed with the node's data key, which is itself sealed ({@link NodeKeys}).
@@ -74,34 +76,64 @@ public final class NodeCertificates {
     }
 
     private final TlsMaterial tls;
-    private final X509Certificate root;
     private final NodeIdentity identity;
+    private final IssuerInfo issuer;
 
     /**
-     * Checks that the key is the leaf's key and that the chain leads to {@code root}; does not
-     * check the validity period (an expired certificate must still load so it can be renewed).
+     * Checks that the key is the leaf's key and that the chain leads to one of {@code roots}; does
+     * not check the validity period (an expired certificate must still load so it can be renewed).
      */
-    public NodeCertificates(PrivateKey key, List<X509Certificate> chain, X509Certificate root) {
+    public NodeCertificates(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> roots) {
         Objects.requireNonNull(key, "key");
-        this.root = Objects.requireNonNull(root, "root");
         if (chain.isEmpty()) throw PkiException.invalid("node certificate chain is empty");
+        if (roots.isEmpty()) throw PkiException.invalid("node certificates without a root CA");
         X509Certificate leaf = chain.getFirst();
         if (!RootCa.keyMatches(key, leaf.getPublicKey())) {
             throw PkiException.invalid("node key does not match the node certificate");
         }
-        try {
-            // at the leaf's own start: a chain check, not an expiry check
-            verifyChain(chain, root, leaf.getNotBefore().toInstant());
-        } catch (GeneralSecurityException e) {
-            throw PkiException.invalid("node certificate was not issued by the swarm's root CA: %s", e.getMessage());
+        // A leaf of a rotation's next root chains to the old root through the intermediate, and to
+        // the next root directly: either path, to any root held, will do.
+        GeneralSecurityException refused = null;
+        search:
+        for (X509Certificate root : roots) {
+            for (List<X509Certificate> path : List.of(chain, List.of(leaf))) {
+                try {
+                    // at the leaf's own start: a chain check, not an expiry check
+                    verifyChain(path, root, leaf.getNotBefore().toInstant());
+                    refused = null;
+                    break search;
+                } catch (GeneralSecurityException e) {
+                    refused = e;
+                }
+            }
+        }
+        if (refused != null) {
+            throw PkiException.invalid("node certificate was not issued by the swarm's root CA: %s", refused.getMessage());
         }
         this.identity = NodeIdentity.of(leaf);
-        this.tls = new TlsMaterial(key, chain, List.of(root));
+        this.tls = new TlsMaterial(key, chain, roots);
+        this.issuer = IssuerInfo.of(issuerOf(leaf, chain, roots));
     }
 
     /** What a node keeps after the CA answered its {@link Request}. */
     public static NodeCertificates of(Request request, IssuedCertificate issued) {
-        return new NodeCertificates(request.keyPair().getPrivate(), issued.chain(), issued.rootCa());
+        return new NodeCertificates(request.keyPair().getPrivate(), issued.chain(), issued.roots());
+    }
+
+    /** The certificate whose key signed the leaf: the intermediate sent with it, or a root. */
+    private static X509Certificate issuerOf(X509Certificate leaf, List<X509Certificate> chain, List<X509Certificate> roots) {
+        List<X509Certificate> candidates = new ArrayList<>(chain.subList(1, chain.size()));
+        candidates.addAll(roots);
+        for (X509Certificate c : candidates) {
+            if (!c.getSubjectX500Principal().equals(leaf.getIssuerX500Principal())) continue;
+            try {
+                leaf.verify(c.getPublicKey());
+                return c;
+            } catch (GeneralSecurityException e) {
+                // another certificate of the same name: a root rotation's
+            }
+        }
+        throw PkiException.invalid("no certificate of the chain or roots signed the node certificate");
     }
 
     /**
@@ -128,9 +160,11 @@ public final class NodeCertificates {
             int certs = pem.indexOf(CERTIFICATE_BEGIN);
             if (certs < 0) throw PkiException.invalid("no certificate after the key");
             List<X509Certificate> all = Pem.parseCertificates("node certificate", pem.substring(certs));
-            if (all.size() < 2) throw PkiException.invalid("no root CA certificate after the node's");
+            int roots = all.size();
+            while (roots > 1 && RootCa.isSelfSigned(all.get(roots - 1))) roots--;
+            if (roots == all.size()) throw PkiException.invalid("no root CA certificate after the node's");
             return Optional.of(new NodeCertificates(privateKey(pem.substring(0, certs), dataKey),
-                    all.subList(0, all.size() - 1), all.getLast()));
+                    all.subList(0, roots), all.subList(roots, all.size())));
         } catch (PkiException e) {
             throw new IOException("node certificates in " + file + " are unusable: " + e.getMessage(), e);
         }
@@ -154,7 +188,7 @@ public final class NodeCertificates {
         }
         String key = sealWith == null ? Pem.privateKey(tls.key())
                 : Pem.encode(SEALED_KEY, sealWith.seal(tls.key().getEncoded(), SEALED_KEY_PLACE));
-        String pem = key + Pem.certificates(tls.certChain()) + Pem.certificate(root);
+        String pem = key + Pem.certificates(tls.certChain()) + Pem.certificates(tls.trustRoots());
         FileTrees.writeAtomically(dir.resolve(FILE), pem.getBytes(StandardCharsets.US_ASCII), FILE_MODE);
     }
 
@@ -165,6 +199,16 @@ public final class NodeCertificates {
     /** The key, chain and root as this node's TLS endpoints present and trust them. */
     public TlsMaterial tls() {
         return tls;
+    }
+
+    /** Who signed this node's certificate, as the Engine API's {@code TLSInfo} names it. */
+    public IssuerInfo issuer() {
+        return issuer;
+    }
+
+    /** The roots this node trusts, in PEM, as the Engine API's {@code TLSInfo.TrustRoot} shows them. */
+    public String trustRootsPem() {
+        return Pem.certificates(tls.trustRoots());
     }
 
     private X509Certificate certificate() {

@@ -210,6 +210,39 @@ public final class RootCa {
         }
     }
 
+    /**
+     * The intermediate of a root rotation: {@code next}'s subject and key, signed by this root
+     * (swarmkit's {@code CrossSignCACertificate}). A node certificate signed by the next root's key
+     * and sent with it chains to this root, so nodes that still trust only this root accept it
+     * while the swarm changes roots; valid as long as {@code next} is.
+     */
+    public X509Certificate crossSign(X509Certificate next) {
+        if (key == null) throw new IllegalStateException("this root CA has no key: it cannot cross-sign");
+        try {
+            var utils = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(),
+                    next.getNotBefore(), next.getNotAfter(), next.getSubjectX500Principal(), next.getPublicKey())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(true))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false, utils.createSubjectKeyIdentifier(next.getPublicKey()))
+                    .addExtension(Extension.authorityKeyIdentifier, false, utils.createAuthorityKeyIdentifier(certificate));
+            return build(b, key);
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new IllegalStateException("cannot cross-sign the next root CA", e);
+        }
+    }
+
+    /** Whether {@code cert} is self-signed: its issuer is itself and its own key verifies it (a root, not a cross-signed intermediate). */
+    static boolean isSelfSigned(X509Certificate cert) {
+        if (!cert.getIssuerX500Principal().equals(cert.getSubjectX500Principal())) return false;
+        try {
+            cert.verify(cert.getPublicKey());
+            return true;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
     static KeyPair newEcKeyPair() {
         try {
             KeyPairGenerator g = KeyPairGenerator.getInstance("EC");

@@ -82,8 +82,7 @@ public final class TlsManagers {
      * so no host name is checked.
      */
     public static X509ExtendedTrustManager trustManager(TlsSource own, NodeRole... allowed) {
-        TlsMaterial m = own.current();
-        return new PeerTrust(pkix(m.trustRoots()), m.identity().clusterId(), Set.of(allowed));
+        return new PeerTrust(own, Set.of(allowed));
     }
 
     /**
@@ -91,8 +90,11 @@ public final class TlsManagers {
      * it joins through): only the roots and the role, since it belongs to no cluster yet.
      */
     public static X509ExtendedTrustManager trustManager(List<X509Certificate> roots, NodeRole... allowed) {
-        return new PeerTrust(pkix(roots), null, Set.of(allowed));
+        return new PeerTrust(null, new Roots(roots, pkix(roots)), Set.of(allowed));
     }
+
+    /** A PKIX check against these roots, kept while they are the roots in use. */
+    private record Roots(List<X509Certificate> certificates, X509ExtendedTrustManager pkix) {}
 
     /** PKIX validation against the given roots only (not the JDK's cacerts). */
     private static X509ExtendedTrustManager pkix(List<X509Certificate> roots) {
@@ -112,18 +114,36 @@ public final class TlsManagers {
 
     /** The check of a peer's chain, logging each refusal with who was refused. */
     private static final class PeerTrust extends X509ExtendedTrustManager {
-        private final X509ExtendedTrustManager pkix;
-        private final String clusterId; // null: any
+        private final TlsSource own; // null: fixed roots, any cluster
         private final Set<NodeRole> allowed; // empty: any
+        private volatile Roots roots;
 
-        PeerTrust(X509ExtendedTrustManager pkix, String clusterId, Set<NodeRole> allowed) {
-            this.pkix = pkix;
-            this.clusterId = clusterId;
+        PeerTrust(TlsSource own, Set<NodeRole> allowed) {
+            this(own, null, allowed);
+        }
+
+        private PeerTrust(TlsSource own, Roots roots, Set<NodeRole> allowed) {
+            this.own = own;
+            this.roots = roots;
             this.allowed = allowed;
+        }
+
+        /** The check against the roots the node holds now: a root rotation changes them at run time. */
+        private X509ExtendedTrustManager pkix() {
+            Roots r = roots;
+            if (own == null) return r.pkix();
+            List<X509Certificate> now = own.current().trustRoots();
+            if (r == null || !r.certificates().equals(now)) {
+                r = new Roots(now, TlsManagers.pkix(now));
+                roots = r;
+            }
+            return r.pkix();
         }
 
         private void check(X509Certificate[] chain, String authType, boolean client, Object peer) throws CertificateException {
             try {
+                X509ExtendedTrustManager pkix = pkix();
+                String clusterId = own == null ? null : own.current().identity().clusterId();
                 if (client) pkix.checkClientTrusted(chain, authType);
                 else pkix.checkServerTrusted(chain, authType);
                 NodeIdentity who;
@@ -161,7 +181,7 @@ public final class TlsManagers {
         @Override public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException { check(chain, authType, false, peer(socket)); }
         @Override public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException { check(chain, authType, false, peer(engine)); }
         @Override public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException { check(chain, authType, false, null); }
-        @Override public X509Certificate[] getAcceptedIssuers() { return pkix.getAcceptedIssuers(); }
+        @Override public X509Certificate[] getAcceptedIssuers() { return pkix().getAcceptedIssuers(); }
     }
 
     private TlsManagers() {}

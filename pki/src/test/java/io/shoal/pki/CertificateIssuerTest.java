@@ -34,7 +34,7 @@ class CertificateIssuerTest {
         var req = NodeCertificates.Request.generate();
         var issued = issuer.issue(req.csrPem(), tokens.get().worker().value(), null, List.of("10.0.0.5"));
         assertEquals(new NodeIdentity("node1", NodeRole.WORKER, "cluster1"), issued.identity());
-        assertEquals(root.certificate(), issued.rootCa());
+        assertEquals(List.of(root.certificate()), issued.roots());
         X509Certificate leaf = issued.chain().getFirst();
         assertEquals(NOW.plus(Duration.ofHours(2160)), leaf.getNotAfter().toInstant());
 

@@ -9,13 +9,20 @@ class MutableTlsTest {
     private final TestSwarm swarm = new TestSwarm("cluster1");
 
     @Test
-    void renewalSwapsTheMaterialButKeepsTheNodeAndItsTrustRoots() {
+    void renewalSwapsTheMaterialButKeepsTheNode() {
         MutableTls tls = new MutableTls(swarm.node("node-a", NodeRole.WORKER));
         TlsMaterial renewed = swarm.node("node-a", NodeRole.WORKER);
         tls.update(renewed);
         assertEquals(renewed, tls.current());
         assertThrows(IllegalArgumentException.class, () -> tls.update(swarm.node("node-b", NodeRole.WORKER)));
-        assertThrows(IllegalArgumentException.class, () -> tls.update(new TestSwarm("cluster1").node("node-a", NodeRole.WORKER)));
         assertEquals(renewed, tls.current());
+    }
+
+    @Test
+    void aRootRotationChangesTheTrustRoots() {
+        MutableTls tls = new MutableTls(swarm.node("node-a", NodeRole.WORKER));
+        TlsMaterial rotated = new TestSwarm("cluster1").node("node-a", NodeRole.WORKER);
+        tls.update(rotated);
+        assertEquals(rotated.trustRoots(), tls.current().trustRoots());
     }
 }

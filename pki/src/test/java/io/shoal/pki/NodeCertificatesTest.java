@@ -27,7 +27,7 @@ class NodeCertificatesTest {
     private NodeCertificates node(NodeRole role, Duration expiry, Instant at) {
         var req = NodeCertificates.Request.generate();
         var cert = root.sign(req.csrPem(), new NodeIdentity("n1", role, "c1"), expiry, List.of(), at);
-        return NodeCertificates.of(req, new IssuedCertificate(List.of(cert), root.certificate()));
+        return NodeCertificates.of(req, new IssuedCertificate(List.of(cert), List.of(root.certificate())));
     }
 
     private String pem(NodeCertificates n) throws IOException {
@@ -126,7 +126,7 @@ class NodeCertificatesTest {
     void refusesACertificateFromAnotherRoot() {
         NodeCertificates n = node(NodeRole.WORKER, null, Instant.now());
         RootCa other = RootCa.create();
-        var e = assertThrows(PkiException.class, () -> new NodeCertificates(n.tls().key(), n.tls().certChain(), other.certificate()));
+        var e = assertThrows(PkiException.class, () -> new NodeCertificates(n.tls().key(), n.tls().certChain(), List.of(other.certificate())));
         assertTrue(e.getMessage().contains("not issued by the swarm's root CA"), e.getMessage());
     }
 

@@ -32,7 +32,7 @@ class NodeKeysTest {
     private NodeCertificates certificates() {
         var req = NodeCertificates.Request.generate();
         var cert = root.sign(req.csrPem(), new NodeIdentity("n1", NodeRole.MANAGER, "c1"), null, List.of(), Instant.now());
-        return NodeCertificates.of(req, new IssuedCertificate(List.of(cert), root.certificate()));
+        return NodeCertificates.of(req, new IssuedCertificate(List.of(cert), List.of(root.certificate())));
     }
 
     /** Whether any file under the directory holds these bytes, raw or as the base64 a PEM file would show. */

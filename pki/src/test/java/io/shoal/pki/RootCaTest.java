@@ -137,7 +137,7 @@ class RootCaTest {
         c.verify(user.keys().getPublic());
         assertEquals("SHA256withRSA", c.getSigAlgName());
         // a node holding it: the chain leads to the user's root
-        assertEquals(id(NodeRole.MANAGER), NodeCertificates.of(req, new IssuedCertificate(List.of(c), ca.certificate())).identity());
+        assertEquals(id(NodeRole.MANAGER), NodeCertificates.of(req, new IssuedCertificate(List.of(c), List.of(ca.certificate()))).identity());
     }
 
     @Test

@@ -28,7 +28,7 @@ class TlsManagersTest {
     private final TestSwarm swarm = new TestSwarm("cluster1");
     private final TlsMaterial leader = swarm.node("leader", NodeRole.MANAGER);
 
-    private static SSLContext managersOnly(TlsSource m) throws Exception {
+    static SSLContext managersOnly(TlsSource m) throws Exception {
         SSLContext c = SSLContext.getInstance("TLS");
         c.init(new KeyManager[] {TlsManagers.keyManager(m)}, new TrustManager[] {TlsManagers.trustManager(m, NodeRole.MANAGER)}, null);
         return c;
@@ -46,7 +46,7 @@ class TlsManagersTest {
         handshake(managersOnly(server), managersOnly(client));
     }
 
-    private static void handshake(SSLContext server, SSLContext client) throws Exception {
+    static void handshake(SSLContext server, SSLContext client) throws Exception {
         try (SSLServerSocket listener = (SSLServerSocket) server.getServerSocketFactory()
                 .createServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             listener.setNeedClientAuth(true);

@@ -90,7 +90,7 @@ public final class CaClient implements AutoCloseable {
     /** The certificates as sent; who they are for is read from the leaf, not from the message's fields. */
     private static IssuedCertificate fromProto(NodeCertificate c) {
         return new IssuedCertificate(Pem.parseCertificates("issued certificate", c.getCertChainPem()),
-                Pem.parseCertificate("root CA certificate", c.getRootCaPem()));
+                Pem.parseCertificates("root CA certificate", c.getRootCaPem()));
     }
 
     private static <T> T call(String what, Supplier<T> rpc) {

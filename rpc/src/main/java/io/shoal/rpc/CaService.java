@@ -58,7 +58,7 @@ final class CaService extends CaGrpc.CaImplBase {
                 .setNodeId(id.nodeId())
                 .setRole(id.role().apiName())
                 .setCertChainPem(c.chainPem())
-                .setRootCaPem(c.rootCaPem())
+                .setRootCaPem(c.rootsPem())
                 .build();
     }
 }

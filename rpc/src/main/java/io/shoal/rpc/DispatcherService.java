@@ -48,7 +48,9 @@ final class DispatcherService extends DispatcherGrpc.DispatcherImplBase {
     public void heartbeat(HeartbeatRequest req, StreamObserver<HeartbeatResponse> out) {
         unary(out, () -> {
             var beat = dispatcher.heartbeat(peer(), req.getSessionId());
-            return HeartbeatResponse.newBuilder().setPeriodNanos(beat.periodNanos()).setRole(beat.role().apiName()).build();
+            var response = HeartbeatResponse.newBuilder().setPeriodNanos(beat.periodNanos()).setRole(beat.role().apiName());
+            if (beat.tls() != null) response.setTlsInfoJson(Wire.json(beat.tls()));
+            return response.build();
         });
     }
 

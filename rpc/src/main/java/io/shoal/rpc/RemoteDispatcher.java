@@ -79,7 +79,8 @@ public final class RemoteDispatcher implements DispatcherProtocol, AutoCloseable
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireUnbroken(sessionId);
         var r = call("heartbeat", () -> stub().heartbeat(HeartbeatRequest.newBuilder().setSessionId(sessionId).build()));
-        return new Heartbeat(r.getPeriodNanos(), NodeRole.fromApiName(r.getRole()).orElse(null));
+        return new Heartbeat(r.getPeriodNanos(), NodeRole.fromApiName(r.getRole()).orElse(null),
+                r.getTlsInfoJson().isEmpty() ? null : Wire.read(r.getTlsInfoJson(), Node.TlsInfo.class));
     }
 
     @Override

@@ -28,7 +28,9 @@ public interface DispatcherProtocol {
 
     /**
      * Streams the tasks assigned to this node: first one {@link Assignments.Type#COMPLETE} message
-     * with all of them, then {@link Assignments.Type#INCREMENTAL} ones. Close the result to stop.
+     * with all of them, then {@link Assignments.Type#INCREMENTAL} ones. An incremental message with
+     * nothing in it asks the node to heartbeat now: what it is to hold changed (a root rotation
+     * began or ended), and the heartbeat's answer says what. Close the result to stop.
      */
     AutoCloseable assignments(String nodeId, String sessionId, Consumer<Assignments> listener);
 
@@ -40,8 +42,15 @@ public interface DispatcherProtocol {
     /**
      * {@code role} is {@link io.shoal.api.Node#certifiedRole()}: how a promoted or demoted node
      * learns of it (swarmkit's session messages carry the node object for the same reason).
+     * {@code tls} is the certificate every node is to have: the roots to trust (during a root
+     * rotation the current and the next) and the issuer; a node whose certificate differs renews
+     * it at once (swarmkit's session carries the root CA and marks the node for rotation).
      */
-    record Heartbeat(long periodNanos, NodeRole role) {}
+    record Heartbeat(long periodNanos, NodeRole role, Node.TlsInfo tls) {
+        public Heartbeat(long periodNanos, NodeRole role) {
+            this(periodNanos, role, null);
+        }
+    }
 
     final class SessionInvalidException extends RuntimeException {
         public SessionInvalidException(String message) {

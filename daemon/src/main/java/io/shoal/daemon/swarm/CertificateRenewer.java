@@ -1,6 +1,7 @@
 package io.shoal.daemon.swarm;
 
 import io.shoal.api.ApiException;
+import io.shoal.api.Node;
 import io.shoal.pki.MutableTls;
 import io.shoal.pki.NodeCertificates;
 import io.shoal.pki.NodeKeys;
@@ -57,9 +58,11 @@ final class CertificateRenewer implements AutoCloseable {
     private void run() {
         try {
             while (true) {
-                Instant at = current.renewalTime(ThreadLocalRandom.current());
-                log.info("node certificate valid until {}; renewing it at {}", current.notAfter(), at);
-                sleepUntil(at);
+                NodeCertificates certs = current;
+                Instant at = certs.renewalTime(ThreadLocalRandom.current());
+                log.info("node certificate valid until {}; renewing it at {}", certs.notAfter(), at);
+                // a certificate renewed meanwhile (a role change, a root rotation) has a renewal time of its own
+                if (!sleepUntil(at, certs)) continue;
                 Duration retry = FIRST_RETRY;
                 while (!renewOnce()) {
                     if (current.isExpired(clock.instant())) {
@@ -75,9 +78,29 @@ final class CertificateRenewer implements AutoCloseable {
         }
     }
 
-    private void sleepUntil(Instant at) throws InterruptedException {
-        long millis = Duration.between(clock.instant(), at).toMillis();
-        if (millis > 0) Thread.sleep(millis);
+    /** Waits until {@code at}; false if {@code certs} was replaced meanwhile. */
+    private synchronized boolean sleepUntil(Instant at, NodeCertificates certs) throws InterruptedException {
+        for (long millis; current == certs && (millis = Duration.between(clock.instant(), at).toMillis()) > 0; ) {
+            wait(millis);
+        }
+        return current == certs;
+    }
+
+    /** The node's certificate as its description reports it to the managers. */
+    Node.TlsInfo tlsInfo() {
+        NodeCertificates certs = current;
+        return new Node.TlsInfo(certs.trustRootsPem(), certs.issuer());
+    }
+
+    /**
+     * Renews at once when the certificate is not the one the managers want every node to hold (a
+     * root rotation: another issuer, other roots to trust); true when it renewed. A failure is
+     * tried again at the next heartbeat, which says it again.
+     */
+    synchronized boolean follow(Node.TlsInfo wanted) {
+        if (tlsInfo().equals(wanted)) return false;
+        log.info("the swarm's root CA is changing: renewing the node certificate now");
+        return renew(renewed -> true) != null;
     }
 
     /** One attempt through each manager in turn; true once a new certificate is in use. */
@@ -107,6 +130,7 @@ final class CertificateRenewer implements AutoCloseable {
                 keys.save(renewed);
                 tls.update(renewed.tls());
                 current = renewed;
+                notifyAll();
                 log.info("renewed the node certificate through {}: {}, valid until {}", manager,
                         renewed.identity().role().apiName(), renewed.notAfter());
                 return renewed;

@@ -52,7 +52,7 @@ final class Member implements AutoCloseable {
         this.renewer = new CertificateRenewer(keys, certs, tls, connection::addresses, clock);
         executor.networking().configure(state.nodeId(), state.advertise().host());
         this.worker = new Worker(executor, dir.resolve("worker"), key);
-        this.agent = new Agent(state.nodeId(), state.advertise().host(), connection, executor, worker, listener);
+        this.agent = new Agent(state.nodeId(), state.advertise().host(), connection, executor, worker, listener, renewer::tlsInfo);
     }
 
     static Path certificatesDir(Path swarmDir) {

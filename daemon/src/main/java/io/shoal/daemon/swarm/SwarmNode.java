@@ -257,6 +257,7 @@ public final class SwarmNode implements AutoCloseable {
     private final class Reports implements Agent.Listener {
         private volatile Member member;
         private final AtomicBoolean switchQueued = new AtomicBoolean();
+        private final AtomicBoolean renewQueued = new AtomicBoolean();
 
         @Override
         public void certifiedRole(NodeRole role) {
@@ -271,6 +272,17 @@ public final class SwarmNode implements AutoCloseable {
                     follow(member, role);
                 });
             }
+        }
+
+        /** A root rotation: renew off the agent's thread, then tell the managers through a new session. */
+        @Override
+        public void wantedTls(Node.TlsInfo tls) {
+            if (!renewQueued.compareAndSet(false, true)) return;
+            events.execute(() -> {
+                renewQueued.set(false);
+                Member m = member;
+                if (membership.member() == m && m.renewer.follow(tls)) m.agent.describeAgain();
+            });
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.Ids;
 import io.shoal.api.Node;
+import io.shoal.api.SwarmSpec;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.NodeAvailability;
 import io.shoal.api.NodeState;
@@ -16,6 +17,7 @@ import io.shoal.pki.JoinToken;
 import io.shoal.pki.NodeCertificates;
 import io.shoal.pki.NodeIdentity;
 import io.shoal.pki.NodeRole;
+import io.shoal.pki.Pem;
 import io.shoal.pki.PkiException;
 import io.shoal.pki.RootCa;
 import io.shoal.store.Store;
@@ -40,15 +42,21 @@ public final class ClusterCa implements CertificateAuthority {
         this.leads = leads;
     }
 
-    /** The root CA and tokens a new swarm starts with. */
+    /**
+     * The root CA and tokens a new swarm starts with. The spec's {@code ForceRotate} counts as
+     * answered (a later update sending it back rotates nothing), and a signing key in it is not kept.
+     */
     public static Cluster withNewRoot(Cluster cluster) {
         RootCa root = RootCa.create();
         ClusterJoinTokens tokens = ClusterJoinTokens.generate(root);
-        return new Cluster(cluster.id(), cluster.version(), cluster.createdAt(), cluster.updatedAt(), cluster.spec(),
-                new Node.TlsInfo(root.certificatePem(), null, null), false, cluster.dataPathPort(),
+        SwarmSpec spec = cluster.spec();
+        SwarmSpec.CaConfig ca = spec == null ? null : spec.caConfig();
+        var rootCa = new Cluster.RootCa(root.certificatePem(), root.keyPem().orElseThrow(), ca == null ? 0 : ca.forceRotate(), null);
+        if (ca != null) spec = spec.withCaConfig(ca.withSigningCAKey(null));
+        return new Cluster(cluster.id(), cluster.version(), cluster.createdAt(), cluster.updatedAt(), spec,
+                RootCaChange.shown(rootCa), false, cluster.dataPathPort(),
                 cluster.defaultAddrPool(), cluster.subnetSize(),
-                new Cluster.JoinTokens(tokens.worker().value(), tokens.manager().value()),
-                new Cluster.RootCa(root.certificatePem(), root.keyPem().orElseThrow()));
+                new Cluster.JoinTokens(tokens.worker().value(), tokens.manager().value()), rootCa, cluster.unlockKey());
     }
 
     private Cluster cluster() {
@@ -57,13 +65,18 @@ public final class ClusterCa implements CertificateAuthority {
         return c;
     }
 
+    /** Signs with the root's key, or during a rotation with the next root's, the cross-signed intermediate sent along. */
     private static CertificateIssuer issuer(Cluster c) {
         RootCa root = RootCa.fromPem(c.rootCa().certPem(), c.rootCa().keyPem());
+        Cluster.RootRotation rotation = c.rootCa().rotation();
+        CertificateIssuer.Signer signer = rotation == null ? CertificateIssuer.Signer.of(root)
+                : CertificateIssuer.Signer.rotating(root, RootCa.fromPem(rotation.caCertPem(), rotation.caKeyPem()),
+                        Pem.parseCertificate("cross-signed root CA", rotation.crossSignedCaCertPem()));
         var policy = new CertificateIssuer.Policy(
                 new ClusterJoinTokens(JoinToken.parse(c.joinTokens().worker()), JoinToken.parse(c.joinTokens().manager())),
                 c.spec().caConfig() == null || c.spec().caConfig().nodeCertExpiry() == null ? null
                         : Duration.ofNanos(c.spec().caConfig().nodeCertExpiry()));
-        return new CertificateIssuer(root, c.id(), () -> policy, Ids::newId, Clock.systemUTC());
+        return new CertificateIssuer(signer, c.id(), () -> policy, Ids::newId, Clock.systemUTC());
     }
 
     @Override

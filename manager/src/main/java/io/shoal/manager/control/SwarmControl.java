@@ -3,12 +3,14 @@ package io.shoal.manager.control;
 import io.shoal.api.ApiException;
 import io.shoal.api.Cluster;
 import io.shoal.api.SwarmSpec;
+import io.shoal.manager.ca.RootCaChange;
 import io.shoal.pki.JoinToken;
 import io.shoal.pki.PkiException;
 import io.shoal.pki.RootCa;
 import io.shoal.pki.UnlockKey;
 import io.shoal.store.Store;
 import java.time.Duration;
+import java.time.Instant;
 
 /** The swarm's own settings and join tokens (swarmkit's controlapi cluster.go). */
 public final class SwarmControl {
@@ -40,7 +42,10 @@ public final class SwarmControl {
             Cluster c = tx.cluster();
             if (c == null) throw ApiException.unavailable("This node is not a swarm manager.");
             if (c.version().index() != version) throw ApiException.conflict("update out of sequence");
-            Cluster next = c.withSpec(spec);
+            // The signing key goes into the root CA state only, never into the stored spec.
+            Cluster.RootCa rootCa = RootCaChange.apply(c.rootCa(), spec.caConfig(), Instant.now());
+            Cluster next = c.withSpec(spec.caConfig() == null ? spec : spec.withCaConfig(spec.caConfig().withSigningCAKey(null)));
+            if (rootCa != c.rootCa()) next = next.withRootCa(rootCa, RootCaChange.shown(rootCa));
             if (rotateWorkerToken || rotateManagerToken) {
                 next = next.withJoinTokens(new Cluster.JoinTokens(
                         rotateWorkerToken ? JoinToken.parse(c.joinTokens().worker()).rotate().value() : c.joinTokens().worker(),
@@ -69,6 +74,9 @@ public final class SwarmControl {
         }
         if (spec.dispatcher() != null && spec.dispatcher().heartbeatPeriod() != null && spec.dispatcher().heartbeatPeriod() < 0) {
             throw ApiException.invalid("heartbeat period cannot be negative");
+        }
+        if (spec.caConfig() != null && spec.caConfig().externalCAs() != null && !spec.caConfig().externalCAs().isEmpty()) {
+            throw ApiException.invalid("external CAs are not supported: the swarm's managers sign node certificates with its own root CA");
         }
         if (spec.caConfig() != null && spec.caConfig().nodeCertExpiry() != null) {
             try {

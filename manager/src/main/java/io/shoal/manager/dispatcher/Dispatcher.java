@@ -13,6 +13,7 @@ import io.shoal.api.dispatcher.Dependencies;
 import io.shoal.api.dispatcher.DispatcherProtocol;
 import io.shoal.api.dispatcher.TaskStatusUpdate;
 import io.shoal.manager.Ticker;
+import io.shoal.manager.ca.RootCaChange;
 import io.shoal.store.Event;
 import io.shoal.store.Kind;
 import io.shoal.store.Store;
@@ -39,6 +40,8 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     /** swarmkit marks a node down after about three missed heartbeat periods. */
     private static final int GRACE_MULTIPLIER = 3;
     private static final long STATUS_BATCH_MILLIS = 10;
+    /** The heartbeat period while a root rotation is in progress. */
+    private static final long ROTATION_HEARTBEAT_NANOS = TimeUnit.MILLISECONDS.toNanos(500);
     /** When a heartbeat check that could not read or write the store is tried again. */
     private static final long CHECK_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -72,7 +75,7 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     public Session register(String nodeId, Node.Description description, String addr) {
         requireRunning();
         String sessionId = Ids.newId();
-        long period = heartbeatPeriodNanos();
+        long period = sessionPeriodNanos();
         // The session first: the heartbeat checker takes a ready node without one for a late one.
         SessionState session = new SessionState(sessionId, ticker.nanoTime(), period);
         sessions.put(nodeId, session);
@@ -98,14 +101,17 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
     @Override
     public Heartbeat heartbeat(String nodeId, String sessionId) {
         requireSession(nodeId, sessionId);
-        Node node = store.view(r -> r.node(nodeId));
+        record Seen(Node node, Cluster cluster) {}
+        Seen seen = store.view(r -> new Seen(r.node(nodeId), r.cluster()));
+        Node node = seen.node();
         if (node == null) {
             sessions.remove(nodeId);
             throw new NodeRemovedException("node " + nodeId + " was removed from the swarm");
         }
-        long period = heartbeatPeriodNanos();
+        Cluster c = seen.cluster();
+        long period = sessionPeriodNanos();
         sessions.put(nodeId, new SessionState(sessionId, ticker.nanoTime(), period));
-        return new Heartbeat(period, node.certifiedRole());
+        return new Heartbeat(period, node.certifiedRole(), c == null || c.rootCa() == null ? null : RootCaChange.forNodes(c));
     }
 
     @Override
@@ -127,15 +133,18 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
                     List<String> removed = new ArrayList<>();
                     boolean networksMayChange = false;
                     boolean dependenciesMayChange = false;
+                    boolean rootCaChanged = false;
                     for (Event e : watch.next(500)) {
                         if (e.kind() == Kind.TASK) classify(nodeId, (Task) e.before(), (Task) e.after(), changed, removed);
                         networksMayChange |= NodeNetworks.concerns(e);
                         dependenciesMayChange |= NodeDependencies.concerns(e);
+                        rootCaChanged |= e.kind() == Kind.CLUSTER && rootCaChanged((Cluster) e.before(), (Cluster) e.after());
                     }
                     NodeNetworks.Delta delta = networksMayChange ? store.view(networks::refresh)
                             : new NodeNetworks.Delta(List.of(), List.of());
                     Dependencies deps = dependenciesMayChange ? store.view(dependencies::refresh) : Dependencies.NONE;
-                    if (!changed.isEmpty() || !removed.isEmpty() || !delta.isEmpty() || !deps.isEmpty()) {
+                    // An empty message is the nudge to beat now: the answer says what to hold.
+                    if (!changed.isEmpty() || !removed.isEmpty() || !delta.isEmpty() || !deps.isEmpty() || rootCaChanged) {
                         listener.accept(new Assignments(Assignments.Type.INCREMENTAL, changed, removed,
                                 delta.changed(), delta.removed(), deps));
                     }
@@ -147,6 +156,11 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
             }
         });
         return stream::interrupt;
+    }
+
+    /** Whether a root rotation began or ended: the issuer or the root every node is to hold changed. */
+    private static boolean rootCaChanged(Cluster before, Cluster after) {
+        return before != null && after != null && !Objects.equals(before.tlsInfo(), after.tlsInfo());
     }
 
     /** What a change of one task means to a node: news (assigned, told to stop, respecified), or removal. */
@@ -269,6 +283,17 @@ public final class Dispatcher implements DispatcherProtocol, AutoCloseable {
         // A shortened period applies to a node only once it has been told it.
         long grace = Math.max(period, s == null ? period : s.periodNanos()) * GRACE_MULTIPLIER;
         return last + grace + 1;
+    }
+
+    /**
+     * The period a session is told. Nodes learn of a root rotation, and of its end, from heartbeats
+     * (swarmkit pushes it down the session stream): while one is in progress they beat often, so
+     * that it ends in seconds whatever the swarm's period.
+     */
+    private long sessionPeriodNanos() {
+        long period = heartbeatPeriodNanos();
+        Cluster c = store.view(r -> r.cluster());
+        return c != null && c.rootRotationInProgress() ? Math.min(period, ROTATION_HEARTBEAT_NANOS) : period;
     }
 
     private long heartbeatPeriodNanos() {
