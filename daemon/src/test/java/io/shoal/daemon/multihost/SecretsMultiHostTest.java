@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A secret goes only to the node that runs a task using it: a manager and a worker in network
  * namespaces with runc containers; the worker's daemon process never holds the value (its memory
- * searched) until a task there uses it, and its disk never does.
+ * searched) until a task there uses it, and no node's disk ever holds it or a task's environment.
  */
 @ExtendWith(Hosts.class)
 class SecretsMultiHostTest {
@@ -41,6 +41,7 @@ class SecretsMultiHostTest {
         Path dir = Hosts.containersDir(PREFIX);
         String value = "mh-s3cret-" + UUID.randomUUID();
         String encoded = Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8));
+        String env = "mh-env-" + UUID.randomUUID();
         try (TestNetwork net = TestNetwork.create(2)) {
             TestSwarm swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(1, 1)
                     .withLaunch(h -> h.daemonOptions().withExecutor("oci")));
@@ -53,7 +54,7 @@ class SecretsMultiHostTest {
             Path in = Files.writeString(dir.resolve("secret.in"), value);
             manager.dockerOk("secret", "create", "pw", in.toString());
             Files.delete(in);
-            manager.dockerOk("service", "create", "--detach", "--name", "app", "--secret", "pw", "--constraint",
+            manager.dockerOk("service", "create", "--detach", "--name", "app", "--secret", "pw", "--env", "APP_TOKEN=" + env, "--constraint",
                     "node.hostname==" + h1, "--stop-grace-period", "1s", "busybox", "sleep", "100000");
             manager.dockerOk("service", "create", "--detach", "--name", "other", "--constraint",
                     "node.hostname==" + h2, "--stop-grace-period", "1s", "busybox", "sleep", "100000");
@@ -75,6 +76,7 @@ class SecretsMultiHostTest {
             eventually(CONVERGE, () -> filesOnTmpfs(worker, value) == 1);
             for (DaemonProcess d : swarm.daemons()) {
                 assertEquals(List.of(), DiskSearch.filesContaining(d.dataDir(), value, true), "on " + d.dataDir() + "'s disk");
+                assertEquals(List.of(), DiskSearch.filesContaining(d.dataDir(), env, true), "the task's env on " + d.dataDir() + "'s disk");
             }
             manager.dockerOk("service", "rm", "app", "other");
             eventually(CONVERGE, () -> filesOnTmpfs(worker, value) == 0);
