@@ -30,9 +30,13 @@ public final class RootCaChange {
 
     private RootCaChange() {}
 
-    /** The root CA state {@code config} asks for, from {@code current}; {@code current} itself when nothing changes. */
+    /**
+     * The root CA state {@code config} asks for, from {@code current}; {@code current} itself when
+     * nothing changes, or when there is no root to rotate from (a store made without a CA, as the
+     * controllers' tests make it).
+     */
     public static Cluster.RootCa apply(Cluster.RootCa current, SwarmSpec.CaConfig config, Instant now) {
-        if (config == null) return current;
+        if (config == null || current == null) return current;
         String certPem = blankToNull(config.signingCACert());
         String keyPem = blankToNull(config.signingCAKey());
         if (keyPem != null && certPem == null) {

@@ -249,13 +249,24 @@ class NetworkControlTest {
         String web = api.services().create(attachedTo("web", EndpointMode.VIP, "appnet"));
         refused(400, "network " + id + " is in use by service " + web, () -> api.networks().remove("appnet"));
 
+        // Moved off the network, the service leaves its running task there until the update replaces it.
         Task t = Tasks.newTask(h.service(web), 1, null, TaskState.RUNNING, Instant.now());
         h.create(t);
-        api.services().remove(web);
+        api.services().update(web, h.service(web).version().index(), attachedTo("web", EndpointMode.VIP), false);
         refused(400, "network " + id + " is in use by task " + t.id(), () -> api.networks().remove("appnet"));
         h.report(t.id(), TaskState.FAILED, "n1");
         api.networks().remove(id.substring(0, 5));
         refused(404, "network appnet not found", () -> api.networks().get("appnet"));
+
+        // A removed service's tasks are told to go in the same write, so they hold nothing back
+        // (docker stack rm removes the networks right after the services).
+        String other = api.networks().create(spec("other"));
+        String db = api.services().create(attachedTo("db", EndpointMode.VIP, "other"));
+        Task d = Tasks.newTask(h.service(db), 1, null, TaskState.RUNNING, Instant.now());
+        h.create(d);
+        api.services().remove(db);
+        assertEquals(TaskState.REMOVE, h.store.view(r -> r.task(d.id())).desiredState());
+        api.networks().remove(other);
 
         Network host = api.networks().get("host");
         refused(400, "network " + host.id() + " (host) is a swarm predefined network and cannot be removed", () -> api.networks().remove("host"));
