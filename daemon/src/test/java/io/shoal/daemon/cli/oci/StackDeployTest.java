@@ -152,6 +152,14 @@ class StackDeployTest {
                 .lines().map(String::strip).collect(Collectors.toSet());
     }
 
+    private static boolean served(String url, String body) {
+        try {
+            return OciHost.run("curl", "-s", "--max-time", "5", url).out().strip().equals(body);
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
     private String appSpec(String format) throws Exception {
         return daemon.dockerOk("service", "inspect", "shop_app", "--format", format).strip();
     }
@@ -194,16 +202,9 @@ class StackDeployTest {
                 daemon.dockerOk("service", "inspect", "shop_web", "--format", "{{.Spec.TaskTemplate.Placement.Constraints}}").trim());
         // The host's own address: 127.0.0.1 does not reach published ports here (network-dataplane.md).
         String host = OciHost.run("hostname", "-I").out().strip().split("\\s+")[0];
-        OciHost.Cmd published = OciHost.run("curl", "-s", "--max-time", "5", "http://" + host + ":18480/");
-        assertEquals("hello-from-web", published.out().strip(), "the published port through the routing mesh");
-        // The node programs a task's host-mode port once the task runs: poll for it.
-        eventually(CONVERGE, () -> {
-            try {
-                return OciHost.run("curl", "-s", "--max-time", "5", "http://" + host + ":18481/").out().strip().equals(conf);
-            } catch (Exception e) {
-                return false;
-            }
-        });
+        // The node programs the published ports after the tasks run: poll for them.
+        eventually(CONVERGE, () -> served("http://" + host + ":18480/", "hello-from-web")); // through the routing mesh
+        eventually(CONVERGE, () -> served("http://" + host + ":18481/", conf)); // the host-mode port serves the config
     }
 
     @Test
@@ -229,6 +230,7 @@ class StackDeployTest {
         assertEquals(bound, OciHost.inside(pid, "cat", "/bound/hello"));
         assertTrue(OciHost.inside(pid, "grep", " /data ", "/proc/mounts").contains(" rw,"), "the named volume is mounted read-write");
         OciHost.inside(pid, "sh", "-c", "echo kept > /data/kept");
+        assertEquals("kept\n", Files.readString(daemon.dataDir().resolve("oci/volumes/shop_data/kept")), "the node's volume of that name");
         assertTrue(Files.readString(Path.of("/proc/" + pid + "/cmdline")).startsWith("/sbin/docker-init"),
                 "init: true runs the init as the container's first process");
     }
