@@ -14,10 +14,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * {@code docker stack deploy} of a 10-service stack (3 replicas each, one overlay network: 30 runc
- * containers on a 3-node swarm in network namespaces) until every task runs, beside the same 10
- * services created one by one with {@code docker service create} on a network made with
- * {@code docker network create}, in the same run, alternately.
+ * {@code docker stack deploy} of a 10-service stack (3 replicas each, one overlay network, one secret
+ * and one config per service from files: 30 runc containers on a 3-node swarm in network
+ * namespaces) until every task runs, beside the same 10 services created one by one with
+ * {@code docker secret create}, {@code docker config create} and {@code docker service create
+ * --secret --config} on a network made with {@code docker network create}, in the same run,
+ * alternately.
  */
 final class StackBench {
     private static final int SERVICES = 10;
@@ -44,6 +46,10 @@ final class StackBench {
             DaemonProcess manager = swarm.daemon(1);
             Path compose = dir.resolve("compose.yml");
             Files.writeString(compose, compose());
+            for (int s = 0; s < SERVICES; s++) {
+                Files.writeString(dir.resolve("secret" + s + ".txt"), "secret of svc" + s);
+                Files.writeString(dir.resolve("config" + s + ".txt"), "config of svc" + s);
+            }
             List<Long> stack = new ArrayList<>(), oneByOne = new ArrayList<>();
             for (int round = 1; round <= ROUNDS; round++) {
                 stack.add(timed(manager, () -> manager.dockerOk("stack", "deploy", "--detach=true", "-c", compose.toString(), "bench")));
@@ -51,7 +57,10 @@ final class StackBench {
                 oneByOne.add(timed(manager, () -> {
                     manager.dockerOk("network", "create", "-d", "overlay", "bench_net");
                     for (int s = 0; s < SERVICES; s++) {
+                        manager.dockerOk("secret", "create", "s" + s, dir.resolve("secret" + s + ".txt").toString());
+                        manager.dockerOk("config", "create", "c" + s, dir.resolve("config" + s + ".txt").toString());
                         manager.dockerOk("service", "create", "--detach", "--name", "svc" + s, "--network", "bench_net",
+                                "--secret", "s" + s, "--config", "c" + s,
                                 "--replicas", Integer.toString(REPLICAS), "busybox", "sleep", "100000");
                     }
                 }));
@@ -66,11 +75,19 @@ final class StackBench {
         }
     }
 
+    /** The files {@code secret<n>.txt} and {@code config<n>.txt} beside it hold the secrets' and configs' values. */
     private static String compose() {
         StringBuilder b = new StringBuilder("version: \"3.8\"\nservices:\n");
         for (int s = 0; s < SERVICES; s++) {
             b.append("  svc").append(s).append(":\n    image: busybox\n    command: [\"sleep\", \"100000\"]\n")
+                    .append("    secrets: [s").append(s).append("]\n    configs: [c").append(s).append("]\n")
                     .append("    deploy:\n      replicas: ").append(REPLICAS).append('\n');
+        }
+        for (String kind : List.of("secret", "config")) {
+            b.append(kind).append("s:\n");
+            for (int s = 0; s < SERVICES; s++) {
+                b.append("  ").append(kind.charAt(0)).append(s).append(":\n    file: ./").append(kind).append(s).append(".txt\n");
+            }
         }
         return b.toString();
     }
@@ -97,14 +114,12 @@ final class StackBench {
         }
     }
 
-    /** Removes every service and the networks they were on, and waits until their containers are gone. */
+    /**
+     * Removes every service, waits until their containers are gone, then removes the networks,
+     * secrets and configs they used.
+     */
     private static void removeAll(DaemonProcess manager) throws Exception {
-        List<String> services = manager.dockerOk("service", "ls", "-q").lines().map(String::strip).toList();
-        if (!services.isEmpty()) {
-            List<String> rm = new ArrayList<>(List.of("service", "rm"));
-            rm.addAll(services);
-            manager.dockerOk(rm.toArray(String[]::new));
-        }
+        removeEvery(manager, "service");
         DaemonProcess.eventually(CONVERGE, () -> {
             try {
                 return manager.http().get("/v1.45/tasks").body().equals("[]");
@@ -113,5 +128,16 @@ final class StackBench {
             }
         });
         for (String n : List.of("bench_default", "bench_net")) manager.docker("network", "rm", n);
+        removeEvery(manager, "secret");
+        removeEvery(manager, "config");
+    }
+
+    /** {@code docker <kind> rm} of every object {@code docker <kind> ls} lists. */
+    private static void removeEvery(DaemonProcess manager, String kind) throws Exception {
+        List<String> ids = manager.dockerOk(kind, "ls", "-q").lines().map(String::strip).toList();
+        if (ids.isEmpty()) return;
+        List<String> rm = new ArrayList<>(List.of(kind, "rm"));
+        rm.addAll(ids);
+        manager.dockerOk(rm.toArray(String[]::new));
     }
 }
