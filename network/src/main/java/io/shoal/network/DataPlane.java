@@ -218,7 +218,10 @@ public final class DataPlane implements AutoCloseable {
         sandbox(sandboxId).attach(overlay(n.networkId()), index, address, mtu(n));
     }
 
-    /** Replaces the sandbox's VIPs in one nftables transaction. */
+    /**
+     * Gives the sandbox exactly these VIPs in one nftables transaction that touches only the VIPs
+     * that changed (each one's own chain, map element or set element); nothing when none did.
+     */
     public void setVips(String sandboxId, List<Vip> vips) throws IOException {
         Set<Inet4Address> seen = new HashSet<>();
         for (Vip v : vips) {

@@ -26,8 +26,8 @@ final class Sandbox {
     private final NetworkNamespace netns;
     private final Commands commands;
     private final NamespaceThread thread;
-    /** The VIP script last applied, or null when unknown (a new data plane adopting the sandbox). */
-    private String vips;
+    /** The sandbox's VIP table, or null when unknown (a new data plane adopting the sandbox). */
+    private VipTable vips;
     private Resolver resolver;
     private Ipv4Prefix gateway;
 
@@ -40,7 +40,7 @@ final class Sandbox {
     synchronized NetworkNamespace ensure() throws IOException {
         if (!netns.exists()) {
             netns.ensure(thread);
-            vips = VipTable.script(List.of()); // a new namespace has no table: no process to say so
+            vips = VipTable.NONE; // a new namespace has no table: nothing to ask the kernel
         }
         return netns;
     }
@@ -118,13 +118,13 @@ final class Sandbox {
         return gateway;
     }
 
-    /** Replaces the VIP table in one transaction; nothing when it would not change. */
+    /** Changes the VIP table to {@code wanted} in one transaction, only the VIPs that differ; nothing when none does. */
     synchronized void setVips(List<Vip> wanted) throws IOException {
-        String script = VipTable.script(wanted);
-        if (script.equals(vips)) return;
+        VipTable.Change change = VipTable.change(vips, wanted);
+        if (change.script().isEmpty()) return;
         vips = null; // unknown until nft says the transaction committed
-        commands.nft(netns.file(), script);
-        vips = script;
+        commands.nft(netns.file(), change.script());
+        vips = change.after();
     }
 
     /** Serves DNS from {@code names} on 127.0.0.11:53 in the sandbox, binding the sockets the first time. */

@@ -80,6 +80,9 @@ class CostTest {
                 }).processes());
                 assertEquals(NFT, measure(h1, "setVips, 3 VIPs x 3 backends", SANDBOXES, i -> h1.setVips("s" + i, vips)).processes());
                 assertEquals(0, measure(h1, "setVips, unchanged", SANDBOXES, i -> h1.setVips("s" + i, vips)).processes());
+                List<Vip> oneChanged = List.of(new Vip(at(N1, 2).inet(), backends.subList(0, 2)), vips.get(1), vips.get(2));
+                assertEquals(NFT, measure(h1, "setVips, one VIP's backends changed", SANDBOXES, i -> h1.setVips("s" + i, oneChanged)).processes());
+                assertEquals(NFT, measure(h1, "setVips, one VIP's backends changed back", SANDBOXES, i -> h1.setVips("s" + i, vips)).processes());
                 measure(h1, "serveDns, first (binds 127.0.0.11:53)", SANDBOXES, i -> h1.serveDns("s" + i, DnsTest.names(DnsTest.SWARM)));
                 assertCost(0, 2, measure(h1, "setPeers, 1 peer", 1, i -> h1.setPeers(N1.networkId(), peers(nodes, 1))),
                         "an FDB and a neighbour entry");

@@ -181,21 +181,21 @@ final class Nodes implements AutoCloseable {
     }
 
     /**
-     * Time between two swaps in {@link #connectWhileSwapping}, about what the agent's programmer
-     * takes between passes. Back to back (a fraction of a millisecond each through libnftables),
-     * thousands of table replacements under 50 connections once left one connection timing out:
-     * replacing a table whole deletes and makes its hooked chains again, and a connection that
-     * starts at that instant is not always translated. Keeping the hooked chains and replacing
-     * only their rules and maps is the way to close that window.
+     * Time between two swaps of the published ports in {@link #connectWhileSwapping}, about what
+     * the agent's programmer takes between passes. Back to back (a fraction of a millisecond each
+     * through libnftables), thousands of replacements of the whole ports table under 50
+     * connections once left one connection timing out: replacing a table deletes and makes its
+     * hooked chains again, and a connection that starts at that instant is not always translated.
+     * The VIP table keeps its hooked chains, and its test swaps back to back.
      */
     static final Duration SWAP_PAUSE = Duration.ofMillis(20);
 
     /**
-     * Calls {@code swap} with 0, 1, 2... (at least 10 times, and until 50 connections were made,
-     * for at most 20 s, {@link #SWAP_PAUSE} apart) while connections from {@code netns} to
-     * {@code target:port} keep coming; asserts each of them got an answer.
+     * Calls {@code swap} with 0, 1, 2... (at least 10 times, and until {@code connections}
+     * connections were made, for at most 20 s, {@code pause} apart) while connections from
+     * {@code netns} to {@code target:port} keep coming; asserts each of them got an answer.
      */
-    void connectWhileSwapping(Path netns, Inet4Address target, int port, Swap swap) throws Exception {
+    void connectWhileSwapping(Path netns, Inet4Address target, int port, Duration pause, int connections, Swap swap) throws Exception {
         AtomicBoolean swapping = new AtomicBoolean(true);
         AtomicInteger made = new AtomicInteger();
         List<String> failures = new CopyOnWriteArrayList<>();
@@ -212,16 +212,16 @@ final class Nodes implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         int swaps = 0;
         try {
-            while ((swaps < 10 || made.get() < 50) && System.nanoTime() < deadline) {
+            while ((swaps < 10 || made.get() < connections) && System.nanoTime() < deadline) {
                 swap.to(swaps++);
-                sleep(SWAP_PAUSE);
+                if (pause.isPositive()) sleep(pause);
             }
         } finally {
             swapping.set(false);
             load.join();
         }
         System.out.println(made.get() + " connections during " + swaps + " swaps");
-        assertTrue(made.get() >= 50, "connections made while swapping: " + made.get());
+        assertTrue(made.get() >= connections, "connections made while swapping: " + made.get());
         assertEquals(List.of(), failures, "no connection failed while the backends were swapped");
     }
 

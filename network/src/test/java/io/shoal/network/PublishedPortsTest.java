@@ -105,7 +105,7 @@ class PublishedPortsTest {
             assertThrows(ConnectException.class, () -> nodes.firstLine(outside, h2, HOST), "not published on host 2");
 
             // Backends swapped while connections keep coming: every connection reaches some backend.
-            nodes.connectWhileSwapping(outside, h1, MESH, round -> {
+            nodes.connectWhileSwapping(outside, h1, MESH, Nodes.SWAP_PAUSE, 50, round -> {
                 List<PublishedPort> swapped = new ArrayList<>(ports);
                 swapped.set(0, new PublishedPort(PublishedPort.Protocol.TCP, MESH, PublishedPort.Mode.INGRESS,
                         round % 2 == 0 ? mesh.subList(0, 2) : mesh.subList(2, 3)));
