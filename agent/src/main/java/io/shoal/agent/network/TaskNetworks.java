@@ -38,10 +38,7 @@ import org.slf4j.LoggerFactory;
  * endpoint of it and publishes the routing mesh's ports, beside the host-mode ports of its tasks.
  *
  * <p>Views arrive on the worker's thread and are only recorded there; one virtual thread programs
- * what they change, so a burst of changes costs one pass. A change after a quiet while is
- * programmed at once; while changes keep coming (50 tasks starting), a pass starts at most every
- * 100 ms and takes what gathered meanwhile, so each sandbox's VIP table changes a few times, not
- * once per task started. A task being attached has its network's
+ * what they change, so a burst of changes costs one pass. A task being attached has its network's
  * peers and its own VIP table programmed before its container starts. Programming a network or a
  * sandbox holds that one's lock while it reads the views and writes the kernel, so a pass that
  * read older views never lands after one that read newer.
@@ -53,9 +50,6 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
     public interface Planes {
         DataPlane open(Inet4Address underlay) throws IOException;
     }
-
-    /** The least time from one pass's start to the next's while changes keep coming. */
-    private static final long PASS_SPACING_NANOS = 100_000_000;
 
     private final Planes planes;
     private final Thread programmer;
@@ -242,22 +236,18 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
 
     /** The programmer's loop: the peers of each changed network, then the VIP tables of the sandboxes on them. */
     private void programChanges() {
-        long lastPass = System.nanoTime() - PASS_SPACING_NANOS;
         while (true) {
             Set<String> networks;
             Set<String> affected = new HashSet<>();
             synchronized (this) {
-                try {
-                    while (dirty.isEmpty() && !closed) wait();
-                    long due;
-                    while (!closed && (due = lastPass + PASS_SPACING_NANOS - System.nanoTime()) > 0) {
-                        wait(Math.max(1, due / 1_000_000));
+                while (dirty.isEmpty() && !closed) {
+                    try {
+                        wait();
+                    } catch (InterruptedException e) {
+                        return;
                     }
-                } catch (InterruptedException e) {
-                    return;
                 }
                 if (closed) return;
-                lastPass = System.nanoTime();
                 networks = Set.copyOf(dirty);
                 dirty.clear();
                 sandboxes.forEach((sandbox, on) -> {
