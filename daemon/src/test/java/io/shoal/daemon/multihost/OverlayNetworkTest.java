@@ -67,7 +67,6 @@ class OverlayNetworkTest {
         InetSocketAddress at = new InetSocketAddress(h1.address(), 53);
         upstream = new DnsUpstream(h1.inside(() -> new DatagramSocket(at)),
                 h1.inside(() -> new ServerSocket(53, 50, at.getAddress())));
-        // The default heartbeat (5 s): a daemon restarted within the grace keeps its node Ready and its tasks.
         swarm = TestSwarm.start(net, dir, TestSwarm.Plan.of(3, 0).withLaunch(h -> h.daemonOptions()
                 .withExecutor("oci").withExtraArgs(List.of("--dns", h1.address()))));
         swarm.init("--data-path-port", Integer.toString(DATA_PATH_PORT));
@@ -208,6 +207,9 @@ class OverlayNetworkTest {
         long client = clientPid();
         String vip = lookup("web").iterator().next();
         Set<String> web = hostnames("web");
+        // A restart within the heartbeat grace keeps the node Ready and its tasks; a JVM's start on a
+        // loaded machine can outlast the default's 15 s, after which the client would be rescheduled.
+        manager.dockerOk("swarm", "update", "--dispatcher-heartbeat", "20s");
         h3.kill9();
         try {
             // Its resolver is the daemon's, but the kernel keeps forwarding and balancing.
@@ -215,6 +217,8 @@ class OverlayNetworkTest {
         } finally {
             h3.start();
         }
+        eventually(Duration.ofSeconds(30), () -> !runningTasks(manager, "client").isEmpty());
+        manager.dockerOk("swarm", "update", "--dispatcher-heartbeat", "5s");
         assertEquals(client, clientPid(), "the restarted daemon adopts its container");
         eventually(Duration.ofSeconds(10), () -> lookupQuietly("web").equals(Set.of(vip)));
         assertTrue(web.contains(fetch("web")), "which resolves and reaches web again");
