@@ -24,6 +24,7 @@ import org.slf4j.LoggerFactory;
 final class UnlockKeyFollower implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UnlockKeyFollower.class);
     private static final long RECHECK_MILLIS = 60_000;
+    private static final long UNKNOWN_RECHECK_MILLIS = 500;
 
     private final Store store;
     private final NodeKeys keys;
@@ -38,19 +39,21 @@ final class UnlockKeyFollower implements AutoCloseable {
 
     private void run(Watch watch) {
         try (watch) {
-            follow();
+            boolean known = follow();
             while (true) {
-                List<Event> events = watch.next(RECHECK_MILLIS);
-                if (events.isEmpty() || events.stream().anyMatch(e -> e.kind() == Kind.CLUSTER)) follow();
+                // A manager that catches up from another's state gets its cluster object without an event.
+                List<Event> events = watch.next(known ? RECHECK_MILLIS : UNKNOWN_RECHECK_MILLIS);
+                if (events.isEmpty() || events.stream().anyMatch(e -> e.kind() == Kind.CLUSTER)) known = follow();
             }
         } catch (InterruptedException e) {
             // closed
         }
     }
 
-    private void follow() {
+    /** Follows the store's unlock key; false while the store has no cluster object yet. */
+    private boolean follow() {
         Cluster cluster = store.view(r -> r.cluster());
-        if (cluster == null) return;
+        if (cluster == null) return false;
         try {
             UnlockKey key = cluster.unlockKey() == null ? null : UnlockKey.parse(cluster.unlockKey());
             if (keys.follow(key, cluster.version().index())) {
@@ -60,6 +63,7 @@ final class UnlockKeyFollower implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             log.warn("writing this manager's keys for the swarm's unlock key failed (tried again at the next change): {}", e.getMessage());
         }
+        return true;
     }
 
     @Override
