@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * every manager, leader or not, so a manager that was down during a rotation still opens with the
  * key it last saw, and follows the new one once its store has caught up. Level-triggered: at each
  * change of the cluster object, and every minute besides (a store replaced whole by a state
- * transfer, a write that failed), it compares the store with the files ({@link NodeKeys#follow}).
+ * transfer, a write that failed; every 500 ms while the store has no cluster yet), it compares the store with the files ({@link NodeKeys#follow}).
  */
 final class UnlockKeyFollower implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(UnlockKeyFollower.class);
