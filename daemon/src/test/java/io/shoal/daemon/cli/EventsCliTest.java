@@ -96,7 +96,9 @@ class EventsCliTest {
 
     @Test
     void aStreamShowsEventsAsTheyHappen() throws Exception {
-        Process p = daemon.dockerProcess("events", "--filter", "type=service", "--format",
+        // From a second ago, so that a client slower to connect than the create is quick still sees it.
+        String since = Long.toString(System.currentTimeMillis() / 1000 - 1);
+        Process p = daemon.dockerProcess("events", "--since", since, "--filter", "type=service", "--filter", "service=streamed", "--format",
                 "{{.Action}} {{.Actor.Attributes.name}} {{index .Actor.Attributes \"replicas.new\"}}").start();
         LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
         Thread.ofVirtual().start(() -> {
