@@ -203,8 +203,10 @@ public final class NetworkControl {
                         throw ApiException.invalid("network %s is in use by service %s", n.id(), s.id());
                     }
                 }
+                // A removed service's tasks are on their way out (docker stack rm removes the
+                // networks right after the services): they hold nothing back.
                 for (Task t : tx.tasks()) {
-                    if (t.isRunnable() && !t.state().isTerminal()
+                    if (t.isRunnable() && !t.state().isTerminal() && tx.service(t.serviceId()) != null
                             && (attaches(t.spec(), n.id()) || addressOn(t, n.id()) != null)) {
                         throw ApiException.invalid("network %s is in use by task %s", n.id(), t.id());
                     }

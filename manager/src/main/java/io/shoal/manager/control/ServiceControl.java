@@ -108,18 +108,9 @@ public final class ServiceControl {
     }
 
     /** Deletes the service; the task reaper marks its tasks for removal, so their agents stop them. */
-    /**
-     * Deletes the service and, in the same write, tells its tasks to go (the task reaper would, a
-     * moment later): {@code docker stack rm} removes the stack's networks right after its services,
-     * and a network is in use while a task on it is still desired to run.
-     */
     public void remove(String ref) {
         store.update(tx -> {
-            Service s = Refs.service(tx, ref);
-            tx.delete(s);
-            for (Task t : tx.tasksOfService(s.id())) {
-                if (t.desiredState() != TaskState.REMOVE) tx.update(t.withDesiredState(TaskState.REMOVE));
-            }
+            tx.delete(Refs.service(tx, ref));
             return null;
         });
     }

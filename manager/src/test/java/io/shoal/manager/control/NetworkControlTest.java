@@ -258,14 +258,14 @@ class NetworkControlTest {
         api.networks().remove(id.substring(0, 5));
         refused(404, "network appnet not found", () -> api.networks().get("appnet"));
 
-        // A removed service's tasks are told to go in the same write, so they hold nothing back
-        // (docker stack rm removes the networks right after the services).
+        // A removed service's tasks hold nothing back (docker stack rm removes the networks right
+        // after the services), even before they are told to go.
         String other = api.networks().create(spec("other"));
         String db = api.services().create(attachedTo("db", EndpointMode.VIP, "other"));
         Task d = Tasks.newTask(h.service(db), 1, null, TaskState.RUNNING, Instant.now());
         h.create(d);
         api.services().remove(db);
-        assertEquals(TaskState.REMOVE, h.store.view(r -> r.task(d.id())).desiredState());
+        assertEquals(TaskState.RUNNING, h.store.view(r -> r.task(d.id())).desiredState());
         api.networks().remove(other);
 
         Network host = api.networks().get("host");
