@@ -38,11 +38,7 @@ class EventsCliTest {
     }
 
     private static String docker(String... args) {
-        try {
-            return daemon.dockerOk(args);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return SWARM.docker(args);
     }
 
     private static List<JsonNode> events(String... args) throws Exception {

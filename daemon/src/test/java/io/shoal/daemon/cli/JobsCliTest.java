@@ -30,11 +30,7 @@ class JobsCliTest {
     }
 
     private static String docker(String... args) {
-        try {
-            return daemon.dockerOk(args);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return SWARM.docker(args);
     }
 
     /** The current state of each of the service's tasks, as {@code service ps} shows it ("Running", "Complete", ...). */

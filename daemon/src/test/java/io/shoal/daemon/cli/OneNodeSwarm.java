@@ -35,6 +35,15 @@ final class OneNodeSwarm implements BeforeAllCallback, AfterEachCallback, AfterA
         return daemon;
     }
 
+    /** {@code docker ARGS} against the node, its output; a failure fails the test. */
+    String docker(String... args) {
+        try {
+            return daemon.dockerOk(args);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** What {@code docker swarm init} printed. */
     String initOutput() {
         return initOutput;

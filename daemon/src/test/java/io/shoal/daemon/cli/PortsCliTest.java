@@ -36,11 +36,7 @@ class PortsCliTest {
     }
 
     private static String docker(String... args) {
-        try {
-            return daemon.dockerOk(args);
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return SWARM.docker(args);
     }
 
     private static String create(String name, String... publish) throws Exception {
