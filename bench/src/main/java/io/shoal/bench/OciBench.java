@@ -30,8 +30,6 @@ final class OciBench {
     private static final long TIMEOUT_NANOS = 120_000_000_000L;
     /** Until a one-replica service's task has been seen ASSIGNED (or past it). */
     private static final long SINGLE_POLL_MILLIS = 10;
-    /** As {@code docker service create}'s progress display polls. */
-    private static final long PROGRESS_POLL_MILLIS = 200;
 
     private final DaemonProcess daemon;
     private final UnixHttp http;
@@ -76,12 +74,12 @@ final class OciBench {
         // path alone, the compilers still took ~50 ms of CPU per container started on the other.
         for (int i = 0; i < n; i++) {
             api.call("POST", "/services/create", spec("warm-up" + i, 1), 201);
-            await("warm-up" + i, 1, SINGLE_POLL_MILLIS);
+            TaskWatch.await(http, "warm-up" + i, 1, SINGLE_POLL_MILLIS, verbose);
         }
         for (int i = 0; i < n; i++) api.call("DELETE", "/services/warm-up" + i, null, 200);
         awaitNoContainers();
         api.call("POST", "/services/create", spec("warm-up", n), 201);
-        await("warm-up", n, PROGRESS_POLL_MILLIS);
+        TaskWatch.await(http, "warm-up", n, TaskWatch.PROGRESS_POLL_MILLIS, verbose);
         api.call("DELETE", "/services/warm-up", null, 200);
         awaitNoContainers();
 
@@ -97,8 +95,8 @@ final class OciBench {
             long cpu0 = Procs.cpuMillis(daemon.pid());
             String name = "one" + i;
             api.call("POST", "/services/create", spec(name, 1), 201);
-            Map<String, Obs> obs = await(name, 1, SINGLE_POLL_MILLIS);
-            Obs o = obs.values().iterator().next();
+            Map<String, TaskWatch.Obs> obs = TaskWatch.await(http, name, 1, SINGLE_POLL_MILLIS, verbose);
+            TaskWatch.Obs o = obs.values().iterator().next();
             singleCpu += Procs.cpuMillis(daemon.pid()) - cpu0;
             single.add(new double[] {o.createdToRunning(), o.assignedToRunning()});
             if (template == null) {
@@ -131,7 +129,7 @@ final class OciBench {
         long batchCpu0 = Procs.cpuMillis(daemon.pid());
         Instant posted = Instant.now();
         api.call("POST", "/services/create", spec("batch", n), 201);
-        Map<String, Obs> batch = await("batch", n, PROGRESS_POLL_MILLIS);
+        Map<String, TaskWatch.Obs> batch = TaskWatch.await(http, "batch", n, TaskWatch.PROGRESS_POLL_MILLIS, verbose);
         long batchCpu = Procs.cpuMillis(daemon.pid()) - batchCpu0;
         double converge = batch.values().stream().mapToDouble(o -> Duration.between(posted, o.running).toNanos() / 1e9).max().orElseThrow();
         Thread.sleep(1000);
@@ -152,7 +150,7 @@ final class OciBench {
         System.out.printf("%-44s %10.1f %10.1f %10.1f%n", "shoal created → RUNNING (all tasks)", ms(median(sc)), ms(p90(sc)), ms(mean(sc)));
         if (sa.length > 0) System.out.printf("overhead ratio ASSIGNED→RUNNING / bare (medians): %.2f× (target ≤ 1.2×)%n", median(sa) / median(bs));
         System.out.printf("overhead ratio created→RUNNING / bare (medians):  %.2f×%n", median(sc) / median(bs));
-        double[] ba = batch.values().stream().mapToDouble(Obs::createdToRunning).sorted().toArray();
+        double[] ba = batch.values().stream().mapToDouble(TaskWatch.Obs::createdToRunning).sorted().toArray();
         System.out.printf("--replicas %d: all running %.2f s after POST /services/create; bare " + runtime + " of %d one after another %.2f s, %d at a time %.2f s%n",
                 n, converge, n, bareTotal, OciExecutor.CONCURRENT_STARTS, bareConcurrent);
         System.out.printf("  per task created → RUNNING in the batch: median %.0f ms, p90 %.0f ms, max %.0f ms%n",
@@ -175,73 +173,12 @@ final class OciBench {
 
     // ---- shoal
 
-    /** What was seen of a task: its creation, its ASSIGNED status time if a poll caught it, its RUNNING status time. */
-    private static final class Obs {
-        String task;
-        Instant created;
-        Instant assigned;
-        boolean pastAssigned;
-        Instant running;
-
-        double createdToRunning() {
-            return Duration.between(created, running).toNanos() / 1e9;
-        }
-
-        double assignedToRunning() {
-            return assigned == null ? Double.NaN : Duration.between(assigned, running).toNanos() / 1e9;
-        }
-    }
-
     private String spec(String name, int replicas) throws IOException {
         var s = EngineApi.JSON.createObjectNode().put("Name", name);
         var c = s.putObject("TaskTemplate").putObject("ContainerSpec").put("Image", "busybox:latest").put("StopSignal", "SIGKILL");
         c.putArray("Args").add("sleep").add("100000");
         s.putObject("Mode").putObject("Replicated").put("Replicas", replicas);
         return EngineApi.JSON.writeValueAsString(s);
-    }
-
-    /**
-     * Polls /tasks until the service has {@code replicas} running tasks: every {@code firstMillis}
-     * until every task has been seen assigned or further on, then every 200 ms, as {@code docker
-     * service create}'s progress display polls. A task stays ASSIGNED until its agent's first report
-     * is committed (RUNNING, when the start takes under the agent's 250 ms linger for the states on
-     * the way), so 10 ms polls catch it; after that the polls only wait for the end (RUNNING times are
-     * the agent's timestamps), and each poll is work for the daemon on the two cores that runc needs
-     * (bare runc, measured without polling, had both). One kept-alive connection, as an API client's
-     * pool keeps it: a new connection per poll cost the daemon ~2 ms each.
-     */
-    private Map<String, Obs> await(String service, int replicas, long firstMillis) throws Exception {
-        Map<String, Obs> seen = new HashMap<>();
-        String path = "/tasks?filters=" + java.net.URLEncoder.encode("{\"service\":{\"" + service + "\":true}}", StandardCharsets.UTF_8);
-        long t0 = System.nanoTime();
-        try (UnixHttp.KeepAlive poller = http.keepAlive()) {
-            while (true) {
-                int running = 0;
-                UnixHttp.Response r = poller.send("GET", EngineApi.VERSION + path, null);
-                if (r.status() != 200) throw new IllegalStateException("GET " + path + " -> " + r.status() + ": " + r.body());
-                for (JsonNode t : EngineApi.JSON.readTree(r.body())) {
-                    Obs o = seen.computeIfAbsent(t.path("ID").asText(), k -> new Obs());
-                    o.task = t.path("ID").asText();
-                    o.created = Instant.parse(t.path("CreatedAt").asText());
-                    String state = t.path("Status").path("State").asText();
-                    Instant ts = Instant.parse(t.path("Status").path("Timestamp").asText());
-                    if (state.equals("assigned")) o.assigned = ts;
-                    if (!List.of("new", "pending", "assigned").contains(state)) o.pastAssigned = true;
-                    if (state.equals("running")) {
-                        if (o.running == null) o.running = ts;
-                        running++;
-                    }
-                    if (state.equals("failed") || state.equals("rejected")) {
-                        throw new IllegalStateException("task " + o.task + " " + state + ": " + t.path("Status").path("Err").asText());
-                    }
-                }
-                if (running == replicas) return seen;
-                if (System.nanoTime() - t0 > TIMEOUT_NANOS) throw new IllegalStateException(service + ": not converged, " + running + " running");
-                if (verbose) System.err.printf("%s: %d running%n", service, running);
-                boolean allPastPending = seen.size() == replicas && seen.values().stream().allMatch(o -> o.assigned != null || o.pastAssigned);
-                Thread.sleep(allPastPending ? PROGRESS_POLL_MILLIS : firstMillis);
-            }
-        }
     }
 
     private void awaitNoContainers() throws Exception {

@@ -10,9 +10,11 @@ import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.ServerSocketChannel;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A task's network namespace, the one its container joins: an {@code eth<N>} per attached network
@@ -30,6 +32,14 @@ final class Sandbox {
     private VipTable vips;
     private Resolver resolver;
     private Ipv4Prefix gateway;
+    /**
+     * Whether this object made the namespace: an interface it has not attached yet then cannot be
+     * there, so it needs no look first (a namespace-thread call fewer each), and a stale veth end
+     * can only be on the bridge's side, which {@link Interfaces#addVeth} replaces.
+     */
+    private boolean created;
+    /** The interfaces this object attached since it made the namespace. */
+    private final Set<String> attached = new HashSet<>();
 
     Sandbox(NetworkNamespace netns, Commands commands, NamespaceThread thread) {
         this.netns = netns;
@@ -41,6 +51,8 @@ final class Sandbox {
         if (!netns.exists()) {
             netns.ensure(thread);
             vips = VipTable.NONE; // a new namespace has no table: nothing to ask the kernel
+            created = true;
+            attached.clear();
         }
         return netns;
     }
@@ -55,7 +67,7 @@ final class Sandbox {
         netns.ensure(thread);
         String eth = "eth" + index;
         String ve = "ve" + HexFormat.of().formatHex(address.inet().getAddress());
-        State state = thread.in(netns.file(), () -> {
+        State state = created && !attached.contains(eth) ? State.ABSENT : thread.in(netns.file(), () -> {
             if (!Interfaces.exists(eth)) return State.ABSENT;
             return Interfaces.isUp(eth) && Interfaces.address(eth).equals(Optional.of(address)) ? State.READY : State.PARTIAL;
         });
@@ -66,6 +78,7 @@ final class Sandbox {
             Interfaces.configure(eth, address);
             return null;
         });
+        attached.add(eth);
     }
 
     private enum State { ABSENT, PARTIAL, READY }
@@ -85,17 +98,19 @@ final class Sandbox {
     synchronized Ipv4Prefix attachGateway(GatewayBridge gateway, int index) throws IOException {
         netns.ensure(thread);
         String eth = "eth" + index;
-        Optional<Ipv4Prefix> ready = thread.in(netns.file(), () -> {
-            Optional<Ipv4Prefix> a = Interfaces.address(eth);
-            boolean complete = a.isPresent() && gateway.holds(a.get()) && Interfaces.isUp(eth) && Routes.defaultVia(gateway.gateway());
-            return complete ? a : Optional.empty();
-        });
-        if (ready.isPresent()) {
-            gateway.adopt(ready.get());
-            this.gateway = ready.get();
-            return ready.get();
+        if (!created || attached.contains(eth)) {
+            Optional<Ipv4Prefix> ready = thread.in(netns.file(), () -> {
+                Optional<Ipv4Prefix> a = Interfaces.address(eth);
+                boolean complete = a.isPresent() && gateway.holds(a.get()) && Interfaces.isUp(eth) && Routes.defaultVia(gateway.gateway());
+                return complete ? a : Optional.empty();
+            });
+            if (ready.isPresent()) {
+                gateway.adopt(ready.get());
+                this.gateway = ready.get();
+                return ready.get();
+            }
+            deleteLink(eth);
         }
-        deleteLink(eth);
         gateway.ensure();
         Ipv4Prefix address = gateway.allocate();
         try {
@@ -110,6 +125,7 @@ final class Sandbox {
             throw e;
         }
         this.gateway = address;
+        attached.add(eth);
         return address;
     }
 
@@ -133,16 +149,28 @@ final class Sandbox {
             resolver.names(names);
             return;
         }
-        DatagramChannel udp = thread.in(netns.file(), () -> DatagramChannel.open(StandardProtocolFamily.INET).bind(Resolver.ADDRESS));
+        record Sockets(DatagramChannel udp, ServerSocketChannel tcp) {}
+        Sockets sockets = thread.in(netns.file(), () -> {
+            DatagramChannel udp = DatagramChannel.open(StandardProtocolFamily.INET).bind(Resolver.ADDRESS);
+            try {
+                ServerSocketChannel tcp = ServerSocketChannel.open(StandardProtocolFamily.INET);
+                try {
+                    tcp.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                    return new Sockets(udp, tcp.bind(Resolver.ADDRESS));
+                } catch (IOException | RuntimeException e) {
+                    tcp.close();
+                    throw e;
+                }
+            } catch (IOException | RuntimeException e) {
+                udp.close();
+                throw e;
+            }
+        });
         try {
-            ServerSocketChannel tcp = thread.in(netns.file(), () -> {
-                ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.INET);
-                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-                return s.bind(Resolver.ADDRESS);
-            });
-            resolver = new Resolver(udp, tcp, new Responder(names, forwarder));
-        } catch (IOException | RuntimeException e) {
-            udp.close();
+            resolver = new Resolver(sockets.udp(), sockets.tcp(), new Responder(names, forwarder));
+        } catch (RuntimeException e) {
+            sockets.udp().close();
+            sockets.tcp().close();
             throw e;
         }
     }
@@ -153,6 +181,7 @@ final class Sandbox {
         netns.delete();
         vips = null;
         gateway = null;
+        created = false;
     }
 
     /** Stops the DNS server; the kernel's side stays, for the next data plane to adopt. */

@@ -15,6 +15,7 @@ import io.shoal.network.Vip;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -38,13 +39,19 @@ import org.slf4j.LoggerFactory;
  * endpoint of it and publishes the routing mesh's ports, beside the host-mode ports of its tasks.
  *
  * <p>Views arrive on the worker's thread and are only recorded there; one virtual thread programs
- * what they change, so a burst of changes costs one pass. A task being attached has its network's
+ * what they change, so a burst of changes costs a pass per {@link #PASS_INTERVAL}. A task being attached has its network's
  * peers and its own VIP table programmed before its container starts. Programming a network or a
  * sandbox holds that one's lock while it reads the views and writes the kernel, so a pass that
  * read older views never lands after one that read newer.
  */
 public final class TaskNetworks implements TaskNetworking, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskNetworks.class);
+    /**
+     * The least time from one pass's start to the next: while tasks turn RUNNING one after another,
+     * each change would otherwise cost every sandbox on the network a VIP transaction, on the cores
+     * the containers start on. A lone change still goes at once.
+     */
+    private static final Duration PASS_INTERVAL = Duration.ofMillis(100);
 
     /** Opens the node's data plane once its underlay address is known. */
     public interface Planes {
@@ -256,12 +263,21 @@ public final class TaskNetworks implements TaskNetworking, AutoCloseable {
             }
             DataPlane p = plane;
             if (p == null) continue;
+            long began = System.nanoTime();
             boolean mesh = networks.stream().anyMatch(this::isIngress);
             for (String network : networks) rekey(p, network);
             if (mesh) programIngress(p);
             for (String network : networks) programPeers(p, network);
             for (String sandbox : affected) programVips(p, sandbox);
             if (mesh) programPorts(p);
+            long rest = PASS_INTERVAL.toNanos() - (System.nanoTime() - began);
+            if (rest > 0) {
+                try {
+                    Thread.sleep(Duration.ofNanos(rest));
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
         }
     }
 

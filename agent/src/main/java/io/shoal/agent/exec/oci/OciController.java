@@ -47,6 +47,8 @@ public final class OciController implements TaskController {
     private final TaskDependencies dependencies;
     private Started started; // guarded by this; null until started here or found on disk
     private OciSpec.Plan plan; // guarded by this; null until prepared here or read from the bundle
+    /** Whether this controller attached the task to its networks (else it adopted a container whose resolver died with a daemon). */
+    private volatile boolean attached;
 
     /** The container's end as its reaper tells it (its exit file is written then, unless the reaper died) and its init process. */
     private record Started(CompletableFuture<?> ended, long pid) {}
@@ -93,6 +95,7 @@ public final class OciController implements TaskController {
     public void prepare() throws ExecException {
         Path rootfs = bundle.rootfs();
         Path netns = env.networking().attach(task);
+        attached = true;
         if (bundle.prepared() && Mounts.isMountPoint(rootfs)) return;
         if (task.spec() == null || task.spec().containerSpec() == null) throw new ExecException("task has no container spec");
         Image image;
@@ -207,7 +210,7 @@ public final class OciController implements TaskController {
             if (s != null) startHealth();
         }
         if (s == null) throw new ExecException("task: not started");
-        reattach();
+        if (!attached) reattach();
         try {
             s.ended().get();
         } catch (ExecutionException e) {
