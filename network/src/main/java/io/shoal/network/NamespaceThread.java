@@ -2,7 +2,9 @@ package io.shoal.network;
 
 import java.io.IOException;
 import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -18,6 +20,9 @@ import java.util.concurrent.Future;
  */
 final class NamespaceThread implements AutoCloseable {
     private static final Path OWN = Path.of("/proc/thread-self/ns/net");
+    /** Set before any interface but {@code lo} exists, so the ones made later inherit it from default. */
+    private static final List<Path> IPV6_OFF = List.of(Path.of("/proc/sys/net/ipv6/conf/default/disable_ipv6"),
+            Path.of("/proc/sys/net/ipv6/conf/all/disable_ipv6"));
 
     /** A body that may fail with an IOException. */
     @FunctionalInterface
@@ -76,13 +81,18 @@ final class NamespaceThread implements AutoCloseable {
     }
 
     /**
-     * Creates a network namespace with {@code lo} up and pins it by bind-mounting it on
-     * {@code file}, an existing empty file.
+     * Creates a network namespace with {@code lo} up and IPv6 off, and pins it by bind-mounting
+     * it on {@code file}, an existing empty file. Networks here are IPv4 only (as Docker's are
+     * unless created with {@code --ipv6}, when Docker too turns IPv6 off in the container): without
+     * it, every interface made in the namespace would get a link-local address, duplicate address
+     * detection and router solicitations, work the kernel does for nothing.
      */
     void create(Path file) throws IOException {
         submit(() -> {
             Libc.unshareNet();
             try {
+                // /proc/sys/net shows the namespace of the thread that opens the file.
+                for (Path ipv6 : IPV6_OFF) if (Files.exists(ipv6)) Files.writeString(ipv6, "1\n");
                 Interfaces.up("lo");
                 Libc.bind(OWN, file);
             } finally {

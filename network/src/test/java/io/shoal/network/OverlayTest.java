@@ -49,6 +49,10 @@ class OverlayTest {
             String eth0 = Nodes.run(a, Duration.ofSeconds(5), "ip", "-o", "link", "show", "eth0").out();
             assertTrue(eth0.contains(" mtu 1450 ") && eth0.contains("link/ether " + Mac.of(at(N1, 5).inet())),
                     "the underlay's MTU less VXLAN's 50 bytes, the MAC derived from the address: " + eth0);
+            String inet6 = Nodes.run(a, Duration.ofSeconds(5), "ip", "-o", "-6", "addr", "show").out();
+            assertTrue(inet6.isBlank(), "IPv6 is off in a sandbox, as in a Docker container on an IPv4 network: " + inet6);
+            assertTrue(Nodes.run(networkNs(nodes, 1, N1), Duration.ofSeconds(5), "ip", "-o", "-6", "addr", "show").out().isBlank(),
+                    "and in the network's namespace");
             assertFalse(Nodes.ping(a, at(N1, 6).inet()), "without peers nothing crosses: no learning, no flooding");
 
             h1.setPeers(N1.networkId(), List.of(new Peer(at(N1, 6).inet(), nodes.address(2))));
