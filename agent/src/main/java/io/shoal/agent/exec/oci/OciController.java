@@ -21,6 +21,8 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -93,21 +95,21 @@ public final class OciController implements TaskController {
 
     @Override
     public void prepare() throws ExecException {
-        Path rootfs = bundle.rootfs();
-        Path netns = env.networking().attach(task);
-        attached = true;
-        if (bundle.prepared() && Mounts.isMountPoint(rootfs)) return;
-        if (task.spec() == null || task.spec().containerSpec() == null) throw new ExecException("task has no container spec");
+        // The sandbox (namespace, interfaces, resolver) and the root file system need nothing of each
+        // other: made side by side, a start waits for the longer of the two rather than for both.
+        FutureTask<Path> sandbox = new FutureTask<>(() -> env.networking().attach(task));
+        Thread.ofVirtual().name("attach-" + id).start(sandbox);
         Image image;
         try {
-            image = env.images().get(task.spec().containerSpec().image(), null);
-        } catch (ImageSource.ImageUnavailableException e) {
-            throw new ExecException(e.getMessage(), e);
+            image = mountImage();
+        } finally {
+            awaitUninterruptibly(sandbox);
         }
+        Path netns = attachment(sandbox);
+        attached = true;
+        if (image == null) return;
         try {
-            for (Path d : List.of(rootfs, bundle.upper(), bundle.work(), bundle.run())) Files.createDirectories(d);
-            if (!Mounts.isMountPoint(rootfs)) mountRootfs(image, rootfs);
-            var host = new OciSpec.Host(rootfs, bundle.hosts(), bundle.hostname(),
+            var host = new OciSpec.Host(bundle.rootfs(), bundle.hosts(), bundle.hostname(),
                     netns != null || Files.isRegularFile(HOST_RESOLV_CONF) ? bundle.resolvConf() : null,
                     env::volume, env.initBinary(), netns, env.payloads().write(task, dependencies));
             OciSpec.Plan p;
@@ -129,6 +131,51 @@ public final class OciController implements TaskController {
         } catch (IOException e) {
             throw new ExecException("preparing the container: " + e.getMessage(), e);
         }
+    }
+
+    /** Mounts the root file system from the task's image and returns the image; null when the task was prepared before. */
+    private Image mountImage() throws ExecException {
+        Path rootfs = bundle.rootfs();
+        if (bundle.prepared() && Mounts.isMountPoint(rootfs)) return null;
+        if (task.spec() == null || task.spec().containerSpec() == null) throw new ExecException("task has no container spec");
+        Image image;
+        try {
+            image = env.images().get(task.spec().containerSpec().image(), null);
+        } catch (ImageSource.ImageUnavailableException e) {
+            throw new ExecException(e.getMessage(), e);
+        }
+        try {
+            for (Path d : List.of(rootfs, bundle.upper(), bundle.work(), bundle.run())) Files.createDirectories(d);
+            if (!Mounts.isMountPoint(rootfs)) mountRootfs(image, rootfs);
+        } catch (IOException e) {
+            throw new ExecException("preparing the container: " + e.getMessage(), e);
+        }
+        return image;
+    }
+
+    /** Waits for {@code work} to end, however it ends; an interrupt meanwhile is kept for the caller. */
+    private static void awaitUninterruptibly(FutureTask<?> work) {
+        boolean interrupted = false;
+        while (!work.isDone()) {
+            try {
+                work.get();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } catch (ExecutionException e) {
+                break;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
+    }
+
+    /** The sandbox's namespace (null on the host's network), or why the task could not be attached; {@code sandbox} has ended. */
+    private static Path attachment(FutureTask<Path> sandbox) throws ExecException {
+        if (sandbox.state() == Future.State.SUCCESS) return sandbox.resultNow();
+        Throwable e = sandbox.exceptionNow();
+        if (e instanceof ExecException x) throw x;
+        if (e instanceof RuntimeException r) throw r;
+        if (e instanceof Error r) throw r;
+        throw new ExecException("attaching the task to its networks: " + e, e);
     }
 
     /**
