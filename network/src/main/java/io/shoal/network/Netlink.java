@@ -42,6 +42,7 @@ final class Netlink implements AutoCloseable {
     static final int IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_NET_NS_FD = 28;
     static final int IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, IFLA_INFO_SLAVE_KIND = 4, IFLA_INFO_SLAVE_DATA = 5;
     static final int VETH_INFO_PEER = 1, IFLA_BRPORT_ISOLATED = 33;
+    static final int IFLA_VXLAN_ID = 1, IFLA_VXLAN_LOCAL = 4, IFLA_VXLAN_LEARNING = 7, IFLA_VXLAN_PROXY = 11, IFLA_VXLAN_PORT = 15;
     static final int IFF_UP = 1;
     /** struct nlmsghdr, then struct nlmsgerr's error before the request's header. */
     static final int HEADER = 16;
@@ -202,6 +203,35 @@ final class Netlink implements AutoCloseable {
                 .nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "veth").nest(IFLA_INFO_DATA).nest(VETH_INFO_PEER)
                 .link(0, 0, 0).attr(IFLA_IFNAME, peer).attr(IFLA_ADDRESS, peerMac).attr(IFLA_MTU, mtu).attr(IFLA_NET_NS_FD, peerNamespace)
                 .end().end().end();
+    }
+
+    /** A bridge {@code name} with {@code mac} and {@code mtu}, down. */
+    static Request addBridge(String name, byte[] mac, int mtu) {
+        return new Request(RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, "add bridge " + name)
+                .link(0, 0, 0).attr(IFLA_IFNAME, name).attr(IFLA_ADDRESS, mac).attr(IFLA_MTU, mtu)
+                .nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "bridge").end();
+    }
+
+    /**
+     * A VXLAN device {@code name} as {@code ip link add NAME mtu M type vxlan id VNI local L dstport P
+     * nolearning proxy} makes it, down; made in the namespace {@code namespace} (an open fd) when it
+     * is not negative, its UDP socket staying in the namespace of the socket that asks.
+     */
+    static Request addVxlan(String name, int vni, Inet4Address local, int port, int mtu, int namespace) {
+        Request r = new Request(RTM_NEWLINK, NLM_F_ACK | NLM_F_CREATE | NLM_F_EXCL, "add vxlan " + name + " id " + vni)
+                .link(0, 0, 0).attr(IFLA_IFNAME, name).attr(IFLA_MTU, mtu);
+        if (namespace >= 0) r.attr(IFLA_NET_NS_FD, namespace);
+        byte[] bigEndianPort = {(byte) (port >> 8), (byte) port};
+        return r.nest(IFLA_LINKINFO).attr(IFLA_INFO_KIND, "vxlan").nest(IFLA_INFO_DATA)
+                .attr(IFLA_VXLAN_ID, vni).attr(IFLA_VXLAN_LOCAL, local.getAddress()).attr(IFLA_VXLAN_PORT, bigEndianPort)
+                .attr(IFLA_VXLAN_LEARNING, new byte[] {0}).attr(IFLA_VXLAN_PROXY, new byte[] {1})
+                .end().end();
+    }
+
+    /** Makes {@code name} a port of the link with index {@code master} and brings it up. */
+    static Request enslaveUp(String name, int master) {
+        return new Request(RTM_NEWLINK, NLM_F_ACK, "set " + name + " master " + master + " up")
+                .link(0, IFF_UP, IFF_UP).attr(IFLA_IFNAME, name).attr(IFLA_MASTER, master);
     }
 
     /** Brings the bridge port {@code name} up, isolated from the bridge's other isolated ports first when asked. */

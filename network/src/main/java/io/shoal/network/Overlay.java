@@ -4,6 +4,7 @@ import io.shoal.common.Ipv4Prefix;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -75,17 +76,29 @@ final class Overlay {
 
     private void build(OverlaySpec spec, int mtu, String vx, Ipv4Prefix gateway, List<String> veths) throws IOException {
         // An encrypted network's device has its socket in the network's namespace, where the only way out is its tunnel.
-        commands.ip(spec.encrypted() ? netns.file() : null, "link add " + vx + (spec.encrypted() ? "" : " netns " + netns.file())
-                + " mtu " + mtu + " type vxlan id " + spec.vni()
-                + " local " + underlay.getHostAddress() + " dstport " + spec.vxlanPort() + " nolearning proxy\n");
-        StringBuilder config = new StringBuilder()
-                .append("link add ").append(BRIDGE).append(" address ").append(Mac.of(spec.gateway()))
-                .append(" mtu ").append(mtu).append(" type bridge\n")
-                .append("addr add ").append(gateway).append(" dev ").append(BRIDGE).append('\n')
-                .append("link set ").append(vx).append(" master ").append(BRIDGE).append(" up\n");
-        for (String veth : veths) config.append("link set ").append(veth).append(" master ").append(BRIDGE).append(" up\n");
-        config.append("link set ").append(BRIDGE).append(" up\n");
-        commands.ip(netns.file(), config.toString());
+        NamespaceThread.Body<Void> addVxlan = () -> {
+            int ns = spec.encrypted() ? -1 : Libc.open(netns.file());
+            try (Netlink netlink = Netlink.open()) {
+                netlink.apply(List.of(Netlink.addVxlan(vx, spec.vni(), underlay, spec.vxlanPort(), mtu, ns)));
+            } finally {
+                if (ns >= 0) Libc.close(ns);
+            }
+            return null;
+        };
+        if (spec.encrypted()) thread.in(netns.file(), addVxlan);
+        else thread.atHome(addVxlan);
+        thread.in(netns.file(), () -> {
+            try (Netlink netlink = Netlink.open()) {
+                netlink.apply(List.of(Netlink.addBridge(BRIDGE, Mac.of(spec.gateway()).bytes(), mtu)));
+                Interfaces.configure(BRIDGE, gateway);
+                int bridge = Interfaces.index(BRIDGE);
+                List<Netlink.Request> ports = new ArrayList<>();
+                ports.add(Netlink.enslaveUp(vx, bridge));
+                for (String veth : veths) ports.add(Netlink.enslaveUp(veth, bridge));
+                netlink.apply(ports);
+            }
+            return null;
+        });
         peers = PeerEntries.of(List.of());
     }
 

@@ -63,6 +63,10 @@ class OverlayTest {
 
             String fdb = Nodes.run(networkNs(nodes, 1, N1), Duration.ofSeconds(5), "bridge", "fdb", "show", "dev", Overlay.vxlanName(N1)).out();
             assertFalse(fdb.contains("00:00:00:00:00:00"), "no default destination: the device never floods\n" + fdb);
+            String vxlan = Nodes.run(networkNs(nodes, 1, N1), Duration.ofSeconds(5), "ip", "-d", "link", "show", Overlay.vxlanName(N1)).out();
+            assertTrue(vxlan.contains("vxlan id " + N1.vni() + " local " + nodes.address(1).getHostAddress()) && vxlan.contains("dstport 4789")
+                    && vxlan.contains("nolearning") && vxlan.contains("proxy") && vxlan.contains("master " + Overlay.BRIDGE)
+                    && vxlan.contains(",UP"), "the device as `ip link add ... type vxlan` made it: " + vxlan);
             assertTrue(Nodes.links(nodes.host(1).netnsPath()).stream().noneMatch(l -> l.startsWith("vx-")),
                     "the VXLAN device is in the network's namespace, not the host's");
 
