@@ -39,10 +39,10 @@ import org.slf4j.LoggerFactory;
  * endpoint of it and publishes the routing mesh's ports, beside the host-mode ports of its tasks.
  *
  * <p>Views arrive on the worker's thread and are only recorded there; one virtual thread programs
- * what they change, so a burst of changes costs a pass per {@link #PASS_INTERVAL}. A task being attached has its network's
- * peers and its own VIP table programmed before its container starts. Programming a network or a
- * sandbox holds that one's lock while it reads the views and writes the kernel, so a pass that
- * read older views never lands after one that read newer.
+ * what they change, so a burst of changes costs a pass per {@link #PASS_INTERVAL}. A task being
+ * attached has its network's peers and its own VIP table programmed before its container starts.
+ * Programming a network or a sandbox holds that one's lock while it reads the views and writes the
+ * kernel, so a pass that read older views never lands after one that read newer.
  */
 public final class TaskNetworks implements TaskNetworking, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TaskNetworks.class);
